@@ -1,0 +1,95 @@
+import type { ErrorCategory, ErrorCode } from './errors';
+import type { JobStatus, ProgressStage, StageName } from './stages';
+
+export const QUALITIES = ['low', 'medium', 'high', 'ultra'] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+export interface QualityPreset {
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  /** x264 constant rate factor and preset: chosen for text-on-colour content. */
+  readonly crf: number;
+  readonly x264Preset: string;
+  readonly audioBitrateKbps: number;
+  readonly label: string;
+}
+
+export const QUALITY_PRESETS: Readonly<Record<Quality, QualityPreset>> = Object.freeze({
+  low: { width: 854, height: 480, fps: 15, crf: 28, x264Preset: 'veryfast', audioBitrateKbps: 96, label: '480p' },
+  medium: { width: 1280, height: 720, fps: 30, crf: 23, x264Preset: 'veryfast', audioBitrateKbps: 128, label: '720p' },
+  high: { width: 1920, height: 1080, fps: 60, crf: 21, x264Preset: 'veryfast', audioBitrateKbps: 160, label: '1080p' },
+  ultra: { width: 3840, height: 2160, fps: 60, crf: 20, x264Preset: 'veryfast', audioBitrateKbps: 192, label: '2160p' },
+});
+
+/** What a client asks for, after validation and defaults. */
+export interface JobConfiguration {
+  topic: string;
+  context?: string;
+  quality: Quality;
+}
+
+export interface GenerateRequest {
+  configuration: JobConfiguration;
+}
+
+/** The error detail kept on a job record (no stack traces: those go to logs). */
+export interface JobError {
+  code: ErrorCode;
+  category: ErrorCategory;
+  message: string;
+  suggested_action: string;
+  retryable: boolean;
+  stage: StageName | null;
+  attempt: number;
+  occurred_at: string;
+  details?: unknown;
+}
+
+export const OUTPUT_KINDS = ['video'] as const;
+export type OutputKind = (typeof OUTPUT_KINDS)[number];
+
+export interface OutputRecord {
+  kind: OutputKind;
+  key: string;
+  size_bytes: number;
+  content_type: string;
+  width?: number;
+  height?: number;
+}
+
+/** What the worker stores when a job completes. URLs are signed by the API at read time. */
+export interface JobResult {
+  outputs: OutputRecord[];
+  duration_seconds: number;
+}
+
+export interface JobProgress {
+  percentage: number;
+  stage: ProgressStage;
+}
+
+/** The job record under our own Redis keys: the source of truth for a job. */
+export interface JobRecord {
+  job_id: string;
+  owner: string;
+  correlation_id: string;
+  status: JobStatus;
+  progress: JobProgress;
+  configuration: JobConfiguration;
+  attempt: number;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  error: JobError | null;
+  result: JobResult | null;
+}
+
+/** What travels in the Bull job: ids, never data (the handler reloads the record). */
+export interface QueuePayload {
+  job_id: string;
+  correlation_id: string;
+}
+
+export const QUEUE_NAME = 'video-generation';

@@ -1,0 +1,3 @@
+declare module 'ffprobe-static' {
+  export const path: string;
+}

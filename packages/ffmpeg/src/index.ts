@@ -1,0 +1,5 @@
+export * from './binaries';
+export * from './escape';
+export * from './run';
+export * from './probe';
+export * from './title-card';

@@ -1,0 +1,4 @@
+export * from './redis';
+export * from './keys';
+export * from './bull';
+export * from './job-store';

@@ -1,0 +1,236 @@
+import type { Redis } from 'ioredis';
+import {
+  VidgenError,
+  isStageName,
+  stageIndex,
+  type JobConfiguration,
+  type JobError,
+  type JobRecord,
+  type JobResult,
+  type JobStatus,
+  type ProgressStage,
+  type StageName,
+} from '@vidgen/core';
+import { jobKey, ownerJobsKey } from './keys';
+
+/**
+ * Compare-and-set on one job hash. ARGV[1] lists the statuses the job may be
+ * in (comma-separated); ARGV[2] is the new status or ''. The remaining ARGV
+ * are field/value pairs; a field written as "?name" is set only while empty.
+ * Returns 'ok', 'missing', or the status that refused the change.
+ */
+const TRANSITION = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+local status = redis.call('HGET', KEYS[1], 'status')
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if s == status then allowed = true end
+end
+if not allowed then return status end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[2]) end
+for i = 3, #ARGV, 2 do
+  local field = ARGV[i]
+  if string.sub(field, 1, 1) == '?' then
+    field = string.sub(field, 2)
+    local current = redis.call('HGET', KEYS[1], field)
+    if not current or current == '' then redis.call('HSET', KEYS[1], field, ARGV[i + 1]) end
+  else
+    redis.call('HSET', KEYS[1], field, ARGV[i + 1])
+  end
+end
+return 'ok'
+`;
+
+/**
+ * Progress write for a processing job: stages never move backwards and the
+ * overall percentage never decreases. ARGV: stage, stage index, percentage, updated_at.
+ */
+const PROGRESS = `
+local h = redis.call('HMGET', KEYS[1], 'status', 'stage_index', 'percentage')
+if h[1] ~= 'processing' then return 'not_processing' end
+local idx = tonumber(ARGV[2])
+local pct = tonumber(ARGV[3])
+if idx < tonumber(h[2] or '0') then return 'stage_regress' end
+if pct < tonumber(h[3] or '0') then return 'percentage_regress' end
+redis.call('HSET', KEYS[1], 'stage', ARGV[1], 'stage_index', ARGV[2], 'percentage', ARGV[3], 'updated_at', ARGV[4])
+return 'ok'
+`;
+
+type TransitionResult = 'ok' | 'missing' | JobStatus;
+
+interface StoreCommands {
+  vidgenTransition(key: string, ...args: string[]): Promise<string>;
+  vidgenProgress(key: string, ...args: string[]): Promise<string>;
+}
+
+export interface NewJob {
+  job_id: string;
+  owner: string;
+  correlation_id: string;
+  configuration: JobConfiguration;
+  created_at: string;
+}
+
+const now = () => new Date().toISOString();
+
+function parseJson<T>(raw: string | undefined): T | null {
+  if (!raw) return null;
+  return JSON.parse(raw) as T;
+}
+
+/** Maps Redis connection failures to a categorized error; everything else passes through. */
+export function asRedisError(err: unknown): unknown {
+  if (err instanceof VidgenError) return err;
+  const e = err as { message?: string; name?: string; code?: string };
+  const msg = String(e?.message ?? '');
+  if (
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|MaxRetriesPerRequest|Reached the max retries|LOADING|timed out/i.test(
+      msg,
+    )
+  ) {
+    return new VidgenError('REDIS_UNAVAILABLE', { cause: err });
+  }
+  return err;
+}
+
+/** Job records under our own keys: the source of truth for a job's state. */
+export class JobStore {
+  private readonly redis: Redis & StoreCommands;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
+    this.redis = redis as Redis & StoreCommands;
+    if (!(this.redis as Partial<StoreCommands>).vidgenTransition) {
+      redis.defineCommand('vidgenTransition', { numberOfKeys: 1, lua: TRANSITION });
+      redis.defineCommand('vidgenProgress', { numberOfKeys: 1, lua: PROGRESS });
+    }
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw asRedisError(err);
+    }
+  }
+
+  key(jobId: string): string {
+    return jobKey(this.prefix, jobId);
+  }
+
+  async create(job: NewJob): Promise<JobRecord> {
+    const fields: Record<string, string> = {
+      job_id: job.job_id,
+      owner: job.owner,
+      correlation_id: job.correlation_id,
+      status: 'queued',
+      stage: 'queued',
+      stage_index: '0',
+      percentage: '0',
+      configuration: JSON.stringify(job.configuration),
+      attempt: '0',
+      created_at: job.created_at,
+      updated_at: job.created_at,
+      started_at: '',
+      completed_at: '',
+      error: '',
+      result: '',
+    };
+    await this.call(() =>
+      this.redis
+        .multi()
+        .hset(this.key(job.job_id), fields)
+        .zadd(ownerJobsKey(this.prefix, job.owner), Date.parse(job.created_at), job.job_id)
+        .exec(),
+    );
+    return toRecord(fields);
+  }
+
+  async get(jobId: string): Promise<JobRecord | null> {
+    const h = await this.call(() => this.redis.hgetall(this.key(jobId)));
+    if (!h || !h.job_id) return null;
+    return toRecord(h);
+  }
+
+  /** Removes a record that never reached the queue (enqueue failed), so nothing half-made remains. */
+  async remove(jobId: string, owner: string): Promise<void> {
+    await this.call(() => this.redis.multi().del(this.key(jobId)).zrem(ownerJobsKey(this.prefix, owner), jobId).exec());
+  }
+
+  private async transition(jobId: string, from: readonly JobStatus[], to: JobStatus | '', fields: Record<string, string>): Promise<TransitionResult> {
+    const args = [from.join(','), to, ...Object.entries(fields).flat()];
+    return (await this.call(() => this.redis.vidgenTransition(this.key(jobId), ...args))) as TransitionResult;
+  }
+
+  /** A worker picked the job up (first attempt, retry or stalled recovery). */
+  markProcessing(jobId: string, attempt: number): Promise<TransitionResult> {
+    const t = now();
+    return this.transition(jobId, ['queued', 'processing'], 'processing', {
+      attempt: String(attempt),
+      '?started_at': t,
+      updated_at: t,
+      stage: 'queued',
+      stage_index: '0',
+      percentage: '0',
+      error: '',
+    });
+  }
+
+  /** Records a failed attempt that Bull will retry: the job shows as queued with its last error. */
+  markRetrying(jobId: string, error: JobError): Promise<TransitionResult> {
+    return this.transition(jobId, ['processing'], 'queued', { error: JSON.stringify(error), updated_at: now() });
+  }
+
+  /** Finalizes a job exactly once: only a processing job can complete. */
+  complete(jobId: string, result: JobResult): Promise<TransitionResult> {
+    const t = now();
+    return this.transition(jobId, ['processing'], 'completed', {
+      result: JSON.stringify(result),
+      stage: 'completed',
+      stage_index: '99',
+      percentage: '100',
+      completed_at: t,
+      updated_at: t,
+      error: '',
+    });
+  }
+
+  fail(jobId: string, error: JobError): Promise<TransitionResult> {
+    const t = now();
+    return this.transition(jobId, ['queued', 'processing'], 'failed', {
+      error: JSON.stringify(error),
+      stage: 'failed',
+      completed_at: t,
+      updated_at: t,
+    });
+  }
+
+  /** Stores stage progress; refused (not thrown) when it would regress or the job isn't processing. */
+  async setProgress(jobId: string, stage: StageName, percentage: number): Promise<string> {
+    return this.call(() => this.redis.vidgenProgress(this.key(jobId), stage, String(stageIndex(stage)), String(percentage), now()));
+  }
+}
+
+function toRecord(h: Record<string, string>): JobRecord {
+  const stage = h.stage ?? 'queued';
+  return {
+    job_id: h.job_id ?? '',
+    owner: h.owner ?? '',
+    correlation_id: h.correlation_id ?? '',
+    status: (h.status ?? 'queued') as JobStatus,
+    progress: {
+      percentage: Number(h.percentage ?? 0),
+      stage: stage as ProgressStage,
+    },
+    configuration: parseJson<JobConfiguration>(h.configuration) as JobConfiguration,
+    attempt: Number(h.attempt ?? 0),
+    created_at: h.created_at ?? '',
+    updated_at: h.updated_at ?? '',
+    started_at: h.started_at || null,
+    completed_at: h.completed_at || null,
+    error: parseJson<JobError>(h.error),
+    result: parseJson<JobResult>(h.result),
+  };
+}

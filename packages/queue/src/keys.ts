@@ -1,0 +1,16 @@
+/**
+ * The Redis key layout. Every key starts with the deployment's QUEUE_PREFIX.
+ * A job's keys share the hash tag `{<job_id>}` so multi-key scripts on one job
+ * stay in one Redis Cluster slot.
+ *
+ *   <prefix>:job:{<job_id>}            hash: the job record
+ *   <prefix>:owner:<owner>:jobs        sorted set: an owner's job ids by creation time
+ *   <prefix>:video-generation:*        Bull's own keys for the queue
+ */
+export function jobKey(prefix: string, jobId: string): string {
+  return `${prefix}:job:{${jobId}}`;
+}
+
+export function ownerJobsKey(prefix: string, owner: string): string {
+  return `${prefix}:owner:${owner}:jobs`;
+}
