@@ -1,0 +1,38 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { VidgenError } from '@vidgen/core';
+import type { ApiKey } from '@vidgen/config';
+import { setContext } from '@vidgen/observability';
+
+export const ANONYMOUS_OWNER = 'anonymous';
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Bearer-key authentication. Keys are compared as SHA-256 digests with
+ * timingSafeEqual, against every configured key without stopping early, so
+ * timing reveals neither a key nor which one matched. No keys configured:
+ * open development mode as owner "anonymous".
+ */
+export function authenticate(keys: readonly ApiKey[]): RequestHandler {
+  const table = keys.map((k) => ({ owner: k.owner, digest: digest(k.key) }));
+  return (req, _res, next) => {
+    if (table.length === 0) {
+      req.owner = ANONYMOUS_OWNER;
+      setContext({ owner: ANONYMOUS_OWNER });
+      return next();
+    }
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) return next(new VidgenError('UNAUTHENTICATED'));
+    const candidate = digest(match[1]!);
+    let owner: string | undefined;
+    for (const entry of table) {
+      if (timingSafeEqual(candidate, entry.digest) && owner === undefined) owner = entry.owner;
+    }
+    if (!owner) return next(new VidgenError('UNAUTHENTICATED', { message: 'The API key is not valid.' }));
+    req.owner = owner;
+    setContext({ owner });
+    next();
+  };
+}

@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
+import { VidgenError, toErrorBody, type Logger } from '@vidgen/core';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Registers handlers for one path and answers any other method with 405 and
+ * an Allow header, so a wrong method is never confused with an unknown path.
+ */
+export function route(router: Router, path: string, handlers: Partial<Record<Method, RequestHandler | RequestHandler[]>>): void {
+  const r = router.route(path);
+  const allowed: string[] = [];
+  for (const [method, handler] of Object.entries(handlers) as [Method, RequestHandler | RequestHandler[]][]) {
+    r[method](...(Array.isArray(handler) ? handler : [handler]));
+    allowed.push(method.toUpperCase());
+    if (method === 'get') allowed.push('HEAD');
+  }
+  r.all((_req, res, next) => {
+    res.setHeader('Allow', allowed.join(', '));
+    next(new VidgenError('METHOD_NOT_ALLOWED', { details: { allow: allowed } }));
+  });
+}
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new VidgenError('ROUTE_NOT_FOUND'));
+
+/** Maps body-parser's failures into the taxonomy. */
+function fromExpress(err: unknown): VidgenError | null {
+  const e = err as { type?: string; status?: number };
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return new VidgenError('MALFORMED_JSON', { cause: err });
+    case 'entity.too.large':
+      return new VidgenError('PAYLOAD_TOO_LARGE', { cause: err });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new VidgenError('UNSUPPORTED_MEDIA_TYPE', { message: 'The body must be UTF-8 JSON.', cause: err });
+    default:
+      return null;
+  }
+}
+
+/** Every error answer is JSON in one shape; 5xx answers never carry internals, the log line does. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const e = err instanceof VidgenError ? err : (fromExpress(err) ?? new VidgenError('INTERNAL_ERROR', { cause: err }));
+    const meta = { code: e.code, category: e.category, status: e.status, method: req.method, path: req.originalUrl.split('?')[0] };
+    if (e.status >= 500) logger.error('request failed', { ...meta, err: (e.cause as Error) ?? e });
+    else logger.info('request rejected', meta);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(e.status).json({ error: toErrorBody(e, req.correlationId ?? null) });
+  };
+}

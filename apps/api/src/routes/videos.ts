@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type Request } from 'express';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { VidgenError, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
+import { setContext } from '@vidgen/observability';
+import { enqueueJob, type JobStore, type VideoQueue } from '@vidgen/queue';
+import { presignGetUrl } from '@vidgen/storage';
+import { route } from '../middleware/errors';
+
+export interface VideosRouteDeps {
+  store: JobStore;
+  queue: VideoQueue;
+  /** Signs download URLs for the endpoint clients use (S3_PUBLIC_ENDPOINT or S3_ENDPOINT). */
+  presigner: S3Client;
+  bucket: string;
+  signedUrlTtlSeconds: number;
+  allowUltra: boolean;
+  attempts: number;
+  backoffMs: number;
+  enqueueTimeoutMs: number;
+  logger: Logger;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+export const jobPath = (jobId: string) => `/api/v1/videos/jobs/${jobId}`;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new VidgenError('REDIS_UNAVAILABLE', { message: 'The queue did not accept the job in time.' })), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export function createVideosRouter(deps: VideosRouteDeps): Router {
+  const { store, queue, presigner, bucket, signedUrlTtlSeconds, logger } = deps;
+  const router = Router();
+
+  /** Loads a job of the caller's own; another owner's job is indistinguishable from a missing one. */
+  async function ownJob(req: Request): Promise<JobRecord> {
+    const jobId = String(req.params.job_id ?? '');
+    if (!UUID.test(jobId)) throw new VidgenError('JOB_NOT_FOUND');
+    const record = await store.get(jobId);
+    if (!record || record.owner !== req.owner) throw new VidgenError('JOB_NOT_FOUND');
+    setContext({ job_id: jobId });
+    return record;
+  }
+
+  async function present(record: JobRecord) {
+    let result = null;
+    if (record.status === 'completed' && record.result) {
+      const video = record.result.outputs.find((o) => o.kind === 'video');
+      const signed = video ? await presignGetUrl({ client: presigner, bucket, key: video.key, expiresInSeconds: signedUrlTtlSeconds }) : null;
+      result = {
+        video_url: signed?.url ?? null,
+        video_url_expires_at: signed?.expiresAt.toISOString() ?? null,
+        duration_seconds: record.result.duration_seconds,
+        outputs: record.result.outputs,
+      };
+    }
+    return {
+      job_id: record.job_id,
+      status: record.status,
+      progress: record.progress,
+      configuration: record.configuration,
+      attempt: record.attempt,
+      created_at: record.created_at,
+      updated_at: record.updated_at,
+      started_at: record.started_at,
+      completed_at: record.completed_at,
+      error: record.status === 'failed' ? record.error : null,
+      // While a retry is pending the job is queued again; the previous attempt's error stays visible.
+      last_error: record.status !== 'failed' ? record.error : null,
+      result,
+      links: { self: jobPath(record.job_id) },
+    };
+  }
+
+  route(router, '/generate', {
+    post: async (req, res) => {
+      // req.is() is null without a body (then validation reports the missing body), false for another type.
+      if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
+      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra });
+      const jobId = randomUUID();
+      const owner = req.owner!;
+      setContext({ job_id: jobId });
+      const record = await store.create({
+        job_id: jobId,
+        owner,
+        correlation_id: req.correlationId,
+        configuration: request.configuration,
+        created_at: new Date().toISOString(),
+      });
+      try {
+        await withTimeout(
+          enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs }),
+          deps.enqueueTimeoutMs,
+        );
+      } catch (err) {
+        // Nothing half-made stays behind: the client is told to retry and no queued record lingers.
+        await store.remove(jobId, owner).catch(() => undefined);
+        throw err instanceof VidgenError ? err : new VidgenError('REDIS_UNAVAILABLE', { cause: err });
+      }
+      logger.info('job submitted', { quality: request.configuration.quality });
+      res
+        .status(202)
+        .location(jobPath(jobId))
+        .json({ job_id: jobId, status: record.status, progress: record.progress, links: { self: jobPath(jobId) } });
+    },
+  });
+
+  route(router, '/jobs/:job_id', {
+    get: async (req, res) => {
+      const record = await ownJob(req);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await present(record));
+    },
+  });
+
+  return router;
+}

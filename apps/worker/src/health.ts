@@ -1,0 +1,26 @@
+import http from 'node:http';
+import type { ReadinessReport } from '@vidgen/observability';
+
+/** The worker's small HTTP server: /health (liveness) and /health/ready (503 naming the failing checks). */
+export function createHealthServer(ready: () => Promise<ReadinessReport>): http.Server {
+  return http.createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return send(405, { error: 'method not allowed' });
+    }
+    if (url === '/health') return send(200, { status: 'ok' });
+    if (url === '/health/ready') {
+      ready().then(
+        (report) => send(report.status === 'unavailable' ? 503 : 200, report),
+        (err: Error) => send(503, { status: 'unavailable', error: err.message }),
+      );
+      return;
+    }
+    send(404, { error: 'not found' });
+  });
+}

@@ -1,0 +1,3 @@
+export * from './worker';
+export * from './health';
+export * from './handlers/generate-video';

@@ -1,0 +1,3 @@
+export * from './ports';
+export * from './s3';
+export * from './redis';

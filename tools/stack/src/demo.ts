@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import Redis from 'ioredis';
+import { loadConfig } from '@vidgen/config';
+import { probe, resolveFfprobePath } from '@vidgen/ffmpeg';
+import { startStack, type Stack } from './stack';
+
+const SAMPLE = {
+  configuration: {
+    topic: 'Why the sky is blue',
+    context:
+      'Sunlight contains every colour. When it enters the atmosphere, air molecules scatter short blue wavelengths far more than long red ones. ' +
+      'That scattered blue light reaches our eyes from every direction, so the whole sky glows blue. At sunset the light crosses more air, the blue is scattered away, and reds remain.',
+    quality: 'low',
+  },
+};
+
+async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * `pnpm demo`: starts the stack on free ports with its own key prefix, submits
+ * a sample low-quality job, follows it, downloads the MP4 through the signed
+ * URL, prints its ffprobe summary, stops everything and exits 0.
+ */
+async function main(): Promise<number> {
+  const started = Date.now();
+  const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
+  const dataDir = path.resolve(loadConfig().embedded.dataDir);
+  const logFile = path.join(dataDir, 'demo', 'stack.log');
+  const prefix = `vidgen-demo-${randomBytes(4).toString('hex')}`;
+  say(`starting the stack (logs: ${logFile})`);
+  let stack: Stack | null = null;
+  try {
+    stack = await startStack({ output: logFile, freePorts: true, env: { ...process.env, QUEUE_PREFIX: prefix }, say });
+    const key = process.env.API_KEYS?.split(',')[0]?.split(':').slice(1).join(':');
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
+    const submitted = await fetch(`${stack.apiUrl}/api/v1/videos/generate`, { method: 'POST', headers, body: JSON.stringify(SAMPLE) });
+    const accepted = (await submitted.json()) as { job_id: string; links: { self: string } };
+    if (submitted.status !== 202) throw new Error(`submit answered ${submitted.status}: ${JSON.stringify(accepted)}`);
+    say(`submitted job ${accepted.job_id}`);
+
+    type JobView = { status: string; progress: { percentage: number; stage: string }; result: { video_url: string } | null; error: unknown };
+    let job: JobView | null = null as JobView | null;
+    let last = '';
+    const deadline = Date.now() + 120000;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${stack.apiUrl}${accepted.links.self}`, { headers });
+      const current = (await res.json()) as JobView;
+      job = current;
+      const line = `${current.status} ${current.progress.stage} ${current.progress.percentage}%`;
+      if (line !== last) say(line);
+      last = line;
+      if (['completed', 'failed', 'cancelled'].includes(current.status)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
+    if (job?.status !== 'completed' || !job.result) throw new Error(`the job ended ${job?.status ?? 'never'}`);
+
+    const file = path.join(dataDir, 'demo', `${accepted.job_id}.mp4`);
+    const download = await fetch(job.result.video_url);
+    if (!download.ok || !download.body) throw new Error(`downloading the video answered ${download.status}`);
+    await pipeline(Readable.fromWeb(download.body as import('node:stream/web').ReadableStream), createWriteStream(file));
+    const facts = await probe(file, { ffprobePath: resolveFfprobePath(process.env.FFPROBE_PATH) });
+    say(`video URL (signed; works while a stack serves ${stack.s3.endpoint}):`);
+    process.stdout.write(`${job.result.video_url}\n`);
+    say(`downloaded to ${file}`);
+    say(
+      `ffprobe: ${facts.video?.codec} ${facts.video?.width}x${facts.video?.height} @ ${facts.video?.fps} fps, ${facts.video?.pix_fmt}, ` +
+        `audio ${facts.audio?.codec} ${facts.audio?.channels}ch ${facts.audio?.sample_rate} Hz, ${facts.duration_seconds.toFixed(2)} s, ${facts.size_bytes} bytes`,
+    );
+    say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return 0;
+  } catch (err) {
+    say(`FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    const tail = await readFile(logFile, 'utf8').catch(() => '');
+    if (tail) process.stderr.write(`--- last lines of ${logFile} ---\n${tail.split('\n').slice(-30).join('\n')}\n`);
+    return 1;
+  } finally {
+    if (stack) {
+      await stack.stop();
+      await deletePrefix(stack.redis.url, prefix).catch(() => undefined);
+    }
+  }
+}
+
+void mkdir(path.resolve(loadConfig().embedded.dataDir, 'demo'), { recursive: true })
+  .then(main)
+  .then((code) => process.exit(code));

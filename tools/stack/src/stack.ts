@@ -1,0 +1,175 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { loadConfig } from '@vidgen/config';
+import { freePort, isPortOpen, redisServerAvailable, startEmbeddedS3, startRedisServer, type EmbeddedS3, type RedisServer } from '@vidgen/embedded';
+import { createS3Client, ensureBucket } from '@vidgen/storage';
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+export const API_MAIN = path.join(REPO_ROOT, 'apps/api/dist/main.js');
+export const WORKER_MAIN = path.join(REPO_ROOT, 'apps/worker/dist/main.js');
+
+export interface StackOptions {
+  env?: NodeJS.ProcessEnv;
+  /** 'inherit' shows the children's logs; a path collects them in a file. */
+  output: 'inherit' | string;
+  /** Pick free ports instead of API_PORT / WORKER_HTTP_PORT / EMBEDDED_S3_PORT (the demo does). */
+  freePorts?: boolean;
+  say?: (line: string) => void;
+}
+
+export interface Stack {
+  apiUrl: string;
+  workerUrl: string;
+  env: NodeJS.ProcessEnv;
+  redis: { url: string; embedded: boolean };
+  s3: { endpoint: string; embedded: boolean };
+  /** Resolves when a child exits on its own (it should not while the stack runs). */
+  exited: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with code ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      /* not yet listening */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts the whole system on embedded defaults: Redis (the local one on 6379
+ * if it answers, else a private redis-server), an S3-compatible store when
+ * S3_ENDPOINT is unset, then the API and a worker as their own processes.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { output, freePorts = false, say = () => undefined } = options;
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
+  const config = loadConfig(env); // refuses a bad configuration before anything starts
+  const dataDir = path.resolve(config.embedded.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const cleanups: Array<() => Promise<void>> = [];
+  const children: Array<{ name: string; child: ChildProcess }> = [];
+
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+
+  try {
+    // Redis
+    let redisEmbedded = false;
+    if (!env.REDIS_URL) {
+      const local = 'redis://127.0.0.1:6379';
+      if (await redisAnswers(local)) {
+        env.REDIS_URL = local;
+      } else if (redisServerAvailable()) {
+        const server: RedisServer = await startRedisServer({ dir: path.join(dataDir, 'redis'), appendOnly: true });
+        cleanups.push(() => server.stop());
+        env.REDIS_URL = server.url;
+        redisEmbedded = true;
+      } else {
+        throw new Error(
+          'No Redis: nothing answers on 127.0.0.1:6379 and no redis-server is on PATH. Install Redis (e.g. `apt-get install redis-server` or `brew install redis`) or set REDIS_URL.',
+        );
+      }
+    } else if (!(await redisAnswers(env.REDIS_URL))) {
+      throw new Error(`REDIS_URL=${env.REDIS_URL} does not answer.`);
+    }
+    say(`redis   ${env.REDIS_URL}${redisEmbedded ? ' (embedded redis-server)' : ''}`);
+
+    // S3
+    let s3Embedded = false;
+    if (!env.S3_ENDPOINT) {
+      const port = freePorts ? await freePort() : config.embedded.s3Port;
+      if (await isPortOpen(port)) throw new Error(`EMBEDDED_S3_PORT ${port} is in use; stop what uses it or set EMBEDDED_S3_PORT.`);
+      const s3: EmbeddedS3 = await startEmbeddedS3({ port, directory: path.join(dataDir, 's3'), buckets: [config.s3.bucket] });
+      cleanups.push(() => s3.close());
+      Object.assign(env, { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey });
+      s3Embedded = true;
+    }
+    const s3Config = loadConfig(env).s3;
+    const client = createS3Client(s3Config);
+    try {
+      await ensureBucket(client, s3Config.bucket);
+    } finally {
+      client.destroy();
+    }
+    say(`s3      ${env.S3_ENDPOINT}${s3Embedded ? ` (embedded s3rver, data in ${path.join(dataDir, 's3')})` : ''} bucket ${s3Config.bucket}`);
+
+    // API and worker, each its own process
+    if (freePorts) {
+      env.API_PORT = String(await freePort());
+      env.WORKER_HTTP_PORT = String(await freePort());
+    }
+    const final = loadConfig(env);
+    const apiHost = final.api.host === '0.0.0.0' ? '127.0.0.1' : final.api.host;
+    const workerHost = final.worker.host === '0.0.0.0' ? '127.0.0.1' : final.worker.host;
+    const apiUrl = `http://${apiHost}:${final.api.port}`;
+    const workerUrl = `http://${workerHost}:${final.worker.port}`;
+    let stdio: 'inherit' | ['ignore', NodeJS.WritableStream, NodeJS.WritableStream] = 'inherit';
+    if (output !== 'inherit') {
+      await mkdir(path.dirname(output), { recursive: true });
+      const log = createWriteStream(output, { flags: 'a' });
+      await new Promise((r) => log.once('open', r));
+      stdio = ['ignore', log, log];
+    }
+    let onExit: (v: { name: string; code: number | null; signal: NodeJS.Signals | null }) => void = () => undefined;
+    const exited = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>((r) => (onExit = r));
+    for (const [name, main] of [
+      ['api', API_MAIN],
+      ['worker', WORKER_MAIN],
+    ] as const) {
+      const child = spawn(process.execPath, [main], { env, stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+      if (stdio !== 'inherit') {
+        child.stdout?.pipe(stdio[1], { end: false });
+        child.stderr?.pipe(stdio[2], { end: false });
+      }
+      child.once('exit', (code, signal) => onExit({ name, code, signal }));
+      children.push({ name, child });
+    }
+    await waitForHttp(`${apiUrl}/health/ready`, children[0]!.child);
+    await waitForHttp(`${workerUrl}/health/ready`, children[1]!.child);
+    say(`api     ${apiUrl}`);
+    say(`worker  ${workerUrl}/health/ready`);
+    return { apiUrl, workerUrl, env, redis: { url: env.REDIS_URL!, embedded: redisEmbedded }, s3: { endpoint: env.S3_ENDPOINT!, embedded: s3Embedded }, exited, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,34 @@
+import { startStack } from './stack';
+
+/** `pnpm start`: the whole system on embedded defaults, in one process tree; Ctrl-C stops it cleanly. */
+async function main(): Promise<void> {
+  const say = (line: string) => process.stdout.write(`[vidgen] ${line}\n`);
+  const stack = await startStack({ output: 'inherit', say });
+  const auth = process.env.API_KEYS ? ' -H "Authorization: Bearer <key>"' : '';
+  say('ready. Submit a job:');
+  say(
+    `  curl -s -X POST ${stack.apiUrl}/api/v1/videos/generate${auth} -H 'Content-Type: application/json' -d '{"configuration":{"topic":"Why the sky is blue","context":"Sunlight scatters off air molecules.","quality":"low"}}'`,
+  );
+  say(`  curl -s ${stack.apiUrl}/api/v1/videos/jobs/<job_id>${auth}`);
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    await stack.stop();
+    say('stopped.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  const gone = await stack.exited;
+  if (!stopping) {
+    say(`${gone.name} exited unexpectedly (code ${gone.code}, signal ${gone.signal}); stopping everything.`);
+    await shutdown(1);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`[vidgen] failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
