@@ -159,6 +159,13 @@ export const ERROR_CODES = define({
     message: 'An internal error occurred.',
     suggestedAction: 'Retry later; if it persists, report the correlation id to the operator.',
   },
+  TTS_UNAVAILABLE: {
+    category: 'dependency_unavailable',
+    status: 503,
+    retryable: false,
+    message: 'Narration was requested but this worker has no text-to-speech engine (espeak-ng).',
+    suggestedAction: 'Submit without narration, or ask the operator to install espeak-ng on the workers (or unset NARRATION_ENABLED).',
+  },
 });
 
 export type ErrorCode = keyof typeof ERROR_CODES;

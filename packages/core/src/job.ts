@@ -22,11 +22,32 @@ export const QUALITY_PRESETS: Readonly<Record<Quality, QualityPreset>> = Object.
   ultra: { width: 3840, height: 2160, fps: 60, crf: 20, x264Preset: 'veryfast', audioBitrateKbps: 192, label: '2160p' },
 });
 
+/** Named visual themes; the pipeline maps each to colours and fonts. */
+export const THEME_NAMES = ['dark', 'light'] as const;
+export type ThemeName = (typeof THEME_NAMES)[number];
+
+/** One scene of an explicit storyboard. */
+export interface SceneSpec {
+  title?: string;
+  text: string;
+  duration_seconds?: number;
+}
+
 /** What a client asks for, after validation and defaults. */
 export interface JobConfiguration {
   topic: string;
+  /** Source text for the built-in planner; unused when `scenes` is given. */
   context?: string;
   quality: Quality;
+  /** An explicit storyboard (1..50 scenes), used as given. */
+  scenes?: SceneSpec[];
+  theme?: ThemeName;
+  /** WebVTT sidecar; the schema defaults it to true. */
+  subtitles?: boolean;
+  /** espeak-ng narration; the schema defaults it to false. */
+  narration?: boolean;
+  /** Upper bound for scenes rendered in parallel; the worker caps it by quality and cores. */
+  max_scene_concurrency?: number;
 }
 
 export interface GenerateRequest {
@@ -93,3 +114,6 @@ export interface QueuePayload {
 }
 
 export const QUEUE_NAME = 'video-generation';
+
+// The planner's pure timing logic lives in core so the API can check the planned duration without ffmpeg.
+export * from './storyboard';

@@ -1,7 +1,8 @@
 import Joi from 'joi';
 import { VidgenError } from './errors';
 import { JOB_STATUSES, STAGE_NAMES, TERMINAL_STATUSES } from './stages';
-import { OUTPUT_KINDS, QUALITIES } from './job';
+import { OUTPUT_KINDS, QUALITIES, THEME_NAMES } from './job';
+import { MAX_PLANNED_DURATION_SECONDS, plannedDurationSeconds } from './storyboard';
 import type { GenerateRequest, JobResult } from './job';
 import { ERROR_CATEGORIES } from './errors';
 
@@ -9,12 +10,23 @@ import { ERROR_CATEGORIES } from './errors';
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 const NO_CONTROL_EXCEPT_NEWLINE_TAB = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
 
+export const sceneSpecSchema = Joi.object({
+  title: Joi.string().trim().allow('').max(200).pattern(NO_CONTROL, 'no control characters'),
+  text: Joi.string().trim().min(1).max(1000).pattern(NO_CONTROL_EXCEPT_NEWLINE_TAB, 'no control characters').required(),
+  duration_seconds: Joi.number().min(1).max(60),
+}).unknown(false);
+
 export const jobConfigurationSchema = Joi.object({
   topic: Joi.string().trim().min(1).max(200).pattern(NO_CONTROL, 'no control characters').required(),
   context: Joi.string().trim().allow('').max(5000).pattern(NO_CONTROL_EXCEPT_NEWLINE_TAB, 'no control characters'),
   quality: Joi.string()
     .valid(...QUALITIES)
     .default('medium'),
+  scenes: Joi.array().items(sceneSpecSchema).min(1).max(50),
+  theme: Joi.string().valid(...THEME_NAMES),
+  subtitles: Joi.boolean().default(true),
+  narration: Joi.boolean().default(false),
+  max_scene_concurrency: Joi.number().integer().min(1).max(8),
 })
   .unknown(false)
   .required();
@@ -108,6 +120,8 @@ export function validate<T>(schema: Joi.Schema, value: unknown): T {
 
 export interface SubmitPolicy {
   allowUltra: boolean;
+  /** NARRATION_ENABLED: workers have espeak-ng. Absent means false. */
+  narrationEnabled?: boolean;
 }
 
 /** The API's check of a submission: the shared schema, then what the deployment allows. */
@@ -116,6 +130,23 @@ export function validateGenerateRequest(body: unknown, policy: SubmitPolicy): Ge
   if (request.configuration.quality === 'ultra' && !policy.allowUltra) {
     throw new VidgenError('QUALITY_NOT_ALLOWED', {
       details: [{ field: 'configuration.quality', message: "'ultra' needs ALLOW_ULTRA=true on this deployment", type: 'any.invalid' }],
+    });
+  }
+  if (request.configuration.narration && !policy.narrationEnabled) {
+    throw new VidgenError('VALIDATION_FAILED', {
+      details: [{ field: 'configuration.narration', message: 'narration needs NARRATION_ENABLED=true on this deployment', type: 'any.invalid' }],
+    });
+  }
+  const planned = plannedDurationSeconds(request.configuration);
+  if (planned > MAX_PLANNED_DURATION_SECONDS) {
+    throw new VidgenError('VALIDATION_FAILED', {
+      details: [
+        {
+          field: request.configuration.scenes ? 'configuration.scenes' : 'configuration.context',
+          message: `the planned video is ${planned} s long; the limit is ${MAX_PLANNED_DURATION_SECONDS} s`,
+          type: 'duration.max',
+        },
+      ],
     });
   }
   return request;

@@ -31,11 +31,11 @@ export function wrapText(text: string, maxChars: number): string[] {
   return lines;
 }
 
-/** Keeps at most `max` lines, marking a cut with an ellipsis. */
+/** Keeps at most `max` lines, marking a cut with an ellipsis (the layout budget leaves room for it). */
 export function limitLines(lines: string[], max: number): string[] {
   if (lines.length <= max) return lines;
   const kept = lines.slice(0, Math.max(0, max));
-  if (kept.length > 0) kept[kept.length - 1] = `${kept[kept.length - 1]!.replace(/\s*\S{0,3}$/, '')}…`;
+  if (kept.length > 0) kept[kept.length - 1] = `${kept[kept.length - 1]!.trimEnd()}…`;
   return kept;
 }
 

@@ -1,6 +1,6 @@
 import Bull from 'bull';
 import { QUEUE_NAME, type QueuePayload } from '@vidgen/core';
-import { createBullClient } from './redis';
+import { createBullClient, type Redis } from './redis';
 
 export type VideoQueue = Bull.Queue<QueuePayload>;
 export type VideoJob = Bull.Job<QueuePayload>;
@@ -16,9 +16,14 @@ export interface QueueOptions {
 /** The `video-generation` queue, with fresh Bull-safe clients per connection role. */
 export function createVideoQueue(options: QueueOptions): VideoQueue {
   const { redisUrl, prefix, lockDurationMs = 30000, stalledIntervalMs = 30000, maxStalledCount = 2 } = options;
-  return new Bull<QueuePayload>(QUEUE_NAME, {
+  const clients: Redis[] = [];
+  const queue = new Bull<QueuePayload>(QUEUE_NAME, {
     prefix,
-    createClient: () => createBullClient(redisUrl),
+    createClient: () => {
+      const client = createBullClient(redisUrl);
+      clients.push(client);
+      return client;
+    },
     settings: {
       lockDuration: lockDurationMs,
       lockRenewTime: Math.floor(lockDurationMs / 2),
@@ -26,6 +31,16 @@ export function createVideoQueue(options: QueueOptions): VideoQueue {
       maxStalledCount,
     },
   });
+  // Bull closes only the connections it made itself, never those from createClient.
+  const close = queue.close.bind(queue);
+  queue.close = async (doNotWaitJobs?: boolean) => {
+    try {
+      await close(doNotWaitJobs);
+    } finally {
+      for (const client of clients) client.disconnect();
+    }
+  };
+  return queue;
 }
 
 export interface EnqueueOptions {

@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig } from '@vidgen/config';
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with no environment at all', () => {
+    const c = loadConfig({});
+    expect(c.api.port).toBe(3000);
+    expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.redis.prefix).toBe('vidgen');
+    expect(c.api.keys).toEqual([]);
+    expect(c.s3.requestChecksum).toBe('when_supported');
+    expect(Object.isFrozen(c) && Object.isFrozen(c.s3)).toBe(true);
+  });
+
+  it('parses API keys with several keys per owner', () => {
+    const c = loadConfig({ API_KEYS: 'owner1:key1-aaaa,owner1:key1b-bbbb, owner2:key2-cccc' });
+    expect(c.api.keys).toEqual([
+      { owner: 'owner1', key: 'key1-aaaa' },
+      { owner: 'owner1', key: 'key1b-bbbb' },
+      { owner: 'owner2', key: 'key2-cccc' },
+    ]);
+  });
+
+  it('defaults path-style and WHEN_REQUIRED checksums for a custom endpoint', () => {
+    const c = loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:4569' });
+    expect(c.s3.forcePathStyle).toBe(true);
+    expect(c.s3.requestChecksum).toBe('when_required');
+  });
+
+  it('reports every problem at once', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({
+        API_PORT: 'abc',
+        REDIS_URL: 'http://nope',
+        S3_PART_SIZE_BYTES: '1024',
+        SIGNED_URL_TTL_SECONDS: String(8 * 24 * 3600),
+        API_KEYS: 'broken',
+        S3_ACCESS_KEY_ID: 'only-one-half',
+      });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = error!.problems.join('\n');
+    for (const name of ['API_PORT', 'REDIS_URL', 'S3_PART_SIZE_BYTES', 'SIGNED_URL_TTL_SECONDS', 'API_KEYS', 'S3_SECRET_ACCESS_KEY']) expect(text).toContain(name);
+    expect(error!.problems.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('refuses production without API keys', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required when NODE_ENV=production/);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:0123456789' }).env).toBe('production');
+  });
+});
