@@ -1,1 +1,21 @@
-export {};
+export * from './config';
+export * from './concurrency';
+export * from './encoder';
+export * from './themes';
+export * from './text-measurer';
+export * from './font-metrics';
+export * from './sanitize-text';
+export * from './layout';
+export * from './scene-args';
+export * from './concat-args';
+export * from './webvtt';
+export * from './wav';
+export * from './tts';
+export * from './planner';
+export * from './pool';
+export * from './progress-aggregator';
+export * from './safe-progress';
+export * from './orchestrator';
+export * from './integrator';
+// The planner's pure timing lives in core (the API imports it from there too).
+export { plannedDurationSeconds, planStoryboard, chunkContext, readingSeconds, MAX_PLANNED_DURATION_SECONDS, type PlannedScene } from '@vidgen/core';

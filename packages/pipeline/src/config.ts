@@ -1,0 +1,106 @@
+import Joi from 'joi';
+import { QUALITIES, QUALITY_PRESETS, THEME_NAMES, sceneSpecSchema, validate, type JobRecord, type Quality, type SceneSpec } from '@vidgen/core';
+import { availableCores, effectiveSceneConcurrency } from './concurrency';
+import { encoderSettingsFor, type EncoderSettings } from './encoder';
+import { DEFAULT_THEME, THEMES, type ThemeSpec } from './themes';
+
+/** Everything the orchestrator needs, derived from a job record and the worker's options. */
+export interface VideoGenerationConfig {
+  jobId: string;
+  topic: string;
+  context: string;
+  /** Explicit storyboard, or null for the planner. */
+  scenes: SceneSpec[] | null;
+  quality: Quality;
+  width: number;
+  height: number;
+  fps: number;
+  encoder: EncoderSettings;
+  theme: ThemeSpec;
+  subtitles: boolean;
+  narration: boolean;
+  sceneConcurrency: number;
+  /** x264 threads per scene clip: the cores divided among the scenes in flight, so parallel encoders do not oversubscribe. */
+  threadsPerScene: number;
+  /** The job's scratch dir is created under this and removed afterwards. */
+  scratchBaseDir: string;
+}
+
+export interface IntegratorConfigOptions {
+  scratchBaseDir: string;
+  /** Cores to cap scene concurrency by; defaults to this machine's. */
+  cores?: number;
+}
+
+const hexColor = Joi.string().pattern(/^0x[0-9A-Fa-f]{6}$/);
+
+export const videoGenerationConfigSchema = Joi.object({
+  jobId: Joi.string().min(1).max(200).required(),
+  topic: Joi.string().min(1).max(200).required(),
+  context: Joi.string().allow('').max(5000).required(),
+  scenes: Joi.array().items(sceneSpecSchema).min(1).max(50).allow(null).required(),
+  quality: Joi.string()
+    .valid(...QUALITIES)
+    .required(),
+  width: Joi.number().integer().min(16).max(7680).required(),
+  height: Joi.number().integer().min(16).max(4320).required(),
+  fps: Joi.number().integer().min(1).max(120).required(),
+  encoder: Joi.object({
+    videoCodec: Joi.string().valid('libx264').required(),
+    x264Preset: Joi.string()
+      .valid('ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow')
+      .required(),
+    crf: Joi.number().min(0).max(51).required(),
+    pixelFormat: Joi.string().valid('yuv420p').required(),
+    gopFrames: Joi.number().integer().min(1).required(),
+    audioCodec: Joi.string().valid('aac').required(),
+    audioBitrateKbps: Joi.number().integer().min(32).max(512).required(),
+    audioSampleRate: Joi.number().valid(48000).required(),
+    audioChannels: Joi.number().valid(2).required(),
+  }).required(),
+  theme: Joi.object({
+    name: Joi.string()
+      .valid(...THEME_NAMES)
+      .required(),
+    background: hexColor.required(),
+    text: hexColor.required(),
+    accent: hexColor.required(),
+    font: Joi.string().valid('DejaVuSans.ttf', 'DejaVuSans-Bold.ttf').required(),
+    boldFont: Joi.string().valid('DejaVuSans.ttf', 'DejaVuSans-Bold.ttf').required(),
+  }).required(),
+  subtitles: Joi.boolean().required(),
+  narration: Joi.boolean().required(),
+  sceneConcurrency: Joi.number().integer().min(1).max(8).required(),
+  threadsPerScene: Joi.number().integer().min(1).max(64).required(),
+  scratchBaseDir: Joi.string().min(1).required(),
+}).unknown(false);
+
+/**
+ * Job record → VideoGenerationConfig, re-validated: a bad job fails with
+ * VALIDATION_FAILED here, before anything renders. Pure.
+ */
+export function buildVideoGenerationConfig(job: JobRecord, options: IntegratorConfigOptions): VideoGenerationConfig {
+  const c = (job.configuration ?? {}) as Partial<JobRecord['configuration']>;
+  const quality = c.quality ?? 'medium';
+  const preset = QUALITY_PRESETS[quality] ?? QUALITY_PRESETS.medium;
+  const cores = Math.max(1, Math.floor(options.cores ?? availableCores()));
+  const sceneConcurrency = QUALITY_PRESETS[quality] ? effectiveSceneConcurrency({ requested: c.max_scene_concurrency, quality, cores }) : 1;
+  const candidate = {
+    jobId: job.job_id,
+    topic: c.topic,
+    context: c.scenes ? '' : (c.context ?? ''),
+    scenes: c.scenes ?? null,
+    quality,
+    width: preset.width,
+    height: preset.height,
+    fps: preset.fps,
+    encoder: encoderSettingsFor(preset),
+    theme: THEMES[c.theme ?? DEFAULT_THEME] ?? c.theme,
+    subtitles: c.subtitles ?? true,
+    narration: c.narration ?? false,
+    sceneConcurrency,
+    threadsPerScene: Math.max(1, Math.floor(cores / sceneConcurrency)),
+    scratchBaseDir: options.scratchBaseDir,
+  };
+  return Object.freeze(validate<VideoGenerationConfig>(videoGenerationConfigSchema, candidate));
+}

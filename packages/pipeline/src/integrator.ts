@@ -1,0 +1,60 @@
+import { silentLogger, type JobRecord, type Logger } from '@vidgen/core';
+import { buildVideoGenerationConfig, type VideoGenerationConfig } from './config';
+import { VideoGenerationOrchestrator, type OrchestratorDeps, type VideoGenerationResult } from './orchestrator';
+import { safeProgressSink, type ProgressCallback } from './safe-progress';
+import { fontkitMeasurer } from './font-metrics';
+import { layoutScene } from './layout';
+import { THEMES, themeFontFiles } from './themes';
+
+export interface PipelineIntegratorOptions extends Omit<OrchestratorDeps, 'logger'> {
+  /** Each job's scratch dir is created under this (e.g. os.tmpdir() or a worker volume). */
+  scratchBaseDir: string;
+  /** Cores to cap scene concurrency by; defaults to this machine's. */
+  cores?: number;
+  logger?: Logger;
+  /** Counts progress-callback failures (metrics); the pipeline itself ignores them. */
+  onCallbackError?: (err: unknown) => void;
+  /** Throttle for progress reports within a stage. */
+  progressMinIntervalMs?: number;
+}
+
+export interface IntegratorRunOptions {
+  signal?: AbortSignal;
+  /** The job's progress callback; may throw or return a promise that never settles, without effect on the job. */
+  onProgress?: ProgressCallback;
+}
+
+/**
+ * Job record → validated VideoGenerationConfig → orchestrator run. A bad job
+ * fails with VALIDATION_FAILED before anything renders.
+ */
+export class PipelineIntegrator {
+  constructor(private readonly options: PipelineIntegratorOptions) {}
+
+  /**
+   * Loads every theme's fonts and runs the layout once, so the first job does
+   * not pay for it. Call at worker boot (optional).
+   */
+  warmUp(): void {
+    const measurerFor = this.options.measurerFor ?? fontkitMeasurer;
+    for (const theme of Object.values(THEMES)) {
+      const measurer = measurerFor(themeFontFiles(theme));
+      layoutScene({ width: 1280, height: 720, title: 'Warm up', text: 'The quick brown fox jumps over the lazy dog. '.repeat(4), measurer });
+    }
+  }
+
+  /** Pure conversion + re-validation; throws VidgenError('VALIDATION_FAILED'). */
+  prepare(job: JobRecord): VideoGenerationConfig {
+    return buildVideoGenerationConfig(job, { scratchBaseDir: this.options.scratchBaseDir, cores: this.options.cores });
+  }
+
+  /** Renders the job; see VideoGenerationResult for who removes the scratch dir. */
+  async run(job: JobRecord, runOptions: IntegratorRunOptions = {}): Promise<VideoGenerationResult> {
+    const { logger = silentLogger, onCallbackError, progressMinIntervalMs, scratchBaseDir: _base, cores: _cores, ...deps } = this.options;
+    const jobLogger = logger.child({ job_id: job.job_id, correlation_id: job.correlation_id });
+    const config = this.prepare(job);
+    const onProgress = runOptions.onProgress ? safeProgressSink(runOptions.onProgress, { logger: jobLogger, onCallbackError, minIntervalMs: progressMinIntervalMs }) : undefined;
+    const orchestrator = new VideoGenerationOrchestrator(config, { ...deps, logger: jobLogger });
+    return orchestrator.run({ signal: runOptions.signal, onProgress });
+  }
+}

@@ -1,0 +1,271 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { VidgenError, isVidgenError, silentLogger, type Logger, type PlannedScene, type ProgressSink, type StageName } from '@vidgen/core';
+import { runFfmpeg } from '@vidgen/ffmpeg';
+import type { VideoGenerationConfig } from './config';
+import { buildConcatArgs, concatListContent } from './concat-args';
+import { fontkitMeasurer } from './font-metrics';
+import { layoutScene, type SceneLayout } from './layout';
+import { builtinPlanner, type Planner } from './planner';
+import { runPool } from './pool';
+import { UnitProgress } from './progress-aggregator';
+import { sanitizeForFont } from './sanitize-text';
+import { buildSceneClipArgs, type DrawLine } from './scene-args';
+import type { TextMeasurer } from './text-measurer';
+import { themeFontFiles, type ThemeFonts } from './themes';
+import { espeakSynthesizer, ttsAvailable, type SpeechSynthesizer } from './tts';
+import { buildWebVtt } from './webvtt';
+
+export interface OrchestratorDeps {
+  ffmpegPath: string;
+  planner?: Planner;
+  synthesizer?: SpeechSynthesizer;
+  /** Whether TTS works on this worker; defaults to probing espeak-ng. */
+  ttsCheck?: () => Promise<boolean>;
+  measurerFor?: (fonts: ThemeFonts) => TextMeasurer;
+  logger?: Logger;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Stage progress; the integrator hands in an isolated sink. */
+  onProgress?: ProgressSink;
+}
+
+export interface RenderedScene {
+  index: number;
+  kind: PlannedScene['kind'];
+  title: string;
+  text: string;
+  startSeconds: number;
+  durationSeconds: number;
+  narrated: boolean;
+  truncated: boolean;
+}
+
+export interface VideoGenerationOutput {
+  /** H.264/AAC MP4 inside scratchDir. */
+  videoPath: string;
+  /** WebVTT sidecar inside scratchDir, or null when subtitles are off. */
+  subtitlesPath: string | null;
+  durationSeconds: number;
+  width: number;
+  height: number;
+  fps: number;
+  scenes: RenderedScene[];
+  warnings: string[];
+  scratchDir: string;
+}
+
+/**
+ * The outputs live in the job's scratch dir: the caller uploads them and then
+ * calls cleanup() in its own finally. On failure or cancel run() removes the
+ * scratch dir itself before it rejects.
+ */
+export interface VideoGenerationResult extends VideoGenerationOutput {
+  cleanup(): Promise<void>;
+}
+
+interface SceneWork {
+  planned: PlannedScene;
+  layout: SceneLayout;
+  durationSeconds: number;
+  frames: number;
+  narrationFile: string | null;
+  /** The last scene fades out; the others cut into the next one's fade-in. */
+  last: boolean;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new VidgenError('JOB_CANCELLED');
+}
+
+const pad = (n: number) => String(n).padStart(3, '0');
+
+/**
+ * planning → rendering_scenes (narration included) → combining (subtitles
+ * included). Later stages belong to the worker; this returns local outputs.
+ */
+export class VideoGenerationOrchestrator {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly config: VideoGenerationConfig,
+    private readonly deps: OrchestratorDeps,
+  ) {
+    this.logger = (deps.logger ?? silentLogger).child({ job_id: config.jobId });
+  }
+
+  async run(options: RunOptions = {}): Promise<VideoGenerationResult> {
+    const { signal } = options;
+    const report = options.onProgress ?? (() => {});
+    throwIfAborted(signal);
+    const safeId = this.config.jobId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+    const scratchDir = await mkdtemp(path.join(this.config.scratchBaseDir, `vidgen-${safeId}-`));
+    const cleanup = () => rm(scratchDir, { recursive: true, force: true });
+    try {
+      const output = await this.runIn(scratchDir, report, signal);
+      return { ...output, cleanup };
+    } catch (err) {
+      await cleanup();
+      if (signal?.aborted) throw new VidgenError('JOB_CANCELLED', { cause: err });
+      throw isVidgenError(err) ? err : new VidgenError('RENDER_FAILED', { message: `Rendering failed: ${(err as Error)?.message ?? String(err)}`, cause: err });
+    }
+  }
+
+  private async runIn(scratchDir: string, report: ProgressSink, signal: AbortSignal | undefined): Promise<VideoGenerationOutput> {
+    const { config } = this;
+    const { width, height, fps } = config;
+    const warnings: string[] = [];
+
+    if (config.narration) {
+      const available = await (this.deps.ttsCheck ?? (() => ttsAvailable()))();
+      if (!available) throw new VidgenError('TTS_UNAVAILABLE');
+    }
+
+    // planning
+    const stage = (s: StageName, pct: number) => report(s, pct);
+    stage('planning', 0);
+    const planner = this.deps.planner ?? builtinPlanner;
+    const planned = await planner.plan({ topic: config.topic, context: config.context || undefined, scenes: config.scenes ?? undefined }, signal);
+    throwIfAborted(signal);
+    if (planned.length === 0) throw new VidgenError('RENDER_FAILED', { message: 'The planner produced no scenes.' });
+    const fonts = themeFontFiles(config.theme);
+    const measurer = (this.deps.measurerFor ?? fontkitMeasurer)(fonts);
+    const laidOut = planned.map((scene, i) => {
+      const title = sanitizeForFont(scene.title, measurer, 'bold');
+      const text = sanitizeForFont(scene.text, measurer, 'regular');
+      const replaced = [...new Set([...title.replaced, ...text.replaced])];
+      if (replaced.length > 0) warnings.push(`scene ${i + 1}: replaced characters the font cannot draw with U+FFFD: ${replaced.join(', ')}`);
+      const layout = layoutScene({ width, height, title: title.text, text: text.text, measurer });
+      if (layout.truncated) warnings.push(`scene ${i + 1}: text too long for one screen; it was shortened with an ellipsis`);
+      return { planned: scene, layout };
+    });
+    stage('planning', 100);
+
+    // rendering_scenes (narration first: it can lengthen scenes)
+    throwIfAborted(signal);
+    stage('rendering_scenes', 0);
+    const speech = config.narration ? await this.narrate(planned, scratchDir, signal) : planned.map(() => null);
+    const work: SceneWork[] = laidOut.map(({ planned: p, layout }, i) => {
+      const s = speech[i] ?? null;
+      const wanted = s ? Math.max(p.durationSeconds, s.seconds + 0.6) : p.durationSeconds;
+      const frames = Math.max(1, Math.ceil(wanted * fps - 1e-6));
+      return { planned: p, layout, frames, durationSeconds: frames / fps, narrationFile: s?.file ?? null, last: i === laidOut.length - 1 };
+    });
+    const progress = new UnitProgress(work.map((w) => w.frames));
+    const clips = await runPool(
+      work,
+      config.sceneConcurrency,
+      async (w, i) => {
+        const clip = await this.renderScene(w, i, scratchDir, fonts, signal, (frame) => stage('rendering_scenes', progress.update(i, frame)));
+        stage('rendering_scenes', progress.complete(i));
+        return clip;
+      },
+      signal,
+    );
+    stage('rendering_scenes', 100);
+
+    // combining
+    throwIfAborted(signal);
+    stage('combining', 0);
+    const totalSeconds = work.reduce((a, w) => a + w.durationSeconds, 0);
+    const listFile = path.join(scratchDir, 'concat.txt');
+    await writeFile(listFile, concatListContent(clips.map((clip, i) => ({ path: clip, durationSeconds: work[i]?.durationSeconds ?? 0 }))));
+    const videoPath = path.join(scratchDir, 'video.mp4');
+    await runFfmpeg({
+      ffmpegPath: this.deps.ffmpegPath,
+      args: buildConcatArgs({ listFile, output: videoPath }),
+      expectedDurationSeconds: totalSeconds,
+      onProgress: (p) => stage('combining', Math.min(99, p.percentage ?? 0)),
+      signal,
+      logger: this.logger,
+    });
+    const scenes: RenderedScene[] = [];
+    let start = 0;
+    work.forEach((w, i) => {
+      scenes.push({
+        index: i,
+        kind: w.planned.kind,
+        title: w.planned.title,
+        text: w.planned.text,
+        startSeconds: start,
+        durationSeconds: w.durationSeconds,
+        narrated: w.narrationFile !== null,
+        truncated: w.layout.truncated,
+      });
+      start += w.durationSeconds;
+    });
+    let subtitlesPath: string | null = null;
+    if (config.subtitles) {
+      subtitlesPath = path.join(scratchDir, 'subtitles.vtt');
+      const cues = scenes.map((s) => ({ startSeconds: s.startSeconds, endSeconds: s.startSeconds + s.durationSeconds, text: [s.title, s.text].filter(Boolean).join('\n') }));
+      await writeFile(subtitlesPath, buildWebVtt(cues));
+    }
+    stage('combining', 100);
+    return { videoPath, subtitlesPath, durationSeconds: totalSeconds, width, height, fps, scenes, warnings, scratchDir };
+  }
+
+  private async narrate(planned: PlannedScene[], scratchDir: string, signal: AbortSignal | undefined): Promise<Array<{ file: string; seconds: number } | null>> {
+    const synthesizer = this.deps.synthesizer ?? espeakSynthesizer();
+    return runPool(
+      planned,
+      this.config.sceneConcurrency,
+      async (scene, i) => {
+        const spoken = [scene.title, scene.text].filter(Boolean).join('. ');
+        if (!spoken.trim()) return null;
+        const textFile = path.join(scratchDir, `narration-${pad(i)}.txt`);
+        const wavFile = path.join(scratchDir, `narration-${pad(i)}.wav`);
+        await writeFile(textFile, spoken);
+        const seconds = await synthesizer.synthesize({ textFile, wavFile, signal });
+        return { file: wavFile, seconds };
+      },
+      signal,
+    );
+  }
+
+  private async renderScene(
+    w: SceneWork,
+    i: number,
+    scratchDir: string,
+    fonts: ThemeFonts,
+    signal: AbortSignal | undefined,
+    onFrame: (frame: number) => void,
+  ): Promise<string> {
+    const { config } = this;
+    const lines: DrawLine[] = [];
+    for (const [j, line] of w.layout.lines.entries()) {
+      const textFile = path.join(scratchDir, `scene-${pad(i)}-line-${pad(j)}.txt`);
+      await writeFile(textFile, line.text);
+      lines.push({ textFile, fontFile: line.weight === 'bold' ? fonts.bold : fonts.regular, sizePx: line.sizePx, x: line.x, baseline: line.baseline });
+    }
+    throwIfAborted(signal);
+    const output = path.join(scratchDir, `scene-${pad(i)}.mp4`);
+    const args = buildSceneClipArgs({
+      width: config.width,
+      height: config.height,
+      fps: config.fps,
+      durationSeconds: w.durationSeconds,
+      encoder: config.encoder,
+      background: config.theme.background,
+      textColor: config.theme.text,
+      accentColor: config.theme.accent,
+      lines,
+      rule: w.layout.rule,
+      narrationFile: w.narrationFile,
+      output,
+      fadeOut: w.last,
+      threads: config.threadsPerScene,
+    });
+    const result = await runFfmpeg({
+      ffmpegPath: this.deps.ffmpegPath,
+      args,
+      expectedDurationSeconds: w.durationSeconds,
+      onProgress: (p) => onFrame(p.frame),
+      signal,
+      logger: this.logger,
+    });
+    if (/glyph/i.test(result.stderrTail)) this.logger.warn('ffmpeg reported glyph problems', { scene: i, stderr_tail: result.stderrTail.slice(-500) });
+    return output;
+  }
+}
