@@ -1,1 +1,10 @@
-export {};
+export * from './keys';
+export * from './results';
+export * from './validate';
+export * from './eta';
+export * from './script';
+export * from './snapshot';
+export * from './event';
+export * from './tracker';
+export * from './callback';
+export * from './subscriber';

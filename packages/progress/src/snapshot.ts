@@ -1,0 +1,76 @@
+import { STAGE_NAMES, isTerminalStatus, type ProgressStage, type StageName, type StageStatus, type TerminalStatus } from '@vidgen/core';
+import { estimateEtaSeconds } from './eta';
+
+export type RunStatus = 'processing' | TerminalStatus;
+
+export interface StageRecord {
+  name: StageName;
+  status: StageStatus;
+  started_at: string | null;
+  completed_at: string | null;
+  /** Set once a stage that was started has finished (done, skipped after starting, or failed). */
+  duration_ms: number | null;
+}
+
+export interface ProgressSnapshot {
+  percentage: number;
+  /** The current stage while processing; the terminal status afterwards. */
+  stage: ProgressStage;
+  stage_percentage: number;
+  stages: StageRecord[];
+  eta_seconds: number | null;
+  attempt: number;
+  run_id: string;
+  status: RunStatus;
+  /** Increases with every accepted write; SSE event ids are this number. */
+  version: number;
+  updated_at: string;
+}
+
+const STAGE_STATUSES: readonly StageStatus[] = ['pending', 'active', 'done', 'skipped', 'failed'];
+
+function toIso(ms: string | undefined): string | null {
+  if (!ms) return null;
+  const n = Number(ms);
+  return Number.isFinite(n) ? new Date(n).toISOString() : null;
+}
+
+function toStageStatus(value: string | undefined): StageStatus {
+  return STAGE_STATUSES.find((s) => s === value) ?? 'pending';
+}
+
+function stageRecord(hash: Record<string, string>, name: StageName): StageRecord {
+  const started = hash[`${name}:started_at`];
+  const completed = hash[`${name}:completed_at`];
+  return {
+    name,
+    status: toStageStatus(hash[`${name}:status`]),
+    started_at: toIso(started),
+    completed_at: toIso(completed),
+    duration_ms: started && completed ? Math.max(0, Number(completed) - Number(started)) : null,
+  };
+}
+
+/** Turns the stored progress hash into the public snapshot; null when the job has no progress yet. */
+export function parseSnapshot(hash: Record<string, string>, now: number): ProgressSnapshot | null {
+  if (!hash.run_id) return null;
+  const rawStatus = hash.status;
+  const status: RunStatus = isTerminalStatus(rawStatus) ? rawStatus : 'processing';
+  const current = (STAGE_NAMES.find((n) => n === hash.stage) ?? STAGE_NAMES[0]) as StageName;
+  const percentage = Number(hash.percentage ?? 0);
+  let eta: number | null = null;
+  if (status === 'completed') eta = 0;
+  else if (status === 'processing') eta = estimateEtaSeconds({ percentage, runStartedAt: Number(hash.run_started_at), now });
+  return {
+    percentage,
+    stage: status === 'processing' ? current : status,
+    stage_percentage: Number(hash.stage_percentage ?? 0),
+    stages: STAGE_NAMES.map((name) => stageRecord(hash, name)),
+    eta_seconds: eta,
+    attempt: Number(hash.attempt ?? 0),
+    run_id: hash.run_id,
+    status,
+    version: Number(hash.version ?? 0),
+    updated_at: toIso(hash.updated_at) ?? new Date(0).toISOString(),
+  };
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  DEFAULT_STAGE_WEIGHTS,
+  VidgenError,
+  isStageName,
+  isTerminalStatus,
+  normalizeWeights,
+  silentLogger,
+  type Logger,
+  type ProgressStage,
+  type StageName,
+  type StageWeights,
+  type TerminalStatus,
+} from '@vidgen/core';
+import { asRedisError } from '@vidgen/queue';
+import { jobKey, progressChannel, progressKey } from './keys';
+import type { Accepted, ProgressResult, RefusalReason, Refused, StartRunResult } from './results';
+import { buildProgressScript, type ProgressScript } from './script';
+import { parseSnapshot, type ProgressSnapshot } from './snapshot';
+import { isValidAttempt, normalizeStagePercentage } from './validate';
+
+export const DEFAULT_TERMINAL_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+export interface JobProgressTrackerOptions {
+  redis: Redis;
+  /** The deployment's key prefix (QUEUE_PREFIX). */
+  prefix: string;
+  /** Relative stage weights; validated and normalized with normalizeWeights. */
+  weights?: StageWeights;
+  logger?: Logger;
+  /** ms since epoch; injectable for tests. */
+  clock?: () => number;
+  /** How long progress and the job record are kept after a terminal status. */
+  terminalTtlSeconds?: number;
+}
+
+/** What the progress callback needs from a tracker (so it can be tested against a fake). */
+export interface ProgressWriter {
+  update(jobId: string, runId: string, stage: StageName, stagePercentage: number): Promise<ProgressResult>;
+}
+
+type ScriptReply = string[];
+type ScriptCommand = (k1: string, k2: string, ...args: string[]) => Promise<ScriptReply>;
+
+/**
+ * Stores a job's progress per run with atomic, monotonic updates. Writes
+ * never throw: invalid updates and Redis failures come back as typed results
+ * (and are logged), so a progress problem can never fail a render.
+ */
+export class JobProgressTracker implements ProgressWriter {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+  private readonly ttl: number;
+  private readonly script: ProgressScript;
+  private readonly channel: string;
+  readonly weights: StageWeights;
+
+  constructor(options: JobProgressTrackerOptions) {
+    const { redis, prefix, weights = DEFAULT_STAGE_WEIGHTS, logger = silentLogger, clock = Date.now } = options;
+    const { terminalTtlSeconds = DEFAULT_TERMINAL_TTL_SECONDS } = options;
+    if (!Number.isSafeInteger(terminalTtlSeconds) || terminalTtlSeconds <= 0) {
+      throw new RangeError('terminalTtlSeconds must be a positive whole number of seconds');
+    }
+    this.redis = redis;
+    this.prefix = prefix;
+    this.weights = normalizeWeights(weights);
+    this.logger = logger.child({ component: 'progress' });
+    this.clock = clock;
+    this.ttl = terminalTtlSeconds;
+    this.script = buildProgressScript(this.weights);
+    this.channel = progressChannel(prefix);
+    if (typeof (redis as unknown as Record<string, unknown>)[this.script.name] !== 'function') {
+      redis.defineCommand(this.script.name, { numberOfKeys: 2, lua: this.script.lua });
+    }
+  }
+
+  /** Every pickup of a job (first attempt, retry, stalled recovery) starts a new run; older run ids are refused from then on. */
+  async startRun(jobId: string, options: { attempt: number }): Promise<StartRunResult> {
+    const { attempt } = options;
+    if (!isValidAttempt(attempt)) return this.refuse(jobId, 'invalid_attempt', { attempt });
+    const runId = randomUUID();
+    const result = await this.run(jobId, 'start', runId, String(attempt));
+    return result.ok ? { ...result, runId } : result;
+  }
+
+  /** Records `stage` at `stagePercentage` (clamped to 0..100, two decimals). */
+  async update(jobId: string, runId: string, stage: StageName, stagePercentage: number): Promise<ProgressResult> {
+    if (!isStageName(stage)) return this.refuse(jobId, 'unknown_stage', { run_id: runId, stage });
+    const pct = normalizeStagePercentage(stagePercentage);
+    if (pct === null) return this.refuse(jobId, 'invalid_percentage', { run_id: runId, stage, stage_percentage: String(stagePercentage) });
+    return this.run(jobId, 'update', runId, stage, String(pct));
+  }
+
+  /** Marks the current or a later stage skipped; skipped stages count as finished. */
+  async skipStage(jobId: string, runId: string, stage: StageName): Promise<ProgressResult> {
+    if (!isStageName(stage)) return this.refuse(jobId, 'unknown_stage', { run_id: runId, stage });
+    return this.run(jobId, 'skip', runId, stage);
+  }
+
+  /** Ends the run with a terminal status and starts retention (EXPIRE on progress and the job record). */
+  async finish(jobId: string, runId: string, status: TerminalStatus): Promise<ProgressResult> {
+    if (!isTerminalStatus(status)) return this.refuse(jobId, 'invalid_status', { run_id: runId, status });
+    return this.run(jobId, 'finish', runId, status, '', String(this.ttl));
+  }
+
+  /**
+   * The stored progress, or null when the job has none. Unlike writes this
+   * throws (a categorized REDIS_UNAVAILABLE VidgenError) because a reader must
+   * tell "no progress" from "cannot know".
+   */
+  async getSnapshot(jobId: string): Promise<ProgressSnapshot | null> {
+    let hash: Record<string, string>;
+    try {
+      hash = await this.redis.hgetall(progressKey(this.prefix, jobId));
+    } catch (err) {
+      throw toDependencyError(err);
+    }
+    return parseSnapshot(hash, this.clock());
+  }
+
+  private async run(jobId: string, op: string, runId: string, ...rest: string[]): Promise<ProgressResult> {
+    const command = (this.redis as unknown as Record<string, ScriptCommand>)[this.script.name] as ScriptCommand;
+    let reply: ScriptReply;
+    try {
+      reply = await command.call(
+        this.redis,
+        progressKey(this.prefix, jobId),
+        jobKey(this.prefix, jobId),
+        op,
+        runId,
+        String(this.clock()),
+        this.channel,
+        // Pre-encoded so the script can splice it into the event JSON as is.
+        JSON.stringify(jobId),
+        ...rest,
+      );
+    } catch (err) {
+      const error = toDependencyError(err);
+      const reason: RefusalReason = error.code === 'REDIS_UNAVAILABLE' ? 'redis_unavailable' : 'redis_error';
+      this.logger.error('progress write failed', { job_id: jobId, run_id: runId, op, reason, code: error.code, category: error.category, cause: String(err) });
+      return { ok: false, reason, error };
+    }
+    const [head, version, run, percentage, stage, current, stagePercentage] = reply;
+    if (head !== 'ok') return this.refuse(jobId, head as RefusalReason, { run_id: runId, op, ...describe(op, rest) });
+    const accepted: Accepted = {
+      ok: true,
+      version: Number(version),
+      run_id: run ?? runId,
+      percentage: Number(percentage),
+      stage: stage as ProgressStage,
+      current_stage: current as StageName,
+      stage_percentage: Number(stagePercentage),
+    };
+    return accepted;
+  }
+
+  private refuse(jobId: string, reason: RefusalReason, meta: Record<string, unknown>): Refused {
+    // Refusals are expected under races (late or duplicate writers), so warn rather than error.
+    this.logger.warn('progress update refused', { job_id: jobId, reason, ...meta });
+    return { ok: false, reason };
+  }
+}
+
+function describe(op: string, rest: string[]): Record<string, unknown> {
+  if (op === 'update') return { stage: rest[0], stage_percentage: rest[1] };
+  if (op === 'skip') return { stage: rest[0] };
+  if (op === 'finish') return { status: rest[0] };
+  return { attempt: rest[0] };
+}
+
+/** Connection failures become REDIS_UNAVAILABLE (dependency_unavailable); anything else is an internal error. */
+function toDependencyError(err: unknown): VidgenError {
+  const mapped = asRedisError(err);
+  return mapped instanceof VidgenError ? mapped : new VidgenError('INTERNAL_ERROR', { cause: err });
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import type { Logger } from '@vidgen/core';
+
+/** The shared test Redis. Tests only ever touch keys under their own random prefix. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function uniquePrefix(name: string): string {
+  return `vidgen-test:progress-${name}-${randomBytes(6).toString('hex')}`;
+}
+
+export function connect(): Redis {
+  return new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+}
+
+/** Deletes every key under the prefix (SCAN, never KEYS or FLUSH on a shared server). */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+export interface LogEntry {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  message: string;
+  meta: Record<string, unknown>;
+}
+
+/** A Logger that records every line (with inherited child meta) for assertions. */
+export function recordingLogger(entries: LogEntry[] = [], base: Record<string, unknown> = {}): Logger & { entries: LogEntry[] } {
+  const log = (level: LogEntry['level']) => (message: string, meta: Record<string, unknown> = {}) => {
+    entries.push({ level, message, meta: { ...base, ...meta } });
+  };
+  return {
+    entries,
+    error: log('error'),
+    warn: log('warn'),
+    info: log('info'),
+    debug: log('debug'),
+    child: (meta) => recordingLogger(entries, { ...base, ...meta }),
+  };
+}
+
+/** Small seeded PRNG (mulberry32) so a failing random run can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
