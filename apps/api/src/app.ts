@@ -38,6 +38,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     bucket: config.s3.bucket,
     signedUrlTtlSeconds: config.s3.signedUrlTtlSeconds,
     allowUltra: config.api.allowUltra,
+    narrationEnabled: config.narrationEnabled,
     attempts: config.queue.attempts,
     backoffMs: config.queue.backoffMs,
     enqueueTimeoutMs: 5000,

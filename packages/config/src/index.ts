@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { envSchema } from './schema';
 
 export { envSchema } from './schema';
@@ -17,8 +18,15 @@ export interface Config {
     allowUltra: boolean;
     bodyLimitBytes: number;
     shutdownGraceMs: number;
+    /** Signs short-lived URL tokens; random per process when unset in development. */
+    signingSecret: string;
+    signingSecretGenerated: boolean;
+    eventsTokenTtlSeconds: number;
+    sseHeartbeatMs: number;
   };
-  redis: { url: string; prefix: string };
+  narrationEnabled: boolean;
+  redis: { url: string; prefix: string; recordTtlSeconds: number };
+  progress: { minIntervalMs: number };
   queue: {
     attempts: number;
     backoffMs: number;
@@ -90,6 +98,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // Cross-setting rules run even when the schema failed, so one start-up reports everything.
   const keys = parseApiKeys(typeof v.API_KEYS === 'string' ? v.API_KEYS : '', problems);
   if (v.NODE_ENV === 'production' && keys.length === 0) problems.push('API_KEYS: required when NODE_ENV=production (open mode is for development only)');
+  if (v.NODE_ENV === 'production' && !v.SIGNING_SECRET) problems.push('SIGNING_SECRET: required when NODE_ENV=production (every API replica must sign and verify tokens alike)');
   if (Boolean(v.S3_ACCESS_KEY_ID) !== Boolean(v.S3_SECRET_ACCESS_KEY)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   if (v.API_PORT !== 0 && v.API_PORT === v.WORKER_HTTP_PORT && v.API_HOST === v.WORKER_HTTP_HOST) problems.push('API_PORT and WORKER_HTTP_PORT must differ');
   if (problems.length > 0) throw new ConfigError(problems);
@@ -104,8 +113,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       allowUltra: v.ALLOW_ULTRA,
       bodyLimitBytes: v.REQUEST_BODY_LIMIT_BYTES,
       shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+      signingSecret: v.SIGNING_SECRET ?? randomBytes(32).toString('hex'),
+      signingSecretGenerated: !v.SIGNING_SECRET,
+      eventsTokenTtlSeconds: v.EVENTS_TOKEN_TTL_SECONDS,
+      sseHeartbeatMs: v.SSE_HEARTBEAT_MS,
     },
-    redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX },
+    narrationEnabled: v.NARRATION_ENABLED,
+    redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS },
+    progress: { minIntervalMs: v.PROGRESS_MIN_INTERVAL_MS },
     queue: {
       attempts: v.JOB_ATTEMPTS,
       backoffMs: v.JOB_BACKOFF_MS,

@@ -18,10 +18,15 @@ export const envSchema = Joi.object({
   API_KEYS: Joi.string().allow('').default('').description('Comma-separated owner:key pairs; several keys per owner allow rotation. Empty: open development mode as owner "anonymous".'),
   ALLOW_ULTRA: bool().default(false).description('Accept quality "ultra" (3840x2160@60).'),
   REQUEST_BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(1024 * 1024).description('Largest accepted request body.'),
+  SIGNING_SECRET: Joi.string().min(32).description('Secret (32+ characters) that signs short-lived URL tokens (event streams). Required in production; development makes a random one per process.'),
+  EVENTS_TOKEN_TTL_SECONDS: Joi.number().integer().min(10).max(24 * 3600).default(600).description('Lifetime of the signed token that lets EventSource clients open a job event stream.'),
+  SSE_HEARTBEAT_MS: Joi.number().integer().min(100).max(60000).default(15000).description('Interval of the comment heartbeat on event streams.'),
   SHUTDOWN_GRACE_MS: Joi.number().integer().min(0).max(600000).default(10000).description('How long the API drains in-flight requests on SIGTERM.'),
 
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).default('redis://127.0.0.1:6379').description('Redis connection URL.'),
   QUEUE_PREFIX: Joi.string().pattern(/^[A-Za-z0-9_:{}.-]{1,64}$/).default('vidgen').description('Prefix of every Redis key of this deployment (queue, records, indexes).'),
+  JOB_RECORD_TTL_SECONDS: Joi.number().integer().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600).description('How long job and progress records live after a job reaches a terminal status.'),
+  PROGRESS_MIN_INTERVAL_MS: Joi.number().integer().min(0).max(10000).default(250).description('Minimum time between two progress writes of one job (stage boundaries are always written).'),
   JOB_ATTEMPTS: Joi.number().integer().min(1).max(20).default(3).description('Attempts per job for retryable failures.'),
   JOB_BACKOFF_MS: Joi.number().integer().min(0).max(3600000).default(5000).description('Base delay of the exponential backoff between attempts.'),
   BULL_LOCK_DURATION_MS: Joi.number().integer().min(1000).max(600000).default(30000).description('Bull job lock duration; a worker that stops renewing it loses the job.'),
@@ -48,6 +53,7 @@ export const envSchema = Joi.object({
   SCRATCH_DIR: Joi.string().description('Where workers keep per-job scratch dirs (default: <os tmpdir>/vidgen).'),
   FFMPEG_PATH: Joi.string().description('ffmpeg binary; default: the one shipped by @ffmpeg-installer/ffmpeg.'),
   FFPROBE_PATH: Joi.string().description('ffprobe binary; default: the one shipped by ffprobe-static.'),
+  NARRATION_ENABLED: bool().default(false).description('Workers of this deployment have espeak-ng: accept narration and require TTS for readiness.'),
   TITLE_CARD_SECONDS: Joi.number().min(1).max(60).default(5).description('Length of the title-card video.'),
 
   DATA_DIR: Joi.string().default('.data').description('Embedded-mode data (S3 objects, Redis) for `pnpm start`.'),

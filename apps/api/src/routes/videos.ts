@@ -15,6 +15,7 @@ export interface VideosRouteDeps {
   bucket: string;
   signedUrlTtlSeconds: number;
   allowUltra: boolean;
+  narrationEnabled: boolean;
   attempts: number;
   backoffMs: number;
   enqueueTimeoutMs: number;
@@ -83,7 +84,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     post: async (req, res) => {
       // req.is() is null without a body (then validation reports the missing body), false for another type.
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
-      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra });
+      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled });
       const jobId = randomUUID();
       const owner = req.owner!;
       setContext({ job_id: jobId });
