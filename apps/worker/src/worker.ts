@@ -1,9 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import { binaryVersion, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ffmpeg';
+import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
+import { JobProgressTracker } from '@vidgen/progress';
 import { JobStore, closeRedis, createRedis, createVideoQueue, type VideoQueue } from '@vidgen/queue';
 import { checkBucket, createS3Client } from '@vidgen/storage';
 import { createGenerateVideoHandler } from './handlers/generate-video';
@@ -39,6 +42,13 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     storage: { required: true, run: () => checkBucket(s3, config.s3.bucket) },
     ffmpeg: { required: true, run: () => binaryVersion(ffmpegPath) },
     ffprobe: { required: true, run: () => binaryVersion(ffprobePath) },
+    // TTS is a capability; it makes the worker unready only where narration is enabled.
+    tts: {
+      required: config.narrationEnabled,
+      run: async () => {
+        if (!(await ttsAvailable())) throw new Error('espeak-ng is not installed');
+      },
+    },
   });
   const health = createHealthServer(ready);
   await new Promise<void>((resolve, reject) => {
@@ -48,16 +58,21 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const address = health.address();
   const healthPort = typeof address === 'object' && address ? address.port : config.worker.port;
 
+  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds });
+  const scratchBaseDir = config.worker.scratchDir ?? path.join(os.tmpdir(), 'vidgen');
+  await mkdir(scratchBaseDir, { recursive: true });
+  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir, cores: os.cpus().length, logger });
+  integrator.warmUp();
   const handler = createGenerateVideoHandler({
     store,
+    tracker,
+    integrator,
     s3,
     bucket: config.s3.bucket,
     partSizeBytes: config.s3.partSizeBytes,
     queueSize: config.s3.queueSize,
-    ffmpegPath,
     ffprobePath,
-    scratchRoot: config.worker.scratchDir ?? path.join(os.tmpdir(), 'vidgen'),
-    titleCardSeconds: config.worker.titleCardSeconds,
+    progressMinIntervalMs: config.progress.minIntervalMs,
     logger,
   });
   void queue.process(config.worker.concurrency, handler);

@@ -55,7 +55,6 @@ export interface Config {
     scratchDir?: string;
     ffmpegPath?: string;
     ffprobePath?: string;
-    titleCardSeconds: number;
   };
   embedded: { dataDir: string; s3Port: number };
 }
@@ -149,7 +148,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       scratchDir: v.SCRATCH_DIR,
       ffmpegPath: v.FFMPEG_PATH,
       ffprobePath: v.FFPROBE_PATH,
-      titleCardSeconds: v.TITLE_CARD_SECONDS,
     },
     embedded: { dataDir: v.DATA_DIR, s3Port: v.EMBEDDED_S3_PORT },
   };

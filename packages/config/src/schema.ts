@@ -54,7 +54,6 @@ export const envSchema = Joi.object({
   FFMPEG_PATH: Joi.string().description('ffmpeg binary; default: the one shipped by @ffmpeg-installer/ffmpeg.'),
   FFPROBE_PATH: Joi.string().description('ffprobe binary; default: the one shipped by ffprobe-static.'),
   NARRATION_ENABLED: bool().default(false).description('Workers of this deployment have espeak-ng: accept narration and require TTS for readiness.'),
-  TITLE_CARD_SECONDS: Joi.number().min(1).max(60).default(5).description('Length of the title-card video.'),
 
   DATA_DIR: Joi.string().default('.data').description('Embedded-mode data (S3 objects, Redis) for `pnpm start`.'),
   EMBEDDED_S3_PORT: port().default(4569).description('Port of the embedded S3-compatible store under `pnpm start`.'),

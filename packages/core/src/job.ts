@@ -67,7 +67,7 @@ export interface JobError {
   details?: unknown;
 }
 
-export const OUTPUT_KINDS = ['video'] as const;
+export const OUTPUT_KINDS = ['video', 'subtitles'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 
 export interface OutputRecord {

@@ -2,4 +2,3 @@ export * from './binaries';
 export * from './escape';
 export * from './run';
 export * from './probe';
-export * from './title-card';

@@ -57,7 +57,6 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     S3_BUCKET: bucket,
     SCRATCH_DIR: path.join(scratchDir, 'work'),
-    TITLE_CARD_SECONDS: '2',
     JOB_BACKOFF_MS: '200',
     ...overrides,
   };

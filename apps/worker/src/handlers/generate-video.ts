@@ -1,5 +1,3 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   QUALITY_PRESETS,
@@ -9,26 +7,28 @@ import {
   type JobError,
   type JobResult,
   type Logger,
+  type OutputRecord,
   type StageName,
 } from '@vidgen/core';
 import { probe } from '@vidgen/ffmpeg';
 import { runWithContext } from '@vidgen/observability';
+import type { PipelineIntegrator } from '@vidgen/pipeline';
+import { createProgressCallback, type JobProgressTracker } from '@vidgen/progress';
 import type { JobStore, VideoJob } from '@vidgen/queue';
 import { jobObjectKey, uploadFile } from '@vidgen/storage';
-import { renderTitleCard } from '../render/title-card';
-import { StageProgress } from '../stage-progress';
 
 export interface GenerateVideoDeps {
   store: JobStore;
+  tracker: JobProgressTracker;
+  integrator: PipelineIntegrator;
   s3: S3Client;
   bucket: string;
   partSizeBytes: number;
   queueSize: number;
-  ffmpegPath: string;
   ffprobePath: string;
-  scratchRoot: string;
-  titleCardSeconds: number;
+  progressMinIntervalMs: number;
   logger: Logger;
+  onProgressFailure?: (err: unknown) => void;
 }
 
 export function toJobError(err: VidgenError, stage: StageName | null, attempt: number): JobError {
@@ -49,11 +49,11 @@ export function toJobError(err: VidgenError, stage: StageName | null, attempt: n
 /**
  * The handler for one video job. The queue payload carries ids only: the
  * record is reloaded, and a job deleted or finished meanwhile returns cleanly.
- * Retryable failures go back to Bull (the record shows queued + last error);
- * permanent ones end the job at once.
+ * Each pickup starts a new progress run. Retryable failures go back to Bull
+ * (the record shows queued with the last error); permanent ones end the job.
  */
 export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
-  const { store, s3, bucket, ffmpegPath, ffprobePath, scratchRoot, logger: rootLogger } = deps;
+  const { store, tracker, integrator, s3, bucket, ffprobePath, logger: rootLogger } = deps;
 
   return async function handleGenerateVideo(job: VideoJob): Promise<void> {
     const { job_id, correlation_id } = job.data;
@@ -70,82 +70,87 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         logger.info('job not runnable, skipping', { status: picked });
         return;
       }
-      logger.info('job started', { owner: record.owner, quality: record.configuration.quality });
+      const run = await tracker.startRun(job_id, { attempt });
+      if (!run.ok) throw run.error ?? new VidgenError('INTERNAL_ERROR', { message: `progress run refused: ${run.reason}` });
+      const { runId } = run;
+      logger.info('job started', { owner: record.owner, quality: record.configuration.quality, run_id: runId });
       const started = Date.now();
-      const progress = new StageProgress(store, job_id, logger);
+
       let stage: StageName | null = 'planning';
-      await mkdir(scratchRoot, { recursive: true });
-      const scratchDir = await mkdtemp(path.join(scratchRoot, `${job_id}-`));
+      const callback = createProgressCallback({ tracker, jobId: job_id, runId, logger, minIntervalMs: deps.progressMinIntervalMs, onFailure: deps.onProgressFailure });
+      const report = (s: StageName, pct: number) => {
+        stage = s;
+        callback(s, pct);
+      };
+
       try {
-        const enter = (s: StageName) => {
-          stage = s;
-          progress.sink(s, 0);
-        };
-        const videoPath = await renderTitleCard({
-          configuration: record.configuration,
-          scratchDir,
-          ffmpegPath,
-          durationSeconds: deps.titleCardSeconds,
-          progress: (s, p) => {
-            stage = s;
-            progress.sink(s, p);
-          },
-        });
-        // One title card is already the combined video; later stages are not run by the skeleton.
-        progress.skip('combining');
-        progress.skip('generating_thumbnails');
-        progress.skip('encoding_renditions');
+        const rendered = await integrator.run(record, { onProgress: report });
+        try {
+          if (rendered.warnings.length) logger.warn('render warnings', { warnings: rendered.warnings });
+          // Thumbnails and renditions are not produced yet: those stages are skipped, not faked.
+          await callback.flush();
+          for (const skipped of ['generating_thumbnails', 'encoding_renditions'] as const) await tracker.skipStage(job_id, runId, skipped);
 
-        enter('extracting_metadata');
-        const facts = await probe(videoPath, { ffprobePath });
-        const preset = QUALITY_PRESETS[record.configuration.quality];
-        if (facts.video?.codec !== 'h264' || facts.video.width !== preset.width || facts.video.height !== preset.height) {
-          throw new VidgenError('RENDER_FAILED', { message: 'The rendered video does not match the requested preset.', details: { probe: facts.video } });
+          report('extracting_metadata', 0);
+          const facts = await probe(rendered.videoPath, { ffprobePath });
+          const preset = QUALITY_PRESETS[record.configuration.quality];
+          if (facts.video?.codec !== 'h264' || facts.video.width !== preset.width || facts.video.height !== preset.height) {
+            throw new VidgenError('RENDER_FAILED', { message: 'The rendered video does not match the requested preset.', details: { probe: facts.video } });
+          }
+          report('extracting_metadata', 100);
+
+          report('uploading', 0);
+          const upload = (output: string, filePath: string, contentType: string, onProgress?: (loaded: number, total: number) => void) =>
+            uploadFile({
+              client: s3,
+              bucket,
+              key: jobObjectKey(record.owner, job_id, output),
+              filePath,
+              contentType,
+              partSizeBytes: deps.partSizeBytes,
+              queueSize: deps.queueSize,
+              onProgress,
+              logger,
+            });
+          const video = await upload('video.mp4', rendered.videoPath, 'video/mp4', (loaded, total) => report('uploading', total ? (loaded / total) * 100 : 0));
+          const outputs: OutputRecord[] = [
+            { kind: 'video', key: video.key, size_bytes: video.size_bytes, content_type: 'video/mp4', width: facts.video.width, height: facts.video.height },
+          ];
+          if (rendered.subtitlesPath) {
+            const vtt = await upload('subtitles.vtt', rendered.subtitlesPath, 'text/vtt');
+            outputs.push({ kind: 'subtitles', key: vtt.key, size_bytes: vtt.size_bytes, content_type: 'text/vtt' });
+          }
+          report('uploading', 100);
+
+          report('finalizing', 0);
+          const result: JobResult = validateJobResult({ outputs, duration_seconds: facts.duration_seconds });
+          await callback.flush();
+          const done = await store.complete(job_id, result);
+          if (done !== 'ok') {
+            logger.warn('job was not processing at finalization; result not stored', { status: done });
+            return;
+          }
+          await tracker.finish(job_id, runId, 'completed');
+          logger.info('job completed', { duration_ms: Date.now() - started, size_bytes: video.size_bytes, video_seconds: facts.duration_seconds });
+        } finally {
+          await rendered.cleanup();
         }
-        progress.sink('extracting_metadata', 100);
-
-        enter('uploading');
-        const key = jobObjectKey(record.owner, job_id, 'video.mp4');
-        const uploaded = await uploadFile({
-          client: s3,
-          bucket,
-          key,
-          filePath: videoPath,
-          contentType: 'video/mp4',
-          partSizeBytes: deps.partSizeBytes,
-          queueSize: deps.queueSize,
-          onProgress: (loaded, total) => progress.sink('uploading', total ? (loaded / total) * 100 : 0),
-          logger,
-        });
-
-        enter('finalizing');
-        const result: JobResult = validateJobResult({
-          outputs: [
-            { kind: 'video', key: uploaded.key, size_bytes: uploaded.size_bytes, content_type: 'video/mp4', width: facts.video.width, height: facts.video.height },
-          ],
-          duration_seconds: facts.duration_seconds,
-        });
-        await progress.flush();
-        const done = await store.complete(job_id, result);
-        if (done !== 'ok') logger.warn('job was not processing at finalization; result not stored', { status: done });
-        else logger.info('job completed', { duration_ms: Date.now() - started, size_bytes: uploaded.size_bytes });
       } catch (err) {
         const e = toVidgenError(err);
         const jobError = toJobError(e, stage, attempt);
         const attempts = job.opts.attempts ?? 1;
         const willRetry = e.retryable && attempt < attempts;
         logger.error('job attempt failed', { err, code: e.code, category: e.category, stage, will_retry: willRetry });
-        await progress.flush();
+        await callback.flush();
         if (willRetry) {
           await store.markRetrying(job_id, jobError);
         } else {
           await store.fail(job_id, jobError);
+          await tracker.finish(job_id, runId, 'failed');
           // A permanent error gets no further attempts.
           if (!e.retryable) await job.discard();
         }
         throw e;
-      } finally {
-        await rm(scratchDir, { recursive: true, force: true });
       }
     });
   };
