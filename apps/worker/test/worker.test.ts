@@ -1,0 +1,100 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { enqueueJob, JobStore, createVideoQueue, type VideoQueue } from '@vidgen/queue';
+import { JobProgressTracker } from '@vidgen/progress';
+import { resolveFfmpegPath } from '@vidgen/ffmpeg';
+import { API_MAIN, WORKER_MAIN, createTestEnv, spawnNode, startWorkerProcess, waitFor, type TestEnv } from '@vidgen/testing';
+
+describe('a bad configuration refuses to start', () => {
+  it.each([
+    ['api', API_MAIN],
+    ['worker', WORKER_MAIN],
+  ])('%s exits 1 listing every problem', async (_name, main) => {
+    const child = spawnNode(main, { REDIS_URL: 'http://not-redis', API_PORT: 'seventy', S3_PART_SIZE_BYTES: '10', NODE_ENV: 'production' });
+    const { code } = await child.exited;
+    expect(code).toBe(1);
+    const out = child.output();
+    for (const name of ['REDIS_URL', 'API_PORT', 'S3_PART_SIZE_BYTES', 'API_KEYS', 'SIGNING_SECRET']) expect(out).toContain(name);
+    expect(out).toMatch(/Invalid configuration \(\d+ problems\)/);
+  });
+});
+
+describe('worker against real Redis, S3 and ffmpeg', () => {
+  let env: TestEnv;
+  let redis: Redis;
+  let store: JobStore;
+  let tracker: JobProgressTracker;
+  let queue: VideoQueue;
+  let dir: string;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    redis = new Redis(env.env.REDIS_URL!);
+    store = new JobStore(redis, env.prefix);
+    tracker = new JobProgressTracker({ redis, prefix: env.prefix });
+    queue = createVideoQueue({ redisUrl: env.env.REDIS_URL!, prefix: env.prefix });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-worker-test-'));
+  });
+
+  afterAll(async () => {
+    await queue.close();
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+    await env.cleanup();
+  });
+
+  async function submit(jobId: string, configuration: Record<string, unknown>) {
+    await store.create({ job_id: jobId, owner: 'tester', correlation_id: `corr-${jobId}`, configuration: configuration as never, created_at: new Date().toISOString() });
+    await enqueueJob(queue, { job_id: jobId, correlation_id: `corr-${jobId}` }, { attempts: 3, backoffMs: 100 });
+  }
+
+  it('completes a storyboard job with stage records, skipped stages and a subtitles output', async () => {
+    const worker = await startWorkerProcess(env.env);
+    try {
+      const jobId = '11111111-1111-4111-8111-111111111111';
+      await submit(jobId, { topic: 'Storyboard', quality: 'low', subtitles: true, narration: false, scenes: [{ title: 'One', text: 'First scene.', duration_seconds: 1 }, { text: 'Second scene.', duration_seconds: 1 }] });
+      const record = await waitFor(() => store.get(jobId), (r) => r?.status === 'completed' || r?.status === 'failed', { timeoutMs: 60000, what: 'job end' });
+      expect(record!.status).toBe('completed');
+      expect(record!.result!.outputs.map((o) => o.kind)).toEqual(['video', 'subtitles']);
+      const snapshot = await tracker.getSnapshot(jobId);
+      expect(snapshot).toMatchObject({ status: 'completed', percentage: 100, attempt: 1 });
+      const byName = Object.fromEntries(snapshot!.stages.map((s) => [s.name, s.status]));
+      expect(byName).toMatchObject({ planning: 'done', rendering_scenes: 'done', combining: 'done', generating_thumbnails: 'skipped', encoding_renditions: 'skipped', uploading: 'done' });
+      // Terminal records expire (30 days by default); active ones never do.
+      expect(await redis.ttl(store.key(jobId))).toBeGreaterThan(29 * 24 * 3600);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('ends a job at once on a permanent rendering failure, with a categorized error and no further attempts', async () => {
+    // A real binary that answers -version (so readiness passes) and fails every render.
+    const fake = path.join(dir, 'ffmpeg-broken');
+    await writeFile(fake, `#!/bin/sh\nif [ "$1" = "-version" ]; then exec "${resolveFfmpegPath()}" -version; fi\necho "deliberately broken encoder" >&2\nexit 3\n`);
+    await chmod(fake, 0o755);
+    const worker = await startWorkerProcess({ ...env.env, FFMPEG_PATH: fake });
+    try {
+      const jobId = '22222222-2222-4222-8222-222222222222';
+      await submit(jobId, { topic: 'Broken', quality: 'low', subtitles: false, narration: false, scenes: [{ text: 'x', duration_seconds: 1 }] });
+      const record = await waitFor(() => store.get(jobId), (r) => r?.status === 'failed' || r?.status === 'completed', { timeoutMs: 30000, what: 'job end' });
+      expect(record!.status).toBe('failed');
+      expect(record!.attempt).toBe(1);
+      expect(record!.error).toMatchObject({ code: 'RENDER_FAILED', category: 'rendering', retryable: false, stage: 'rendering_scenes', attempt: 1 });
+      expect(JSON.stringify(record!.error!.details)).toContain('deliberately broken encoder');
+      expect((await tracker.getSnapshot(jobId))!.status).toBe('failed');
+      // Permanent: Bull holds no further attempt.
+      expect(await queue.getJob(jobId)).toBeNull();
+      const lines = worker.logLines().filter((l) => l.job_id === jobId);
+      expect(lines.some((l) => l.message === 'job attempt failed' && l.correlation_id === `corr-${jobId}`)).toBe(true);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('exits 0 on SIGTERM', async () => {
+    const worker = await startWorkerProcess(env.env);
+    expect(await worker.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+});
