@@ -2,3 +2,4 @@ export * from './redis';
 export * from './keys';
 export * from './bull';
 export * from './job-store';
+export * from './prefix';

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import Redis from 'ioredis';
 import { loadConfig } from '@vidgen/config';
 import { probe, resolveFfprobePath } from '@vidgen/ffmpeg';
+import { deleteKeysWithPrefix } from '@vidgen/queue';
 import { startStack, type Stack } from './stack';
 
 const SAMPLE = {
@@ -22,12 +23,7 @@ const SAMPLE = {
 async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
