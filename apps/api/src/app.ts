@@ -2,13 +2,18 @@ import type { Server } from 'node:http';
 import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import { createReadiness } from '@vidgen/observability';
-import { JobStore, closeRedis, createRedis, createVideoQueue } from '@vidgen/queue';
+import { JobProgressTracker } from '@vidgen/progress';
+import { JobStore, closeRedis, createRedis, createVideoQueue, waitForRedis } from '@vidgen/queue';
 import { checkBucket, createS3Client } from '@vidgen/storage';
+import { ProgressFeed, createFeedRedis } from './progress-feed';
 import { createServer } from './server';
+import { createEventTokens } from './tokens';
 
 export interface RunningApi {
   server: Server;
   port: number;
+  /** Event streams open right now (leak checks, metrics). */
+  openStreams(): number;
   stop(): Promise<void>;
 }
 
@@ -20,6 +25,16 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const redis = createRedis({ url: config.redis.url, failFast: true, connectionName: 'vidgen-api' });
   redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
   const store = new JobStore(redis, config.redis.prefix);
+  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, terminalTtlSeconds: config.redis.recordTtlSeconds, logger });
+  // A subscribed connection can run nothing else, so the feed gets its own.
+  const subscriberRedis = createFeedRedis(config.redis.url);
+  subscriberRedis.on('error', (err) => logger.warn('redis subscriber error', { err: err.message }));
+  const feed = new ProgressFeed(subscriberRedis, config.redis.prefix, logger);
+  feed.start();
+  if (config.api.signingSecretGenerated) {
+    logger.warn('SIGNING_SECRET is not set: event stream tokens are signed with a random per-process secret and only this process accepts them');
+  }
+  const tokens = createEventTokens({ secret: config.api.signingSecret, ttlSeconds: config.api.eventsTokenTtlSeconds });
   const queue = createVideoQueue({ redisUrl: config.redis.url, prefix: config.redis.prefix });
   queue.on('error', (err) => logger.warn('queue error', { err: err.message }));
   const s3 = createS3Client(config.s3);
@@ -33,6 +48,10 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
 
   const app = createServer({
     store,
+    tracker,
+    feed,
+    tokens,
+    sseHeartbeatMs: config.api.sseHeartbeatMs,
     queue,
     presigner,
     bucket: config.s3.bucket,
@@ -48,6 +67,10 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     logger,
   });
 
+  // The request client fails fast instead of queueing, so give it a moment to connect before
+  // taking traffic; a Redis that is down at boot only means 503s until it is back.
+  await waitForRedis(redis, 3000).catch(() => logger.warn('redis is not reachable yet; answering 503 until it is'));
+
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host, () => resolve(s));
     s.once('error', reject);
@@ -60,15 +83,21 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   return {
     server,
     port,
+    openStreams: () => feed.size,
     stop() {
       stopping ??= (async () => {
         // Stop accepting connections, let in-flight requests drain, then close idle keep-alive sockets.
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections?.();
+        // Event streams never drain by themselves: end them so clients reconnect elsewhere with Last-Event-ID.
+        const feedClosed = feed.close();
         const grace = new Promise<void>((r) => setTimeout(r, config.api.shutdownGraceMs).unref());
         await Promise.race([closed, grace]);
         server.closeAllConnections?.();
         await queue.close().catch(() => undefined);
+        // Disconnecting also settles an UNSUBSCRIBE still queued while Redis is down.
+        await closeRedis(subscriberRedis);
+        await feedClosed;
         await closeRedis(redis);
         s3.destroy();
         if (presigner !== s3) presigner.destroy();

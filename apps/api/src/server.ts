@@ -5,9 +5,10 @@ import type { ReadinessReport } from '@vidgen/observability';
 import { authenticate } from './middleware/auth';
 import { correlation } from './middleware/correlation';
 import { errorHandler, notFound, route } from './middleware/errors';
+import { createEventsRouter, type EventsRouteDeps } from './routes/events';
 import { createVideosRouter, type VideosRouteDeps } from './routes/videos';
 
-export interface ServerDeps extends VideosRouteDeps {
+export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps {
   apiKeys: readonly ApiKey[];
   bodyLimitBytes: number;
   readiness: () => Promise<ReadinessReport>;
@@ -32,6 +33,9 @@ export function createServer(deps: ServerDeps): express.Express {
   });
   app.use(health);
 
+  // The event stream has its own authentication (header or signed token) and no body;
+  // every other path falls through to the header-only chain below.
+  app.use('/api/v1/videos', createEventsRouter(deps));
   app.use(
     '/api/v1/videos',
     authenticate(deps.apiKeys),

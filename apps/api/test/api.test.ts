@@ -11,6 +11,7 @@ import { createLogger } from '@vidgen/observability';
 import { createS3Client } from '@vidgen/storage';
 import { createTestEnv, startWorkerProcess, waitFor, type TestEnv, type WorkerHandle } from '@vidgen/testing';
 import { startApi, type RunningApi } from '../src/app';
+import { openSse } from './sse-client';
 
 const KEY1 = 'owner1-key-aaaa';
 const KEY1B = 'owner1-key-rotated';
@@ -108,6 +109,32 @@ describe('submit → worker → completed', () => {
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('JOB_NOT_FOUND');
     await waitForStatus(jobId, ['completed', 'failed']);
+  });
+});
+
+describe('event stream against the real worker', () => {
+  // Needs the worker to report through JobProgressTracker (startRun, updates, finish after store.complete).
+  it('streams ordered progress of a real render to completed at 100, then ends', async () => {
+    const submitted = await request(api.server).post('/api/v1/videos/generate').set(auth()).send({ configuration: { topic: 'Streams', quality: 'low' } });
+    expect(submitted.status).toBe(202);
+    const jobId = submitted.body.job_id as string;
+    const { links } = (await request(api.server).get(`/api/v1/videos/jobs/${jobId}`).set(auth())).body;
+    // The token link, as a browser EventSource would use it (no Authorization header).
+    const stream = await openSse(`http://127.0.0.1:${api.port}${links.events}`);
+    expect(stream.status).toBe(200);
+    await waitFor(async () => stream.ended, Boolean, { timeoutMs: 60000, what: `the event stream of ${jobId} to end` });
+
+    const { events } = stream;
+    for (let i = 1; i < events.length; i += 1) {
+      expect(events[i]!.id).toBeGreaterThan(events[i - 1]!.id);
+      expect(events[i]!.data.progress.percentage).toBeGreaterThanOrEqual(events[i - 1]!.data.progress.percentage);
+    }
+    // Progress of the run itself reached the client, not only the start and the end.
+    expect(events.some((e) => e.data.status === 'processing' && e.data.progress.stage !== 'queued')).toBe(true);
+    const last = events.at(-1)!;
+    expect(last.data).toMatchObject({ job_id: jobId, status: 'completed', progress: { percentage: 100, stage: 'completed' } });
+    const job = (await request(api.server).get(`/api/v1/videos/jobs/${jobId}`).set(auth())).body;
+    expect(last.data.progress).toEqual(job.progress);
   });
 });
 

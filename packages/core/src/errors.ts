@@ -166,6 +166,13 @@ export const ERROR_CODES = define({
     message: 'Narration was requested but this worker has no text-to-speech engine (espeak-ng).',
     suggestedAction: 'Submit without narration, or ask the operator to install espeak-ng on the workers (or unset NARRATION_ENABLED).',
   },
+  TOKEN_INVALID: {
+    category: 'authentication',
+    status: 401,
+    retryable: false,
+    message: 'The event stream token is invalid or has expired.',
+    suggestedAction: 'Read the job again (GET /api/v1/videos/jobs/<job_id>) for a fresh links.events URL, or send Authorization: Bearer <api key>.',
+  },
 });
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import { VidgenError } from '@vidgen/core';
 import type { ApiKey } from '@vidgen/config';
 import { setContext } from '@vidgen/observability';
+import type { EventTokens } from '../tokens';
 
 export const ANONYMOUS_OWNER = 'anonymous';
 
@@ -33,6 +34,29 @@ export function authenticate(keys: readonly ApiKey[]): RequestHandler {
     if (!owner) return next(new VidgenError('UNAUTHENTICATED', { message: 'The API key is not valid.' }));
     req.owner = owner;
     setContext({ owner });
+    next();
+  };
+}
+
+/**
+ * Authentication for a job's event stream: the Authorization header as
+ * everywhere, or, when no header is sent (EventSource cannot send one), the
+ * signed `token` query parameter minted for this job. Only this route accepts
+ * tokens, so a leaked token opens one job's progress stream until it expires.
+ */
+export function authenticateEventStream(keys: readonly ApiKey[], tokens: EventTokens): RequestHandler {
+  const byKey = authenticate(keys);
+  const owners = new Set(keys.map((k) => k.owner));
+  return (req, res, next) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+    if (req.get('authorization') !== undefined || token === undefined) return byKey(req, res, next);
+    const check = tokens.verify(token, String(req.params.job_id ?? ''));
+    if (!check.ok) return next(new VidgenError('TOKEN_INVALID', { details: { reason: check.reason } }));
+    // A token outlives neither its owner's keys nor a switch out of open mode.
+    const known = owners.size === 0 ? check.owner === ANONYMOUS_OWNER : owners.has(check.owner);
+    if (!known) return next(new VidgenError('TOKEN_INVALID', { details: { reason: 'owner' } }));
+    req.owner = check.owner;
+    setContext({ owner: check.owner });
     next();
   };
 }

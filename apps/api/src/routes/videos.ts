@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { VidgenError, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
 import { setContext } from '@vidgen/observability';
-import { enqueueJob, type JobStore, type VideoQueue } from '@vidgen/queue';
+import { enqueueJob, type VideoQueue } from '@vidgen/queue';
 import { presignGetUrl } from '@vidgen/storage';
 import { route } from '../middleware/errors';
+import type { JobProgressState } from '../progress-view';
+import type { EventTokens } from '../tokens';
+import { eventsPath, jobIdParam, jobPath, readOwnJob, type JobReader } from './job-state';
 
-export interface VideosRouteDeps {
-  store: JobStore;
+export { jobPath };
+
+export interface VideosRouteDeps extends JobReader {
   queue: VideoQueue;
+  /** Mints the short-lived token of links.events. */
+  tokens: EventTokens;
   /** Signs download URLs for the endpoint clients use (S3_PUBLIC_ENDPOINT or S3_ENDPOINT). */
   presigner: S3Client;
   bucket: string;
@@ -21,10 +27,6 @@ export interface VideosRouteDeps {
   enqueueTimeoutMs: number;
   logger: Logger;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-
-export const jobPath = (jobId: string) => `/api/v1/videos/jobs/${jobId}`;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -40,17 +42,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
   const { store, queue, presigner, bucket, signedUrlTtlSeconds, logger } = deps;
   const router = Router();
 
-  /** Loads a job of the caller's own; another owner's job is indistinguishable from a missing one. */
-  async function ownJob(req: Request): Promise<JobRecord> {
-    const jobId = String(req.params.job_id ?? '');
-    if (!UUID.test(jobId)) throw new VidgenError('JOB_NOT_FOUND');
-    const record = await store.get(jobId);
-    if (!record || record.owner !== req.owner) throw new VidgenError('JOB_NOT_FOUND');
-    setContext({ job_id: jobId });
-    return record;
-  }
-
-  async function present(record: JobRecord) {
+  async function present(record: JobRecord, state: JobProgressState) {
     let result = null;
     if (record.status === 'completed' && record.result) {
       const video = record.result.outputs.find((o) => o.kind === 'video');
@@ -64,10 +56,10 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     }
     return {
       job_id: record.job_id,
-      status: record.status,
-      progress: record.progress,
+      status: state.status,
+      progress: state.progress,
       configuration: record.configuration,
-      attempt: record.attempt,
+      attempt: state.attempt,
       created_at: record.created_at,
       updated_at: record.updated_at,
       started_at: record.started_at,
@@ -76,7 +68,11 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       // While a retry is pending the job is queued again; the previous attempt's error stays visible.
       last_error: record.status !== 'failed' ? record.error : null,
       result,
-      links: { self: jobPath(record.job_id) },
+      links: {
+        self: jobPath(record.job_id),
+        // EventSource cannot send headers: the stream URL carries its own short-lived credential.
+        events: `${eventsPath(record.job_id)}?token=${encodeURIComponent(deps.tokens.mint(record.job_id, record.owner))}`,
+      },
     };
   }
 
@@ -115,9 +111,12 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
 
   route(router, '/jobs/:job_id', {
     get: async (req, res) => {
-      const record = await ownJob(req);
+      const jobId = jobIdParam(req.params);
+      const job = await readOwnJob(deps, jobId, req.owner!);
+      if (!job) throw new VidgenError('JOB_NOT_FOUND');
+      setContext({ job_id: jobId });
       res.setHeader('Cache-Control', 'no-store');
-      res.json(await present(record));
+      res.json(await present(job.record, job.state));
     },
   });
 

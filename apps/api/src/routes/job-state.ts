@@ -1,0 +1,36 @@
+import { VidgenError, type JobRecord } from '@vidgen/core';
+import type { JobProgressTracker } from '@vidgen/progress';
+import type { JobStore } from '@vidgen/queue';
+import { presentProgress, type JobProgressState } from '../progress-view';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+export const jobPath = (jobId: string) => `/api/v1/videos/jobs/${jobId}`;
+export const eventsPath = (jobId: string) => `${jobPath(jobId)}/events`;
+
+/** The job id of the path; anything that is not one of our UUIDs is simply not found. */
+export function jobIdParam(params: Record<string, unknown>): string {
+  const jobId = String(params.job_id ?? '');
+  if (!UUID.test(jobId)) throw new VidgenError('JOB_NOT_FOUND');
+  return jobId;
+}
+
+export interface JobReader {
+  store: JobStore;
+  tracker: JobProgressTracker;
+}
+
+/**
+ * Reads a job of `owner` with its progress; another owner's job is
+ * indistinguishable from a missing one (null). The snapshot is read before the
+ * record: the worker writes the record first (markProcessing, complete, fail)
+ * and the tracker second (startRun, finish), so the record read second is
+ * never older than the snapshot, and a finished run never pairs with a
+ * still-processing record.
+ */
+export async function readOwnJob(reader: JobReader, jobId: string, owner: string): Promise<{ record: JobRecord; state: JobProgressState } | null> {
+  const snapshot = await reader.tracker.getSnapshot(jobId);
+  const record = await reader.store.get(jobId);
+  if (!record || record.owner !== owner) return null;
+  return { record, state: presentProgress(record, snapshot) };
+}

@@ -1,0 +1,62 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Short-lived tokens for the job event stream, for clients that cannot send an
+ * Authorization header (browser EventSource).
+ *
+ * Format: `v1.<expires_at>.<owner>.<signature>`
+ *   expires_at  Unix seconds
+ *   owner       base64url(owner) (owners may contain dots)
+ *   signature   base64url(HMAC-SHA256(secret, "vidgen-events:v1\n<job_id>\n<owner>\n<expires_at>"))
+ *
+ * The job id is signed but not carried: a token opens exactly the stream it was minted for.
+ */
+const VERSION = 'v1';
+const SIGNATURE_BYTES = 32;
+
+export interface EventTokenClaims {
+  jobId: string;
+  owner: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+export type TokenCheck = { ok: true; owner: string } | { ok: false; reason: 'malformed' | 'expired' | 'signature' };
+
+function sign(secret: string, claims: EventTokenClaims): Buffer {
+  return createHmac('sha256', secret).update(`vidgen-events:${VERSION}\n${claims.jobId}\n${claims.owner}\n${claims.expiresAt}`, 'utf8').digest();
+}
+
+/** Mints a token for exactly these claims (exported so tests can make expired or foreign tokens). */
+export function signEventToken(secret: string, claims: EventTokenClaims): string {
+  const owner = Buffer.from(claims.owner, 'utf8').toString('base64url');
+  return `${VERSION}.${claims.expiresAt}.${owner}.${sign(secret, claims).toString('base64url')}`;
+}
+
+/** Checks a token for one job; the signature is compared in constant time. */
+export function verifyEventToken(secret: string, token: string, jobId: string, nowSeconds: number): TokenCheck {
+  const parts = token.split('.');
+  if (parts.length !== 4 || parts[0] !== VERSION || !/^\d{1,12}$/.test(parts[1]!)) return { ok: false, reason: 'malformed' };
+  const expiresAt = Number(parts[1]);
+  const owner = Buffer.from(parts[2]!, 'base64url').toString('utf8');
+  const given = Buffer.from(parts[3]!, 'base64url');
+  if (!owner || given.length !== SIGNATURE_BYTES) return { ok: false, reason: 'malformed' };
+  // Verify before looking at the expiry, so an altered expiry reads as tampering, not as "expired".
+  if (!timingSafeEqual(given, sign(secret, { jobId, owner, expiresAt }))) return { ok: false, reason: 'signature' };
+  if (expiresAt <= nowSeconds) return { ok: false, reason: 'expired' };
+  return { ok: true, owner };
+}
+
+export interface EventTokens {
+  mint(jobId: string, owner: string): string;
+  verify(token: string, jobId: string): TokenCheck;
+}
+
+export function createEventTokens(options: { secret: string; ttlSeconds: number; clock?: () => number }): EventTokens {
+  const { secret, ttlSeconds, clock = Date.now } = options;
+  const nowSeconds = () => Math.floor(clock() / 1000);
+  return {
+    mint: (jobId, owner) => signEventToken(secret, { jobId, owner, expiresAt: nowSeconds() + ttlSeconds }),
+    verify: (token, jobId) => verifyEventToken(secret, token, jobId, nowSeconds()),
+  };
+}

@@ -1,0 +1,291 @@
+import { PassThrough } from 'node:stream';
+import Redis from 'ioredis';
+import request from 'supertest';
+import { loadConfig } from '@vidgen/config';
+import { createLogger } from '@vidgen/observability';
+import { JobProgressTracker } from '@vidgen/progress';
+import { JobStore } from '@vidgen/queue';
+import { createTestEnv, waitFor, type TestEnv } from '@vidgen/testing';
+import { startApi, type RunningApi } from '../src/app';
+import { signEventToken } from '../src/tokens';
+import { openSse, type SseStream } from './sse-client';
+
+const KEY1 = 'owner1-key-aaaa';
+const KEY2 = 'owner2-key-bbbb';
+const SECRET = 'test-signing-secret-0123456789abcdef';
+const auth = (key = KEY1) => ({ Authorization: `Bearer ${key}` });
+
+let env: TestEnv;
+let api: RunningApi;
+let redis: Redis;
+let store: JobStore;
+let tracker: JobProgressTracker;
+const base = () => `http://127.0.0.1:${api.port}`;
+const eventsUrl = (jobId: string) => `${base()}/api/v1/videos/jobs/${jobId}/events`;
+
+beforeAll(async () => {
+  env = await createTestEnv({ API_KEYS: `owner1:${KEY1},owner2:${KEY2}`, SIGNING_SECRET: SECRET, SSE_HEARTBEAT_MS: '200' });
+  api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', stream: new PassThrough().resume() }));
+  redis = new Redis(env.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+  store = new JobStore(redis, env.prefix);
+  tracker = new JobProgressTracker({ redis, prefix: env.prefix });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  redis?.disconnect();
+  await env?.cleanup();
+});
+
+async function submit(key = KEY1): Promise<string> {
+  const res = await request(api.server).post('/api/v1/videos/generate').set(auth(key)).send({ configuration: { topic: 'Events', quality: 'low' } });
+  expect(res.status).toBe(202);
+  return res.body.job_id as string;
+}
+
+const getJob = async (jobId: string, key = KEY1) => (await request(api.server).get(`/api/v1/videos/jobs/${jobId}`).set(auth(key))).body;
+
+/** Does what the worker does at pickup (contract: record first, then the tracker run). */
+async function pickUp(jobId: string, attempt = 1, writer = tracker): Promise<string> {
+  expect(await store.markProcessing(jobId, attempt)).toBe('ok');
+  const run = await writer.startRun(jobId, { attempt });
+  if (!run.ok) throw new Error(`startRun refused: ${run.reason}`);
+  return run.runId;
+}
+
+/** Contract on success: the record first, then the tracker's finish; returns the final version. */
+async function complete(jobId: string, runId: string): Promise<number> {
+  expect(await store.complete(jobId, { outputs: [], duration_seconds: 2 })).toBe('ok');
+  const finished = await tracker.finish(jobId, runId, 'completed');
+  if (!finished.ok) throw new Error(`finish refused: ${finished.reason}`);
+  return finished.version;
+}
+
+async function update(jobId: string, runId: string, stage: Parameters<JobProgressTracker['update']>[2], pct: number): Promise<number> {
+  const result = await tracker.update(jobId, runId, stage, pct);
+  if (!result.ok) throw new Error(`update refused: ${result.reason}`);
+  return result.version;
+}
+
+const waitEnded = (s: SseStream) => waitFor(async () => s.ended, Boolean, { timeoutMs: 10000, what: 'the stream to end' });
+const waitEvents = (s: SseStream, n: number) => waitFor(async () => s.events.length, (l) => l >= n, { timeoutMs: 10000, what: `${n} events` });
+
+function expectOrdered(s: SseStream) {
+  for (let i = 1; i < s.events.length; i += 1) {
+    expect(s.events[i]!.id).toBeGreaterThan(s.events[i - 1]!.id);
+    expect(s.events[i]!.data.progress.percentage).toBeGreaterThanOrEqual(s.events[i - 1]!.data.progress.percentage);
+  }
+}
+
+describe('GET progress', () => {
+  it('shows a queued view before pickup and the tracker stages, durations and ETA after', async () => {
+    const jobId = await submit();
+    const queued = await getJob(jobId);
+    expect(queued.progress).toEqual({
+      percentage: 0,
+      stage: 'queued',
+      stage_percentage: 0,
+      stages: expect.arrayContaining([{ name: 'planning', status: 'pending', started_at: null, completed_at: null, duration_ms: null }]),
+      eta_seconds: null,
+    });
+    expect(queued.progress.stages.every((s: { status: string }) => s.status === 'pending')).toBe(true);
+    expect(queued.attempt).toBe(0);
+    expect(queued.links.events).toMatch(new RegExp(`^/api/v1/videos/jobs/${jobId}/events\\?token=v1\\.\\d+\\.[\\w-]+\\.[\\w-]+$`));
+
+    // A writer whose clock started a minute ago, so the ETA has a pace to extrapolate from.
+    let now = Date.now() - 60_000;
+    const writer = new JobProgressTracker({ redis, prefix: env.prefix, clock: () => now });
+    const runId = await pickUp(jobId, 1, writer);
+    now += 1000;
+    expect((await writer.update(jobId, runId, 'planning', 100)).ok).toBe(true);
+    now += 500;
+    expect((await writer.update(jobId, runId, 'rendering_scenes', 50)).ok).toBe(true);
+
+    const job = await getJob(jobId);
+    expect(job).toMatchObject({ status: 'processing', attempt: 1, error: null, result: null });
+    expect(job.progress).toMatchObject({ stage: 'rendering_scenes', stage_percentage: 50 });
+    expect(job.progress.percentage).toBeGreaterThan(20);
+    expect(job.progress.percentage).toBeLessThan(30);
+    expect(job.progress.eta_seconds).toBeGreaterThan(0);
+    const byName = Object.fromEntries(job.progress.stages.map((s: { name: string }) => [s.name, s]));
+    // Stage times come from the writer's clock: queued from startRun to the first planning update, and so on.
+    expect(byName.queued).toMatchObject({ status: 'done', duration_ms: 1000 });
+    expect(byName.planning).toMatchObject({ status: 'done', duration_ms: 500 });
+    expect(byName.rendering_scenes).toMatchObject({ status: 'active', completed_at: null, duration_ms: null });
+    expect(byName.uploading).toMatchObject({ status: 'pending' });
+    // The fields the API already had are still there.
+    for (const f of ['configuration', 'created_at', 'updated_at', 'started_at', 'completed_at', 'last_error']) expect(job).toHaveProperty(f);
+  });
+
+  it('shows the queued view again while a retry is pending, and completed at 100 once done', async () => {
+    const jobId = await submit();
+    const runId = await pickUp(jobId);
+    await update(jobId, runId, 'combining', 10);
+    await store.markRetrying(jobId, { code: 'STORAGE_UPLOAD_FAILED', category: 'storage', message: 'x', suggested_action: 'y', retryable: true, stage: 'uploading', attempt: 1, occurred_at: new Date().toISOString() });
+    const retrying = await getJob(jobId);
+    expect(retrying).toMatchObject({ status: 'queued', progress: { percentage: 0, stage: 'queued', eta_seconds: null }, last_error: { code: 'STORAGE_UPLOAD_FAILED' } });
+
+    const second = await pickUp(jobId, 2);
+    await complete(jobId, second);
+    const done = await getJob(jobId);
+    expect(done).toMatchObject({ status: 'completed', attempt: 2, progress: { percentage: 100, stage: 'completed', stage_percentage: 100, eta_seconds: 0 } });
+    expect(done.progress.stages.every((s: { status: string }) => s.status === 'done')).toBe(true);
+  });
+});
+
+describe('GET /jobs/:job_id/events', () => {
+  it('streams ordered events with the GET view until completed, then ends', async () => {
+    const jobId = await submit();
+    const s = await openSse(eventsUrl(jobId), auth());
+    expect(s.status).toBe(200);
+    expect(s.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(s.headers['cache-control']).toBe('no-cache, no-transform');
+    expect(s.headers['x-accel-buffering']).toBe('no');
+    expect(s.headers.connection).toBe('keep-alive');
+    await waitEvents(s, 1);
+    expect(s.events[0]).toEqual({ id: 0, data: { job_id: jobId, status: 'queued', progress: (await getJob(jobId)).progress } });
+
+    const runId = await pickUp(jobId);
+    const versions = [await update(jobId, runId, 'planning', 50), await update(jobId, runId, 'rendering_scenes', 30)];
+    await waitFor(async () => s.events.at(-1)?.id, (id) => id === versions[1], { what: 'the rendering event' });
+    // Same version, nothing written since: the event shows what GET shows (ETA moves with the clock).
+    const mid = await getJob(jobId);
+    expect({ ...s.events.at(-1)!.data.progress, eta_seconds: 0 }).toEqual({ ...mid.progress, eta_seconds: 0 });
+    expect(typeof s.events.at(-1)!.data.progress.eta_seconds).toBe('number');
+
+    await update(jobId, runId, 'rendering_scenes', 90);
+    await update(jobId, runId, 'uploading', 40);
+    const finalVersion = await complete(jobId, runId);
+    await waitEnded(s);
+    expectOrdered(s);
+    const last = s.events.at(-1)!;
+    expect(last.data).toMatchObject({ status: 'completed', progress: { percentage: 100, stage: 'completed' } });
+    const job = await getJob(jobId);
+    expect(last.data).toEqual({ job_id: jobId, status: job.status, progress: job.progress });
+    expect(s.events.filter((e) => e.data.status === 'completed')).toHaveLength(1);
+    // Updates that arrive while a re-read is in flight coalesce, but the final version always arrives.
+    expect(last.id).toBe(finalVersion);
+    expect(s.events.length).toBeGreaterThanOrEqual(3);
+    await waitFor(async () => api.openStreams(), (n) => n === 0, { what: 'stream listeners to be released' });
+  });
+
+  it('answers a finished job with its one terminal event and ends', async () => {
+    const jobId = await submit();
+    await complete(jobId, await pickUp(jobId));
+    const s = await openSse(eventsUrl(jobId), auth());
+    await waitEnded(s);
+    expect(s.events).toHaveLength(1);
+    expect(s.events[0]!.data).toMatchObject({ job_id: jobId, status: 'completed', progress: { percentage: 100 } });
+  });
+
+  it('resumes after a disconnect with Last-Event-ID: newer state at once, then the final state', async () => {
+    const jobId = await submit();
+    const runId = await pickUp(jobId);
+    const first = await openSse(eventsUrl(jobId), auth());
+    const v1 = await update(jobId, runId, 'planning', 60);
+    await waitFor(async () => first.events.at(-1)?.id, (id) => id === v1, { what: `event ${v1}` });
+    first.close();
+    await waitFor(async () => api.openStreams(), (n) => n === 0, { what: 'the closed stream to be released' });
+
+    // Missed while disconnected.
+    await update(jobId, runId, 'rendering_scenes', 20);
+    const v3 = await update(jobId, runId, 'rendering_scenes', 70);
+    const resumed = await openSse(eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(v1) });
+    await waitEvents(resumed, 1);
+    expect(resumed.events[0]).toMatchObject({ id: v3, data: { status: 'processing', progress: { stage: 'rendering_scenes', stage_percentage: 70 } } });
+
+    // Up to date: nothing is repeated; the next event is the next update.
+    const upToDate = await openSse(eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(v3) });
+    const v4 = await update(jobId, runId, 'uploading', 10);
+    await waitEvents(upToDate, 1);
+    expect(upToDate.events[0]!.id).toBe(v4);
+
+    await complete(jobId, runId);
+    await Promise.all([waitEnded(resumed), waitEnded(upToDate)]);
+    for (const s of [resumed, upToDate]) {
+      expectOrdered(s);
+      expect(s.events.at(-1)!.data).toMatchObject({ status: 'completed', progress: { percentage: 100, stage: 'completed' } });
+    }
+
+    // Reconnecting after the end (query fallback, id of the last event): the terminal event again, then the end.
+    const lastId = resumed.events.at(-1)!.id;
+    const after = await openSse(`${eventsUrl(jobId)}?last_event_id=${lastId}`, auth());
+    await waitEnded(after);
+    expect(after.events).toEqual([resumed.events.at(-1)]);
+  });
+
+  it('sends heartbeat comments while the job is idle', async () => {
+    const jobId = await submit();
+    const s = await openSse(eventsUrl(jobId), auth());
+    await waitFor(async () => s.comments.filter((c) => c === 'hb').length, (n) => n >= 2, { what: 'two heartbeats' });
+    expect(s.events).toHaveLength(1);
+    s.close();
+  });
+
+  it('accepts the signed token from links.events without an Authorization header', async () => {
+    const jobId = await submit();
+    const { links } = await getJob(jobId);
+    const s = await openSse(`${base()}${links.events}`);
+    expect(s.status).toBe(200);
+    await waitEvents(s, 1);
+    expect(s.events[0]!.data).toMatchObject({ job_id: jobId, status: 'queued' });
+    s.close();
+  });
+
+  describe('rejections', () => {
+    let jobId: string;
+    beforeAll(async () => {
+      jobId = await submit();
+    });
+
+    const expectError = (s: SseStream, status: number, code: string) => {
+      expect(s.status).toBe(status);
+      expect(s.headers['content-type']).toMatch(/^application\/json/);
+      expect(s.body).toEqual({
+        error: expect.objectContaining({ code, message: expect.any(String), suggested_action: expect.any(String), retryable: false, correlation_id: s.headers['x-correlation-id'] }),
+      });
+    };
+
+    it('401 TOKEN_INVALID for an expired, a tampered or another job’s token', async () => {
+      const expired = signEventToken(SECRET, { jobId, owner: 'owner1', expiresAt: Math.floor(Date.now() / 1000) - 1 });
+      expectError(await openSse(`${eventsUrl(jobId)}?token=${expired}`), 401, 'TOKEN_INVALID');
+
+      const { links } = await getJob(jobId);
+      const token = new URL(links.events, base()).searchParams.get('token')!;
+      const [v, exp, owner, sig] = token.split('.') as [string, string, string, string];
+      const flipped = `${v}.${exp}.${owner}.${sig.slice(0, -2)}${sig.at(-2) === 'A' ? 'B' : 'A'}${sig.at(-1)}`;
+      expectError(await openSse(`${eventsUrl(jobId)}?token=${flipped}`), 401, 'TOKEN_INVALID');
+      const extended = `${v}.${Number(exp) + 3600}.${owner}.${sig}`;
+      expectError(await openSse(`${eventsUrl(jobId)}?token=${extended}`), 401, 'TOKEN_INVALID');
+      const otherOwner = `${v}.${exp}.${Buffer.from('owner2').toString('base64url')}.${sig}`;
+      expectError(await openSse(`${eventsUrl(jobId)}?token=${otherOwner}`), 401, 'TOKEN_INVALID');
+      expectError(await openSse(`${eventsUrl(jobId)}?token=garbage`), 401, 'TOKEN_INVALID');
+
+      const otherJob = await submit();
+      expectError(await openSse(`${eventsUrl(otherJob)}?token=${token}`), 401, 'TOKEN_INVALID');
+      // A wrong secret is tampering too.
+      const forged = signEventToken('another-secret-0123456789abcdef0123', { jobId, owner: 'owner1', expiresAt: Math.floor(Date.now() / 1000) + 60 });
+      expectError(await openSse(`${eventsUrl(jobId)}?token=${forged}`), 401, 'TOKEN_INVALID');
+    });
+
+    it('404 for another owner (key or validly signed token), 401 without credentials', async () => {
+      expectError(await openSse(eventsUrl(jobId), auth(KEY2)), 404, 'JOB_NOT_FOUND');
+      const owner2Token = signEventToken(SECRET, { jobId, owner: 'owner2', expiresAt: Math.floor(Date.now() / 1000) + 60 });
+      expectError(await openSse(`${eventsUrl(jobId)}?token=${owner2Token}`), 404, 'JOB_NOT_FOUND');
+      expectError(await openSse(eventsUrl(jobId)), 401, 'UNAUTHENTICATED');
+      expectError(await openSse(eventsUrl(jobId), auth('wrong-key-zzzz')), 401, 'UNAUTHENTICATED');
+      expectError(await openSse(eventsUrl('00000000-0000-4000-8000-000000000000'), auth()), 404, 'JOB_NOT_FOUND');
+    });
+
+    it('keeps tokens off every other route', async () => {
+      const { links } = await getJob(jobId);
+      const token = new URL(links.events, base()).searchParams.get('token')!;
+      const res = await request(api.server).get(`/api/v1/videos/jobs/${jobId}?token=${token}`);
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHENTICATED');
+      const post = await request(api.server).post(`/api/v1/videos/jobs/${jobId}/events`).set(auth());
+      expect(post.status).toBe(405);
+      expect(post.headers.allow).toBe('GET, HEAD');
+    });
+  });
+});
