@@ -4,3 +4,4 @@ export * from './errors';
 export * from './upload';
 export * from './urls';
 export * from './bucket';
+export * from './observer';
