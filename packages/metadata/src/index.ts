@@ -1,0 +1,5 @@
+export * from './model';
+export * from './sanitize';
+export * from './etag';
+export * from './keys';
+export * from './manager';

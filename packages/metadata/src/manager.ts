@@ -1,0 +1,163 @@
+import type { Redis } from 'ioredis';
+import { asRedisError } from '@vidgen/queue';
+import type { ChangeKind, EditableMetadata, MediaFacts, MetadataOutputs, RenditionMetadata, VideoMetadata } from './model';
+import { initialEditable, type MetadataPatch } from './sanitize';
+import { jobVideoKey, ownerVideosKey, videoIdForJob, videoKey, videoVersionsKey } from './keys';
+
+/** First write, idempotent: returns 0 when it created version 1, else the stored current version. */
+const CREATE = `
+local v = redis.call('HGET', KEYS[1], 'version')
+if v then return tonumber(v) end
+redis.call('HSET', KEYS[1], 'video_id', ARGV[1], 'job_id', ARGV[2], 'owner', ARGV[3], 'version', 1, 'created_at', ARGV[4], 'updated_at', ARGV[4])
+redis.call('HSET', KEYS[2], '1', ARGV[5])
+return 0
+`;
+
+/** Optimistic concurrency: writes version expected+1 only while the head is still at `expected`. */
+const ADD_VERSION = `
+local v = redis.call('HGET', KEYS[1], 'version')
+if not v then return -1 end
+if tonumber(v) ~= tonumber(ARGV[1]) then return -2 - tonumber(v) end
+local n = tonumber(v) + 1
+redis.call('HSET', KEYS[1], 'version', n, 'updated_at', ARGV[3])
+redis.call('HSET', KEYS[2], tostring(n), ARGV[2])
+return n
+`;
+
+interface MetadataCommands {
+  vidgenMetaCreate(head: string, versions: string, ...args: string[]): Promise<number>;
+  vidgenMetaAddVersion(head: string, versions: string, ...args: string[]): Promise<number>;
+}
+
+export interface CreateVideoInput {
+  jobId: string;
+  owner: string;
+  topic: string;
+  facts: MediaFacts;
+  renditions: RenditionMetadata[];
+  outputs: MetadataOutputs;
+  now?: Date;
+}
+
+export type UpdateResult = { ok: true; metadata: VideoMetadata } | { ok: false; reason: 'missing' } | { ok: false; reason: 'conflict'; currentVersion: number };
+
+/**
+ * VideoMetadataManager: versioned metadata under our own keys. The worker's
+ * first write is version 1; edits and re-uploads add versions through an
+ * optimistic-concurrency script, so a stale writer is refused, never merged.
+ */
+export class VideoMetadataManager {
+  private readonly redis: Redis & MetadataCommands;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
+    this.redis = redis as Redis & MetadataCommands;
+    if (!(this.redis as Partial<MetadataCommands>).vidgenMetaCreate) {
+      redis.defineCommand('vidgenMetaCreate', { numberOfKeys: 2, lua: CREATE });
+      redis.defineCommand('vidgenMetaAddVersion', { numberOfKeys: 2, lua: ADD_VERSION });
+    }
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw asRedisError(err);
+    }
+  }
+
+  /** Version 1 from the worker; a repeated call (a retried finalization) returns the stored current version. */
+  async createForJob(input: CreateVideoInput): Promise<VideoMetadata> {
+    const videoId = videoIdForJob(input.jobId);
+    const at = (input.now ?? new Date()).toISOString();
+    const first: VideoMetadata = {
+      video_id: videoId,
+      job_id: input.jobId,
+      owner: input.owner,
+      version: 1,
+      change: 'created',
+      ...initialEditable(input.topic),
+      ...input.facts,
+      renditions: input.renditions,
+      outputs: input.outputs,
+      created_at: at,
+      updated_at: at,
+    };
+    const head = videoKey(this.prefix, videoId);
+    const versions = videoVersionsKey(this.prefix, videoId);
+    const existing = await this.call(() => this.redis.vidgenMetaCreate(head, versions, videoId, input.jobId, input.owner, at, JSON.stringify(first)));
+    // The link and the index live in other slots: written after the video, idempotently.
+    await this.call(() =>
+      this.redis
+        .multi()
+        .set(jobVideoKey(this.prefix, input.jobId), videoId)
+        .zadd(ownerVideosKey(this.prefix, input.owner), 'NX', Date.parse(at), videoId)
+        .exec(),
+    );
+    return existing === 0 ? first : ((await this.get(videoId)) as VideoMetadata);
+  }
+
+  async videoIdOfJob(jobId: string): Promise<string | null> {
+    return this.call(() => this.redis.get(jobVideoKey(this.prefix, jobId)));
+  }
+
+  async get(videoId: string): Promise<VideoMetadata | null> {
+    const version = await this.call(() => this.redis.hget(videoKey(this.prefix, videoId), 'version'));
+    if (!version) return null;
+    return this.getVersion(videoId, Number(version));
+  }
+
+  async getVersion(videoId: string, version: number): Promise<VideoMetadata | null> {
+    const raw = await this.call(() => this.redis.hget(videoVersionsKey(this.prefix, videoId), String(version)));
+    return raw ? (JSON.parse(raw) as VideoMetadata) : null;
+  }
+
+  async getByJob(jobId: string): Promise<VideoMetadata | null> {
+    const videoId = await this.videoIdOfJob(jobId);
+    return videoId ? this.get(videoId) : null;
+  }
+
+  /** Every version, oldest first. */
+  async versions(videoId: string): Promise<VideoMetadata[]> {
+    const all = await this.call(() => this.redis.hgetall(videoVersionsKey(this.prefix, videoId)));
+    return Object.entries(all)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([, json]) => JSON.parse(json) as VideoMetadata);
+  }
+
+  /** Newest first, for listing an owner's videos. */
+  async listByOwner(owner: string, limit = 20): Promise<string[]> {
+    return this.call(() => this.redis.zrevrange(ownerVideosKey(this.prefix, owner), 0, Math.max(0, limit - 1)));
+  }
+
+  /** A client's correction of title, description or tags, only on top of `expectedVersion`. */
+  edit(videoId: string, expectedVersion: number, patch: MetadataPatch, now = new Date()): Promise<UpdateResult> {
+    return this.addVersion(videoId, expectedVersion, 'edited', now, (prev) => {
+      const edited: EditableMetadata = { title: patch.title ?? prev.title, description: patch.description ?? prev.description, tags: patch.tags ?? prev.tags };
+      return edited;
+    });
+  }
+
+  /** New media for the same video (a re-upload): new facts, renditions and outputs, text kept. */
+  reupload(videoId: string, expectedVersion: number, media: { facts: MediaFacts; renditions: RenditionMetadata[]; outputs: MetadataOutputs }, now = new Date()): Promise<UpdateResult> {
+    return this.addVersion(videoId, expectedVersion, 'reuploaded', now, () => ({ ...media.facts, renditions: media.renditions, outputs: media.outputs }));
+  }
+
+  private async addVersion(videoId: string, expectedVersion: number, change: ChangeKind, now: Date, apply: (prev: VideoMetadata) => Partial<VideoMetadata>): Promise<UpdateResult> {
+    const prev = await this.getVersion(videoId, expectedVersion);
+    if (!prev) {
+      const current = await this.get(videoId);
+      return current ? { ok: false, reason: 'conflict', currentVersion: current.version } : { ok: false, reason: 'missing' };
+    }
+    const at = now.toISOString();
+    const next: VideoMetadata = { ...prev, ...apply(prev), version: expectedVersion + 1, change, updated_at: at };
+    const n = await this.call(() =>
+      this.redis.vidgenMetaAddVersion(videoKey(this.prefix, videoId), videoVersionsKey(this.prefix, videoId), String(expectedVersion), JSON.stringify(next), at),
+    );
+    if (n === -1) return { ok: false, reason: 'missing' };
+    if (n < -1) return { ok: false, reason: 'conflict', currentVersion: -n - 2 };
+    return { ok: true, metadata: next };
+  }
+}
