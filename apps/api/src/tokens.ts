@@ -23,18 +23,24 @@ export interface EventTokenClaims {
 
 export type TokenCheck = { ok: true; owner: string } | { ok: false; reason: 'malformed' | 'expired' | 'signature' };
 
-function sign(secret: string, claims: EventTokenClaims): Buffer {
-  return createHmac('sha256', secret).update(`vidgen-events:${VERSION}\n${claims.jobId}\n${claims.owner}\n${claims.expiresAt}`, 'utf8').digest();
+/**
+ * What a token opens: "events" (the job's event stream) or "hls" (its HLS
+ * playlists). The scope is signed, so a token of one scope opens nothing else.
+ */
+export type TokenScope = 'events' | 'hls';
+
+function sign(secret: string, claims: EventTokenClaims, scope: TokenScope): Buffer {
+  return createHmac('sha256', secret).update(`vidgen-${scope}:${VERSION}\n${claims.jobId}\n${claims.owner}\n${claims.expiresAt}`, 'utf8').digest();
 }
 
 /** Mints a token for exactly these claims (exported so tests can make expired or foreign tokens). */
-export function signEventToken(secret: string, claims: EventTokenClaims): string {
+export function signEventToken(secret: string, claims: EventTokenClaims, scope: TokenScope = 'events'): string {
   const owner = Buffer.from(claims.owner, 'utf8').toString('base64url');
-  return `${VERSION}.${claims.expiresAt}.${owner}.${sign(secret, claims).toString('base64url')}`;
+  return `${VERSION}.${claims.expiresAt}.${owner}.${sign(secret, claims, scope).toString('base64url')}`;
 }
 
 /** Checks a token for one job; the signature is compared in constant time. */
-export function verifyEventToken(secret: string, token: string, jobId: string, nowSeconds: number): TokenCheck {
+export function verifyEventToken(secret: string, token: string, jobId: string, nowSeconds: number, scope: TokenScope = 'events'): TokenCheck {
   const parts = token.split('.');
   if (parts.length !== 4 || parts[0] !== VERSION || !/^\d{1,12}$/.test(parts[1]!)) return { ok: false, reason: 'malformed' };
   const expiresAt = Number(parts[1]);
@@ -42,7 +48,7 @@ export function verifyEventToken(secret: string, token: string, jobId: string, n
   const given = Buffer.from(parts[3]!, 'base64url');
   if (!owner || given.length !== SIGNATURE_BYTES) return { ok: false, reason: 'malformed' };
   // Verify before looking at the expiry, so an altered expiry reads as tampering, not as "expired".
-  if (!timingSafeEqual(given, sign(secret, { jobId, owner, expiresAt }))) return { ok: false, reason: 'signature' };
+  if (!timingSafeEqual(given, sign(secret, { jobId, owner, expiresAt }, scope))) return { ok: false, reason: 'signature' };
   if (expiresAt <= nowSeconds) return { ok: false, reason: 'expired' };
   return { ok: true, owner };
 }
@@ -52,11 +58,11 @@ export interface EventTokens {
   verify(token: string, jobId: string): TokenCheck;
 }
 
-export function createEventTokens(options: { secret: string; ttlSeconds: number; clock?: () => number }): EventTokens {
-  const { secret, ttlSeconds, clock = Date.now } = options;
+export function createEventTokens(options: { secret: string; ttlSeconds: number; clock?: () => number; scope?: TokenScope }): EventTokens {
+  const { secret, ttlSeconds, clock = Date.now, scope = 'events' } = options;
   const nowSeconds = () => Math.floor(clock() / 1000);
   return {
-    mint: (jobId, owner) => signEventToken(secret, { jobId, owner, expiresAt: nowSeconds() + ttlSeconds }),
-    verify: (token, jobId) => verifyEventToken(secret, token, jobId, nowSeconds()),
+    mint: (jobId, owner) => signEventToken(secret, { jobId, owner, expiresAt: nowSeconds() + ttlSeconds }, scope),
+    verify: (token, jobId) => verifyEventToken(secret, token, jobId, nowSeconds(), scope),
   };
 }

@@ -1,8 +1,18 @@
 /**
  * The object key layout: every output of a job lives under
  *   videos/<owner>/<job_id>/<output>
- * e.g. videos/acme/0f8c…/video.mp4. Owners and job ids are validated
- * identifiers (letters, digits, _ . -), so keys need no escaping.
+ * Owners and job ids are validated identifiers (letters, digits, _ . -), so
+ * keys need no escaping. The outputs:
+ *   video.mp4                     progressive MP4
+ *   subtitles.vtt                 WebVTT subtitles
+ *   poster.jpg                    poster image
+ *   thumbnails/thumb-001.jpg …    N evenly spaced thumbnails
+ *   sprite.jpg, storyboard.vtt    sprite sheet and its WebVTT storyboard (#xywh=)
+ *   hls/master.m3u8               HLS master playlist
+ *   hls/<label>/index.m3u8        one variant playlist per rendition (480p, 720p, 1080p, 2160p)
+ *   hls/<label>/seg-00001.ts …    its segments
+ * A job writes each key once per successful attempt, with the same content
+ * for the same job; nothing else (metadata versions included) overwrites them.
  */
 export function jobObjectPrefix(owner: string, jobId: string): string {
   return `videos/${owner}/${jobId}/`;
@@ -11,3 +21,15 @@ export function jobObjectPrefix(owner: string, jobId: string): string {
 export function jobObjectKey(owner: string, jobId: string, output: string): string {
   return `${jobObjectPrefix(owner, jobId)}${output}`;
 }
+
+export const OUTPUT_NAMES = {
+  video: 'video.mp4',
+  subtitles: 'subtitles.vtt',
+  poster: 'poster.jpg',
+  sprite: 'sprite.jpg',
+  storyboard: 'storyboard.vtt',
+  hlsMaster: 'hls/master.m3u8',
+  thumbnail: (i: number) => `thumbnails/thumb-${String(i).padStart(3, '0')}.jpg`,
+  hlsPlaylist: (label: string) => `hls/${label}/index.m3u8`,
+  hlsFile: (label: string, file: string) => `hls/${label}/${file}`,
+} as const;

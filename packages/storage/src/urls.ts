@@ -9,6 +9,8 @@ export interface PresignOptions {
   expiresInSeconds: number;
   /** A download variant: Content-Disposition: attachment with this (sanitized) file name. */
   downloadName?: string;
+  /** Sign as of this time (default now), so answers within one caching window carry identical URLs. */
+  signingDate?: Date;
 }
 
 /** Reduces a name to characters safe inside a quoted Content-Disposition filename. */
@@ -23,12 +25,13 @@ export function safeFileName(name: string, fallback = 'video'): string {
 }
 
 export async function presignGetUrl(options: PresignOptions): Promise<{ url: string; expiresAt: Date }> {
-  const { client, bucket, key, expiresInSeconds, downloadName } = options;
+  const { client, bucket, key, expiresInSeconds, downloadName, signingDate } = options;
   const command = new GetObjectCommand({
     Bucket: bucket,
     Key: key,
     ResponseContentDisposition: downloadName ? `attachment; filename="${safeFileName(downloadName)}"` : undefined,
   });
-  const url = await getSignedUrl(client, command, { expiresIn: expiresInSeconds });
-  return { url, expiresAt: new Date(Date.now() + expiresInSeconds * 1000) };
+  const signedAt = signingDate ?? new Date();
+  const url = await getSignedUrl(client, command, { expiresIn: expiresInSeconds, signingDate: signedAt });
+  return { url, expiresAt: new Date(signedAt.getTime() + expiresInSeconds * 1000) };
 }

@@ -1,0 +1,32 @@
+/**
+ * Rewrites every URI of an HLS playlist: the URI lines (variants, segments)
+ * and URI="…" attributes (EXT-X-MAP, EXT-X-MEDIA, EXT-X-KEY). Pure; the
+ * mapper may be async (signing).
+ */
+export async function rewritePlaylist(text: string, map: (uri: string) => Promise<string> | string): Promise<string> {
+  const lines = text.split(/\r?\n/);
+  const out: string[] = [];
+  for (const line of lines) {
+    const trimmed = line.trim();
+    if (!trimmed) out.push(line);
+    else if (!trimmed.startsWith('#')) out.push(await map(trimmed));
+    else if (/URI="[^"]*"/.test(trimmed)) {
+      const uri = /URI="([^"]*)"/.exec(trimmed)![1]!;
+      const mapped = await map(uri);
+      out.push(trimmed.replace(/URI="[^"]*"/, `URI="${mapped}"`));
+    } else out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** A playlist URI we produced: a plain relative file name (or label/index.m3u8), never absolute or "..". */
+export function isPlainRelativeUri(uri: string): boolean {
+  return /^([A-Za-z0-9_-]+\/)?[A-Za-z0-9_-]+\.(m3u8|ts|m4s|mp4)$/.test(uri);
+}
+
+/** Origin allowed by the configured list ("*" allows any). Returns the Access-Control-Allow-Origin value or null. */
+export function allowedOrigin(origins: readonly string[], origin: string | undefined): string | null {
+  if (origins.includes('*')) return '*';
+  if (origin && origins.includes(origin)) return origin;
+  return null;
+}

@@ -1,0 +1,162 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { loadConfig } from '@vidgen/config';
+import { probe, resolveFfprobePath } from '@vidgen/ffmpeg';
+import { createLogger } from '@vidgen/observability';
+import { createS3Client } from '@vidgen/storage';
+import { createTestEnv, startWorkerProcess, waitFor, type TestEnv, type WorkerHandle } from '@vidgen/testing';
+import { startApi, type RunningApi } from '../src/app';
+import { signEventToken } from '../src/tokens';
+
+const KEY = 'hls-owner-key-aaaa';
+const SECRET = 's'.repeat(40);
+const ffprobePath = resolveFfprobePath();
+
+let env: TestEnv;
+let api: RunningApi;
+let worker: WorkerHandle;
+let dir: string;
+let job: { job_id: string; result: { hls_url: string; download_url: string; outputs: Array<Record<string, unknown>> } };
+
+const base = () => `http://127.0.0.1:${api.port}`;
+/** The URI lines of a playlist. */
+const uris = (playlist: string) => playlist.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+const hlsToken = (url: string) => new URL(url, 'http://x').searchParams.get('token')!;
+
+beforeAll(async () => {
+  env = await createTestEnv({ API_KEYS: `hlsowner:${KEY}`, SIGNING_SECRET: SECRET, HLS_CORS_ORIGINS: 'https://player.example', THUMBNAIL_COUNT: '3', THUMBNAIL_WIDTH: '160' });
+  api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', level: 'error' }));
+  worker = await startWorkerProcess(env.env);
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-hls-test-'));
+  const submitted = await request(api.server)
+    .post('/api/v1/videos/generate')
+    .set('Authorization', `Bearer ${KEY}`)
+    .send({ configuration: { topic: 'Streaming "test"', quality: 'low', subtitles: true, scenes: [{ text: 'One.', duration_seconds: 1 }, { text: 'Two.', duration_seconds: 1 }] } });
+  expect(submitted.status).toBe(202);
+  const jobId = submitted.body.job_id as string;
+  job = await waitFor(
+    async () => (await request(api.server).get(`/api/v1/videos/jobs/${jobId}`).set('Authorization', `Bearer ${KEY}`)).body,
+    (b) => b.status === 'completed' || b.status === 'failed',
+    { timeoutMs: 90000, what: 'job end' },
+  );
+  expect(job).toMatchObject({ status: 'completed' });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await worker?.stop();
+  await rm(dir, { recursive: true, force: true });
+  await env?.cleanup();
+});
+
+describe('delivery outputs of a finished job', () => {
+  it('lists every uploaded object with the stored size and the key layout', async () => {
+    const outputs = job.result.outputs;
+    const prefix = `videos/hlsowner/${job.job_id}/`;
+    expect(outputs.map((o) => [o.kind, String(o.key).slice(prefix.length)])).toEqual([
+      ['video', 'video.mp4'],
+      ['subtitles', 'subtitles.vtt'],
+      ['poster', 'poster.jpg'],
+      ['thumbnail', 'thumbnails/thumb-001.jpg'],
+      ['thumbnail', 'thumbnails/thumb-002.jpg'],
+      ['thumbnail', 'thumbnails/thumb-003.jpg'],
+      ['sprite', 'sprite.jpg'],
+      ['storyboard', 'storyboard.vtt'],
+      ['hls_segment', 'hls/480p/seg-00000.ts'],
+      ['hls_playlist', 'hls/480p/index.m3u8'],
+      ['hls_master', 'hls/master.m3u8'],
+    ]);
+    expect(outputs.find((o) => o.kind === 'hls_playlist')).toMatchObject({ rendition: '480p', width: 854, height: 480, content_type: 'application/vnd.apple.mpegurl' });
+    const s3 = createS3Client(loadConfig(env.env).s3);
+    try {
+      for (const o of outputs) expect((await s3.send(new HeadObjectCommand({ Bucket: env.bucket, Key: String(o.key) }))).ContentLength).toBe(o.size_bytes);
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it('thumbnails have the configured size', async () => {
+    const thumbs = job.result.outputs.filter((o) => o.kind === 'thumbnail');
+    expect(thumbs.map((t) => [t.width, t.height])).toEqual([
+      [160, 90],
+      [160, 90],
+      [160, 90],
+    ]);
+    const s3 = createS3Client(loadConfig(env.env).s3);
+    try {
+      const file = path.join(dir, 'thumb.jpg');
+      const body = await s3.send(new GetObjectCommand({ Bucket: env.bucket, Key: String(thumbs[1]!.key) }));
+      await writeFile(file, await body.Body!.transformToByteArray());
+      expect((await probe(file, { ffprobePath })).video).toMatchObject({ width: 160, height: 90 });
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it('offers a download URL with Content-Disposition: attachment and a safe name', () => {
+    expect(new URL(job.result.download_url).searchParams.get('response-content-disposition')).toBe('attachment; filename="Streaming-test.mp4"');
+  });
+});
+
+describe('HLS through the API', () => {
+  it('serves the master and variant playlists with signed segment URLs, and ffprobe plays them', async () => {
+    const master = await fetch(`${base()}${job.result.hls_url}`);
+    expect(master.status).toBe(200);
+    expect(master.headers.get('content-type')).toContain('application/vnd.apple.mpegurl');
+    const text = await master.text();
+    expect(text).toMatch(/^#EXTM3U\n/);
+    const variantUri = text.split('\n').find((l) => l && !l.startsWith('#'))!;
+    expect(variantUri).toBe(`480p/index.m3u8?token=${encodeURIComponent(hlsToken(job.result.hls_url))}`);
+
+    const variant = await fetch(new URL(variantUri, `${base()}${job.result.hls_url}`));
+    expect(variant.status).toBe(200);
+    const segments = uris(await variant.text());
+    expect(segments.length).toBeGreaterThanOrEqual(1);
+    for (const s of segments) {
+      const u = new URL(s);
+      expect(u.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      expect(u.pathname).toContain(`/videos/hlsowner/${job.job_id}/hls/480p/seg-`);
+      expect((await fetch(u)).status).toBe(200);
+    }
+
+    const { stdout } = await promisify(execFile)(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', `${base()}${job.result.hls_url}`]);
+    const streams = (JSON.parse(stdout) as { streams: Array<{ codec_name: string; width?: number }> }).streams;
+    expect(streams).toEqual(expect.arrayContaining([expect.objectContaining({ codec_name: 'h264', width: 854 }), expect.objectContaining({ codec_name: 'aac' })]));
+  });
+
+  it('answers browser players with CORS headers and preflights', async () => {
+    const res = await request(api.server).get(job.result.hls_url).set('Origin', 'https://player.example');
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe('https://player.example');
+    const preflight = await request(api.server).options(`/api/v1/videos/jobs/${job.job_id}/hls/master.m3u8`).set('Origin', 'https://player.example').set('Access-Control-Request-Method', 'GET');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-methods']).toContain('GET');
+    const other = await request(api.server).get(job.result.hls_url).set('Origin', 'https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses expired, tampered and foreign-scope tokens', async () => {
+    const path_ = `/api/v1/videos/jobs/${job.job_id}/hls/master.m3u8`;
+    const expired = signEventToken(SECRET, { jobId: job.job_id, owner: 'hlsowner', expiresAt: Math.floor(Date.now() / 1000) - 5 }, 'hls');
+    const tampered = hlsToken(job.result.hls_url).replace(/^v1\.\d+/, `v1.${Math.floor(Date.now() / 1000) + 999999}`);
+    const eventsScope = signEventToken(SECRET, { jobId: job.job_id, owner: 'hlsowner', expiresAt: Math.floor(Date.now() / 1000) + 600 }, 'events');
+    for (const [token, reason] of [
+      [expired, 'expired'],
+      [tampered, 'signature'],
+      [eventsScope, 'signature'],
+    ] as const) {
+      const res = await request(api.server).get(`${path_}?token=${encodeURIComponent(token)}`);
+      expect(res.status).toBe(401);
+      expect(res.body.error).toMatchObject({ code: 'TOKEN_INVALID', details: { reason } });
+    }
+    expect((await request(api.server).get(`/api/v1/videos/jobs/${job.job_id}/hls/480p/index.m3u8?token=${encodeURIComponent(expired)}`)).status).toBe(401);
+    // And the good token works for the variant as well, while an API key still works without a token.
+    expect((await request(api.server).get(`/api/v1/videos/jobs/${job.job_id}/hls/480p/index.m3u8?token=${encodeURIComponent(hlsToken(job.result.hls_url))}`)).status).toBe(200);
+    expect((await request(api.server).get(path_).set('Authorization', `Bearer ${KEY}`)).status).toBe(200);
+  });
+});

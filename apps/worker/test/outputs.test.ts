@@ -1,0 +1,36 @@
+import { planOutputs } from '../src/handlers/outputs';
+
+const thumbnails = {
+  poster: { path: '/s/poster.jpg', width: 854, height: 480, sizeBytes: 1 },
+  thumbnails: [1, 2].map((i) => ({ path: `/s/thumb-00${i}.jpg`, width: 320, height: 180, sizeBytes: 1 })),
+  sprite: { path: '/s/sprite.jpg', width: 1280, height: 90, sizeBytes: 1 },
+  storyboardPath: '/s/storyboard.vtt',
+};
+const hls = { masterPath: '/s/hls/master.m3u8', variants: [{ label: '480p', width: 854, height: 480, playlistPath: '/s/hls/480p/index.m3u8', segmentPaths: ['/s/hls/480p/seg-00000.ts', '/s/hls/480p/seg-00001.ts'] }] };
+
+describe('planOutputs', () => {
+  it('maps every file to the key layout, the video first and the master last', () => {
+    const out = planOutputs({ formats: ['mp4', 'hls'], videoPath: '/s/video.mp4', width: 854, height: 480, subtitlesPath: '/s/subtitles.vtt', thumbnails, hls });
+    expect(out.map((o) => [o.kind, o.output])).toEqual([
+      ['video', 'video.mp4'],
+      ['subtitles', 'subtitles.vtt'],
+      ['poster', 'poster.jpg'],
+      ['thumbnail', 'thumbnails/thumb-001.jpg'],
+      ['thumbnail', 'thumbnails/thumb-002.jpg'],
+      ['sprite', 'sprite.jpg'],
+      ['storyboard', 'storyboard.vtt'],
+      ['hls_segment', 'hls/480p/seg-00000.ts'],
+      ['hls_segment', 'hls/480p/seg-00001.ts'],
+      ['hls_playlist', 'hls/480p/index.m3u8'],
+      ['hls_master', 'hls/master.m3u8'],
+    ]);
+    expect(out.find((o) => o.kind === 'hls_segment')).toMatchObject({ rendition: '480p', contentType: 'video/mp2t' });
+  });
+
+  it('leaves the MP4 out for formats ["hls"], and HLS out for ["mp4"]', () => {
+    const hlsOnly = planOutputs({ formats: ['hls'], videoPath: '/v', width: 1, height: 1, subtitlesPath: null, thumbnails: null, hls });
+    expect(hlsOnly.some((o) => o.kind === 'video')).toBe(false);
+    const mp4Only = planOutputs({ formats: ['mp4'], videoPath: '/v', width: 1, height: 1, subtitlesPath: null, thumbnails: null, hls: null });
+    expect(mp4Only.map((o) => o.kind)).toEqual(['video']);
+  });
+});

@@ -1,0 +1,54 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault = 'pass' | 'reset' | { status: number; code: string };
+
+export interface FaultProxy {
+  endpoint: string;
+  /** Requests seen, as "METHOD" in arrival order. */
+  seen: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A small HTTP proxy in front of the S3 server that answers the n-th request
+ * (1-based) with the fault `plan` chooses: pass through, reset the connection,
+ * or an S3 error with a status and code.
+ */
+export async function startFaultProxy(target: string, plan: (n: number, req: http.IncomingMessage) => Fault): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.method ?? '?');
+    const fault = plan(seen.length, req);
+    if (fault === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault !== 'pass') {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(fault.status, { 'Content-Type': 'application/xml', Connection: 'close' });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected</Message></Error>`);
+      });
+      return;
+    }
+    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    forward.on('error', () => req.socket.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,148 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { VidgenError } from '@vidgen/core';
+import { S3UploadManager, createS3Client, type UploadEvent } from '@vidgen/storage';
+import { createTestEnv, type TestEnv } from '@vidgen/testing';
+import { startFaultProxy, type Fault, type FaultProxy } from './fault-proxy';
+
+const MiB = 1024 * 1024;
+const PART = 5 * MiB;
+const SDK_ATTEMPTS = 2;
+
+async function md5OfFile(file: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function md5OfObject(client: S3Client, bucket: string, key: string): Promise<string> {
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const hash = createHash('md5');
+  for await (const chunk of out.Body as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+describe('S3UploadManager against the embedded S3 server', () => {
+  let env: TestEnv;
+  let dir: string;
+  let direct: S3Client;
+  let big: string;
+  let small: string;
+  const proxies: FaultProxy[] = [];
+  const clients: S3Client[] = [];
+
+  const clientFor = (endpoint: string) => {
+    const c = createS3Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey }, forcePathStyle: true, requestChecksum: 'when_required', maxAttempts: SDK_ATTEMPTS });
+    clients.push(c);
+    return c;
+  };
+  const manager = (client: S3Client, events: UploadEvent[] = []) =>
+    new S3UploadManager({
+      client,
+      bucket: env.bucket,
+      partSizeBytes: PART,
+      queueSize: 2,
+      retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50 },
+      batchConcurrency: 3,
+      verifyEtag: true,
+      observer: { onUpload: (e) => events.push(e) },
+    });
+  const proxied = async (plan: (n: number) => Fault) => {
+    const proxy = await startFaultProxy(env.s3.endpoint, plan);
+    proxies.push(proxy);
+    return proxy;
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-storage-test-'));
+    direct = clientFor(env.s3.endpoint);
+    big = path.join(dir, 'big.bin');
+    await writeFile(big, randomBytes(3 * PART + 12345));
+    small = path.join(dir, 'small.bin');
+    await writeFile(small, randomBytes(64 * 1024));
+  });
+
+  afterAll(async () => {
+    for (const p of proxies) await p.close();
+    for (const c of clients) c.destroy();
+    await rm(dir, { recursive: true, force: true });
+    await env.cleanup();
+  });
+
+  it('uploads a file of several parts with progress, and the stored bytes equal the file', async () => {
+    const events: UploadEvent[] = [];
+    const progress: number[] = [];
+    const result = await manager(direct, events).uploadFile({ key: 'videos/t/1/big.bin', filePath: big, contentType: 'application/octet-stream', onProgress: (loaded) => progress.push(loaded) });
+    expect(result).toMatchObject({ size_bytes: 3 * PART + 12345, attempts: 1, checksum_verified: true });
+    expect(progress.length).toBeGreaterThanOrEqual(4);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(3 * PART + 12345);
+    expect(await md5OfObject(direct, env.bucket, result.key)).toBe(await md5OfFile(big));
+    expect(events).toEqual([expect.objectContaining({ key: result.key, bytes: 3 * PART + 12345, ok: true, attempts: 1 })]);
+  });
+
+  it.each([
+    ['503 SlowDown', { status: 503, code: 'SlowDown' } as Fault],
+    ['a connection reset', 'reset' as Fault],
+  ])('retries past the SDK attempts when the first requests fail with %s', async (_name, fault) => {
+    const K = SDK_ATTEMPTS + 1;
+    const proxy = await proxied((n) => (n <= K ? fault : 'pass'));
+    const events: UploadEvent[] = [];
+    const result = await manager(clientFor(proxy.endpoint), events).uploadFile({ key: `videos/t/2/${randomBytes(3).toString('hex')}.bin`, filePath: small, contentType: 'application/octet-stream' });
+    // Our attempt 1: the SDK's 2 requests fail. Attempt 2: one more failure, then the PUT passes, then HeadObject.
+    expect(proxy.seen).toEqual(['PUT', 'PUT', 'PUT', 'PUT', 'HEAD']);
+    expect(result.attempts).toBe(2);
+    expect(events).toEqual([expect.objectContaining({ ok: true, attempts: 2 })]);
+    expect(await md5OfObject(direct, env.bucket, result.key)).toBe(await md5OfFile(small));
+  });
+
+  it('fails a 403 after exactly one request, as a permanent storage error', async () => {
+    const proxy = await proxied(() => ({ status: 403, code: 'AccessDenied' }));
+    const events: UploadEvent[] = [];
+    const err = await manager(clientFor(proxy.endpoint), events)
+      .uploadFile({ key: 'videos/t/3/denied.bin', filePath: small, contentType: 'application/octet-stream' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VidgenError);
+    expect(err).toMatchObject({ code: 'STORAGE_PERMANENT_FAILURE', category: 'storage', retryable: false });
+    expect((err as VidgenError).suggestedAction).toMatch(/credentials/);
+    expect(proxy.seen).toEqual(['PUT']);
+    expect(events).toEqual([expect.objectContaining({ ok: false, attempts: 1, errorCategory: 'storage' })]);
+  });
+
+  it('ends with a retryable storage error when every attempt fails, and aborts the multipart upload', async () => {
+    // CreateMultipartUpload passes; every part upload fails with 500: each attempt's multipart upload must be aborted.
+    const proxy = await startFaultProxy(env.s3.endpoint, (_n, req) => (req.method === 'PUT' && /partNumber=/.test(req.url ?? '') ? { status: 500, code: 'InternalError' } : 'pass'));
+    proxies.push(proxy);
+    const err = await manager(clientFor(proxy.endpoint))
+      .uploadFile({ key: 'videos/t/4/big.bin', filePath: big, contentType: 'application/octet-stream' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STORAGE_UPLOAD_FAILED', category: 'storage', retryable: true });
+    expect((err as VidgenError).details).toMatchObject({ attempts: 5 });
+    const created = proxy.seen.filter((m) => m === 'POST').length;
+    expect(created).toBe(5);
+    // One AbortMultipartUpload (DELETE ?uploadId=) per multipart upload created; the original failure survives it
+    // even though s3rver answers the abort with 405.
+    expect(proxy.seen.filter((m) => m === 'DELETE').length).toBe(created);
+    expect((err as VidgenError).details).toMatchObject({ http_status: 500, s3_error: 'InternalError' });
+  });
+
+  it('uploads a batch with bounded concurrency, each object verified', async () => {
+    const files = await Promise.all(
+      Array.from({ length: 7 }, async (_, i) => {
+        const f = path.join(dir, `seg-${i}.ts`);
+        await writeFile(f, randomBytes(1000 + i));
+        return f;
+      }),
+    );
+    const events: UploadEvent[] = [];
+    const out = await manager(direct, events).uploadBatch(files.map((f, i) => ({ key: `videos/t/5/seg-${i}.ts`, filePath: f, contentType: 'video/mp2t' })));
+    expect(out.map((o) => o.size_bytes)).toEqual(files.map((_, i) => 1000 + i));
+    expect(events.filter((e) => e.ok)).toHaveLength(7);
+    for (const [i, o] of out.entries()) expect(await md5OfObject(direct, env.bucket, o.key)).toBe(await md5OfFile(files[i]!));
+  });
+});
