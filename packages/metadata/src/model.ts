@@ -31,7 +31,8 @@ export interface SubtitlesOutput {
 
 /** Every output a player or gallery needs, by object key (URLs are signed at read time). */
 export interface MetadataOutputs {
-  video_key: string;
+  /** The progressive MP4; null for an HLS-only job. */
+  video_key: string | null;
   poster: ImageOutput | null;
   thumbnails: ThumbnailOutput[];
   storyboard: { vtt_key: string; sprite_key: string } | null;
