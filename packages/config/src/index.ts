@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { envSchema } from './schema';
+import { deploymentProblems, deploymentWarnings } from './rules';
 
 export { envSchema } from './schema';
+export * from './settings';
+export * from './redact';
+export * from './docs';
+export * from './templates';
 
 export interface ApiKey {
   owner: string;
@@ -23,9 +28,20 @@ export interface Config {
     signingSecretGenerated: boolean;
     eventsTokenTtlSeconds: number;
     sseHeartbeatMs: number;
+    /** Submissions per owner per window, counted in Redis; 0: no limit. */
+    rateLimit: { submissions: number; windowSeconds: number };
+  };
+  webhooks: {
+    /** Owner → signing secret (WEBHOOK_SECRETS). */
+    secrets: Readonly<Record<string, string>>;
+    allowPrivate: boolean;
+    timeoutMs: number;
+    maxAttempts: number;
+    backoffMs: number;
+    retryWindowMs: number;
   };
   narrationEnabled: boolean;
-  redis: { url: string; prefix: string; recordTtlSeconds: number };
+  redis: { url: string; prefix: string; recordTtlSeconds: number; cluster: boolean };
   progress: { minIntervalMs: number };
   queue: {
     attempts: number;
@@ -46,6 +62,19 @@ export interface Config {
     partSizeBytes: number;
     queueSize: number;
     signedUrlTtlSeconds: number;
+    /** Our upload retry policy, on top of the SDK's maxAttempts. */
+    retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+    batchConcurrency: number;
+    verifyEtag: boolean;
+    /** Plain `<cdnBaseUrl>/<key>` URLs instead of presigned ones. */
+    cdnBaseUrl?: string;
+  };
+  delivery: {
+    thumbnailCount: number;
+    thumbnailWidth: number;
+    hlsSegmentSeconds: number;
+    /** Origins allowed by CORS on the API's HLS playlists; ['*'] allows any. */
+    hlsCorsOrigins: readonly string[];
   };
   worker: {
     host: string;
@@ -53,10 +82,15 @@ export interface Config {
     concurrency: number;
     shutdownGraceMs: number;
     scratchDir?: string;
+    /** Scratch dirs older than this are removed at start (janitor). */
+    scratchStaleAfterMs: number;
     ffmpegPath?: string;
     ffprobePath?: string;
   };
   embedded: { dataDir: string; s3Port: number };
+  /** Operator endpoints of the API (bull-board, /metrics); no key: no board. */
+  admin: { apiKey?: string };
+  metrics: { queueCacheMs: number };
 }
 
 /** Thrown when the environment is invalid; `problems` lists every one of them. */
@@ -82,6 +116,21 @@ function parseApiKeys(raw: string, problems: string[]): ApiKey[] {
   return keys;
 }
 
+function parseWebhookSecrets(raw: string, problems: string[]): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const i = entry.indexOf(':');
+    const owner = i > 0 ? entry.slice(0, i).trim() : '';
+    const secret = i > 0 ? entry.slice(i + 1).trim() : '';
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(owner) || secret.length < 16) {
+      problems.push(`WEBHOOK_SECRETS: each entry must be owner:secret (secret at least 16 characters); got an entry starting "${entry.slice(0, 4)}…"`);
+      continue;
+    }
+    secrets[owner] = secret;
+  }
+  return secrets;
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const v of Object.values(value)) deepFreeze(v);
@@ -92,14 +141,22 @@ function deepFreeze<T>(value: T): T {
 
 /** Loads and validates the configuration once; throws ConfigError listing every problem. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  return loadConfigWithWarnings(source).config;
+}
+
+/** loadConfig, plus the warnings (valid but doubtful settings) that apps log at start. */
+export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env): { config: Config; warnings: string[] } {
   const { error, value: v } = envSchema.validate(source, { abortEarly: false, convert: true });
   const problems: string[] = error ? error.details.map((d) => d.message.replace(/"/g, '')) : [];
   // Cross-setting rules run even when the schema failed, so one start-up reports everything.
   const keys = parseApiKeys(typeof v.API_KEYS === 'string' ? v.API_KEYS : '', problems);
+  const webhookSecrets = parseWebhookSecrets(typeof v.WEBHOOK_SECRETS === 'string' ? v.WEBHOOK_SECRETS : '', problems);
   if (v.NODE_ENV === 'production' && keys.length === 0) problems.push('API_KEYS: required when NODE_ENV=production (open mode is for development only)');
   if (v.NODE_ENV === 'production' && !v.SIGNING_SECRET) problems.push('SIGNING_SECRET: required when NODE_ENV=production (every API replica must sign and verify tokens alike)');
   if (Boolean(v.S3_ACCESS_KEY_ID) !== Boolean(v.S3_SECRET_ACCESS_KEY)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   if (v.API_PORT !== 0 && v.API_PORT === v.WORKER_HTTP_PORT && v.API_HOST === v.WORKER_HTTP_HOST) problems.push('API_PORT and WORKER_HTTP_PORT must differ');
+  if (v.S3_RETRY_MAX_DELAY_MS < v.S3_RETRY_BASE_DELAY_MS) problems.push('S3_RETRY_MAX_DELAY_MS must be at least S3_RETRY_BASE_DELAY_MS');
+  problems.push(...deploymentProblems(v));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
@@ -116,9 +173,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signingSecretGenerated: !v.SIGNING_SECRET,
       eventsTokenTtlSeconds: v.EVENTS_TOKEN_TTL_SECONDS,
       sseHeartbeatMs: v.SSE_HEARTBEAT_MS,
+      rateLimit: { submissions: v.RATE_LIMIT_SUBMISSIONS, windowSeconds: v.RATE_LIMIT_WINDOW_SECONDS },
+    },
+    webhooks: {
+      secrets: webhookSecrets,
+      allowPrivate: v.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: v.WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: v.WEBHOOK_BACKOFF_MS,
+      retryWindowMs: v.WEBHOOK_RETRY_WINDOW_MS,
     },
     narrationEnabled: v.NARRATION_ENABLED,
-    redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS },
+    redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS, cluster: v.REDIS_CLUSTER },
     progress: { minIntervalMs: v.PROGRESS_MIN_INTERVAL_MS },
     queue: {
       attempts: v.JOB_ATTEMPTS,
@@ -139,6 +205,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       partSizeBytes: v.S3_PART_SIZE_BYTES,
       queueSize: v.S3_QUEUE_SIZE,
       signedUrlTtlSeconds: v.SIGNED_URL_TTL_SECONDS,
+      retry: { attempts: v.S3_RETRY_ATTEMPTS, baseDelayMs: v.S3_RETRY_BASE_DELAY_MS, maxDelayMs: v.S3_RETRY_MAX_DELAY_MS },
+      batchConcurrency: v.S3_BATCH_CONCURRENCY,
+      verifyEtag: v.S3_VERIFY_ETAG,
+      cdnBaseUrl: v.CDN_BASE_URL,
+    },
+    delivery: {
+      thumbnailCount: v.THUMBNAIL_COUNT,
+      thumbnailWidth: v.THUMBNAIL_WIDTH,
+      hlsSegmentSeconds: v.HLS_SEGMENT_SECONDS,
+      hlsCorsOrigins: String(v.HLS_CORS_ORIGINS).split(',').map((o: string) => o.trim()).filter(Boolean),
     },
     worker: {
       host: v.WORKER_HTTP_HOST,
@@ -146,10 +222,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       concurrency: v.WORKER_CONCURRENCY,
       shutdownGraceMs: v.WORKER_SHUTDOWN_GRACE_MS,
       scratchDir: v.SCRATCH_DIR,
+      scratchStaleAfterMs: v.SCRATCH_STALE_AFTER_MS,
       ffmpegPath: v.FFMPEG_PATH,
       ffprobePath: v.FFPROBE_PATH,
     },
     embedded: { dataDir: v.DATA_DIR, s3Port: v.EMBEDDED_S3_PORT },
+    admin: { apiKey: v.ADMIN_API_KEY },
+    metrics: { queueCacheMs: v.QUEUE_METRICS_CACHE_MS },
   };
-  return deepFreeze(config);
+  return { config: deepFreeze(config), warnings: deploymentWarnings(v) };
 }

@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig, loadConfigWithWarnings } from '@vidgen/config';
+
+const PROD = { NODE_ENV: 'production', API_KEYS: 'ops:0123456789', SIGNING_SECRET: 's'.repeat(32) };
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
+describe('deployment rules', () => {
+  it('requires a hash-tag QUEUE_PREFIX with REDIS_CLUSTER', () => {
+    expect(problemsOf({ REDIS_CLUSTER: 'true' }).join('\n')).toMatch(/QUEUE_PREFIX: with REDIS_CLUSTER=true it must be a hash tag/);
+    expect(problemsOf({ REDIS_CLUSTER: 'true', QUEUE_PREFIX: 'vid{gen}' })).toHaveLength(1);
+    expect(loadConfig({ REDIS_CLUSTER: 'true', QUEUE_PREFIX: '{vidgen}' }).redis).toMatchObject({ cluster: true, prefix: '{vidgen}' });
+    expect(loadConfig({ REDIS_CLUSTER: 'true', QUEUE_PREFIX: '{vidgen}:eu' }).redis.cluster).toBe(true);
+    expect(loadConfig({ QUEUE_PREFIX: 'plain' }).redis.cluster).toBe(false);
+  });
+
+  it('production needs real S3 credentials or an explicit IAM-role opt-in', () => {
+    expect(problemsOf(PROD).join('\n')).toMatch(/S3_ACCESS_KEY_ID\/S3_SECRET_ACCESS_KEY: required when NODE_ENV=production/);
+    expect(problemsOf({ ...PROD, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' }).join('\n')).toMatch(/embedded development store/);
+    expect(problemsOf({ ...PROD, S3_ACCESS_KEY_ID: 'AKIAREAL', S3_SECRET_ACCESS_KEY: 'secret' })).toEqual([]);
+    const iam = loadConfig({ ...PROD, S3_USE_DEFAULT_CREDENTIALS: 'true' });
+    expect(iam.s3.credentials).toBeUndefined();
+  });
+
+  it('refuses default credentials together with explicit keys, in any mode', () => {
+    expect(problemsOf({ S3_USE_DEFAULT_CREDENTIALS: 'true', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' }).join('\n')).toMatch(/S3_USE_DEFAULT_CREDENTIALS: true means the SDK default credential chain/);
+  });
+
+  it('reports the new problems together with the schema problems', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', REDIS_CLUSTER: 'true', API_PORT: 'x' });
+    for (const name of ['API_PORT', 'API_KEYS', 'SIGNING_SECRET', 'QUEUE_PREFIX', 'S3_ACCESS_KEY_ID']) expect(problems.join('\n')).toContain(name);
+  });
+
+  it('warns, without refusing, when WORKER_CONCURRENCY exceeds the cores', () => {
+    const { config, warnings } = loadConfigWithWarnings({ WORKER_CONCURRENCY: '64' });
+    expect(config.worker.concurrency).toBe(64);
+    expect(warnings).toEqual([expect.stringMatching(/^WORKER_CONCURRENCY=64 exceeds the \d+ CPU cores?/)]);
+    expect(loadConfigWithWarnings({ WORKER_CONCURRENCY: '1' }).warnings).toEqual([]);
+    expect(loadConfigWithWarnings({ ...PROD, S3_USE_DEFAULT_CREDENTIALS: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' }).warnings).toEqual([expect.stringMatching(/^WEBHOOK_ALLOW_PRIVATE=true in production/)]);
+  });
+});
