@@ -26,10 +26,21 @@ export interface ErrorDefinition {
   readonly retryable: boolean;
   readonly message: string;
   readonly suggestedAction: string;
+  /** Where docs/troubleshooting.md explains causes and fixes: `docs/troubleshooting.md#<code in lower case>`. */
+  readonly docs: string;
 }
 
-function define<T extends Record<string, ErrorDefinition>>(table: T): { readonly [K in keyof T]: ErrorDefinition } {
-  return Object.freeze(table);
+/** The troubleshooting page; each code has a `## CODE` section, whose anchor is the code in lower case. */
+export const TROUBLESHOOTING_DOC = 'docs/troubleshooting.md';
+
+export function docsAnchor(code: string): string {
+  return `${TROUBLESHOOTING_DOC}#${code.toLowerCase()}`;
+}
+
+function define<T extends Record<string, Omit<ErrorDefinition, 'docs'>>>(table: T): { readonly [K in keyof T]: ErrorDefinition } {
+  const out: Record<string, ErrorDefinition> = {};
+  for (const [code, def] of Object.entries(table)) out[code] = Object.freeze({ ...def, docs: docsAnchor(code) });
+  return Object.freeze(out) as { readonly [K in keyof T]: ErrorDefinition };
 }
 
 export const ERROR_CODES = define({
@@ -145,6 +156,27 @@ export const ERROR_CODES = define({
     message: 'The job took longer than its time limit.',
     suggestedAction: 'Use a lower quality or fewer scenes, or ask the operator to raise JOB_TIMEOUT_MS.',
   },
+  JOB_NOT_COMPLETED: {
+    category: 'conflict',
+    status: 409,
+    retryable: true,
+    message: 'The job has not completed, so it has no video yet.',
+    suggestedAction: 'Wait until the job status is completed (follow its events), or retry a failed job.',
+  },
+  METADATA_VERSION_CONFLICT: {
+    category: 'conflict',
+    status: 412,
+    retryable: false,
+    message: 'The metadata changed since the version named in If-Match.',
+    suggestedAction: 'GET the metadata again, apply your change to the new version and send it with the new ETag.',
+  },
+  PRECONDITION_REQUIRED: {
+    category: 'validation',
+    status: 428,
+    retryable: false,
+    message: 'This update needs an If-Match header.',
+    suggestedAction: 'Send If-Match with the ETag from your last GET of the metadata.',
+  },
   JOB_CANCELLED: {
     category: 'cancelled',
     status: 409,
@@ -172,6 +204,83 @@ export const ERROR_CODES = define({
     retryable: false,
     message: 'The event stream token is invalid or has expired.',
     suggestedAction: 'Read the job again (GET /api/v1/videos/jobs/<job_id>) for a fresh links.events URL, or send Authorization: Bearer <api key>.',
+  },
+  STORAGE_PERMANENT_FAILURE: {
+    category: 'storage',
+    status: 502,
+    retryable: false,
+    message: 'Object storage refused the request (access denied, unknown bucket or invalid credentials).',
+    suggestedAction: 'The operator should check S3_BUCKET, the S3 credentials and the bucket policy; retrying will not help until then.',
+  },
+  STORAGE_CHECKSUM_MISMATCH: {
+    category: 'storage',
+    status: 502,
+    retryable: true,
+    message: 'The stored object does not have the checksum (ETag) of the uploaded file.',
+    suggestedAction: 'The job is retried automatically; if it repeats with an encrypting store (SSE-KMS), set S3_VERIFY_ETAG=false.',
+  },
+  RATE_LIMITED: {
+    category: 'rate_limited',
+    status: 429,
+    retryable: true,
+    message: 'Too many job submissions; the per-owner rate limit was reached.',
+    suggestedAction: 'Wait for the number of seconds in the Retry-After header, then submit again.',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    category: 'conflict',
+    status: 409,
+    retryable: false,
+    message: 'This Idempotency-Key was already used with a different request.',
+    suggestedAction: 'Use a new Idempotency-Key for a new request, or resend exactly the original request.',
+  },
+  IDEMPOTENCY_KEY_IN_PROGRESS: {
+    category: 'conflict',
+    status: 409,
+    retryable: true,
+    message: 'The first request with this Idempotency-Key is still being processed.',
+    suggestedAction: 'Retry the same request in a moment; it then returns the job of the first request.',
+  },
+  JOB_NOT_CANCELLABLE: {
+    category: 'conflict',
+    status: 409,
+    retryable: false,
+    message: 'The job has already finished, so it cannot be cancelled.',
+    suggestedAction: 'Read the job for its final status; delete it if you no longer need it.',
+  },
+  JOB_NOT_RETRYABLE: {
+    category: 'conflict',
+    status: 409,
+    retryable: false,
+    message: 'Only a failed or cancelled job can be retried.',
+    suggestedAction: 'Wait until the job is failed or cancelled, or submit a new job.',
+  },
+  CALLBACK_URL_NOT_ALLOWED: {
+    category: 'validation',
+    status: 400,
+    retryable: false,
+    message: 'The callback URL is not allowed: it must be http(s) and must not point to a loopback, private or link-local address.',
+    suggestedAction: 'Use a publicly reachable http(s) callback_url (or, for local development, set WEBHOOK_ALLOW_PRIVATE=true).',
+  },
+  WEBHOOK_DELIVERY_FAILED: {
+    category: 'dependency_unavailable',
+    status: 502,
+    retryable: true,
+    message: 'The callback receiver did not accept the event (no 2xx answer, a timeout or a connection error).',
+    suggestedAction: 'Make the receiver answer 2xx within the timeout; deliveries are retried with backoff and listed in webhook.deliveries.',
+  },
+  SCRATCH_SPACE_EXHAUSTED: {
+    category: 'internal',
+    status: 507,
+    retryable: true,
+    message: 'The worker ran out of scratch disk space.',
+    suggestedAction: 'The job is retried automatically; the operator should enlarge SCRATCH_DIR or lower WORKER_CONCURRENCY.',
+  },
+  RENDER_TOOL_UNAVAILABLE: {
+    category: 'dependency_unavailable',
+    status: 503,
+    retryable: true,
+    message: 'The worker could not start ffmpeg or ffprobe.',
+    suggestedAction: 'The job is retried automatically; the operator should check FFMPEG_PATH and FFPROBE_PATH on the workers.',
   },
 });
 
@@ -223,6 +332,8 @@ export interface ErrorBody {
   suggested_action: string;
   retryable: boolean;
   correlation_id: string | null;
+  /** The troubleshooting section of the code. */
+  docs: string;
   details?: unknown;
 }
 
@@ -240,6 +351,7 @@ export function toErrorBody(err: VidgenError, correlationId: string | null): Err
     suggested_action: err.suggestedAction,
     retryable: err.retryable,
     correlation_id: correlationId,
+    docs: ERROR_CODES[err.code].docs,
   };
   if (err.details !== undefined) body.details = err.details;
   return body;

@@ -48,10 +48,19 @@ export interface JobConfiguration {
   narration?: boolean;
   /** Upper bound for scenes rendered in parallel; the worker caps it by quality and cores. */
   max_scene_concurrency?: number;
+  /** Delivery formats; absent means DEFAULT_OUTPUT_FORMATS (both). */
+  formats?: OutputFormat[];
 }
+
+/** "mp4": the progressive file; "hls": the HLS package (master + one variant per rendition). */
+export const OUTPUT_FORMATS = ['mp4', 'hls'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export const DEFAULT_OUTPUT_FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS;
 
 export interface GenerateRequest {
   configuration: JobConfiguration;
+  /** Receives signed job.completed / job.failed / job.cancelled events (packages/webhooks). */
+  callback_url?: string;
 }
 
 /** The error detail kept on a job record (no stack traces: those go to logs). */
@@ -67,7 +76,7 @@ export interface JobError {
   details?: unknown;
 }
 
-export const OUTPUT_KINDS = ['video', 'subtitles'] as const;
+export const OUTPUT_KINDS = ['video', 'subtitles', 'poster', 'thumbnail', 'sprite', 'storyboard', 'hls_master', 'hls_playlist', 'hls_segment'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 
 export interface OutputRecord {
@@ -77,6 +86,8 @@ export interface OutputRecord {
   content_type: string;
   width?: number;
   height?: number;
+  /** The HLS rendition ("480p", "720p", "1080p", "2160p") of playlists and segments. */
+  rendition?: string;
 }
 
 /** What the worker stores when a job completes. URLs are signed by the API at read time. */
@@ -105,6 +116,8 @@ export interface JobRecord {
   completed_at: string | null;
   error: JobError | null;
   result: JobResult | null;
+  /** Where terminal events are POSTed; absent or null: no webhook. */
+  callback_url?: string | null;
 }
 
 /** What travels in the Bull job: ids, never data (the handler reloads the record). */

@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { VidgenError } from './errors';
 import { JOB_STATUSES, STAGE_NAMES, TERMINAL_STATUSES } from './stages';
-import { OUTPUT_KINDS, QUALITIES, THEME_NAMES } from './job';
+import { OUTPUT_FORMATS, OUTPUT_KINDS, QUALITIES, THEME_NAMES } from './job';
 import { MAX_PLANNED_DURATION_SECONDS, plannedDurationSeconds } from './storyboard';
 import type { GenerateRequest, JobResult } from './job';
 import { ERROR_CATEGORIES } from './errors';
@@ -27,12 +27,21 @@ export const jobConfigurationSchema = Joi.object({
   subtitles: Joi.boolean().default(true),
   narration: Joi.boolean().default(false),
   max_scene_concurrency: Joi.number().integer().min(1).max(8),
+  // Absent means every format (DEFAULT_OUTPUT_FORMATS); not defaulted here, so stored configurations stay as sent.
+  formats: Joi.array()
+    .items(Joi.string().valid(...OUTPUT_FORMATS))
+    .min(1)
+    .unique(),
 })
   .unknown(false)
   .required();
 
+/** A webhook receiver: http(s) only; whether its address is public is checked at delivery time, after DNS. */
+export const callbackUrlSchema = Joi.string().uri({ scheme: ['http', 'https'] }).max(2048);
+
 export const generateRequestSchema = Joi.object({
   configuration: jobConfigurationSchema,
+  callback_url: callbackUrlSchema,
 })
   .unknown(false)
   .required();
@@ -46,6 +55,7 @@ export const outputRecordSchema = Joi.object({
   content_type: Joi.string().min(1).max(255).required(),
   width: Joi.number().integer().min(1),
   height: Joi.number().integer().min(1),
+  rendition: Joi.string().pattern(/^\d{3,4}p$/),
 }).unknown(false);
 
 export const jobResultSchema = Joi.object({
@@ -93,6 +103,7 @@ export const jobRecordSchema = Joi.object({
   completed_at: isoDate.allow(null).required(),
   error: jobErrorSchema.allow(null).required(),
   result: jobResultSchema.allow(null).required(),
+  callback_url: callbackUrlSchema.allow(null),
 }).unknown(false);
 
 export interface FieldProblem {

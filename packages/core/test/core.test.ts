@@ -64,6 +64,7 @@ describe('error taxonomy', () => {
       suggested_action: expect.any(String),
       retryable: false,
       correlation_id: 'cid-1',
+      docs: 'docs/troubleshooting.md#validation_failed',
       details: [{ field: 'x' }],
     });
     const internal = toVidgenError(new Error('secret connection string redis://user:pw@host'));

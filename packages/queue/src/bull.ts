@@ -46,6 +46,8 @@ export function createVideoQueue(options: QueueOptions): VideoQueue {
 export interface EnqueueOptions {
   attempts: number;
   backoffMs: number;
+  /** The Bull job id; default the job id. A resubmitted job needs a fresh one (queueJobIdFor). */
+  bullJobId?: string;
 }
 
 /**
@@ -54,7 +56,7 @@ export interface EnqueueOptions {
  */
 export function enqueueJob(queue: VideoQueue, payload: QueuePayload, options: EnqueueOptions): Promise<VideoJob> {
   return queue.add(payload, {
-    jobId: payload.job_id,
+    jobId: options.bullJobId ?? payload.job_id,
     attempts: options.attempts,
     backoff: { type: 'exponential', delay: options.backoffMs },
     removeOnComplete: true,

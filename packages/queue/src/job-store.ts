@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import {
   VidgenError,
-  isStageName,
   stageIndex,
   type JobConfiguration,
   type JobError,
@@ -56,7 +55,7 @@ redis.call('HSET', KEYS[1], 'stage', ARGV[1], 'stage_index', ARGV[2], 'percentag
 return 'ok'
 `;
 
-type TransitionResult = 'ok' | 'missing' | JobStatus;
+export type TransitionResult = 'ok' | 'missing' | JobStatus;
 
 interface StoreCommands {
   vidgenTransition(key: string, ...args: string[]): Promise<string>;
@@ -69,6 +68,20 @@ export interface NewJob {
   correlation_id: string;
   configuration: JobConfiguration;
   created_at: string;
+  callback_url?: string;
+}
+
+/** A terminal status a job record can reach. */
+export type TerminalJobStatus = 'completed' | 'failed' | 'cancelled';
+
+export interface JobStoreOptions {
+  /**
+   * Called after a successful transition to completed, failed or cancelled
+   * (webhooks hang off it, so the handler needs no change). Its failure never
+   * changes the transition's outcome: it is reported to onHookError.
+   */
+  onTerminal?: (jobId: string, status: TerminalJobStatus) => void | Promise<void>;
+  onHookError?: (err: unknown, jobId: string, status: TerminalJobStatus) => void;
 }
 
 const now = () => new Date().toISOString();
@@ -100,6 +113,7 @@ export class JobStore {
   constructor(
     redis: Redis,
     private readonly prefix: string,
+    private readonly options: JobStoreOptions = {},
   ) {
     this.redis = redis as Redis & StoreCommands;
     if (!(this.redis as Partial<StoreCommands>).vidgenTransition) {
@@ -138,6 +152,7 @@ export class JobStore {
       error: '',
       result: '',
     };
+    if (job.callback_url) fields.callback_url = job.callback_url;
     await this.call(() =>
       this.redis
         .multi()
@@ -183,10 +198,67 @@ export class JobStore {
     return this.transition(jobId, ['processing'], 'queued', { error: JSON.stringify(error), updated_at: now() });
   }
 
-  /** Finalizes a job exactly once: only a processing job can complete. */
-  complete(jobId: string, result: JobResult): Promise<TransitionResult> {
+  /** Runs the terminal hook after a transition that took effect. */
+  private async ended(jobId: string, status: TerminalJobStatus, outcome: TransitionResult): Promise<TransitionResult> {
+    if (outcome === 'ok' && this.options.onTerminal) {
+      try {
+        await this.options.onTerminal(jobId, status);
+      } catch (err) {
+        this.options.onHookError?.(err, jobId, status);
+      }
+    }
+    return outcome;
+  }
+
+  /** Cancels a job that has not ended: queued or processing → cancelled. */
+  async cancel(jobId: string): Promise<TransitionResult> {
     const t = now();
-    return this.transition(jobId, ['processing'], 'completed', {
+    const outcome = await this.transition(jobId, ['queued', 'processing'], 'cancelled', { stage: 'cancelled', completed_at: t, updated_at: t });
+    return this.ended(jobId, 'cancelled', outcome);
+  }
+
+  /**
+   * Makes a failed or cancelled job a new attempt: back to queued with its end,
+   * error and result cleared. On success returns the number of resubmissions
+   * (1, 2, …), which names the fresh Bull job; otherwise the refusing status or 'missing'.
+   */
+  async resubmit(jobId: string): Promise<{ ok: true; resubmission: number } | { ok: false; status: TransitionResult }> {
+    const outcome = await this.transition(jobId, ['failed', 'cancelled'], 'queued', {
+      stage: 'queued',
+      stage_index: '0',
+      percentage: '0',
+      completed_at: '',
+      error: '',
+      result: '',
+      updated_at: now(),
+    });
+    if (outcome !== 'ok') return { ok: false, status: outcome };
+    // Only the caller whose transition won gets here, so the count is this resubmission's own.
+    const resubmission = await this.call(() => this.redis.hincrby(this.key(jobId), 'resubmissions', 1));
+    return { ok: true, resubmission };
+  }
+
+  /** The Bull job id of the job's current submission: the job id, then `<job_id>-r<n>` after the n-th resubmission (Bull ids are unique). */
+  async queueJobId(jobId: string): Promise<string> {
+    const n = Number((await this.call(() => this.redis.hget(this.key(jobId), 'resubmissions'))) ?? 0);
+    return queueJobIdFor(jobId, n);
+  }
+
+  /** Deletes the record, its owner index entry and the given keys of the job (progress, metadata) at once. */
+  async delete(jobId: string, owner: string, relatedKeys: readonly string[] = []): Promise<void> {
+    await this.call(() =>
+      this.redis
+        .multi()
+        .del(this.key(jobId), ...relatedKeys)
+        .zrem(ownerJobsKey(this.prefix, owner), jobId)
+        .exec(),
+    );
+  }
+
+  /** Finalizes a job exactly once: only a processing job can complete. */
+  async complete(jobId: string, result: JobResult): Promise<TransitionResult> {
+    const t = now();
+    const outcome = await this.transition(jobId, ['processing'], 'completed', {
       result: JSON.stringify(result),
       stage: 'completed',
       stage_index: '99',
@@ -195,16 +267,18 @@ export class JobStore {
       updated_at: t,
       error: '',
     });
+    return this.ended(jobId, 'completed', outcome);
   }
 
-  fail(jobId: string, error: JobError): Promise<TransitionResult> {
+  async fail(jobId: string, error: JobError): Promise<TransitionResult> {
     const t = now();
-    return this.transition(jobId, ['queued', 'processing'], 'failed', {
+    const outcome = await this.transition(jobId, ['queued', 'processing'], 'failed', {
       error: JSON.stringify(error),
       stage: 'failed',
       completed_at: t,
       updated_at: t,
     });
+    return this.ended(jobId, 'failed', outcome);
   }
 
   /** Stores stage progress; refused (not thrown) when it would regress or the job isn't processing. */
@@ -213,7 +287,12 @@ export class JobStore {
   }
 }
 
-function toRecord(h: Record<string, string>): JobRecord {
+export function queueJobIdFor(jobId: string, resubmission: number): string {
+  return resubmission > 0 ? `${jobId}-r${resubmission}` : jobId;
+}
+
+/** The record of a stored hash (HGETALL); exported for readers that fetch many at once. */
+export function toRecord(h: Record<string, string>): JobRecord {
   const stage = h.stage ?? 'queued';
   return {
     job_id: h.job_id ?? '',
@@ -232,5 +311,6 @@ function toRecord(h: Record<string, string>): JobRecord {
     completed_at: h.completed_at || null,
     error: parseJson<JobError>(h.error),
     result: parseJson<JobResult>(h.result),
+    callback_url: h.callback_url || null,
   };
 }

@@ -1,0 +1,59 @@
+import type { Config } from '@vidgen/config';
+import type { Logger } from '@vidgen/core';
+import {
+  IdempotencyStore,
+  JobStore,
+  RateLimiter,
+  createMaintenanceQueue,
+  createWebhookQueue,
+  type JobStoreOptions,
+  type MaintenanceQueue,
+  type Redis,
+} from '@vidgen/queue';
+import { DeliveryLog, createWebhookTrigger } from '@vidgen/webhooks';
+
+export interface JobControlWiring {
+  /** For the API's JobStore: a cancel by the API enqueues the job.cancelled webhook. */
+  storeOptions: JobStoreOptions;
+  routeDeps: {
+    redis: Redis;
+    prefix: string;
+    maintenance: MaintenanceQueue;
+    rateLimiter: RateLimiter;
+    idempotency: IdempotencyStore;
+    webhookDeliveries: DeliveryLog;
+  };
+  close(): Promise<void>;
+}
+
+/** The API's side of job control: producer queues (maintenance, webhooks), idempotency, rate limit, delivery log. */
+export function createJobControlWiring(config: Config, redis: Redis, logger: Logger): JobControlWiring {
+  const { url, prefix, recordTtlSeconds } = config.redis;
+  const maintenance = createMaintenanceQueue({ redisUrl: url, prefix });
+  maintenance.on('error', (err) => logger.warn('maintenance queue error', { err: err.message }));
+  const webhooks = createWebhookQueue({ redisUrl: url, prefix });
+  webhooks.on('error', (err) => logger.warn('webhook queue error', { err: err.message }));
+  // A plain reader: the hook must not be wired into the store it reads with.
+  const reader = new JobStore(redis, prefix);
+  const onTerminal = createWebhookTrigger({
+    getRecord: (jobId) => reader.get(jobId),
+    queue: webhooks,
+    attempts: config.webhooks.maxAttempts,
+    backoffMs: config.webhooks.backoffMs,
+    logger,
+  });
+  return {
+    storeOptions: { onTerminal, onHookError: (err, jobId) => logger.error('terminal hook failed', { job_id: jobId, err }) },
+    routeDeps: {
+      redis,
+      prefix,
+      maintenance,
+      rateLimiter: new RateLimiter(redis, { prefix, action: 'submit', limit: config.api.rateLimit.submissions, windowMs: config.api.rateLimit.windowSeconds * 1000 }),
+      idempotency: new IdempotencyStore(redis, prefix),
+      webhookDeliveries: new DeliveryLog(redis, prefix, recordTtlSeconds),
+    },
+    async close() {
+      await Promise.all([maintenance.close().catch(() => undefined), webhooks.close().catch(() => undefined)]);
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import type { RequestHandler, Router } from 'express';
+import Joi from 'joi';
+import { JOB_STATUSES, VidgenError, validate, type JobRecord, type JobStatus, type Logger } from '@vidgen/core';
+import { jobVideoKey, ownerVideosKey, videoIdForJob, videoKey, videoVersionsKey } from '@vidgen/metadata';
+import { progressKey } from '@vidgen/progress';
+import {
+  decodeCursor,
+  enqueueJob,
+  enqueuePurge,
+  listOwnerJobs,
+  publishCancel,
+  queueJobIdFor,
+  type MaintenanceQueue,
+  type Redis,
+  type VideoQueue,
+} from '@vidgen/queue';
+import { deliveriesKey } from '@vidgen/webhooks';
+import { setContext } from '@vidgen/observability';
+import { route } from '../middleware/errors';
+import { presentProgress, type JobProgressState } from '../progress-view';
+import { jobIdParam, readOwnJob, type JobReader } from './job-state';
+
+export interface JobControlDeps extends JobReader {
+  queue: VideoQueue;
+  /** Object deletion runs on the workers: the API records and enqueues, it never writes to S3. */
+  maintenance: MaintenanceQueue;
+  /** The API's request client (listing, control channel, deleting related keys). */
+  redis: Redis;
+  prefix: string;
+  attempts: number;
+  backoffMs: number;
+  /** Partial outputs may still be landing when a cancel arrives: a second purge sweeps them after this delay. */
+  cancelSweepDelayMs?: number;
+  logger: Logger;
+}
+
+export type JobPresenter = (record: JobRecord, state: JobProgressState) => Promise<unknown>;
+
+const listQuerySchema = Joi.object({
+  status: Joi.string().valid(...JOB_STATUSES),
+  limit: Joi.number().integer().min(1).max(100).default(20),
+  cursor: Joi.string().max(400),
+}).unknown(false);
+
+/** A cancelled job reads like one at once (the tracker run is ended too, so event streams end). */
+async function finishRun(deps: JobControlDeps, jobId: string): Promise<void> {
+  const snapshot = await deps.tracker.getSnapshot(jobId);
+  if (snapshot && snapshot.status === 'processing') await deps.tracker.finish(jobId, snapshot.run_id, 'cancelled');
+}
+
+/** Removes a job that is still waiting in Bull; an active one is aborted by its worker through the control channel. */
+async function dropFromQueue(deps: JobControlDeps, jobId: string): Promise<void> {
+  const bullJob = await deps.queue.getJob(await deps.store.queueJobId(jobId));
+  if (!bullJob) return;
+  const state = await bullJob.getState();
+  if (state === 'waiting' || state === 'delayed' || state === 'paused') await bullJob.remove().catch(() => undefined);
+}
+
+/**
+ * Cancels a queued or processing job: the record moves to cancelled
+ * atomically (JobStore.cancel), a waiting Bull job is removed, the workers
+ * are told to abort (publishCancel), the progress run ends, and partial
+ * outputs are purged. Returns the refusing status when the job had ended.
+ */
+async function cancelJob(deps: JobControlDeps, record: JobRecord, correlationId: string): Promise<'ok' | 'missing' | JobStatus> {
+  const jobId = record.job_id;
+  const outcome = await deps.store.cancel(jobId);
+  if (outcome !== 'ok') return outcome;
+  await dropFromQueue(deps, jobId).catch((err) => deps.logger.warn('removing the cancelled job from the queue failed', { err }));
+  const receivers = await publishCancel(deps.redis, deps.prefix, jobId);
+  await finishRun(deps, jobId);
+  if (record.started_at || record.status === 'processing') {
+    const purge = { type: 'purge_objects' as const, job_id: jobId, owner: record.owner, correlation_id: correlationId };
+    await enqueuePurge(deps.maintenance, purge);
+    await enqueuePurge(deps.maintenance, purge, { delayMs: deps.cancelSweepDelayMs ?? 30000 });
+  }
+  deps.logger.info('job cancelled', { previous_status: record.status, control_receivers: receivers });
+  return 'ok';
+}
+
+export interface JobControlHandlers {
+  list: RequestHandler;
+  cancel: RequestHandler;
+  retry: RequestHandler;
+  remove: RequestHandler;
+}
+
+export function createJobControlHandlers(deps: JobControlDeps, present: JobPresenter): JobControlHandlers {
+  const { store, logger } = deps;
+
+  const ownJob = async (params: Record<string, unknown>, owner: string) => {
+    const jobId = jobIdParam(params);
+    const job = await readOwnJob(deps, jobId, owner);
+    if (!job) throw new VidgenError('JOB_NOT_FOUND');
+    setContext({ job_id: jobId });
+    return job;
+  };
+
+  const presentCurrent = async (jobId: string, owner: string) => {
+    const job = await readOwnJob(deps, jobId, owner);
+    if (!job) throw new VidgenError('JOB_NOT_FOUND');
+    return present(job.record, job.state);
+  };
+
+  return {
+    list: async (req, res) => {
+      const query = validate<{ status?: JobStatus; limit: number; cursor?: string }>(listQuerySchema, req.query);
+      const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
+      if (query.cursor !== undefined && !cursor) {
+        throw new VidgenError('VALIDATION_FAILED', { details: [{ field: 'cursor', message: 'not a cursor from next_cursor', type: 'any.invalid' }] });
+      }
+      const page = await listOwnerJobs(deps.redis, deps.prefix, { owner: req.owner!, limit: query.limit, cursor, status: query.status });
+      const jobs = await Promise.all(page.records.map(async (record) => present(record, presentProgress(record, await deps.tracker.getSnapshot(record.job_id)))));
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ jobs, next_cursor: page.nextCursor });
+    },
+
+    cancel: async (req, res) => {
+      const { record } = await ownJob(req.params, req.owner!);
+      const outcome = await cancelJob(deps, record, req.correlationId);
+      if (outcome === 'missing') throw new VidgenError('JOB_NOT_FOUND');
+      if (outcome !== 'ok') throw new VidgenError('JOB_NOT_CANCELLABLE', { details: { status: outcome } });
+      res.status(202).json(await presentCurrent(record.job_id, req.owner!));
+    },
+
+    retry: async (req, res) => {
+      const { record } = await ownJob(req.params, req.owner!);
+      const outcome = await store.resubmit(record.job_id);
+      if (!outcome.ok) {
+        if (outcome.status === 'missing') throw new VidgenError('JOB_NOT_FOUND');
+        throw new VidgenError('JOB_NOT_RETRYABLE', { details: { status: outcome.status } });
+      }
+      const bullJobId = queueJobIdFor(record.job_id, outcome.resubmission);
+      try {
+        await enqueueJob(deps.queue, { job_id: record.job_id, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, bullJobId });
+      } catch (err) {
+        // The job must not sit queued with nothing in the queue: it goes back to failed, and the client may retry again.
+        const e = new VidgenError('REDIS_UNAVAILABLE', { cause: err, message: 'The queue did not accept the job.' });
+        await store
+          .fail(record.job_id, { code: e.code, category: e.category, message: e.message, suggested_action: e.suggestedAction, retryable: true, stage: null, attempt: record.attempt, occurred_at: new Date().toISOString() })
+          .catch(() => undefined);
+        throw e;
+      }
+      logger.info('job resubmitted', { previous_status: record.status, resubmission: outcome.resubmission, bull_job_id: bullJobId });
+      res.status(202).json(await presentCurrent(record.job_id, req.owner!));
+    },
+
+    remove: async (req, res) => {
+      const { record } = await ownJob(req.params, req.owner!);
+      const jobId = record.job_id;
+      if (record.status === 'queued' || record.status === 'processing') await cancelJob(deps, record, req.correlationId);
+      await enqueuePurge(deps.maintenance, { type: 'purge_objects', job_id: jobId, owner: record.owner, correlation_id: req.correlationId });
+      const videoId = videoIdForJob(jobId);
+      const related = [progressKey(deps.prefix, jobId), deliveriesKey(deps.prefix, jobId), jobVideoKey(deps.prefix, jobId), videoKey(deps.prefix, videoId), videoVersionsKey(deps.prefix, videoId)];
+      await store.delete(jobId, record.owner, related);
+      await deps.redis.zrem(ownerVideosKey(deps.prefix, record.owner), videoId);
+      logger.info('job deleted', { previous_status: record.status });
+      res.status(204).end();
+    },
+  };
+}
+
+/** The job-control paths besides DELETE /jobs/:job_id, which shares its path (and its 405 answer) with GET in videos.ts. */
+export function registerJobControlRoutes(router: Router, handlers: JobControlHandlers): void {
+  route(router, '/jobs', { get: handlers.list });
+  route(router, '/jobs/:job_id/cancel', { post: handlers.cancel });
+  route(router, '/jobs/:job_id/retry', { post: handlers.retry });
+}

@@ -1,0 +1,63 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '@vidgen/config';
+import type { Logger } from '@vidgen/core';
+import { JobStore, createMaintenanceQueue, createWebhookQueue, type JobStoreOptions, type Redis } from '@vidgen/queue';
+import { createS3Client, createUrlSigner } from '@vidgen/storage';
+import { DeliveryLog, createWebhookProcessor, createWebhookTrigger, presentJobForWebhook } from '@vidgen/webhooks';
+import { startMaintenance } from './maintenance';
+
+export interface BackgroundWork {
+  /** For the worker's JobStore: a terminal transition enqueues the job's webhook event. */
+  storeOptions: JobStoreOptions;
+  /** Starts consuming the maintenance and webhook queues. */
+  start(): void;
+  close(): Promise<void>;
+}
+
+const jobPath = (jobId: string) => `/api/v1/videos/jobs/${jobId}`;
+
+/**
+ * The worker's small queues beside video-generation: object purges (DELETE
+ * and cancel of a job, enqueued by the API) and webhook deliveries (enqueued
+ * by the JobStore terminal hook of API and workers).
+ */
+export function createBackgroundWork(config: Config, redis: Redis, s3: S3Client, logger: Logger): BackgroundWork {
+  const { url, prefix, recordTtlSeconds } = config.redis;
+  const maintenance = createMaintenanceQueue({ redisUrl: url, prefix });
+  maintenance.on('error', (err) => logger.warn('maintenance queue error', { err: err.message }));
+  const webhooks = createWebhookQueue({ redisUrl: url, prefix });
+  webhooks.on('error', (err) => logger.warn('webhook queue error', { err: err.message }));
+  // A plain reader: the hook must not be wired into the store it reads with.
+  const reader = new JobStore(redis, prefix);
+  const deliveries = new DeliveryLog(redis, prefix, recordTtlSeconds);
+  const presigner = config.s3.publicEndpoint ? createS3Client({ ...config.s3, endpoint: config.s3.publicEndpoint }) : s3;
+  const urls = createUrlSigner({ client: presigner, bucket: config.s3.bucket, ttlSeconds: config.s3.signedUrlTtlSeconds, cdnBaseUrl: config.s3.cdnBaseUrl });
+  const onTerminal = createWebhookTrigger({
+    getRecord: (jobId) => reader.get(jobId),
+    queue: webhooks,
+    attempts: config.webhooks.maxAttempts,
+    backoffMs: config.webhooks.backoffMs,
+    logger,
+  });
+  return {
+    storeOptions: { onTerminal, onHookError: (err, jobId) => logger.error('terminal hook failed', { job_id: jobId, err }) },
+    start() {
+      startMaintenance({ queue: maintenance, s3, bucket: config.s3.bucket, logger });
+      const processor = createWebhookProcessor({
+        getRecord: (jobId) => reader.get(jobId),
+        present: (record) => presentJobForWebhook(record, { signVideo: (key) => urls.url(key), jobPath }),
+        recordAttempt: (jobId, attempt) => deliveries.record(jobId, attempt),
+        secrets: new Map(Object.entries(config.webhooks.secrets)),
+        allowPrivate: config.webhooks.allowPrivate,
+        timeoutMs: config.webhooks.timeoutMs,
+        retryWindowMs: config.webhooks.retryWindowMs,
+        logger,
+      });
+      void webhooks.process(4, processor);
+    },
+    async close() {
+      await Promise.all([maintenance.close().catch(() => undefined), webhooks.close().catch(() => undefined)]);
+      if (presigner !== s3) presigner.destroy();
+    },
+  };
+}

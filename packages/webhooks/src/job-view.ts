@@ -1,0 +1,47 @@
+import type { JobRecord } from '@vidgen/core';
+
+export interface SignedUrl {
+  url: string;
+  /** Null for URLs that do not expire (CDN). */
+  expiresAt: Date | null;
+}
+
+export interface WebhookJobViewOptions {
+  /** Signs the video's key for download (the same signer the API uses for GET). */
+  signVideo?: (key: string) => Promise<SignedUrl | null>;
+  jobPath: (jobId: string) => string;
+}
+
+/**
+ * The job as GET /jobs/:job_id shows it, built from the record alone (the
+ * worker has no API token signer): the same fields, with links.self only
+ * (the event stream has ended) and progress as the record holds it.
+ */
+export async function presentJobForWebhook(record: JobRecord, options: WebhookJobViewOptions): Promise<Record<string, unknown>> {
+  let result = null;
+  if (record.status === 'completed' && record.result) {
+    const video = record.result.outputs.find((o) => o.kind === 'video');
+    const signed = video && options.signVideo ? await options.signVideo(video.key) : null;
+    result = {
+      video_url: signed?.url ?? null,
+      video_url_expires_at: signed?.expiresAt?.toISOString() ?? null,
+      duration_seconds: record.result.duration_seconds,
+      outputs: record.result.outputs,
+    };
+  }
+  return {
+    job_id: record.job_id,
+    status: record.status,
+    progress: record.progress,
+    configuration: record.configuration,
+    attempt: record.attempt,
+    created_at: record.created_at,
+    updated_at: record.updated_at,
+    started_at: record.started_at,
+    completed_at: record.completed_at,
+    error: record.status === 'failed' ? record.error : null,
+    last_error: record.status !== 'failed' ? record.error : null,
+    result,
+    links: { self: options.jobPath(record.job_id) },
+  };
+}

@@ -1,0 +1,36 @@
+import type { JobRecord, Logger } from '@vidgen/core';
+import type { TerminalJobStatus, WebhookQueue } from '@vidgen/queue';
+import { eventFor, newEventId } from './event';
+
+export interface WebhookTriggerDeps {
+  /** Reads the record (a plain Redis read: the hook runs right after the terminal transition). */
+  getRecord: (jobId: string) => Promise<JobRecord | null>;
+  queue: WebhookQueue;
+  attempts: number;
+  backoffMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * The JobStore `onTerminal` hook of API and worker: when the record has a
+ * callback_url, enqueue one delivery of the terminal event. Never throws (a
+ * lost event is logged, the job's own outcome stands).
+ */
+export function createWebhookTrigger(deps: WebhookTriggerDeps): (jobId: string, status: TerminalJobStatus) => Promise<void> {
+  const { getRecord, queue, attempts, backoffMs, logger, now = Date.now } = deps;
+  return async (jobId, status) => {
+    try {
+      const record = await getRecord(jobId);
+      if (!record?.callback_url) return;
+      const eventId = newEventId();
+      await queue.add(
+        { event_id: eventId, event: eventFor(status), job_id: jobId, occurred_at: now() },
+        { jobId: eventId, attempts, backoff: { type: 'exponential', delay: backoffMs }, removeOnComplete: true, removeOnFail: true },
+      );
+      logger.info('webhook event enqueued', { job_id: jobId, event_id: eventId, event: eventFor(status) });
+    } catch (err) {
+      logger.error('webhook event could not be enqueued', { job_id: jobId, status, err });
+    }
+  };
+}
