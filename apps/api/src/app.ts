@@ -1,12 +1,14 @@
 import type { Server } from 'node:http';
 import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
-import { createReadiness } from '@vidgen/observability';
+import { createApiMetrics, createMetricsRegistry, createReadiness, registerQueueMetrics, renderMetrics } from '@vidgen/observability';
+import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { JobStore, closeRedis, createRedis, createVideoQueue, waitForRedis } from '@vidgen/queue';
-import { checkBucket, createS3Client } from '@vidgen/storage';
+import { JobStore, closeRedis, createRedis, createVideoQueue, readQueueStats, waitForRedis } from '@vidgen/queue';
+import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
 import { ProgressFeed, createFeedRedis } from './progress-feed';
 import { createServer } from './server';
+import { createJobControlWiring } from './job-control-wiring';
 import { createEventTokens } from './tokens';
 
 export interface RunningApi {
@@ -18,13 +20,22 @@ export interface RunningApi {
 }
 
 /** Wires the API from a validated config and starts listening. */
-export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
+export interface StartApiOptions {
+  /** The clock of caching windows (tests move it). */
+  now?: () => number;
+  /** The app's version, for vidgen_build_info. */
+  version?: string;
+}
+
+export async function startApi(config: Config, logger: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
   if (config.api.keys.length === 0) {
     logger.warn('API_KEYS is not set: running in open development mode; every request acts as owner "anonymous"');
   }
   const redis = createRedis({ url: config.redis.url, failFast: true, connectionName: 'vidgen-api' });
   redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
-  const store = new JobStore(redis, config.redis.prefix);
+  const control = createJobControlWiring(config, redis, logger);
+  const store = new JobStore(redis, config.redis.prefix, control.storeOptions);
+  const metadata = new VideoMetadataManager(redis, config.redis.prefix);
   const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, terminalTtlSeconds: config.redis.recordTtlSeconds, logger });
   // A subscribed connection can run nothing else, so the feed gets its own.
   const subscriberRedis = createFeedRedis(config.redis.url);
@@ -39,6 +50,18 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   queue.on('error', (err) => logger.warn('queue error', { err: err.message }));
   const s3 = createS3Client(config.s3);
   const presigner = config.s3.publicEndpoint ? createS3Client({ ...config.s3, endpoint: config.s3.publicEndpoint }) : s3;
+  // Output URLs: signed for the endpoint clients reach, or plain CDN URLs.
+  const urls = createUrlSigner({ client: presigner, bucket: config.s3.bucket, ttlSeconds: config.s3.signedUrlTtlSeconds, cdnBaseUrl: config.s3.cdnBaseUrl });
+  const hlsTokens = createEventTokens({ secret: config.api.signingSecret, ttlSeconds: config.s3.signedUrlTtlSeconds, scope: 'hls' });
+
+  const registry = createMetricsRegistry({ service: 'api', version: options.version });
+  const metrics = createApiMetrics(registry);
+  // The API serves the queue gauges too: they must exist when no worker runs (the "no active workers" alert).
+  registerQueueMetrics(registry, {
+    read: () => readQueueStats(queue),
+    cacheMs: config.metrics.queueCacheMs,
+    onError: (err) => logger.warn('queue stats failed', { err }),
+  });
 
   const readiness = createReadiness({
     redis: { required: true, run: () => redis.ping() },
@@ -47,8 +70,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   });
 
   const app = createServer({
+    ...control.routeDeps,
     store,
     tracker,
+    metadata,
+    now: options.now,
     feed,
     tokens,
     sseHeartbeatMs: config.api.sseHeartbeatMs,
@@ -65,7 +91,14 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     bodyLimitBytes: config.api.bodyLimitBytes,
     readiness,
     logger,
+    urls,
+    hlsTokens,
+    hls: { store, tracker, s3, bucket: config.s3.bucket, urls, hlsTokens, apiKeys: config.api.keys, corsOrigins: config.delivery.hlsCorsOrigins },
+    metrics,
+    renderMetrics: () => renderMetrics(registry),
+    adminApiKey: config.admin.apiKey,
   });
+  if (config.admin.apiKey) logger.info('queue board mounted', { path: '/admin/queues' });
 
   // The request client fails fast instead of queueing, so give it a moment to connect before
   // taking traffic; a Redis that is down at boot only means 503s until it is back.
@@ -95,6 +128,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
         await Promise.race([closed, grace]);
         server.closeAllConnections?.();
         await queue.close().catch(() => undefined);
+        await control.close();
         // Disconnecting also settles an UNSUBSCRIBE still queued while Redis is down.
         await closeRedis(subscriberRedis);
         await feedClosed;

@@ -6,13 +6,24 @@ import { authenticate } from './middleware/auth';
 import { correlation } from './middleware/correlation';
 import { errorHandler, notFound, route } from './middleware/errors';
 import { createEventsRouter, type EventsRouteDeps } from './routes/events';
+import { createHlsRouter, type HlsRouteDeps } from './routes/hls';
+import { createMetadataRouter, type MetadataRouteDeps } from './routes/metadata';
 import { createVideosRouter, type VideosRouteDeps } from './routes/videos';
+import { httpMetrics } from './middleware/http-metrics';
+import { createMetricsRouter } from './routes/metrics';
+import { createQueueBoardRouter } from './routes/queue-board';
 
-export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps {
+export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRouteDeps {
   apiKeys: readonly ApiKey[];
   bodyLimitBytes: number;
   readiness: () => Promise<ReadinessReport>;
   logger: Logger;
+  /** The HLS playlist routes (token or header auth, CORS); unset: not mounted. */
+  hls?: HlsRouteDeps;
+  /** The Prometheus exposition served at /metrics; unset: no /metrics route. */
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>;
+  /** ADMIN_API_KEY: guards /metrics and mounts the queue board at /admin/queues; unset: no board. */
+  adminApiKey?: string;
 }
 
 /** Builds the Express app from its dependencies; listening is the caller's business (main.ts, tests). */
@@ -21,6 +32,7 @@ export function createServer(deps: ServerDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(correlation(deps.logger));
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
   const health = express.Router();
   route(health, '/health', { get: (_req, res) => void res.json({ status: 'ok' }) });
@@ -32,7 +44,11 @@ export function createServer(deps: ServerDeps): express.Express {
     },
   });
   app.use(health);
+  if (deps.renderMetrics) app.use(createMetricsRouter({ renderMetrics: deps.renderMetrics, adminApiKey: deps.adminApiKey }));
+  if (deps.adminApiKey) app.use(createQueueBoardRouter(deps.queue, deps.adminApiKey));
 
+  // HLS playlists, like the event stream, take a header or a signed token (players send no headers).
+  if (deps.hls) app.use('/api/v1/videos', createHlsRouter(deps.hls));
   // The event stream has its own authentication (header or signed token) and no body;
   // every other path falls through to the header-only chain below.
   app.use('/api/v1/videos', createEventsRouter(deps));
@@ -41,6 +57,7 @@ export function createServer(deps: ServerDeps): express.Express {
     authenticate(deps.apiKeys),
     express.json({ limit: deps.bodyLimitBytes, strict: true }),
     createVideosRouter(deps),
+    createMetadataRouter(deps),
   );
 
   app.use(notFound);

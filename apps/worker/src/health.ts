@@ -1,8 +1,18 @@
 import http from 'node:http';
 import type { ReadinessReport } from '@vidgen/observability';
 
-/** The worker's small HTTP server: /health (liveness) and /health/ready (503 naming the failing checks). */
-export function createHealthServer(ready: () => Promise<ReadinessReport>): http.Server {
+export interface HealthServerOptions {
+  /** Renders the Prometheus exposition for GET /metrics; without it /metrics is 404. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * The worker's small HTTP server: /health (liveness), /health/ready (503
+ * naming the failing checks) and /metrics. It listens on WORKER_HTTP_PORT,
+ * which is internal: nothing here is meant for clients.
+ */
+export function createHealthServer(ready: () => Promise<ReadinessReport>, options: HealthServerOptions = {}): http.Server {
+  const { metrics } = options;
   return http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     const send = (status: number, body: unknown) => {
@@ -18,6 +28,16 @@ export function createHealthServer(ready: () => Promise<ReadinessReport>): http.
       ready().then(
         (report) => send(report.status === 'unavailable' ? 503 : 200, report),
         (err: Error) => send(503, { status: 'unavailable', error: err.message }),
+      );
+      return;
+    }
+    if (url === '/metrics' && metrics) {
+      metrics().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+          res.end(body);
+        },
+        (err: Error) => send(500, { error: err.message }),
       );
       return;
     }

@@ -1,6 +1,7 @@
 import winston from 'winston';
 import type { Logger } from '@vidgen/core';
 import { getContext } from './context';
+import { REDACTED, isSecretKey, redact } from './redact';
 
 export interface LoggerOptions {
   service: 'api' | 'worker' | 'stack' | string;
@@ -11,19 +12,6 @@ export interface LoggerOptions {
   stream?: NodeJS.WritableStream;
 }
 
-const SECRET_KEYS = /^(authorization|api_?key|api_keys|password|secret|secret_access_key|token|x-amz-signature|signature|credentials)$/i;
-
-/** Replaces values of secret-looking keys, at any depth, with "[redacted]". */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEYS.test(k) ? '[redacted]' : redact(v, depth + 1);
-  }
-  return out;
-}
-
 const withContext = winston.format((info) => {
   const ctx = getContext();
   for (const [k, v] of Object.entries(ctx)) {
@@ -32,11 +20,9 @@ const withContext = winston.format((info) => {
   return info;
 });
 
+// Runs last before printing, so the message, the metadata, the context and the error fields are all covered.
 const redactFormat = winston.format((info) => {
-  for (const k of Object.keys(info)) {
-    if (SECRET_KEYS.test(k)) info[k] = '[redacted]';
-    else if (info[k] && typeof info[k] === 'object') info[k] = redact(info[k]);
-  }
+  for (const k of Object.keys(info)) info[k] = isSecretKey(k) ? REDACTED : redact(info[k]);
   return info;
 });
 

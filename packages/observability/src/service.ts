@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '@vidgen/config';
+import { ConfigError, loadConfigWithWarnings, type Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import { createLogger } from './logger';
 
@@ -11,10 +11,20 @@ export interface RunningService {
  * listing every problem), make the logger, start, and stop cleanly on
  * SIGTERM/SIGINT (exit 0, or 1 when stopping fails).
  */
-export function runService(service: 'api' | 'worker', start: (config: Config, logger: Logger) => Promise<RunningService>): void {
+export interface ServiceInfo {
+  /** The app's version, on every log line and in vidgen_build_info. */
+  version: string;
+}
+
+export function runService(
+  service: 'api' | 'worker',
+  start: (config: Config, logger: Logger, info: ServiceInfo) => Promise<RunningService>,
+  info: ServiceInfo = { version: '0.0.0' },
+): void {
   let config: Config;
+  let warnings: string[];
   try {
-    config = loadConfig();
+    ({ config, warnings } = loadConfigWithWarnings());
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`vidgen ${service}: ${err.message}\n`);
@@ -22,8 +32,9 @@ export function runService(service: 'api' | 'worker', start: (config: Config, lo
     }
     throw err;
   }
-  const logger = createLogger({ service, level: config.log.level, format: config.log.format });
-  start(config, logger).then(
+  const logger = createLogger({ service, version: info.version, level: config.log.level, format: config.log.format });
+  for (const warning of warnings) logger.warn(`configuration: ${warning}`);
+  start(config, logger, info).then(
     (running) => {
       const shutdown = (signal: string) => {
         logger.info('signal received, stopping', { signal });

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
 import { VidgenError, toErrorBody, type Logger } from '@vidgen/core';
+import { ROUTE_TEMPLATE } from './http-metrics';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -9,6 +10,11 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
  */
 export function route(router: Router, path: string, handlers: Partial<Record<Method, RequestHandler | RequestHandler[]>>): void {
   const r = router.route(path);
+  // The matched template, for metrics labels (mount path + route path, e.g. /api/v1/videos/jobs/:job_id).
+  r.all((req, res, next) => {
+    res.locals[ROUTE_TEMPLATE] = req.baseUrl + path;
+    next();
+  });
   const allowed: string[] = [];
   for (const [method, handler] of Object.entries(handlers) as [Method, RequestHandler | RequestHandler[]][]) {
     r[method](...(Array.isArray(handler) ? handler : [handler]));
@@ -35,6 +41,9 @@ function fromExpress(err: unknown): VidgenError | null {
     case 'charset.unsupported':
       return new VidgenError('UNSUPPORTED_MEDIA_TYPE', { message: 'The body must be UTF-8 JSON.', cause: err });
     default:
+      // Any other client error Express or body-parser raises (an aborted body, a malformed path escape):
+      // still the one shape, as a validation failure, never a 500.
+      if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new VidgenError('VALIDATION_FAILED', { message: 'The request could not be read.', cause: err });
       return null;
   }
 }
@@ -43,13 +52,15 @@ function fromExpress(err: unknown): VidgenError | null {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const e = err instanceof VidgenError ? err : (fromExpress(err) ?? new VidgenError('INTERNAL_ERROR', { cause: err }));
-    const meta = { code: e.code, category: e.category, status: e.status, method: req.method, path: req.originalUrl.split('?')[0] };
+    const meta = { code: e.code, category: e.category, status: e.status, method: req.method, path: req.originalUrl.split('?')[0], correlation_id: req.correlationId ?? null };
     if (e.status >= 500) logger.error('request failed', { ...meta, err: (e.cause as Error) ?? e });
     else logger.info('request rejected', meta);
     if (res.headersSent) {
       res.end();
       return;
     }
-    res.status(e.status).json({ error: toErrorBody(e, req.correlationId ?? null) });
+    // A 5xx answer carries the code's own message and no details: what went wrong inside is in the log line only.
+    const shown = e.status >= 500 ? new VidgenError(e.code, { retryable: e.retryable }) : e;
+    res.status(e.status).json({ error: toErrorBody(shown, req.correlationId ?? null) });
   };
 }

@@ -2,18 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { VidgenError, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
-import { setContext } from '@vidgen/observability';
+import { setContext, type ApiMetrics } from '@vidgen/observability';
 import { enqueueJob, type VideoQueue } from '@vidgen/queue';
-import { presignGetUrl } from '@vidgen/storage';
+import { presignGetUrl, safeFileName, type UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
 import type { JobProgressState } from '../progress-view';
 import type { EventTokens } from '../tokens';
-import { eventsPath, jobIdParam, jobPath, readOwnJob, type JobReader } from './job-state';
+import { eventsPath, jobIdParam, jobPath, readOwnJob } from './job-state';
+import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
+import type { DeliveryLog } from '@vidgen/webhooks';
+import { claimSubmission, idempotencyKeyOf } from '../idempotency';
+import { createJobControlHandlers, registerJobControlRoutes, type JobControlDeps } from './job-control';
 
 export { jobPath };
 
-export interface VideosRouteDeps extends JobReader {
+export interface VideosRouteDeps extends JobControlDeps {
   queue: VideoQueue;
+  /** Per-owner submission limit; absent: no limit. */
+  rateLimiter?: RateLimiter;
+  /** Idempotency-Key support on POST /generate; absent: the header is ignored. */
+  idempotency?: IdempotencyStore;
+  /** The attempts listed under webhook.deliveries. */
+  webhookDeliveries?: Pick<DeliveryLog, 'list'>;
   /** Mints the short-lived token of links.events. */
   tokens: EventTokens;
   /** Signs download URLs for the endpoint clients use (S3_PUBLIC_ENDPOINT or S3_ENDPOINT). */
@@ -26,6 +36,12 @@ export interface VideosRouteDeps extends JobReader {
   backoffMs: number;
   enqueueTimeoutMs: number;
   logger: Logger;
+  /** Counts accepted jobs by quality. */
+  metrics?: ApiMetrics;
+  /** Output URLs (signed, or CDN); without it video_url is presigned with `presigner`. */
+  urls?: UrlSigner;
+  /** Mints the token of result.hls_url (scope "hls"); without it there is no hls_url. */
+  hlsTokens?: EventTokens;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -46,10 +62,19 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     let result = null;
     if (record.status === 'completed' && record.result) {
       const video = record.result.outputs.find((o) => o.kind === 'video');
-      const signed = video ? await presignGetUrl({ client: presigner, bucket, key: video.key, expiresInSeconds: signedUrlTtlSeconds }) : null;
+      const sign = (key: string, downloadName?: string) =>
+        deps.urls ? deps.urls.url(key, { downloadName }) : presignGetUrl({ client: presigner, bucket, key, expiresInSeconds: signedUrlTtlSeconds, downloadName });
+      const signed = video ? await sign(video.key) : null;
+      const download = video ? await sign(video.key, `${safeFileName(record.configuration.topic)}.mp4`) : null;
+      const hasHls = record.result.outputs.some((o) => o.kind === 'hls_master');
+      // Which URL a client got, for support; the logger redacts its signature and credential.
+      if (signed) logger.debug('signed download url issued', { url: signed.url, expires_at: signed.expiresAt?.toISOString() ?? null });
       result = {
         video_url: signed?.url ?? null,
-        video_url_expires_at: signed?.expiresAt.toISOString() ?? null,
+        video_url_expires_at: signed?.expiresAt?.toISOString() ?? null,
+        download_url: download?.url ?? null,
+        // Served by the API (playlists rewritten with signed segment URLs); the token lets players in.
+        hls_url: hasHls && deps.hlsTokens ? `${jobPath(record.job_id)}/hls/master.m3u8?token=${encodeURIComponent(deps.hlsTokens.mint(record.job_id, record.owner))}` : null,
         duration_seconds: record.result.duration_seconds,
         outputs: record.result.outputs,
       };
@@ -68,6 +93,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       // While a retry is pending the job is queued again; the previous attempt's error stays visible.
       last_error: record.status !== 'failed' ? record.error : null,
       result,
+      webhook: record.callback_url ? { callback_url: record.callback_url, deliveries: (await deps.webhookDeliveries?.list(record.job_id)) ?? [] } : null,
       links: {
         self: jobPath(record.job_id),
         // EventSource cannot send headers: the stream URL carries its own short-lived credential.
@@ -76,21 +102,55 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     };
   }
 
+  const control = createJobControlHandlers(deps, present);
+
   route(router, '/generate', {
     post: async (req, res) => {
       // req.is() is null without a body (then validation reports the missing body), false for another type.
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
       const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled });
-      const jobId = randomUUID();
       const owner = req.owner!;
+      const idempotencyKey = deps.idempotency ? idempotencyKeyOf(req.get('idempotency-key')) : null;
+      const jobId = randomUUID();
+      if (idempotencyKey) {
+        const claim = await claimSubmission({ idempotency: deps.idempotency!, store }, owner, idempotencyKey, request, jobId);
+        if (claim.kind === 'replay') {
+          const { record: original } = claim;
+          setContext({ job_id: original.job_id });
+          res
+            .status(200)
+            .location(jobPath(original.job_id))
+            .json({ job_id: original.job_id, status: original.status, progress: original.progress, links: { self: jobPath(original.job_id) } });
+          return;
+        }
+      }
+      // A failed first request frees its key, so the client's retry with it can succeed.
+      const releaseKey = () => (idempotencyKey ? deps.idempotency!.release(owner, idempotencyKey, jobId).catch(() => undefined) : undefined);
+      if (deps.rateLimiter) {
+        const decision = await deps.rateLimiter.take(owner).catch(async (err) => {
+          await releaseKey();
+          throw err;
+        });
+        if (!decision.allowed) {
+          await releaseKey();
+          res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+          throw new VidgenError('RATE_LIMITED', { details: { retry_after_seconds: decision.retryAfterSeconds } });
+        }
+      }
       setContext({ job_id: jobId });
-      const record = await store.create({
-        job_id: jobId,
-        owner,
-        correlation_id: req.correlationId,
-        configuration: request.configuration,
-        created_at: new Date().toISOString(),
-      });
+      const record = await store
+        .create({
+          job_id: jobId,
+          owner,
+          correlation_id: req.correlationId,
+          configuration: request.configuration,
+          created_at: new Date().toISOString(),
+          ...(request.callback_url ? { callback_url: request.callback_url } : {}),
+        })
+        .catch(async (err) => {
+          await releaseKey();
+          throw err;
+        });
       try {
         await withTimeout(
           enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs }),
@@ -99,9 +159,11 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       } catch (err) {
         // Nothing half-made stays behind: the client is told to retry and no queued record lingers.
         await store.remove(jobId, owner).catch(() => undefined);
+        await releaseKey();
         throw err instanceof VidgenError ? err : new VidgenError('REDIS_UNAVAILABLE', { cause: err });
       }
       logger.info('job submitted', { quality: request.configuration.quality });
+      deps.metrics?.jobSubmitted(request.configuration.quality);
       res
         .status(202)
         .location(jobPath(jobId))
@@ -118,7 +180,9 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       res.setHeader('Cache-Control', 'no-store');
       res.json(await present(job.record, job.state));
     },
+    delete: control.remove,
   });
+  registerJobControlRoutes(router, control);
 
   return router;
 }

@@ -1,0 +1,31 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullAdapter } from '@bull-board/api/bullAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Router } from 'express';
+import type { VideoQueue } from '@vidgen/queue';
+import { requireAdminKey } from '../middleware/admin-auth';
+import { ROUTE_TEMPLATE } from '../middleware/http-metrics';
+
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+/**
+ * bull-board for operators, behind ADMIN_API_KEY. Read-only: our job records
+ * are the source of truth, and retrying or cleaning Bull jobs from the board
+ * would leave them disagreeing with the records clients read.
+ */
+export function createQueueBoardRouter(queue: VideoQueue, adminApiKey: string): Router {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(QUEUE_BOARD_PATH);
+  createBullBoard({ queues: [new BullAdapter(queue, { readOnlyMode: true })], serverAdapter, options: { uiConfig: { boardTitle: 'vidgen queues' } } });
+  const router = Router();
+  router.use(
+    QUEUE_BOARD_PATH,
+    (_req, res, next) => {
+      res.locals[ROUTE_TEMPLATE] = QUEUE_BOARD_PATH;
+      next();
+    },
+    requireAdminKey(adminApiKey),
+    serverAdapter.getRouter() as Router,
+  );
+  return router;
+}

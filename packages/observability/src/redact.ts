@@ -1,0 +1,57 @@
+/** What a secret is replaced with, in every log line. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Key names whose values are secret, compared lowercased with `-` and `_`
+ * removed: "X-Amz-Signature", "api_key" and "apiKey" all match. Exact names
+ * plus suffixes, so `webhook_secret` and `session_token` are caught without
+ * listing every field, while `token_ttl_seconds` is not.
+ */
+const SECRET_NAMES = new Set(['authorization', 'proxyauthorization', 'cookie', 'setcookie', 'credentials', 'credential', 'xamzcredential', 'accesskeyid', 'xamzsecuritytoken']);
+const SECRET_SUFFIXES = ['secret', 'password', 'passwd', 'token', 'apikey', 'apikeys', 'signature', 'secretaccesskey', 'privatekey'];
+
+export function isSecretKey(key: string): boolean {
+  const k = key.toLowerCase().replace(/[-_]/g, '');
+  return SECRET_NAMES.has(k) || SECRET_SUFFIXES.some((s) => k.endsWith(s));
+}
+
+/**
+ * Secrets that travel inside strings: presigned-URL query parameters
+ * (the signature, the credential naming the access key, a session token),
+ * any `token=`-like query value, Authorization schemes, and the password of
+ * a URL's userinfo (redis://:pass@host). The parameter name stays visible so
+ * a line still says what was there.
+ */
+const STRING_PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  [/\b(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s"'<>]*/gi, `$1=${REDACTED}`],
+  [/([?&;](?:token|access_token|refresh_token|id_token|api_key|apikey|key|sig|signature|secret|password)=)[^&\s"'<>#]*/gi, `$1${REDACTED}`],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/g, `$1 ${REDACTED}`],
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*):[^\s@/"']+@/gi, `$1:${REDACTED}@`],
+];
+
+export function redactString(value: string): string {
+  let out = value;
+  for (const [pattern, replacement] of STRING_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+const MAX_DEPTH = 8;
+
+/**
+ * A copy of `value` with secrets replaced, at any depth: values under
+ * secret-looking keys, and secrets embedded in strings. Errors become plain
+ * objects (their message and stack are strings that may carry a URL).
+ * Never mutates its input: log metadata is often a live object.
+ */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (depth >= MAX_DEPTH) return '[truncated]';
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const source: Record<string, unknown> =
+    value instanceof Error ? { name: value.name, message: value.message, stack: value.stack, ...(value as unknown as Record<string, unknown>) } : (value as Record<string, unknown>);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(source)) out[k] = isSecretKey(k) ? REDACTED : redact(v, depth + 1);
+  return out;
+}
