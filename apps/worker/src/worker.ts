@@ -6,12 +6,17 @@ import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import { binaryVersion, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ffmpeg';
 import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
+import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
 import { JobStore, closeRedis, createRedis, createVideoQueue, type VideoQueue } from '@vidgen/queue';
-import { checkBucket, createS3Client } from '@vidgen/storage';
+import { S3UploadManager, checkBucket, createS3Client } from '@vidgen/storage';
+import { createUploadObserver } from './upload-observer';
 import { createGenerateVideoHandler } from './handlers/generate-video';
 import { createHealthServer } from './health';
-import { createReadiness } from '@vidgen/observability';
+import { createMetricsRegistry, createReadiness, createWorkerMetrics, registerQueueMetrics, renderMetrics, type ServiceInfo } from '@vidgen/observability';
+import { readQueueStats } from '@vidgen/queue';
+import { instrumentJobHandler } from './instrumentation';
+import { createBackgroundWork } from './background';
 
 export interface RunningWorker {
   queue: VideoQueue;
@@ -21,13 +26,20 @@ export interface RunningWorker {
 }
 
 /** Wires the worker from a validated config: queue consumer, health server, dependencies. */
-export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
+export async function startWorker(config: Config, logger: Logger, info: ServiceInfo = { version: '0.0.0' }): Promise<RunningWorker> {
+  const registry = createMetricsRegistry({ service: 'worker', version: info.version });
+  const metrics = createWorkerMetrics(registry);
   const ffmpegPath = resolveFfmpegPath(config.worker.ffmpegPath);
   const ffprobePath = resolveFfprobePath(config.worker.ffprobePath);
   const redis = createRedis({ url: config.redis.url, connectionName: 'vidgen-worker' });
-  redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
-  const store = new JobStore(redis, config.redis.prefix);
+  redis.on('error', (err) => {
+    metrics.redisError('store');
+    logger.warn('redis error', { err: err.message });
+  });
   const s3 = createS3Client(config.s3);
+  // Object purges and webhook deliveries; the store's terminal hook enqueues the webhooks.
+  const background = createBackgroundWork(config, redis, s3, logger);
+  const store = new JobStore(redis, config.redis.prefix, background.storeOptions);
   const queue = createVideoQueue({
     redisUrl: config.redis.url,
     prefix: config.redis.prefix,
@@ -35,7 +47,15 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     stalledIntervalMs: config.queue.stalledIntervalMs,
     maxStalledCount: config.queue.maxStalledCount,
   });
-  queue.on('error', (err) => logger.warn('queue error', { err: err.message }));
+  queue.on('error', (err) => {
+    metrics.redisError('queue');
+    logger.warn('queue error', { err: err.message });
+  });
+  registerQueueMetrics(registry, {
+    read: () => readQueueStats(queue),
+    cacheMs: config.metrics.queueCacheMs,
+    onError: (err) => logger.warn('queue stats failed', { err }),
+  });
 
   const ready = createReadiness({
     redis: { required: true, run: () => redis.ping() },
@@ -50,7 +70,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       },
     },
   });
-  const health = createHealthServer(ready);
+  const health = createHealthServer(ready, { metrics: () => renderMetrics(registry) });
   await new Promise<void>((resolve, reject) => {
     health.once('error', reject);
     health.listen(config.worker.port, config.worker.host, () => resolve());
@@ -67,15 +87,28 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     store,
     tracker,
     integrator,
-    s3,
-    bucket: config.s3.bucket,
-    partSizeBytes: config.s3.partSizeBytes,
-    queueSize: config.s3.queueSize,
+    metadata: new VideoMetadataManager(redis, config.redis.prefix),
+    uploads: new S3UploadManager({
+      client: s3,
+      bucket: config.s3.bucket,
+      partSizeBytes: config.s3.partSizeBytes,
+      queueSize: config.s3.queueSize,
+      retry: { maxAttempts: config.s3.retry.attempts, baseDelayMs: config.s3.retry.baseDelayMs, maxDelayMs: config.s3.retry.maxDelayMs },
+      batchConcurrency: config.s3.batchConcurrency,
+      verifyEtag: config.s3.verifyEtag,
+      observer: createUploadObserver(metrics, logger),
+      logger,
+    }),
+    ffmpegPath,
     ffprobePath,
+    delivery: config.delivery,
     progressMinIntervalMs: config.progress.minIntervalMs,
     logger,
+    onProgressFailure: () => metrics.progressFailure(),
   });
-  void queue.process(config.worker.concurrency, handler);
+  // Timing lines and job metrics come from outside the handler: it stays about the pipeline only.
+  void queue.process(config.worker.concurrency, instrumentJobHandler(handler, { tracker, store, metrics, logger }));
+  background.start();
   logger.info('worker started', { health_port: healthPort, concurrency: config.worker.concurrency, prefix: config.redis.prefix });
 
   let stopping: Promise<void> | null = null;
@@ -94,6 +127,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         }
         await new Promise<void>((r) => health.close(() => r()));
         health.closeAllConnections?.();
+        await background.close();
         await closeRedis(redis);
         s3.destroy();
       })();

@@ -50,18 +50,22 @@ describe('worker against real Redis, S3 and ffmpeg', () => {
     await enqueueJob(queue, { job_id: jobId, correlation_id: `corr-${jobId}` }, { attempts: 3, backoffMs: 100 });
   }
 
-  it('completes a storyboard job with stage records, skipped stages and a subtitles output', async () => {
+  it('completes a storyboard job with stage records and every output', async () => {
     const worker = await startWorkerProcess(env.env);
     try {
       const jobId = '11111111-1111-4111-8111-111111111111';
       await submit(jobId, { topic: 'Storyboard', quality: 'low', subtitles: true, narration: false, scenes: [{ title: 'One', text: 'First scene.', duration_seconds: 1 }, { text: 'Second scene.', duration_seconds: 1 }] });
       const record = await waitFor(() => store.get(jobId), (r) => r?.status === 'completed' || r?.status === 'failed', { timeoutMs: 60000, what: 'job end' });
       expect(record!.status).toBe('completed');
-      expect(record!.result!.outputs.map((o) => o.kind)).toEqual(['video', 'subtitles']);
+      const kinds = record!.result!.outputs.map((o) => o.kind);
+      expect(kinds.slice(0, 3)).toEqual(['video', 'subtitles', 'poster']);
+      expect(kinds.filter((k) => k === 'thumbnail')).toHaveLength(5);
+      expect(kinds).toEqual(expect.arrayContaining(['sprite', 'storyboard', 'hls_playlist', 'hls_segment']));
+      expect(kinds.at(-1)).toBe('hls_master');
       const snapshot = await tracker.getSnapshot(jobId);
       expect(snapshot).toMatchObject({ status: 'completed', percentage: 100, attempt: 1 });
       const byName = Object.fromEntries(snapshot!.stages.map((s) => [s.name, s.status]));
-      expect(byName).toMatchObject({ planning: 'done', rendering_scenes: 'done', combining: 'done', generating_thumbnails: 'skipped', encoding_renditions: 'skipped', uploading: 'done' });
+      expect(byName).toMatchObject({ planning: 'done', rendering_scenes: 'done', combining: 'done', generating_thumbnails: 'done', encoding_renditions: 'done', uploading: 'done' });
       // Terminal records expire (30 days by default); active ones never do.
       expect(await redis.ttl(store.key(jobId))).toBeGreaterThan(29 * 24 * 3600);
     } finally {

@@ -1,5 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import path from 'node:path';
 import {
+  DEFAULT_OUTPUT_FORMATS,
   QUALITY_PRESETS,
   VidgenError,
   toVidgenError,
@@ -7,25 +8,28 @@ import {
   type JobError,
   type JobResult,
   type Logger,
-  type OutputRecord,
   type StageName,
 } from '@vidgen/core';
 import { probe } from '@vidgen/ffmpeg';
 import { runWithContext } from '@vidgen/observability';
-import type { PipelineIntegrator } from '@vidgen/pipeline';
+import { packageHls, renderThumbnails, type PipelineIntegrator } from '@vidgen/pipeline';
 import { createProgressCallback, type JobProgressTracker } from '@vidgen/progress';
 import type { JobStore, VideoJob } from '@vidgen/queue';
-import { jobObjectKey, uploadFile } from '@vidgen/storage';
+import type { S3UploadManager } from '@vidgen/storage';
+import { factsFromProbe, type VideoMetadataManager } from '@vidgen/metadata';
+import { buildMetadataInput, type RenditionFacts } from './metadata';
+import { planOutputs } from './outputs';
+import { uploadOutputs } from './upload-outputs';
 
 export interface GenerateVideoDeps {
   store: JobStore;
   tracker: JobProgressTracker;
   integrator: PipelineIntegrator;
-  s3: S3Client;
-  bucket: string;
-  partSizeBytes: number;
-  queueSize: number;
+  uploads: S3UploadManager;
+  metadata: VideoMetadataManager;
+  ffmpegPath: string;
   ffprobePath: string;
+  delivery: { thumbnailCount: number; thumbnailWidth: number; hlsSegmentSeconds: number };
   progressMinIntervalMs: number;
   logger: Logger;
   onProgressFailure?: (err: unknown) => void;
@@ -53,7 +57,7 @@ export function toJobError(err: VidgenError, stage: StageName | null, attempt: n
  * (the record shows queued with the last error); permanent ones end the job.
  */
 export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
-  const { store, tracker, integrator, s3, bucket, ffprobePath, logger: rootLogger } = deps;
+  const { store, tracker, integrator, uploads, ffmpegPath, ffprobePath, delivery, logger: rootLogger } = deps;
 
   return async function handleGenerateVideo(job: VideoJob): Promise<void> {
     const { job_id, correlation_id } = job.data;
@@ -87,9 +91,39 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         const rendered = await integrator.run(record, { onProgress: report });
         try {
           if (rendered.warnings.length) logger.warn('render warnings', { warnings: rendered.warnings });
-          // Thumbnails and renditions are not produced yet: those stages are skipped, not faked.
-          await callback.flush();
-          for (const skipped of ['generating_thumbnails', 'encoding_renditions'] as const) await tracker.skipStage(job_id, runId, skipped);
+          const formats = record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS;
+          const deliveryDir = path.join(rendered.scratchDir, 'delivery');
+          const media = { ffmpegPath, input: rendered.videoPath, durationSeconds: rendered.durationSeconds };
+
+          report('generating_thumbnails', 0);
+          const thumbnails = await renderThumbnails({
+            ...media,
+            outDir: deliveryDir,
+            width: rendered.width,
+            height: rendered.height,
+            count: delivery.thumbnailCount,
+            thumbnailWidth: delivery.thumbnailWidth,
+            onProgress: (p) => report('generating_thumbnails', p),
+          });
+          report('generating_thumbnails', 100);
+
+          let hls = null;
+          if (formats.includes('hls')) {
+            report('encoding_renditions', 0);
+            hls = await packageHls({
+              ...media,
+              ffprobePath,
+              quality: record.configuration.quality,
+              sourceFps: rendered.fps,
+              outDir: deliveryDir,
+              segmentSeconds: delivery.hlsSegmentSeconds,
+              onProgress: (p) => report('encoding_renditions', p),
+            });
+            report('encoding_renditions', 100);
+          } else {
+            await callback.flush();
+            await tracker.skipStage(job_id, runId, 'encoding_renditions');
+          }
 
           report('extracting_metadata', 0);
           const facts = await probe(rendered.videoPath, { ffprobePath });
@@ -97,33 +131,26 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
           if (facts.video?.codec !== 'h264' || facts.video.width !== preset.width || facts.video.height !== preset.height) {
             throw new VidgenError('RENDER_FAILED', { message: 'The rendered video does not match the requested preset.', details: { probe: facts.video } });
           }
+          // Every rendition gets its own facts: the HLS variants are probed through their local playlists.
+          const variantFacts = await Promise.all(
+            (hls?.variants ?? []).map(async (v) => ({ label: v.label, facts: factsFromProbe(await probe(v.playlistPath, { ffprobePath })) })),
+          );
           report('extracting_metadata', 100);
 
           report('uploading', 0);
-          const upload = (output: string, filePath: string, contentType: string, onProgress?: (loaded: number, total: number) => void) =>
-            uploadFile({
-              client: s3,
-              bucket,
-              key: jobObjectKey(record.owner, job_id, output),
-              filePath,
-              contentType,
-              partSizeBytes: deps.partSizeBytes,
-              queueSize: deps.queueSize,
-              onProgress,
-              logger,
-            });
-          const video = await upload('video.mp4', rendered.videoPath, 'video/mp4', (loaded, total) => report('uploading', total ? (loaded / total) * 100 : 0));
-          const outputs: OutputRecord[] = [
-            { kind: 'video', key: video.key, size_bytes: video.size_bytes, content_type: 'video/mp4', width: facts.video.width, height: facts.video.height },
-          ];
-          if (rendered.subtitlesPath) {
-            const vtt = await upload('subtitles.vtt', rendered.subtitlesPath, 'text/vtt');
-            outputs.push({ kind: 'subtitles', key: vtt.key, size_bytes: vtt.size_bytes, content_type: 'text/vtt' });
-          }
+          const local = planOutputs({ formats, videoPath: rendered.videoPath, width: facts.video.width, height: facts.video.height, subtitlesPath: rendered.subtitlesPath, thumbnails, hls });
+          const outputs = await uploadOutputs({ uploads, owner: record.owner, jobId: job_id, outputs: local, onProgress: (p) => report('uploading', p) });
           report('uploading', 100);
+          const uploadedBytes = outputs.reduce((a, o) => a + o.size_bytes, 0);
 
           report('finalizing', 0);
           const result: JobResult = validateJobResult({ outputs, duration_seconds: facts.duration_seconds });
+          const hlsRenditions: RenditionFacts[] = variantFacts.flatMap(({ label, facts: f }) => {
+            const playlist = outputs.find((o) => o.kind === 'hls_playlist' && o.rendition === label);
+            return playlist ? [{ label, format: 'hls' as const, key: playlist.key, facts: f }] : [];
+          });
+          // Version 1 of the video's metadata; idempotent, so a re-run finalization finds the same video.
+          await deps.metadata.createForJob(buildMetadataInput(record, factsFromProbe(facts), outputs, hlsRenditions));
           await callback.flush();
           const done = await store.complete(job_id, result);
           if (done !== 'ok') {
@@ -131,7 +158,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
             return;
           }
           await tracker.finish(job_id, runId, 'completed');
-          logger.info('job completed', { duration_ms: Date.now() - started, size_bytes: video.size_bytes, video_seconds: facts.duration_seconds });
+          logger.info('job completed', { duration_ms: Date.now() - started, size_bytes: uploadedBytes, objects: outputs.length, video_seconds: facts.duration_seconds });
         } finally {
           await rendered.cleanup();
         }
