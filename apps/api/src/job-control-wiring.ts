@@ -2,7 +2,6 @@ import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import {
   IdempotencyStore,
-  JobStore,
   RateLimiter,
   createMaintenanceQueue,
   createWebhookQueue,
@@ -10,7 +9,7 @@ import {
   type MaintenanceQueue,
   type Redis,
 } from '@vidgen/queue';
-import { DeliveryLog, createWebhookTrigger } from '@vidgen/webhooks';
+import { DeliveryLog, webhookStoreOptions } from '@vidgen/webhooks';
 
 export interface JobControlWiring {
   /** For the API's JobStore: a cancel by the API enqueues the job.cancelled webhook. */
@@ -33,17 +32,9 @@ export function createJobControlWiring(config: Config, redis: Redis, logger: Log
   maintenance.on('error', (err) => logger.warn('maintenance queue error', { err: err.message }));
   const webhooks = createWebhookQueue({ redisUrl: url, prefix });
   webhooks.on('error', (err) => logger.warn('webhook queue error', { err: err.message }));
-  // A plain reader: the hook must not be wired into the store it reads with.
-  const reader = new JobStore(redis, prefix);
-  const onTerminal = createWebhookTrigger({
-    getRecord: (jobId) => reader.get(jobId),
-    queue: webhooks,
-    attempts: config.webhooks.maxAttempts,
-    backoffMs: config.webhooks.backoffMs,
-    logger,
-  });
+  const storeOptions = webhookStoreOptions({ redis, prefix, queue: webhooks, attempts: config.webhooks.maxAttempts, backoffMs: config.webhooks.backoffMs, logger });
   return {
-    storeOptions: { onTerminal, onHookError: (err, jobId) => logger.error('terminal hook failed', { job_id: jobId, err }) },
+    storeOptions,
     routeDeps: {
       redis,
       prefix,

@@ -3,7 +3,7 @@ import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import { JobStore, createMaintenanceQueue, createWebhookQueue, type JobStoreOptions, type Redis } from '@vidgen/queue';
 import { createS3Client, createUrlSigner } from '@vidgen/storage';
-import { DeliveryLog, createWebhookProcessor, createWebhookTrigger, presentJobForWebhook } from '@vidgen/webhooks';
+import { DeliveryLog, createWebhookProcessor, presentJobForWebhook, webhookStoreOptions } from '@vidgen/webhooks';
 import { startMaintenance } from './maintenance';
 
 export interface BackgroundWork {
@@ -27,20 +27,14 @@ export function createBackgroundWork(config: Config, redis: Redis, s3: S3Client,
   maintenance.on('error', (err) => logger.warn('maintenance queue error', { err: err.message }));
   const webhooks = createWebhookQueue({ redisUrl: url, prefix });
   webhooks.on('error', (err) => logger.warn('webhook queue error', { err: err.message }));
-  // A plain reader: the hook must not be wired into the store it reads with.
+  // A plain reader for the delivery processor.
   const reader = new JobStore(redis, prefix);
   const deliveries = new DeliveryLog(redis, prefix, recordTtlSeconds);
   const presigner = config.s3.publicEndpoint ? createS3Client({ ...config.s3, endpoint: config.s3.publicEndpoint }) : s3;
   const urls = createUrlSigner({ client: presigner, bucket: config.s3.bucket, ttlSeconds: config.s3.signedUrlTtlSeconds, cdnBaseUrl: config.s3.cdnBaseUrl });
-  const onTerminal = createWebhookTrigger({
-    getRecord: (jobId) => reader.get(jobId),
-    queue: webhooks,
-    attempts: config.webhooks.maxAttempts,
-    backoffMs: config.webhooks.backoffMs,
-    logger,
-  });
+  const storeOptions = webhookStoreOptions({ redis, prefix, queue: webhooks, attempts: config.webhooks.maxAttempts, backoffMs: config.webhooks.backoffMs, logger });
   return {
-    storeOptions: { onTerminal, onHookError: (err, jobId) => logger.error('terminal hook failed', { job_id: jobId, err }) },
+    storeOptions,
     start() {
       startMaintenance({ queue: maintenance, s3, bucket: config.s3.bucket, logger });
       const processor = createWebhookProcessor({

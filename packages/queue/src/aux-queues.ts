@@ -1,5 +1,5 @@
 import Bull from 'bull';
-import { createBullClient, type Redis } from './redis';
+import { createBullQueue } from './bull';
 
 /** Small queues beside video-generation: deleting a job's objects, delivering webhooks. */
 export const MAINTENANCE_QUEUE = 'maintenance';
@@ -27,35 +27,12 @@ export interface WebhookPayload {
 export type MaintenanceQueue = Bull.Queue<MaintenancePayload>;
 export type WebhookQueue = Bull.Queue<WebhookPayload>;
 
-/** A Bull queue with Bull-safe clients per connection role, closed together with it. */
-export function createAuxQueue<T>(name: string, options: { redisUrl: string; prefix: string }): Bull.Queue<T> {
-  const clients: Redis[] = [];
-  const queue = new Bull<T>(name, {
-    prefix: options.prefix,
-    createClient: () => {
-      const client = createBullClient(options.redisUrl);
-      clients.push(client);
-      return client;
-    },
-  });
-  // Bull closes only the connections it made itself, never those from createClient.
-  const close = queue.close.bind(queue);
-  queue.close = async (doNotWaitJobs?: boolean) => {
-    try {
-      await close(doNotWaitJobs);
-    } finally {
-      for (const client of clients) client.disconnect();
-    }
-  };
-  return queue;
-}
-
 export function createMaintenanceQueue(options: { redisUrl: string; prefix: string }): MaintenanceQueue {
-  return createAuxQueue<MaintenancePayload>(MAINTENANCE_QUEUE, options);
+  return createBullQueue<MaintenancePayload>(MAINTENANCE_QUEUE, options);
 }
 
 export function createWebhookQueue(options: { redisUrl: string; prefix: string }): WebhookQueue {
-  return createAuxQueue<WebhookPayload>(WEBHOOK_QUEUE, options);
+  return createBullQueue<WebhookPayload>(WEBHOOK_QUEUE, options);
 }
 
 /** Object deletion is idempotent, so a few retries cover a storage hiccup. */

@@ -13,25 +13,22 @@ export interface QueueOptions {
   maxStalledCount?: number;
 }
 
-/** The `video-generation` queue, with fresh Bull-safe clients per connection role. */
-export function createVideoQueue(options: QueueOptions): VideoQueue {
-  const { redisUrl, prefix, lockDurationMs = 30000, stalledIntervalMs = 30000, maxStalledCount = 2 } = options;
+/**
+ * A Bull queue whose clients are Bull-safe (see createBullClient) and closed
+ * together with it: Bull closes only the connections it made itself, never
+ * those from createClient.
+ */
+export function createBullQueue<T>(name: string, options: { redisUrl: string; prefix: string; settings?: Bull.AdvancedSettings }): Bull.Queue<T> {
   const clients: Redis[] = [];
-  const queue = new Bull<QueuePayload>(QUEUE_NAME, {
-    prefix,
+  const queue = new Bull<T>(name, {
+    prefix: options.prefix,
     createClient: () => {
-      const client = createBullClient(redisUrl);
+      const client = createBullClient(options.redisUrl);
       clients.push(client);
       return client;
     },
-    settings: {
-      lockDuration: lockDurationMs,
-      lockRenewTime: Math.floor(lockDurationMs / 2),
-      stalledInterval: stalledIntervalMs,
-      maxStalledCount,
-    },
+    settings: options.settings,
   });
-  // Bull closes only the connections it made itself, never those from createClient.
   const close = queue.close.bind(queue);
   queue.close = async (doNotWaitJobs?: boolean) => {
     try {
@@ -41,6 +38,16 @@ export function createVideoQueue(options: QueueOptions): VideoQueue {
     }
   };
   return queue;
+}
+
+/** The `video-generation` queue, with the lock and stalled-job settings of the deployment. */
+export function createVideoQueue(options: QueueOptions): VideoQueue {
+  const { redisUrl, prefix, lockDurationMs = 30000, stalledIntervalMs = 30000, maxStalledCount = 2 } = options;
+  return createBullQueue<QueuePayload>(QUEUE_NAME, {
+    redisUrl,
+    prefix,
+    settings: { lockDuration: lockDurationMs, lockRenewTime: Math.floor(lockDurationMs / 2), stalledInterval: stalledIntervalMs, maxStalledCount },
+  });
 }
 
 export interface EnqueueOptions {

@@ -1,5 +1,5 @@
 import type { JobRecord, Logger } from '@vidgen/core';
-import type { TerminalJobStatus, WebhookQueue } from '@vidgen/queue';
+import { JobStore, type JobStoreOptions, type Redis, type TerminalJobStatus, type WebhookQueue } from '@vidgen/queue';
 import { eventFor, newEventId } from './event';
 
 export interface WebhookTriggerDeps {
@@ -33,4 +33,22 @@ export function createWebhookTrigger(deps: WebhookTriggerDeps): (jobId: string, 
       logger.error('webhook event could not be enqueued', { job_id: jobId, status, err });
     }
   };
+}
+
+export interface TerminalHookOptions {
+  redis: Redis;
+  prefix: string;
+  queue: WebhookQueue;
+  attempts: number;
+  backoffMs: number;
+  logger: Logger;
+}
+
+/** The JobStore options both apps construct their store with: the webhook trigger as its terminal hook. */
+export function webhookStoreOptions(options: TerminalHookOptions): JobStoreOptions {
+  const { redis, prefix, queue, attempts, backoffMs, logger } = options;
+  // A plain reader: the hook must not be wired into the store it reads with.
+  const reader = new JobStore(redis, prefix);
+  const onTerminal = createWebhookTrigger({ getRecord: (jobId) => reader.get(jobId), queue, attempts, backoffMs, logger });
+  return { onTerminal, onHookError: (err, jobId) => logger.error('terminal hook failed', { job_id: jobId, err }) };
 }
