@@ -79,8 +79,6 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     tokens,
     sseHeartbeatMs: config.api.sseHeartbeatMs,
     queue,
-    presigner,
-    bucket: config.s3.bucket,
     signedUrlTtlSeconds: config.s3.signedUrlTtlSeconds,
     allowUltra: config.api.allowUltra,
     narrationEnabled: config.narrationEnabled,

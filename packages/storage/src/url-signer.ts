@@ -20,7 +20,8 @@ export interface ObjectUrl {
 }
 
 export interface UrlSigner {
-  url(key: string, options?: { downloadName?: string }): Promise<ObjectUrl>;
+  /** `signingDate` signs as of that time, so answers cached for one window carry identical URLs. */
+  url(key: string, options?: { downloadName?: string; signingDate?: Date }): Promise<ObjectUrl>;
 }
 
 /** Joins a CDN base and an object key, encoding each path segment. */
@@ -32,9 +33,9 @@ export function createUrlSigner(options: UrlSignerOptions): UrlSigner {
   const { client, bucket, cdnBaseUrl } = options;
   const ttl = Math.max(1, Math.min(options.ttlSeconds, MAX_SIGNED_URL_TTL_SECONDS));
   return {
-    async url(key, { downloadName } = {}) {
+    async url(key, { downloadName, signingDate } = {}) {
       if (cdnBaseUrl) return { url: cdnUrl(cdnBaseUrl, key), expiresAt: null };
-      return presignGetUrl({ client, bucket, key, expiresInSeconds: ttl, downloadName });
+      return presignGetUrl({ client, bucket, key, expiresInSeconds: ttl, downloadName, signingDate });
     },
   };
 }

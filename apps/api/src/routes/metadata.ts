@@ -1,9 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { VidgenError } from '@vidgen/core';
 import { metadataEtag, urlWindow, validateMetadataPatch, versionFromEtag, type VideoMetadata, type VideoMetadataManager } from '@vidgen/metadata';
 import { setContext } from '@vidgen/observability';
-import { presignGetUrl } from '@vidgen/storage';
+import type { UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
 import type { EventTokens } from '../tokens';
 import { hlsMasterPath } from './hls';
@@ -11,8 +10,8 @@ import { jobIdParam, readOwnJob, type JobReader } from './job-state';
 
 export interface MetadataRouteDeps extends JobReader {
   metadata: VideoMetadataManager;
-  presigner: S3Client;
-  bucket: string;
+  /** Presigned URLs (or plain CDN URLs in CDN mode). */
+  urls: UrlSigner;
   signedUrlTtlSeconds: number;
   /** Mints the playlist token: the API serves HLS playlists with every URI inside signed. */
   hlsTokens?: EventTokens;
@@ -26,7 +25,7 @@ export interface MetadataRouteDeps extends JobReader {
  * ETag (version + window) changes before any URL it vouches for expires.
  */
 export function createMetadataRouter(deps: MetadataRouteDeps): Router {
-  const { metadata, presigner, bucket, signedUrlTtlSeconds, now = Date.now } = deps;
+  const { metadata, urls, signedUrlTtlSeconds, now = Date.now } = deps;
   const router = Router();
 
   /** The caller's completed job and its current metadata; 404 for unknown or foreign, 409 while not completed. */
@@ -44,8 +43,7 @@ export function createMetadataRouter(deps: MetadataRouteDeps): Router {
 
   async function present(m: VideoMetadata) {
     const window = urlWindow(now(), signedUrlTtlSeconds);
-    const sign = async (key: string, downloadName?: string) =>
-      (await presignGetUrl({ client: presigner, bucket, key, expiresInSeconds: signedUrlTtlSeconds, signingDate: window.signedAt, downloadName })).url;
+    const sign = async (key: string, downloadName?: string) => (await urls.url(key, { signingDate: window.signedAt, downloadName })).url;
     const o = m.outputs;
     const body = {
       job_id: m.job_id,
@@ -152,7 +150,7 @@ export function createMetadataRouter(deps: MetadataRouteDeps): Router {
     get: async (req, res) => {
       const m = await load(req);
       if (!m.outputs.video_key) throw new VidgenError('JOB_NOT_FOUND', { message: 'This job has no progressive MP4 (formats did not include "mp4").' });
-      const signed = await presignGetUrl({ client: presigner, bucket, key: m.outputs.video_key, expiresInSeconds: signedUrlTtlSeconds, downloadName: `${m.title}.mp4` });
+      const signed = await urls.url(m.outputs.video_key, { downloadName: `${m.title}.mp4` });
       res.setHeader('Cache-Control', 'no-store');
       res.redirect(302, signed.url);
     },

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { VidgenError, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
 import { enqueueJob, type VideoQueue } from '@vidgen/queue';
-import { presignGetUrl, safeFileName, type UrlSigner } from '@vidgen/storage';
+import { safeFileName, type UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
 import type { JobProgressState } from '../progress-view';
 import type { EventTokens } from '../tokens';
@@ -27,9 +26,6 @@ export interface VideosRouteDeps extends JobControlDeps {
   /** Mints the short-lived token of links.events. */
   tokens: EventTokens;
   /** Signs download URLs for the endpoint clients use (S3_PUBLIC_ENDPOINT or S3_ENDPOINT). */
-  presigner: S3Client;
-  bucket: string;
-  signedUrlTtlSeconds: number;
   allowUltra: boolean;
   narrationEnabled: boolean;
   attempts: number;
@@ -38,8 +34,8 @@ export interface VideosRouteDeps extends JobControlDeps {
   logger: Logger;
   /** Counts accepted jobs by quality. */
   metrics?: ApiMetrics;
-  /** Output URLs (signed, or CDN); without it video_url is presigned with `presigner`. */
-  urls?: UrlSigner;
+  /** Output URLs: presigned for the endpoint clients reach (S3_PUBLIC_ENDPOINT or S3_ENDPOINT), or CDN URLs. */
+  urls: UrlSigner;
   /** Mints the token of result.hls_url (scope "hls"); without it there is no hls_url. */
   hlsTokens?: EventTokens;
 }
@@ -55,15 +51,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export function createVideosRouter(deps: VideosRouteDeps): Router {
-  const { store, queue, presigner, bucket, signedUrlTtlSeconds, logger } = deps;
+  const { store, queue, logger } = deps;
   const router = Router();
 
   async function present(record: JobRecord, state: JobProgressState) {
     let result = null;
     if (record.status === 'completed' && record.result) {
       const video = record.result.outputs.find((o) => o.kind === 'video');
-      const sign = (key: string, downloadName?: string) =>
-        deps.urls ? deps.urls.url(key, { downloadName }) : presignGetUrl({ client: presigner, bucket, key, expiresInSeconds: signedUrlTtlSeconds, downloadName });
+      const sign = (key: string, downloadName?: string) => deps.urls.url(key, { downloadName });
       const signed = video ? await sign(video.key) : null;
       const download = video ? await sign(video.key, `${safeFileName(record.configuration.topic)}.mp4`) : null;
       const hasHls = record.result.outputs.some((o) => o.kind === 'hls_master');
