@@ -66,7 +66,7 @@ const getJob = (api: RunningApi, jobId: string) => request(api.server).get(`/api
 
 describe('webhooks (a receiver on 127.0.0.1, WEBHOOK_ALLOW_PRIVATE=true)', () => {
   it('POSTs a signed job.completed event with the job as GET shows it, and lists the delivery on the job', async () => {
-    const submitted = await request(open.api.server).post('/api/v1/videos/generate').set(auth).send(job('Hooked', `${receiver.base}/ok`));
+    const submitted = await request(open.api.server).post('/api/v1/videos/generate').set(auth).set('X-Correlation-ID', 'hook-corr-1').send(job('Hooked', `${receiver.base}/ok`));
     expect(submitted.status).toBe(202);
     const jobId = submitted.body.job_id as string;
     const delivery = await waitFor(
@@ -91,6 +91,13 @@ describe('webhooks (a receiver on 127.0.0.1, WEBHOOK_ALLOW_PRIVATE=true)', () =>
       (b) => (b.webhook?.deliveries ?? []).length > 0,
       { timeoutMs: 10000, what: 'the delivery on the job' },
     );
+    // The delivery is logged under the job's correlation id.
+    const delivered = await waitFor(
+      async () => open.worker.logLines().find((l) => l.message === 'webhook delivered' && l.job_id === jobId),
+      (l) => l !== undefined,
+      { timeoutMs: 10000, what: 'the delivery log line' },
+    );
+    expect(delivered!.correlation_id).toBe('hook-corr-1');
     expect(view.webhook).toEqual({
       callback_url: `${receiver.base}/ok`,
       deliveries: [expect.objectContaining({ event_id: event.event_id, event: 'job.completed', attempt: 1, ok: true, status_code: 200 })],

@@ -4,6 +4,7 @@ import type { Logger } from '@vidgen/core';
 import { JobStore, createMaintenanceQueue, createWebhookQueue, type JobStoreOptions, type Redis } from '@vidgen/queue';
 import { createS3Client, createUrlSigner } from '@vidgen/storage';
 import { DeliveryLog, createWebhookProcessor, presentJobForWebhook, webhookStoreOptions } from '@vidgen/webhooks';
+import { runWithContext } from '@vidgen/observability';
 import { startMaintenance } from './maintenance';
 
 export interface BackgroundWork {
@@ -47,7 +48,11 @@ export function createBackgroundWork(config: Config, redis: Redis, s3: S3Client,
         retryWindowMs: config.webhooks.retryWindowMs,
         logger,
       });
-      void webhooks.process(4, processor);
+      // Each delivery logs under its job's correlation id, like every other line about the job.
+      void webhooks.process(4, async (job) => {
+        const record = await reader.get(job.data.job_id).catch(() => null);
+        return runWithContext({ correlation_id: record?.correlation_id, job_id: job.data.job_id, owner: record?.owner }, () => processor(job));
+      });
     },
     async close() {
       await Promise.all([maintenance.close().catch(() => undefined), webhooks.close().catch(() => undefined)]);
