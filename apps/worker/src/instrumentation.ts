@@ -1,5 +1,5 @@
 import { toVidgenError, type JobRecord, type Logger } from '@vidgen/core';
-import { runWithContext, type AttemptOutcome, type WorkerMetrics } from '@vidgen/observability';
+import { runWithContext, setContext, type AttemptOutcome, type WorkerMetrics } from '@vidgen/observability';
 import type { ProgressSnapshot, StageRecord } from '@vidgen/progress';
 import type { VideoJob } from '@vidgen/queue';
 
@@ -36,8 +36,11 @@ export function instrumentJobHandler(handler: JobHandler, deps: InstrumentationD
 
   const report = async (job: VideoJob, startedAt: number, error: { value: unknown } | null) => {
     const { job_id } = job.data;
-    const attempt = job.attemptsMade + 1;
     const [record, snapshot] = await Promise.all([store.get(job_id), tracker.getSnapshot(job_id)]);
+    // The handler counts attempts on the record (they go on across stalled recovery and POST /retry);
+    // Bull's attemptsMade restarts with every Bull job, so it is only the fallback.
+    const attempt = record?.attempt || job.attemptsMade + 1;
+    setContext({ attempt });
     const quality = record?.configuration.quality ?? 'unknown';
     const owner = record?.owner;
     const failure = error ? toVidgenError(error.value) : null;
@@ -76,7 +79,6 @@ export function instrumentJobHandler(handler: JobHandler, deps: InstrumentationD
 
   return async function instrumentedHandler(job: VideoJob): Promise<void> {
     const { job_id, correlation_id } = job.data;
-    const attempt = job.attemptsMade + 1;
     const startedAt = now();
     let error: { value: unknown } | null = null;
     try {
@@ -90,10 +92,10 @@ export function instrumentJobHandler(handler: JobHandler, deps: InstrumentationD
       error = { value: err };
     }
     try {
-      await runWithContext({ correlation_id, job_id, attempt }, () => report(job, startedAt, error));
+      await runWithContext({ correlation_id, job_id }, () => report(job, startedAt, error));
     } catch (err) {
       try {
-        runWithContext({ correlation_id, job_id, attempt }, () => logger.warn('job instrumentation failed', { err }));
+        runWithContext({ correlation_id, job_id }, () => logger.warn('job instrumentation failed', { err }));
       } catch {
         // Even a broken logger must not change the job's outcome.
       }

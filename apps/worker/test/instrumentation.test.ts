@@ -26,7 +26,7 @@ function record(status: JobRecord['status'], completedAtMs: number | null): JobR
   };
 }
 
-function snapshot(): ProgressSnapshot {
+function snapshot(attempt = 1): ProgressSnapshot {
   const stage = (name: string, status: string, start: number | null, end: number | null) => ({
     name,
     status,
@@ -46,7 +46,7 @@ function snapshot(): ProgressSnapshot {
       stage('uploading', 'failed', 2020, 2100),
     ],
     eta_seconds: 0,
-    attempt: 1,
+    attempt,
     run_id: 'r1',
     status: 'completed',
     version: 9,
@@ -56,13 +56,13 @@ function snapshot(): ProgressSnapshot {
 
 const job = { data: { job_id: 'j1', correlation_id: 'corr-1' }, attemptsMade: 0, opts: { attempts: 3 } } as unknown as VideoJob;
 
-function setup(rec: JobRecord | null, opts: { storeFails?: boolean } = {}) {
+function setup(rec: JobRecord | null, opts: { storeFails?: boolean; snapshotAttempt?: number } = {}) {
   const registry = createMetricsRegistry({ service: 'worker', processMetrics: false });
   const stream = new PassThrough();
   let text = '';
   stream.on('data', (d: Buffer) => (text += d.toString()));
   const deps = {
-    tracker: { getSnapshot: async () => snapshot() },
+    tracker: { getSnapshot: async () => snapshot(opts.snapshotAttempt) },
     store: { get: async () => (opts.storeFails ? Promise.reject(new Error('redis down')) : rec) },
     metrics: createWorkerMetrics(registry),
     logger: createLogger({ service: 'worker', format: 'json', stream }),
@@ -79,6 +79,16 @@ function setup(rec: JobRecord | null, opts: { storeFails?: boolean } = {}) {
 }
 
 describe('instrumentJobHandler', () => {
+  it('counts attempts as the record does, so a retried job (a fresh Bull job) keeps its stage breakdown', async () => {
+    const { registry, deps, lines } = setup({ ...record('completed', 2400), attempt: 3 }, { snapshotAttempt: 3 });
+    await instrumentJobHandler(async () => undefined, deps)(job);
+    const total = (await lines()).find((l) => l.message === 'job attempt finished')!;
+    expect(total).toMatchObject({ attempt: 3, outcome: 'completed' });
+    expect(total.stages).toEqual({ planning: 10, rendering_scenes: 1000, combining: 1000, uploading: 80 });
+    expect(await registry.metrics()).toContain('vidgen_worker_stage_duration_seconds_count{service="worker",stage="combining"} 1');
+  });
+
+
   it('logs one line per finished stage and one per attempt, and observes the metrics of a completed job', async () => {
     const { registry, deps, lines } = setup(record('completed', 2400));
     await expect(instrumentJobHandler(async () => undefined, deps)(job)).resolves.toBeUndefined();
