@@ -17,6 +17,10 @@ import { createMetricsRegistry, createReadiness, createWorkerMetrics, registerQu
 import { readQueueStats } from '@vidgen/queue';
 import { instrumentJobHandler } from './instrumentation';
 import { createBackgroundWork } from './background';
+import { createAttemptControl, drainJobs } from './attempt-control';
+import { runJanitor } from './janitor';
+import { createStaleProgressReset } from './handlers/stale-progress';
+import { ArtifactCache } from './handlers/artifact-cache';
 
 export interface RunningWorker {
   queue: VideoQueue;
@@ -70,6 +74,14 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
       },
     },
   });
+  const scratchBaseDir = config.worker.scratchDir ?? path.join(os.tmpdir(), 'vidgen');
+  await mkdir(scratchBaseDir, { recursive: true });
+  // Before the worker reports ready and takes jobs: kill ffmpeg runs orphaned by a dead worker of this machine, remove stale scratch dirs.
+  await runJanitor({ ffmpegPath, scratchBaseDir, staleAfterMs: config.worker.scratchStaleAfterMs, logger });
+  const control = createAttemptControl(config, logger, async (jobId) => (await store.get(jobId))?.status === 'cancelled');
+  await control.start();
+  const artifacts = new ArtifactCache({ dir: config.worker.artifactCacheDir ?? path.join(os.tmpdir(), 'vidgen-artifacts'), ttlMs: config.worker.artifactCacheTtlMs, logger });
+  const stopArtifactJanitor = artifacts.startJanitor();
   const health = createHealthServer(ready, { metrics: () => renderMetrics(registry) });
   await new Promise<void>((resolve, reject) => {
     health.once('error', reject);
@@ -79,8 +91,6 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const healthPort = typeof address === 'object' && address ? address.port : config.worker.port;
 
   const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds });
-  const scratchBaseDir = config.worker.scratchDir ?? path.join(os.tmpdir(), 'vidgen');
-  await mkdir(scratchBaseDir, { recursive: true });
   const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir, cores: os.cpus().length, logger });
   integrator.warmUp();
   const handler = createGenerateVideoHandler({
@@ -105,6 +115,9 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     progressMinIntervalMs: config.progress.minIntervalMs,
     logger,
     onProgressFailure: () => metrics.progressFailure(),
+    signals: control.signals,
+    resetStaleProgress: createStaleProgressReset(redis, config.redis.prefix),
+    artifacts,
   });
   // Timing lines and job metrics come from outside the handler: it stays about the pipeline only.
   void queue.process(config.worker.concurrency, instrumentJobHandler(handler, { tracker, store, metrics, logger }));
@@ -119,12 +132,9 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     stop() {
       stopping ??= (async () => {
         logger.info('worker stopping: no new jobs, waiting for the active one', { grace_ms: config.worker.shutdownGraceMs });
-        const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), config.worker.shutdownGraceMs).unref());
-        const closed = queue.close().then(() => 'closed' as const);
-        if ((await Promise.race([closed, grace])) === 'timeout') {
-          logger.warn('grace period over; the active job returns to the queue when its lock expires');
-          await queue.close(true).catch(() => undefined);
-        }
+        await drainJobs({ queue, signals: control.signals, graceMs: config.worker.shutdownGraceMs, logger });
+        await control.close();
+        stopArtifactJanitor();
         await new Promise<void>((r) => health.close(() => r()));
         health.closeAllConnections?.();
         await background.close();

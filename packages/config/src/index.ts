@@ -81,9 +81,14 @@ export interface Config {
     port: number;
     concurrency: number;
     shutdownGraceMs: number;
+    /** Time limit of one attempt; the attempt then fails as JOB_TIMEOUT. */
+    jobTimeoutMs: number;
     scratchDir?: string;
     /** Scratch dirs older than this are removed at start (janitor). */
     scratchStaleAfterMs: number;
+    /** Outputs of failed uploads, reused by the next attempt (unset: <os tmpdir>/vidgen-artifacts). */
+    artifactCacheDir?: string;
+    artifactCacheTtlMs: number;
     ffmpegPath?: string;
     ffprobePath?: string;
   };
@@ -221,8 +226,11 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       port: v.WORKER_HTTP_PORT,
       concurrency: v.WORKER_CONCURRENCY,
       shutdownGraceMs: v.WORKER_SHUTDOWN_GRACE_MS,
+      jobTimeoutMs: v.JOB_TIMEOUT_MS,
       scratchDir: v.SCRATCH_DIR,
       scratchStaleAfterMs: v.SCRATCH_STALE_AFTER_MS,
+      artifactCacheDir: v.ARTIFACT_CACHE_DIR,
+      artifactCacheTtlMs: v.ARTIFACT_CACHE_TTL_MS,
       ffmpegPath: v.FFMPEG_PATH,
       ffprobePath: v.FFPROBE_PATH,
     },

@@ -156,6 +156,13 @@ export const ERROR_CODES = define({
     message: 'The job took longer than its time limit.',
     suggestedAction: 'Use a lower quality or fewer scenes, or ask the operator to raise JOB_TIMEOUT_MS.',
   },
+  WORKER_SHUTDOWN: {
+    category: 'dependency_unavailable',
+    status: 503,
+    retryable: true,
+    message: 'The worker running the job shut down before the job finished; the job returned to the queue.',
+    suggestedAction: 'Nothing: another worker picks the job up. If it happens often, raise WORKER_SHUTDOWN_GRACE_MS above typical job durations.',
+  },
   JOB_NOT_COMPLETED: {
     category: 'conflict',
     status: 409,

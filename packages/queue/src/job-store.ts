@@ -15,7 +15,8 @@ import { jobKey, ownerJobsKey } from './keys';
 /**
  * Compare-and-set on one job hash. ARGV[1] lists the statuses the job may be
  * in (comma-separated); ARGV[2] is the new status or ''. The remaining ARGV
- * are field/value pairs; a field written as "?name" is set only while empty.
+ * are field/value pairs; a field written as "?name" is set only while empty,
+ * one written as "+name" is incremented by its value.
  * Returns 'ok', 'missing', or the status that refused the change.
  */
 const TRANSITION = `
@@ -33,6 +34,8 @@ for i = 3, #ARGV, 2 do
     field = string.sub(field, 2)
     local current = redis.call('HGET', KEYS[1], field)
     if not current or current == '' then redis.call('HSET', KEYS[1], field, ARGV[i + 1]) end
+  elseif string.sub(field, 1, 1) == '+' then
+    redis.call('HINCRBY', KEYS[1], string.sub(field, 2), tonumber(ARGV[i + 1]))
   else
     redis.call('HSET', KEYS[1], field, ARGV[i + 1])
   end
@@ -255,7 +258,11 @@ export class JobStore {
     );
   }
 
-  /** Finalizes a job exactly once: only a processing job can complete. */
+  /**
+   * Finalizes a job exactly once: only a processing job can complete. The
+   * internal `finalizations` counter (not part of the record) counts the
+   * transitions that took effect, so tests and operators can check it stays 1.
+   */
   async complete(jobId: string, result: JobResult): Promise<TransitionResult> {
     const t = now();
     const outcome = await this.transition(jobId, ['processing'], 'completed', {
@@ -266,6 +273,7 @@ export class JobStore {
       completed_at: t,
       updated_at: t,
       error: '',
+      '+finalizations': '1',
     });
     return this.ended(jobId, 'completed', outcome);
   }

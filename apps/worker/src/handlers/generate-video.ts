@@ -1,25 +1,19 @@
-import path from 'node:path';
-import {
-  DEFAULT_OUTPUT_FORMATS,
-  QUALITY_PRESETS,
-  VidgenError,
-  toVidgenError,
-  validateJobResult,
-  type JobError,
-  type JobResult,
-  type Logger,
-  type StageName,
-} from '@vidgen/core';
-import { probe } from '@vidgen/ffmpeg';
-import { runWithContext } from '@vidgen/observability';
-import { packageHls, renderThumbnails, type PipelineIntegrator } from '@vidgen/pipeline';
+import { VidgenError, classifyError, validateJobResult, type JobRecord, type JobResult, type Logger, type StageName } from '@vidgen/core';
+import { runWithContext, setContext } from '@vidgen/observability';
+import type { PipelineIntegrator } from '@vidgen/pipeline';
 import { createProgressCallback, type JobProgressTracker } from '@vidgen/progress';
 import type { JobStore, VideoJob } from '@vidgen/queue';
 import type { S3UploadManager } from '@vidgen/storage';
-import { factsFromProbe, type VideoMetadataManager } from '@vidgen/metadata';
+import type { VideoMetadataManager } from '@vidgen/metadata';
 import { buildMetadataInput, type RenditionFacts } from './metadata';
-import { planOutputs } from './outputs';
 import { uploadOutputs } from './upload-outputs';
+import { abortCause, type AttemptSignals } from './attempt-signals';
+import { recordFailure } from './record-failure';
+import { prepareDelivery, type PreparedDelivery } from './prepare-delivery';
+import type { ArtifactCache } from './artifact-cache';
+
+/** Stages a run from the artifact cache does not repeat. */
+const RENDER_STAGES: readonly StageName[] = ['planning', 'rendering_scenes', 'combining', 'generating_thumbnails', 'encoding_renditions', 'extracting_metadata'];
 
 export interface GenerateVideoDeps {
   store: JobStore;
@@ -27,27 +21,18 @@ export interface GenerateVideoDeps {
   integrator: PipelineIntegrator;
   uploads: S3UploadManager;
   metadata: VideoMetadataManager;
+  /** Per-attempt abort signals: cancel, time limit, shutdown. */
+  signals: AttemptSignals;
+  /** Clears the ended progress run of a resubmitted job (see stale-progress.ts). */
+  resetStaleProgress: (jobId: string) => Promise<boolean>;
+  /** Outputs of attempts whose upload failed; null: no cache. */
+  artifacts: ArtifactCache | null;
   ffmpegPath: string;
   ffprobePath: string;
   delivery: { thumbnailCount: number; thumbnailWidth: number; hlsSegmentSeconds: number };
   progressMinIntervalMs: number;
   logger: Logger;
   onProgressFailure?: (err: unknown) => void;
-}
-
-export function toJobError(err: VidgenError, stage: StageName | null, attempt: number): JobError {
-  const e: JobError = {
-    code: err.code,
-    category: err.category,
-    message: err.message,
-    suggested_action: err.suggestedAction,
-    retryable: err.retryable,
-    stage,
-    attempt,
-    occurred_at: new Date().toISOString(),
-  };
-  if (err.details !== undefined) e.details = err.details;
-  return e;
 }
 
 /**
@@ -61,124 +46,130 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
 
   return async function handleGenerateVideo(job: VideoJob): Promise<void> {
     const { job_id, correlation_id } = job.data;
-    const attempt = job.attemptsMade + 1;
-    await runWithContext({ correlation_id, job_id, attempt }, async () => {
+    await runWithContext({ correlation_id, job_id }, async () => {
       const logger = rootLogger.child({});
       const record = await store.get(job_id);
       if (!record) {
         logger.warn('job record not found; it was deleted, skipping');
         return;
       }
+      // The record counts attempts across Bull retries, stalled recoveries and POST /retry (a new Bull job).
+      const attempt = record.attempt + 1;
+      setContext({ attempt });
       const picked = await store.markProcessing(job_id, attempt);
       if (picked !== 'ok') {
         logger.info('job not runnable, skipping', { status: picked });
         return;
       }
-      const run = await tracker.startRun(job_id, { attempt });
-      if (!run.ok) throw run.error ?? new VidgenError('INTERNAL_ERROR', { message: `progress run refused: ${run.reason}` });
-      const { runId } = run;
-      logger.info('job started', { owner: record.owner, quality: record.configuration.quality, run_id: runId });
-      const started = Date.now();
-
-      let stage: StageName | null = 'planning';
-      const callback = createProgressCallback({ tracker, jobId: job_id, runId, logger, minIntervalMs: deps.progressMinIntervalMs, onFailure: deps.onProgressFailure });
-      const report = (s: StageName, pct: number) => {
-        stage = s;
-        callback(s, pct);
-      };
-
+      const scope = deps.signals.begin(job_id);
       try {
-        const rendered = await integrator.run(record, { onProgress: report });
-        try {
-          if (rendered.warnings.length) logger.warn('render warnings', { warnings: rendered.warnings });
-          const formats = record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS;
-          const deliveryDir = path.join(rendered.scratchDir, 'delivery');
-          const media = { ffmpegPath, input: rendered.videoPath, durationSeconds: rendered.durationSeconds };
-
-          report('generating_thumbnails', 0);
-          const thumbnails = await renderThumbnails({
-            ...media,
-            outDir: deliveryDir,
-            width: rendered.width,
-            height: rendered.height,
-            count: delivery.thumbnailCount,
-            thumbnailWidth: delivery.thumbnailWidth,
-            onProgress: (p) => report('generating_thumbnails', p),
-          });
-          report('generating_thumbnails', 100);
-
-          let hls = null;
-          if (formats.includes('hls')) {
-            report('encoding_renditions', 0);
-            hls = await packageHls({
-              ...media,
-              ffprobePath,
-              quality: record.configuration.quality,
-              sourceFps: rendered.fps,
-              outDir: deliveryDir,
-              segmentSeconds: delivery.hlsSegmentSeconds,
-              onProgress: (p) => report('encoding_renditions', p),
-            });
-            report('encoding_renditions', 100);
-          } else {
-            await callback.flush();
-            await tracker.skipStage(job_id, runId, 'encoding_renditions');
-          }
-
-          report('extracting_metadata', 0);
-          const facts = await probe(rendered.videoPath, { ffprobePath });
-          const preset = QUALITY_PRESETS[record.configuration.quality];
-          if (facts.video?.codec !== 'h264' || facts.video.width !== preset.width || facts.video.height !== preset.height) {
-            throw new VidgenError('RENDER_FAILED', { message: 'The rendered video does not match the requested preset.', details: { probe: facts.video } });
-          }
-          // Every rendition gets its own facts: the HLS variants are probed through their local playlists.
-          const variantFacts = await Promise.all(
-            (hls?.variants ?? []).map(async (v) => ({ label: v.label, facts: factsFromProbe(await probe(v.playlistPath, { ffprobePath })) })),
-          );
-          report('extracting_metadata', 100);
-
-          report('uploading', 0);
-          const local = planOutputs({ formats, videoPath: rendered.videoPath, width: facts.video.width, height: facts.video.height, subtitlesPath: rendered.subtitlesPath, thumbnails, hls });
-          const outputs = await uploadOutputs({ uploads, owner: record.owner, jobId: job_id, outputs: local, onProgress: (p) => report('uploading', p) });
-          report('uploading', 100);
-          const uploadedBytes = outputs.reduce((a, o) => a + o.size_bytes, 0);
-
-          report('finalizing', 0);
-          const result: JobResult = validateJobResult({ outputs, duration_seconds: facts.duration_seconds });
-          const hlsRenditions: RenditionFacts[] = variantFacts.flatMap(({ label, facts: f }) => {
-            const playlist = outputs.find((o) => o.kind === 'hls_playlist' && o.rendition === label);
-            return playlist ? [{ label, format: 'hls' as const, key: playlist.key, facts: f }] : [];
-          });
-          // Version 1 of the video's metadata; idempotent, so a re-run finalization finds the same video.
-          await deps.metadata.createForJob(buildMetadataInput(record, factsFromProbe(facts), outputs, hlsRenditions));
-          await callback.flush();
-          const done = await store.complete(job_id, result);
-          if (done !== 'ok') {
-            logger.warn('job was not processing at finalization; result not stored', { status: done });
-            return;
-          }
-          await tracker.finish(job_id, runId, 'completed');
-          logger.info('job completed', { duration_ms: Date.now() - started, size_bytes: uploadedBytes, objects: outputs.length, video_seconds: facts.duration_seconds });
-        } finally {
-          await rendered.cleanup();
-        }
-      } catch (err) {
-        const e = toVidgenError(err);
-        const jobError = toJobError(e, stage, attempt);
-        const attempts = job.opts.attempts ?? 1;
-        const willRetry = e.retryable && attempt < attempts;
-        logger.error('job attempt failed', { err, code: e.code, category: e.category, stage, will_retry: willRetry });
-        await callback.flush();
-        if (willRetry) {
-          await store.markRetrying(job_id, jobError);
-        } else {
-          await store.fail(job_id, jobError);
-          await tracker.finish(job_id, runId, 'failed');
-          // A permanent error gets no further attempts.
-          if (!e.retryable) await job.discard();
-        }
-        throw e;
+        await runAttempt(job, record, attempt, scope.signal, logger);
+      } finally {
+        scope.end();
       }
     });
   };
+
+  async function runAttempt(job: VideoJob, record: JobRecord, attempt: number, signal: AbortSignal, logger: Logger): Promise<void> {
+    const { job_id } = job.data;
+    let run = await tracker.startRun(job_id, { attempt });
+    if (!run.ok && run.reason === 'terminal' && (await deps.resetStaleProgress(job_id))) run = await tracker.startRun(job_id, { attempt });
+    if (!run.ok) {
+      const error = run.error ?? new VidgenError('INTERNAL_ERROR', { message: `progress run refused: ${run.reason}` });
+      // The record is processing now: it must not stay so.
+      return recordFailure({ job, error, stage: null, attempt, runId: '', store, tracker, logger });
+    }
+    const { runId } = run;
+    logger.info('job started', { owner: record.owner, quality: record.configuration.quality, run_id: runId });
+    const started = Date.now();
+
+    // Assigned from the progress callback; the cast keeps TypeScript from narrowing it to 'planning'.
+    let stage = 'planning' as StageName | null;
+    const callback = createProgressCallback({ tracker, jobId: job_id, runId, logger, minIntervalMs: deps.progressMinIntervalMs, onFailure: deps.onProgressFailure });
+    const report = (s: StageName, pct: number) => {
+      stage = s;
+      callback(s, pct);
+    };
+
+    const skip = async (name: StageName) => {
+      await callback.flush();
+      await tracker.skipStage(job_id, runId, name);
+    };
+
+    let fromCache = false;
+    try {
+      let prepared = deps.artifacts ? await deps.artifacts.load(job_id) : null;
+      let cleanup = async () => {};
+      if (prepared) {
+        fromCache = true;
+        logger.info('uploading the outputs of an earlier attempt from the artifact cache, without rendering again', { objects: prepared.outputs.length });
+        for (const name of RENDER_STAGES) await skip(name);
+      } else {
+        const rendered = await integrator.run(record, { signal, onProgress: report });
+        cleanup = rendered.cleanup;
+        if (rendered.warnings.length) logger.warn('render warnings', { warnings: rendered.warnings });
+        try {
+          prepared = await prepareDelivery({ record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal });
+        } catch (err) {
+          await cleanup();
+          throw err;
+        }
+      }
+      try {
+        await deliver(record, prepared, { report, signal, logger, flush: () => callback.flush(), runId, started });
+        await deps.artifacts?.remove(job_id);
+      } catch (err) {
+        // A storage failure after the render: keep the outputs, so the next attempt only uploads.
+        const e = classifyError(err, stage);
+        if (!fromCache && deps.artifacts && stage === 'uploading' && e.category === 'storage' && e.retryable && !signal.aborted) {
+          if (await deps.artifacts.keep(job_id, prepared)) logger.info('rendered outputs kept in the artifact cache for the next attempt');
+        }
+        throw err;
+      } finally {
+        await cleanup();
+      }
+    } catch (err) {
+      const error = abortCause(signal) ?? classifyError(err, stage);
+      await callback.flush().catch(() => undefined);
+      await recordFailure({ job, error, stage, attempt, runId, store, tracker, logger });
+    }
+  }
+
+  interface DeliverContext {
+    report: (s: StageName, pct: number) => void;
+    signal: AbortSignal;
+    logger: Logger;
+    flush: () => Promise<void>;
+    runId: string;
+    started: number;
+  }
+
+  /** uploading → finalizing: the job is completed exactly once (JobStore.complete). */
+  async function deliver(record: JobRecord, prepared: PreparedDelivery, ctx: DeliverContext): Promise<void> {
+    const { report, signal, logger } = ctx;
+    const job_id = record.job_id;
+    signal.throwIfAborted();
+    report('uploading', 0);
+    const outputs = await uploadOutputs({ uploads, owner: record.owner, jobId: job_id, outputs: prepared.outputs, onProgress: (p) => report('uploading', p), signal });
+    report('uploading', 100);
+    const uploadedBytes = outputs.reduce((a, o) => a + o.size_bytes, 0);
+
+    signal.throwIfAborted();
+    report('finalizing', 0);
+    const result: JobResult = validateJobResult({ outputs, duration_seconds: prepared.durationSeconds });
+    const hlsRenditions: RenditionFacts[] = prepared.variants.flatMap(({ label, facts: f }) => {
+      const playlist = outputs.find((o) => o.kind === 'hls_playlist' && o.rendition === label);
+      return playlist ? [{ label, format: 'hls' as const, key: playlist.key, facts: f }] : [];
+    });
+    // Version 1 of the video's metadata; idempotent, so a re-run finalization finds the same video.
+    await deps.metadata.createForJob(buildMetadataInput(record, prepared.video, outputs, hlsRenditions));
+    await ctx.flush();
+    const done = await store.complete(job_id, result);
+    if (done !== 'ok') {
+      logger.warn('job was not processing at finalization; result not stored', { status: done });
+      return;
+    }
+    await tracker.finish(job_id, ctx.runId, 'completed');
+    logger.info('job completed', { duration_ms: Date.now() - ctx.started, size_bytes: uploadedBytes, objects: outputs.length, video_seconds: prepared.durationSeconds });
+  }
 }

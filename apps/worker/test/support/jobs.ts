@@ -1,0 +1,63 @@
+import { chmod, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { resolveFfmpegPath } from '@vidgen/ffmpeg';
+import { JobProgressTracker } from '@vidgen/progress';
+import { enqueueJob, type JobStore, type VideoQueue } from '@vidgen/queue';
+import { waitFor } from '@vidgen/testing';
+import { listProcesses, type ProcessInfo } from '../../src/janitor';
+
+/**
+ * An ffmpeg that renders scenes in real time: it adds -re before every lavfi
+ * input (the scene sources), so a job stays in rendering_scenes for about as
+ * long as its video lasts while using almost no CPU. Other ffmpeg runs
+ * (concat, thumbnails, HLS) are untouched.
+ */
+export async function writeRealTimeFfmpeg(dir: string): Promise<string> {
+  const file = path.join(dir, 'ffmpeg-realtime');
+  const script = `#!/bin/sh
+prev=""
+for a in "$@"; do
+  shift
+  if [ "$a" = "-i" ] && [ "$prev" = "lavfi" ]; then set -- "$@" -re; fi
+  set -- "$@" "$a"
+  prev="$a"
+done
+exec "${resolveFfmpegPath()}" "$@"
+`;
+  await writeFile(file, script);
+  await chmod(file, 0o755);
+  return file;
+}
+
+/** A storyboard job that is cheap but long enough to interrupt: low quality, one scene at a time. */
+export function longJob(scenes: number, seconds: number): Record<string, unknown> {
+  return {
+    topic: 'Resilience',
+    quality: 'low',
+    subtitles: false,
+    narration: false,
+    formats: ['mp4'],
+    max_scene_concurrency: 1,
+    scenes: Array.from({ length: scenes }, (_, i) => ({ text: `Scene ${i + 1}`, duration_seconds: seconds })),
+  };
+}
+
+export async function submitJob(store: JobStore, queue: VideoQueue, jobId: string, configuration: Record<string, unknown>, attempts = 3): Promise<void> {
+  await store.create({ job_id: jobId, owner: 'tester', correlation_id: `corr-${jobId}`, configuration: configuration as never, created_at: new Date().toISOString() });
+  await enqueueJob(queue, { job_id: jobId, correlation_id: `corr-${jobId}` }, { attempts, backoffMs: 100 });
+}
+
+/** Waits until the job's current run reports `stage`. */
+export async function waitForStage(tracker: JobProgressTracker, jobId: string, stage: string, timeoutMs = 30000): Promise<void> {
+  await waitFor(async () => (await tracker.getSnapshot(jobId))?.stage ?? null, (s) => s === stage, { timeoutMs, intervalMs: 50, what: `job ${jobId} in ${stage}` });
+}
+
+/** Processes (ffmpeg, or the wrapper) working on files under `dir`, read from /proc. */
+export async function processesUnder(dir: string): Promise<ProcessInfo[]> {
+  return (await listProcesses()).filter((p) => p.argv.some((a) => a.includes(dir)) || (p.cwd !== null && p.cwd.startsWith(dir)));
+}
+
+/** Entries left in a worker's scratch base dir (missing dir: none). */
+export async function scratchEntries(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
