@@ -25,7 +25,7 @@ beforeAll(async () => {
   env = await createTestEnv({ API_KEYS: `owner1:${KEY}`, SSE_HEARTBEAT_MS: '200' });
   dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-outage-'));
   // A private server we may kill: the shared Redis on 6379 is never touched.
-  redisServer = await startRedisServer({ dir, appendOnly: true });
+  redisServer = await startRedisServer({ dir, appendOnly: true, fsyncEveryWrite: true });
   const logger = createLogger({ service: 'api', format: 'json', stream: new PassThrough().resume() });
   api = await startApi(loadConfig({ ...env.env, REDIS_URL: redisServer.url, API_PORT: '0' }), logger);
 });
@@ -71,7 +71,7 @@ it('answers 503 REDIS_UNAVAILABLE while Redis is down and recovers by itself', a
   expect(down.body.failing).toContain('redis');
 
   // Same port and data directory: the API's clients reconnect on their own.
-  redisServer = await startRedisServer({ port: redisServer.port, dir, appendOnly: true });
+  redisServer = await startRedisServer({ port: redisServer.port, dir, appendOnly: true, fsyncEveryWrite: true });
   const back = await waitFor(() => request(api.server).get(jobPath).set(auth), (r) => r.status === 200, { timeoutMs: 15000, what: 'GET to work again' });
   expect(back.body).toMatchObject({ job_id: jobId, status: 'queued' });
   await waitFor(ready, (r) => r.status === 200 && r.body.status === 'ok', { timeoutMs: 10000, what: 'readiness to recover' });

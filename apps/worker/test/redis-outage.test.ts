@@ -19,7 +19,7 @@ let queue: VideoQueue;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-outage-test-'));
-  server = await startRedisServer({ dir: path.join(dir, 'redis'), appendOnly: true });
+  server = await startRedisServer({ dir: path.join(dir, 'redis'), appendOnly: true, fsyncEveryWrite: true });
   env = await createTestEnv({ REDIS_URL: server.url });
   redis = new Redis(server.url, { maxRetriesPerRequest: null });
   store = new JobStore(redis, env.prefix);
@@ -44,7 +44,7 @@ it('a job running while Redis goes away completes once Redis is back', async () 
     await server.stop();
     // Down until the worker has noticed it (its connections report errors), then back on the same port and data.
     await waitFor(async () => worker.logLines().some((l) => l.message === 'redis error' || l.message === 'queue error'), Boolean, { timeoutMs: 10000, what: 'the worker to see the outage' });
-    server = await startRedisServer({ dir: path.join(dir, 'redis'), appendOnly: true, port: server.port });
+    server = await startRedisServer({ dir: path.join(dir, 'redis'), appendOnly: true, fsyncEveryWrite: true, port: server.port });
 
     const done = await waitFor(() => store.get(jobId), (r) => r?.status === 'completed' || r?.status === 'failed', { timeoutMs: 45000, what: 'the job to end' });
     expect(done).toMatchObject({ status: 'completed', error: null });

@@ -9,6 +9,11 @@ export interface RedisServerOptions {
   /** Data directory; with appendOnly the data survives a restart. */
   dir: string;
   appendOnly?: boolean;
+  /**
+   * fsync the AOF after every write. Crash tests (SIGKILL, then restart) need it:
+   * with Redis' default of once a second, the last writes before a crash are lost.
+   */
+  fsyncEveryWrite?: boolean;
   binary?: string;
 }
 
@@ -29,10 +34,10 @@ export function redisServerAvailable(binary = 'redis-server'): boolean {
 
 /** Starts a private redis-server (never the shared one) and waits until it accepts connections. */
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
-  const { dir, appendOnly = false, binary = 'redis-server' } = options;
+  const { dir, appendOnly = false, fsyncEveryWrite = false, binary = 'redis-server' } = options;
   const port = options.port ?? (await freePort());
   await mkdir(dir, { recursive: true });
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', path.resolve(dir), '--save', '', '--appendonly', appendOnly ? 'yes' : 'no', '--daemonize', 'no'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', path.resolve(dir), '--save', '', '--appendonly', appendOnly ? 'yes' : 'no', '--appendfsync', fsyncEveryWrite ? 'always' : 'everysec', '--daemonize', 'no'];
   const child = spawn(binary, args, { stdio: 'ignore' });
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
