@@ -1,16 +1,16 @@
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { freePort, startEmbeddedS3, type EmbeddedS3 } from '@vidgen/embedded';
 import { JobProgressTracker } from '@vidgen/progress';
-import { JobStore, createVideoQueue, enqueueJob, queueJobIdFor, type VideoQueue } from '@vidgen/queue';
+import { JobStore, enqueueJob, queueJobIdFor, type VideoQueue } from '@vidgen/queue';
 import { createS3Client, ensureBucket } from '@vidgen/storage';
 import { createTestEnv, startWorkerProcess, waitFor, type TestEnv } from '@vidgen/testing';
 import { ArtifactCache } from '../src/handlers/artifact-cache';
 import type { PreparedDelivery } from '../src/handlers/prepare-delivery';
 import { longJob, scratchEntries, submitJob } from './support/jobs';
+import { openJobWorld, type JobWorld } from './support/world';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {}, child() { return logger; } } as never;
 
@@ -79,10 +79,10 @@ describe('a job whose upload failed', () => {
   let env: TestEnv;
   let s3: EmbeddedS3;
   let s3Dir: string;
-  let redis: Redis;
   let store: JobStore;
   let tracker: JobProgressTracker;
   let queue: VideoQueue;
+  let world: JobWorld;
   let port: number;
 
   beforeAll(async () => {
@@ -94,15 +94,12 @@ describe('a job whose upload failed', () => {
     const client = createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, forcePathStyle: true, requestChecksum: 'when_required', maxAttempts: 2 });
     await ensureBucket(client, env.bucket);
     client.destroy();
-    redis = new Redis(env.env.REDIS_URL!);
-    store = new JobStore(redis, env.prefix);
-    tracker = new JobProgressTracker({ redis, prefix: env.prefix });
-    queue = createVideoQueue({ redisUrl: env.env.REDIS_URL!, prefix: env.prefix });
+    world = openJobWorld(env);
+    ({ store, tracker, queue } = world);
   });
 
   afterAll(async () => {
-    await queue?.close();
-    redis?.disconnect();
+    await world?.close();
     await s3?.close();
     await env?.cleanup();
   });

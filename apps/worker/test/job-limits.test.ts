@@ -6,32 +6,31 @@ import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@vidgen/config';
 import { freePort } from '@vidgen/embedded';
 import { JobProgressTracker } from '@vidgen/progress';
-import { JobStore, createVideoQueue, type VideoQueue } from '@vidgen/queue';
+import { JobStore, type VideoQueue } from '@vidgen/queue';
 import { createS3Client } from '@vidgen/storage';
 import { API_MAIN, createTestEnv, spawnNode, startWorkerProcess, waitFor, type ChildHandle, type TestEnv } from '@vidgen/testing';
 import { longJob, processesUnder, scratchEntries, submitJob, waitForStage, writeRealTimeFfmpeg } from './support/jobs';
+import { openJobWorld, type JobWorld } from './support/world';
 
 let env: TestEnv;
 let redis: Redis;
 let store: JobStore;
 let tracker: JobProgressTracker;
 let queue: VideoQueue;
+let world: JobWorld;
 let dir: string;
 let slowFfmpeg: string;
 
 beforeAll(async () => {
   env = await createTestEnv();
-  redis = new Redis(env.env.REDIS_URL!);
-  store = new JobStore(redis, env.prefix);
-  tracker = new JobProgressTracker({ redis, prefix: env.prefix });
-  queue = createVideoQueue({ redisUrl: env.env.REDIS_URL!, prefix: env.prefix });
+  world = openJobWorld(env);
+  ({ redis, store, tracker, queue } = world);
   dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-limits-test-'));
   slowFfmpeg = await writeRealTimeFfmpeg(dir);
 });
 
 afterAll(async () => {
-  await queue?.close();
-  redis?.disconnect();
+  await world?.close();
   await rm(dir, { recursive: true, force: true });
   await env?.cleanup();
 });

@@ -2,10 +2,11 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { enqueueJob, JobStore, createVideoQueue, type VideoQueue } from '@vidgen/queue';
+import { enqueueJob, JobStore, type VideoQueue } from '@vidgen/queue';
 import { JobProgressTracker } from '@vidgen/progress';
 import { resolveFfmpegPath } from '@vidgen/ffmpeg';
 import { API_MAIN, WORKER_MAIN, createTestEnv, spawnNode, startWorkerProcess, waitFor, type TestEnv } from '@vidgen/testing';
+import { openJobWorld, type JobWorld } from './support/world';
 
 describe('a bad configuration refuses to start', () => {
   it.each([
@@ -27,20 +28,18 @@ describe('worker against real Redis, S3 and ffmpeg', () => {
   let store: JobStore;
   let tracker: JobProgressTracker;
   let queue: VideoQueue;
+  let world: JobWorld;
   let dir: string;
 
   beforeAll(async () => {
     env = await createTestEnv();
-    redis = new Redis(env.env.REDIS_URL!);
-    store = new JobStore(redis, env.prefix);
-    tracker = new JobProgressTracker({ redis, prefix: env.prefix });
-    queue = createVideoQueue({ redisUrl: env.env.REDIS_URL!, prefix: env.prefix });
+    world = openJobWorld(env);
+    ({ redis, store, tracker, queue } = world);
     dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-worker-test-'));
   });
 
   afterAll(async () => {
-    await queue.close();
-    redis.disconnect();
+    await world?.close();
     await rm(dir, { recursive: true, force: true });
     await env.cleanup();
   });
