@@ -13,6 +13,7 @@ export * from './wav';
 export * from './tts';
 export * from './planner';
 export * from './pool';
+export * from './silent-groups';
 export * from './progress-aggregator';
 export * from './safe-progress';
 export * from './orchestrator';

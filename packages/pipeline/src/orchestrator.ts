@@ -8,9 +8,10 @@ import { fontkitMeasurer } from './font-metrics';
 import { layoutScene, type SceneLayout } from './layout';
 import { builtinPlanner, type Planner } from './planner';
 import { runPool } from './pool';
+import { groupScenes, silentGroupCount } from './silent-groups';
 import { UnitProgress } from './progress-aggregator';
 import { sanitizeForFont } from './sanitize-text';
-import { buildSceneClipArgs, type DrawLine } from './scene-args';
+import { buildSceneClipArgs, buildSilentVideoArgs, type DrawLine, type SilentVideoScene } from './scene-args';
 import type { TextMeasurer } from './text-measurer';
 import { themeFontFiles, type ThemeFonts } from './themes';
 import { espeakSynthesizer, ttsAvailable, type SpeechSynthesizer } from './tts';
@@ -153,34 +154,13 @@ export class VideoGenerationOrchestrator {
       const frames = Math.max(1, Math.ceil(wanted * fps - 1e-6));
       return { planned: p, layout, frames, durationSeconds: frames / fps, narrationFile: s?.file ?? null, last: i === laidOut.length - 1 };
     });
-    const progress = new UnitProgress(work.map((w) => w.frames));
-    const clips = await runPool(
-      work,
-      config.sceneConcurrency,
-      async (w, i) => {
-        const clip = await this.renderScene(w, i, scratchDir, fonts, signal, (frame) => stage('rendering_scenes', progress.update(i, frame)));
-        stage('rendering_scenes', progress.complete(i));
-        return clip;
-      },
-      signal,
-    );
-    stage('rendering_scenes', 100);
-
-    // combining
-    throwIfAborted(signal);
-    stage('combining', 0);
     const totalSeconds = work.reduce((a, w) => a + w.durationSeconds, 0);
-    const listFile = path.join(scratchDir, 'concat.txt');
-    await writeFile(listFile, concatListContent(clips.map((clip, i) => ({ path: clip, durationSeconds: work[i]?.durationSeconds ?? 0 }))));
     const videoPath = path.join(scratchDir, 'video.mp4');
-    await runFfmpeg({
-      ffmpegPath: this.deps.ffmpegPath,
-      args: buildConcatArgs({ listFile, output: videoPath }),
-      expectedDurationSeconds: totalSeconds,
-      onProgress: (p) => stage('combining', Math.min(99, p.percentage ?? 0)),
-      signal,
-      logger: this.logger,
-    });
+    if (work.every((w) => w.narrationFile === null)) {
+      await this.renderSilent(work, videoPath, totalSeconds, scratchDir, fonts, signal, stage);
+    } else {
+      await this.renderAndCombineClips(work, videoPath, totalSeconds, scratchDir, fonts, signal, stage);
+    }
     const scenes: RenderedScene[] = [];
     let start = 0;
     work.forEach((w, i) => {
@@ -204,6 +184,148 @@ export class VideoGenerationOrchestrator {
     }
     stage('combining', 100);
     return { videoPath, subtitlesPath, durationSeconds: totalSeconds, width, height, fps, scenes, warnings, scratchDir };
+  }
+
+  /**
+   * A silent job: every scene's length is known up front, so scenes are rendered
+   * by as few ffmpeg processes as the parallelism needs. Each group of
+   * consecutive scenes is one ffmpeg (scenes joined by the concat filter, one
+   * encode: no per-scene start-up, IDR or lookahead warm-up). A short video is
+   * one group writing the final MP4 directly; a long one is split into up to
+   * `sceneConcurrency` groups rendered in parallel and joined by stream copy.
+   */
+  private async renderSilent(
+    work: SceneWork[],
+    videoPath: string,
+    totalSeconds: number,
+    scratchDir: string,
+    fonts: ThemeFonts,
+    signal: AbortSignal | undefined,
+    stage: (s: StageName, pct: number) => void,
+  ): Promise<void> {
+    const { config } = this;
+    const groups = groupScenes(work.map((w) => w.frames), silentGroupCount(totalSeconds, work.length, config.sceneConcurrency)).map((indices) =>
+      indices.map((index) => ({ w: work[index]!, index })),
+    );
+    const frames = groups.map((g) => g.reduce((a, x) => a + x.w.frames, 0));
+    const progress = new UnitProgress(frames);
+    const single = groups.length === 1;
+    const parts = await runPool(
+      groups,
+      groups.length,
+      async (group, g) => {
+        const output = single ? videoPath : path.join(scratchDir, `part-${pad(g)}.mp4`);
+        const seconds = group.reduce((a, x) => a + x.w.durationSeconds, 0);
+        await this.renderSilentGroup(group, output, seconds, scratchDir, fonts, single ? undefined : config.threadsPerScene, signal, (pct) => {
+          stage('rendering_scenes', Math.min(99, progress.update(g, ((frames[g] ?? 0) * pct) / 100)));
+        });
+        stage('rendering_scenes', Math.min(99, progress.complete(g)));
+        return { path: output, durationSeconds: seconds };
+      },
+      signal,
+    );
+    stage('rendering_scenes', 100);
+    throwIfAborted(signal);
+    stage('combining', 0);
+    if (single) return;
+    const listFile = path.join(scratchDir, 'concat.txt');
+    await writeFile(listFile, concatListContent(parts));
+    await runFfmpeg({
+      ffmpegPath: this.deps.ffmpegPath,
+      args: buildConcatArgs({ listFile, output: videoPath }),
+      expectedDurationSeconds: totalSeconds,
+      onProgress: (p) => stage('combining', Math.min(99, p.percentage ?? 0)),
+      signal,
+      logger: this.logger,
+    });
+  }
+
+  /** Per-scene clips (in parallel) joined by the concat demuxer: needed when narration decides scene lengths and audio. */
+  private async renderAndCombineClips(
+    work: SceneWork[],
+    videoPath: string,
+    totalSeconds: number,
+    scratchDir: string,
+    fonts: ThemeFonts,
+    signal: AbortSignal | undefined,
+    stage: (s: StageName, pct: number) => void,
+  ): Promise<void> {
+    const { config } = this;
+    const progress = new UnitProgress(work.map((w) => w.frames));
+    const clips = await runPool(
+      work,
+      config.sceneConcurrency,
+      async (w, i) => {
+        const clip = await this.renderScene(w, i, scratchDir, fonts, signal, (frame) => stage('rendering_scenes', progress.update(i, frame)));
+        stage('rendering_scenes', progress.complete(i));
+        return clip;
+      },
+      signal,
+    );
+    stage('rendering_scenes', 100);
+
+    // combining
+    throwIfAborted(signal);
+    stage('combining', 0);
+    const listFile = path.join(scratchDir, 'concat.txt');
+    await writeFile(listFile, concatListContent(clips.map((clip, i) => ({ path: clip, durationSeconds: work[i]?.durationSeconds ?? 0 }))));
+    await runFfmpeg({
+      ffmpegPath: this.deps.ffmpegPath,
+      args: buildConcatArgs({ listFile, output: videoPath }),
+      expectedDurationSeconds: totalSeconds,
+      onProgress: (p) => stage('combining', Math.min(99, p.percentage ?? 0)),
+      signal,
+      logger: this.logger,
+    });
+  }
+
+  /** Writes each laid-out line of scene i to its own file: user text reaches ffmpeg only through files. */
+  private async writeLines(w: SceneWork, i: number, scratchDir: string, fonts: ThemeFonts): Promise<DrawLine[]> {
+    const lines: DrawLine[] = [];
+    for (const [j, line] of w.layout.lines.entries()) {
+      const textFile = path.join(scratchDir, `scene-${pad(i)}-line-${pad(j)}.txt`);
+      await writeFile(textFile, line.text);
+      lines.push({ textFile, fontFile: line.weight === 'bold' ? fonts.bold : fonts.regular, sizePx: line.sizePx, x: line.x, baseline: line.baseline });
+    }
+    return lines;
+  }
+
+  /** One group of consecutive silent scenes in one ffmpeg. */
+  private async renderSilentGroup(
+    group: ReadonlyArray<{ w: SceneWork; index: number }>,
+    output: string,
+    seconds: number,
+    scratchDir: string,
+    fonts: ThemeFonts,
+    threads: number | undefined,
+    signal: AbortSignal | undefined,
+    onPercent: (pct: number) => void,
+  ): Promise<void> {
+    const { config } = this;
+    const scenes: SilentVideoScene[] = [];
+    for (const { w, index } of group) scenes.push({ durationSeconds: w.durationSeconds, lines: await this.writeLines(w, index, scratchDir, fonts), rule: w.layout.rule, fadeOut: w.last });
+    throwIfAborted(signal);
+    const args = buildSilentVideoArgs({
+      width: config.width,
+      height: config.height,
+      fps: config.fps,
+      encoder: config.encoder,
+      background: config.theme.background,
+      textColor: config.theme.text,
+      accentColor: config.theme.accent,
+      scenes,
+      threads,
+      output,
+    });
+    const result = await runFfmpeg({
+      ffmpegPath: this.deps.ffmpegPath,
+      args,
+      expectedDurationSeconds: seconds,
+      onProgress: (p) => onPercent(p.percentage ?? 0),
+      signal,
+      logger: this.logger,
+    });
+    if (/glyph/i.test(result.stderrTail)) this.logger.warn('ffmpeg reported glyph problems', { stderr_tail: result.stderrTail.slice(-500) });
   }
 
   private async narrate(planned: PlannedScene[], scratchDir: string, signal: AbortSignal | undefined): Promise<Array<{ file: string; seconds: number } | null>> {
@@ -233,12 +355,7 @@ export class VideoGenerationOrchestrator {
     onFrame: (frame: number) => void,
   ): Promise<string> {
     const { config } = this;
-    const lines: DrawLine[] = [];
-    for (const [j, line] of w.layout.lines.entries()) {
-      const textFile = path.join(scratchDir, `scene-${pad(i)}-line-${pad(j)}.txt`);
-      await writeFile(textFile, line.text);
-      lines.push({ textFile, fontFile: line.weight === 'bold' ? fonts.bold : fonts.regular, sizePx: line.sizePx, x: line.x, baseline: line.baseline });
-    }
+    const lines = await this.writeLines(w, i, scratchDir, fonts);
     throwIfAborted(signal);
     const output = path.join(scratchDir, `scene-${pad(i)}.mp4`);
     const args = buildSceneClipArgs({

@@ -4,13 +4,16 @@ import {
   UnitProgress,
   buildConcatArgs,
   buildSceneClipArgs,
+  buildSilentVideoArgs,
   buildWebVtt,
   concatListContent,
   effectiveSceneConcurrency,
   encoderSettingsFor,
   fadeSeconds,
   formatVttTimestamp,
+  groupScenes,
   runPool,
+  silentGroupCount,
   wavDurationSeconds,
 } from '../src';
 
@@ -67,6 +70,49 @@ describe('scene clip arguments (pure)', () => {
   it('keeps fades short on short scenes', () => {
     expect(fadeSeconds(10)).toBe(0.4);
     expect(fadeSeconds(1)).toBe(0.25);
+  });
+});
+
+describe('silent video arguments and groups (pure)', () => {
+  const scene = (n: number, seconds: number, fadeOut = false) => ({
+    durationSeconds: seconds,
+    lines: [{ textFile: `/scratch/scene-00${n}-line-000.txt`, fontFile: '/fonts/DejaVuSans.ttf', sizePx: 36, x: 10, baseline: 50 }],
+    rule: null,
+    fadeOut,
+  });
+  const silent = { width: 1280, height: 720, fps: 30, encoder, background: '0x101826', textColor: '0xF5F7FA', accentColor: '0x5EC8F2', output: '/scratch/part-000.mp4' };
+
+  it('renders several scenes in one encode: one single-frame input each, joined by the concat filter', () => {
+    const args = buildSilentVideoArgs({ ...silent, scenes: [scene(0, 2), scene(1, 3, true)] });
+    const graph = args[args.indexOf('-filter_complex') + 1] ?? '';
+    expect(args.filter((a) => a === 'color=c=0x101826:s=1280x720:r=30:d=0.033333')).toHaveLength(2);
+    expect(graph).toContain('[0:v]trim=end_frame=1,drawtext=fontfile=/fonts/DejaVuSans.ttf:textfile=/scratch/scene-000-line-000.txt:expansion=none');
+    expect(graph).toContain('loop=loop=59:size=1:start=0');
+    expect(graph).toContain('loop=loop=89:size=1:start=0');
+    expect(graph).toContain('[v0][v1]concat=n=2:v=1:a=0[v]');
+    expect(graph.match(/fade=t=out/g)).toHaveLength(1);
+    expect(args.slice(args.indexOf('-map'), args.indexOf('-map') + 4)).toEqual(['-map', '[v]', '-map', '2:a']);
+    expect(args[args.indexOf('-t') + 1]).toBe('5.000000');
+    expect(args).not.toContain('-threads');
+    expect(buildSilentVideoArgs({ ...silent, scenes: [scene(0, 2)], threads: 1 })).toEqual(expect.arrayContaining(['-threads', '1']));
+    expect(() => buildSilentVideoArgs({ ...silent, scenes: [] })).toThrow();
+  });
+
+  it('uses one process for a short video and up to the concurrency for a long one', () => {
+    expect(silentGroupCount(19.9, 6, 2)).toBe(1);
+    expect(silentGroupCount(30, 6, 2)).toBe(2);
+    expect(silentGroupCount(600, 6, 4)).toBe(4);
+    expect(silentGroupCount(600, 3, 8)).toBe(3);
+    expect(silentGroupCount(600, 6, 1)).toBe(1);
+  });
+
+  it('splits scenes into consecutive, non-empty groups of about equal frames', () => {
+    expect(groupScenes([150, 150, 150, 150, 150, 150], 2)).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(groupScenes([900, 30, 30, 30], 2)).toEqual([[0], [1, 2, 3]]);
+    expect(groupScenes([30, 30, 30, 900], 2)).toEqual([[0, 1, 2], [3]]);
+    expect(groupScenes([1000, 1, 1], 3)).toEqual([[0], [1], [2]]);
+    expect(groupScenes([5, 5], 4)).toEqual([[0], [1]]);
+    expect(groupScenes([5, 5, 5], 1)).toEqual([[0, 1, 2]]);
   });
 });
 

@@ -142,6 +142,47 @@ describe('text on screen', () => {
   });
 });
 
+describe('a longer silent video renders in parallel groups', () => {
+  it('splits the scenes between two ffmpeg processes and joins them in order, frame-exact', async () => {
+    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: base, cores: 2 });
+    const stages: Array<[StageName, number]> = [];
+    const result = await integrator.run(
+      makeJob({
+        quality: 'low',
+        topic: 'Groups',
+        max_scene_concurrency: 2,
+        scenes: [
+          { title: 'Morning Harbour', text: 'Boats leave at dawn', duration_seconds: 8 },
+          { title: 'Noon Market', text: 'Fish are sold', duration_seconds: 7 },
+          { title: 'Evening Lights', text: 'The lighthouse turns on', duration_seconds: 7 },
+        ],
+      }),
+      { onProgress: (stage, pct) => void stages.push([stage, pct]) },
+    );
+    try {
+      const files = await readdir(result.scratchDir);
+      expect(files.filter((f) => /^part-\d+\.mp4$/.test(f)).sort()).toEqual(['part-000.mp4', 'part-001.mp4']);
+      const facts = await probe(result.videoPath, { ffprobePath });
+      expect(Math.abs(facts.duration_seconds - 22)).toBeLessThan(0.15);
+      expect(facts.video).toMatchObject({ codec: 'h264', pix_fmt: 'yuv420p' });
+      expect(facts.audio).toMatchObject({ codec: 'aac', channels: 2 });
+      const boxes = await topLevelBoxes(result.videoPath);
+      expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+      // The first group holds scene 1, the second scenes 2 and 3: each shows at its planned time.
+      const png = path.join(result.scratchDir, 'frame.png');
+      await pngFrame(result.videoPath, 4, png);
+      expect(await ocr(png)).toContain('Morning Harbour');
+      await pngFrame(result.videoPath, 19, png);
+      expect(await ocr(png)).toContain('Evening Lights');
+      const rendering = stages.filter(([s]) => s === 'rendering_scenes').map(([, p]) => p);
+      expect(rendering[rendering.length - 1]).toBe(100);
+      expect(rendering).toEqual([...rendering].sort((a, b) => a - b));
+    } finally {
+      await result.cleanup();
+    }
+  });
+});
+
 describe('progress callbacks cannot hurt the job', () => {
   const scenes = [
     { text: 'one', duration_seconds: 1 },
