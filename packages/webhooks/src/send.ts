@@ -38,6 +38,13 @@ export function sendWebhook(options: SendOptions): Promise<SendResult> {
   const lookup = pinnedLookup({ allowPrivate, resolve, onResolved: (a) => (address = a) });
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<SendResult>((resolvePromise, reject) => {
+    // One deadline for the whole exchange: the socket timeout alone is an idle timeout,
+    // and a receiver that drips bytes would otherwise hold a delivery slot forever.
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const settle = (fn: () => void) => {
+      clearTimeout(deadline);
+      fn();
+    };
     const req = client.request(
       url,
       {
@@ -48,16 +55,19 @@ export function sendWebhook(options: SendOptions): Promise<SendResult> {
         agent: false,
       },
       (res) => {
-        // The body is not needed; drain it so the socket closes.
-        res.resume();
-        res.on('end', () => resolvePromise({ statusCode: res.statusCode ?? 0, address: address ?? req.socket?.remoteAddress ?? null }));
-        res.on('error', (err) => reject(new VidgenError('WEBHOOK_DELIVERY_FAILED', { cause: err, message: `Reading the receiver's answer failed: ${err.message}` })));
+        // Only the status matters: answer as soon as it is known and drop the body, however long it is.
+        const statusCode = res.statusCode ?? 0;
+        const remote = address ?? req.socket?.remoteAddress ?? null;
+        res.destroy();
+        settle(() => resolvePromise({ statusCode, address: remote }));
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (err) => {
-      if (err instanceof VidgenError) reject(err);
-      else reject(new VidgenError('WEBHOOK_DELIVERY_FAILED', { cause: err, message: `The receiver could not be reached: ${err.message}` }));
+      settle(() => {
+        if (err instanceof VidgenError) reject(err);
+        else reject(new VidgenError('WEBHOOK_DELIVERY_FAILED', { cause: err, message: `The receiver could not be reached: ${err.message}` }));
+      });
     });
     req.end(body);
   });

@@ -6,6 +6,9 @@ let server: http.Server;
 let port: number;
 const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
 let answer = 200;
+/** 'drip': send the status at once, then one body byte every 100 ms, forever; 'silent': accept and never answer. */
+let behaviour: 'normal' | 'drip' | 'silent' = 'normal';
+const drips: NodeJS.Timeout[] = [];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -13,7 +16,13 @@ beforeAll(async () => {
     req.setEncoding('utf8').on('data', (d: string) => (body += d));
     req.on('end', () => {
       received.push({ headers: req.headers, body });
+      if (behaviour === 'silent') return;
       res.statusCode = answer;
+      if (behaviour === 'drip') {
+        res.flushHeaders();
+        drips.push(setInterval(() => res.write('.'), 100));
+        return;
+      }
       res.end('ok');
     });
   });
@@ -21,9 +30,34 @@ beforeAll(async () => {
   port = (server.address() as AddressInfo).port;
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => {
+  drips.forEach(clearInterval);
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+});
 
 describe('sendWebhook (a real local receiver)', () => {
+  it('answers with the status as soon as it is known, even when the receiver drips its body forever', async () => {
+    behaviour = 'drip';
+    answer = 200;
+    try {
+      const result = await sendWebhook({ url: `http://127.0.0.1:${port}/drip`, body: '{}', headers: {}, timeoutMs: 5000, allowPrivate: true });
+      expect(result.statusCode).toBe(200);
+    } finally {
+      behaviour = 'normal';
+    }
+  });
+
+  it('gives up at the deadline when the receiver never answers', async () => {
+    behaviour = 'silent';
+    try {
+      await expect(sendWebhook({ url: `http://127.0.0.1:${port}/silent`, body: '{}', headers: {}, timeoutMs: 300, allowPrivate: true })).rejects.toMatchObject({ code: 'WEBHOOK_DELIVERY_FAILED' });
+    } finally {
+      behaviour = 'normal';
+    }
+  });
+
+
   it('POSTs the body with the headers when private addresses are allowed, and reports the status', async () => {
     answer = 204;
     const result = await sendWebhook({ url: `http://127.0.0.1:${port}/hook`, body: '{"a":1}', headers: { 'X-Test': 'yes' }, timeoutMs: 2000, allowPrivate: true });
