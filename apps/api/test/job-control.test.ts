@@ -189,6 +189,10 @@ describe('rate limit across API replicas', () => {
       // Another owner has its own budget.
       expect((await request(b.server).post('/api/v1/videos/generate').set(auth(KEY5)).send(short('Other owner'))).status).toBe(202);
       for (const r of [one, two]) await request(api.server).post(`/api/v1/videos/jobs/${r.body.job_id}/cancel`).set(auth(KEY4));
+      // A retry starts a render too: it spends the same budget.
+      const retried = await request(a.server).post(`/api/v1/videos/jobs/${one.body.job_id}/retry`).set(auth(KEY4));
+      expect(retried.status).toBe(429);
+      expect(retried.body.error.code).toBe('RATE_LIMITED');
     } finally {
       await a.stop();
       await b.stop();
@@ -248,7 +252,9 @@ describe('with a worker', () => {
     await request(api.server).post(`/api/v1/videos/jobs/${jobId}/cancel`).set(auth());
     const res = await request(api.server).post(`/api/v1/videos/jobs/${jobId}/retry`).set(auth());
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ job_id: jobId, status: 'queued', completed_at: null, error: null, result: null });
+    // A free worker may pick the new attempt up before the API reads the job back for this answer.
+    expect(res.body).toMatchObject({ job_id: jobId, completed_at: null, error: null, result: null });
+    expect(['queued', 'processing']).toContain(res.body.status);
     const done = await waitForStatus(jobId, ['completed', 'failed']);
     expect(done.status).toBe('completed');
     expect(await queue.getJob(`${jobId}-r1`)).toBeNull(); // removeOnComplete: the record is the truth

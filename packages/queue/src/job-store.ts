@@ -16,8 +16,9 @@ import { jobKey, ownerJobsKey } from './keys';
  * Compare-and-set on one job hash. ARGV[1] lists the statuses the job may be
  * in (comma-separated); ARGV[2] is the new status or ''. The remaining ARGV
  * are field/value pairs; a field written as "?name" is set only while empty,
- * one written as "+name" is incremented by its value.
- * Returns 'ok', 'missing', or the status that refused the change.
+ * one written as "+name" is incremented by its value, and one written as
+ * "=name" is a guard: the change happens only while the field holds that value.
+ * Returns 'ok', 'missing', 'stale' (a guard failed), or the status that refused the change.
  */
 const TRANSITION = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
@@ -27,10 +28,15 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   if s == status then allowed = true end
 end
 if not allowed then return status end
+for i = 3, #ARGV, 2 do
+  if string.sub(ARGV[i], 1, 1) == '=' and redis.call('HGET', KEYS[1], string.sub(ARGV[i], 2)) ~= ARGV[i + 1] then return 'stale' end
+end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[2]) end
 for i = 3, #ARGV, 2 do
   local field = ARGV[i]
-  if string.sub(field, 1, 1) == '?' then
+  if string.sub(field, 1, 1) == '=' then
+    -- a guard, checked above
+  elseif string.sub(field, 1, 1) == '?' then
     field = string.sub(field, 2)
     local current = redis.call('HGET', KEYS[1], field)
     if not current or current == '' then redis.call('HSET', KEYS[1], field, ARGV[i + 1]) end
@@ -58,7 +64,7 @@ redis.call('HSET', KEYS[1], 'stage', ARGV[1], 'stage_index', ARGV[2], 'percentag
 return 'ok'
 `;
 
-export type TransitionResult = 'ok' | 'missing' | JobStatus;
+export type TransitionResult = 'ok' | 'missing' | 'stale' | JobStatus;
 
 interface StoreCommands {
   vidgenTransition(key: string, ...args: string[]): Promise<string>;
@@ -196,9 +202,18 @@ export class JobStore {
     });
   }
 
+  /**
+   * Fences a worker's write to its own attempt: the record must still be
+   * processing that attempt. A late writer (an attempt cancelled and retried,
+   * or a worker presumed dead whose job another worker recovered) gets 'stale'.
+   */
+  private static own(attempt: number | undefined): Record<string, string> {
+    return attempt === undefined ? {} : { '=attempt': String(attempt) };
+  }
+
   /** Records a failed attempt that Bull will retry: the job shows as queued with its last error. */
-  markRetrying(jobId: string, error: JobError): Promise<TransitionResult> {
-    return this.transition(jobId, ['processing'], 'queued', { error: JSON.stringify(error), updated_at: now() });
+  markRetrying(jobId: string, error: JobError, attempt?: number): Promise<TransitionResult> {
+    return this.transition(jobId, ['processing'], 'queued', { ...JobStore.own(attempt), error: JSON.stringify(error), updated_at: now() });
   }
 
   /** Runs the terminal hook after a transition that took effect. */
@@ -263,9 +278,10 @@ export class JobStore {
    * internal `finalizations` counter (not part of the record) counts the
    * transitions that took effect, so tests and operators can check it stays 1.
    */
-  async complete(jobId: string, result: JobResult): Promise<TransitionResult> {
+  async complete(jobId: string, result: JobResult, attempt?: number): Promise<TransitionResult> {
     const t = now();
     const outcome = await this.transition(jobId, ['processing'], 'completed', {
+      ...JobStore.own(attempt),
       result: JSON.stringify(result),
       stage: 'completed',
       stage_index: '99',
@@ -278,9 +294,12 @@ export class JobStore {
     return this.ended(jobId, 'completed', outcome);
   }
 
-  async fail(jobId: string, error: JobError): Promise<TransitionResult> {
+  /** Ends a job as failed. With `attempt` (a worker's own failure) only while that attempt is processing. */
+  async fail(jobId: string, error: JobError, attempt?: number): Promise<TransitionResult> {
     const t = now();
-    const outcome = await this.transition(jobId, ['queued', 'processing'], 'failed', {
+    const from: JobStatus[] = attempt === undefined ? ['queued', 'processing'] : ['processing'];
+    const outcome = await this.transition(jobId, from, 'failed', {
+      ...JobStore.own(attempt),
       error: JSON.stringify(error),
       stage: 'failed',
       completed_at: t,

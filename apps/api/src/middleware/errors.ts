@@ -12,7 +12,8 @@ export function route(router: Router, path: string, handlers: Partial<Record<Met
   const r = router.route(path);
   // The matched template, for metrics labels (mount path + route path, e.g. /api/v1/videos/jobs/:job_id).
   r.all((req, res, next) => {
-    res.locals[ROUTE_TEMPLATE] = req.baseUrl + path;
+    // Lower-cased: routing ignores case, so the client's casing must not mint new label values.
+    res.locals[ROUTE_TEMPLATE] = (req.baseUrl + path).toLowerCase();
     next();
   });
   const allowed: string[] = [];

@@ -11,12 +11,15 @@ import {
   publishCancel,
   queueJobIdFor,
   type MaintenanceQueue,
+  type RateLimiter,
+  type TransitionResult,
   type Redis,
   type VideoQueue,
 } from '@vidgen/queue';
 import { deliveriesKey } from '@vidgen/webhooks';
 import { setContext } from '@vidgen/observability';
 import { route } from '../middleware/errors';
+import { takeSubmission } from '../rate-limit';
 import { presentProgress, type JobProgressState } from '../progress-view';
 import { jobIdParam, readOwnJob, type JobReader } from './job-state';
 
@@ -29,6 +32,8 @@ export interface JobControlDeps extends JobReader {
   prefix: string;
   attempts: number;
   backoffMs: number;
+  /** A retry starts a render like a submission does, so it spends the same per-owner budget. */
+  rateLimiter?: RateLimiter;
   /** Partial outputs may still be landing when a cancel arrives: a second purge sweeps them after this delay. */
   cancelSweepDelayMs?: number;
   logger: Logger;
@@ -62,7 +67,7 @@ async function dropFromQueue(deps: JobControlDeps, jobId: string): Promise<void>
  * are told to abort (publishCancel), the progress run ends, and partial
  * outputs are purged. Returns the refusing status when the job had ended.
  */
-async function cancelJob(deps: JobControlDeps, record: JobRecord, correlationId: string): Promise<'ok' | 'missing' | JobStatus> {
+async function cancelJob(deps: JobControlDeps, record: JobRecord, correlationId: string): Promise<TransitionResult> {
   const jobId = record.job_id;
   const outcome = await deps.store.cancel(jobId);
   if (outcome !== 'ok') return outcome;
@@ -125,6 +130,7 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
 
     retry: async (req, res) => {
       const { record } = await ownJob(req.params, req.owner!);
+      if (record.status === 'failed' || record.status === 'cancelled') await takeSubmission(deps.rateLimiter, req.owner!, res);
       const outcome = await store.resubmit(record.job_id);
       if (!outcome.ok) {
         if (outcome.status === 'missing') throw new VidgenError('JOB_NOT_FOUND');

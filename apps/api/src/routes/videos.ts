@@ -5,6 +5,7 @@ import { setContext, type ApiMetrics } from '@vidgen/observability';
 import { enqueueJob, type VideoQueue } from '@vidgen/queue';
 import { safeFileName, type UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
+import { takeSubmission } from '../rate-limit';
 import type { JobProgressState } from '../progress-view';
 import type { EventTokens } from '../tokens';
 import { eventsPath, jobIdParam, jobPath, readOwnJob } from './job-state';
@@ -121,17 +122,10 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       }
       // A failed first request frees its key, so the client's retry with it can succeed.
       const releaseKey = () => (idempotencyKey ? deps.idempotency!.release(owner, idempotencyKey, jobId).catch(() => undefined) : undefined);
-      if (deps.rateLimiter) {
-        const decision = await deps.rateLimiter.take(owner).catch(async (err) => {
-          await releaseKey();
-          throw err;
-        });
-        if (!decision.allowed) {
-          await releaseKey();
-          res.setHeader('Retry-After', String(decision.retryAfterSeconds));
-          throw new VidgenError('RATE_LIMITED', { details: { retry_after_seconds: decision.retryAfterSeconds } });
-        }
-      }
+      await takeSubmission(deps.rateLimiter, owner, res).catch(async (err) => {
+        await releaseKey();
+        throw err;
+      });
       setContext({ job_id: jobId });
       const record = await store
         .create({

@@ -116,7 +116,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         }
       }
       try {
-        await deliver(record, prepared, { report, signal, logger, flush: () => callback.flush(), runId, started });
+        await deliver(record, prepared, { report, signal, logger, flush: () => callback.flush(), runId, attempt, started });
         await deps.artifacts?.remove(job_id);
       } catch (err) {
         // A storage failure after the render: keep the outputs, so the next attempt only uploads.
@@ -141,6 +141,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     logger: Logger;
     flush: () => Promise<void>;
     runId: string;
+    attempt: number;
     started: number;
   }
 
@@ -164,7 +165,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     // Version 1 of the video's metadata; idempotent, so a re-run finalization finds the same video.
     await deps.metadata.createForJob(buildMetadataInput(record, prepared.video, outputs, hlsRenditions));
     await ctx.flush();
-    const done = await store.complete(job_id, result);
+    const done = await store.complete(job_id, result, ctx.attempt);
     if (done !== 'ok') {
       logger.warn('job was not processing at finalization; result not stored', { status: done });
       return;

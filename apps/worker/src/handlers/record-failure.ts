@@ -47,7 +47,7 @@ export async function recordFailure(failed: FailedAttempt): Promise<void> {
   const willRetry = e.retryable && (attemptsLeft || shutdown);
   logger.error('job attempt failed', { err: e, code: e.code, category: e.category, stage, will_retry: willRetry });
   const jobError = toJobError(e, stage, attempt);
-  const outcome = willRetry ? await store.markRetrying(job_id, jobError) : await store.fail(job_id, jobError);
+  const outcome = willRetry ? await store.markRetrying(job_id, jobError, attempt) : await store.fail(job_id, jobError, attempt);
   if (outcome !== 'ok') {
     logger.info('the job ended elsewhere meanwhile; the attempt stops without recording a failure', { status: outcome });
     return;
