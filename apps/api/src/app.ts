@@ -6,7 +6,7 @@ import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
 import { JobStore, closeRedis, createRedis, createVideoQueue, readQueueStats, waitForRedis } from '@vidgen/queue';
 import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
-import { ProgressFeed, createFeedRedis } from './progress-feed';
+import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed';
 import { createServer } from './server';
 import { createJobControlWiring } from './job-control-wiring';
 import { createEventTokens } from './tokens';
@@ -16,6 +16,8 @@ export interface RunningApi {
   port: number;
   /** Event streams open right now (leak checks, metrics). */
   openStreams(): number;
+  /** Event stream slots held right now, in all or by one owner (SSE_MAX_STREAMS, SSE_MAX_STREAMS_PER_OWNER). */
+  streamSlots(owner?: string): number;
   stop(): Promise<void>;
 }
 
@@ -34,14 +36,15 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
   const redis = createRedis({ url: config.redis.url, failFast: true, connectionName: 'vidgen-api' });
   redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
   const control = createJobControlWiring(config, redis, logger);
-  const store = new JobStore(redis, config.redis.prefix, control.storeOptions);
-  const metadata = new VideoMetadataManager(redis, config.redis.prefix);
+  const store = new JobStore(redis, config.redis.prefix, { ...control.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds });
+  const metadata = new VideoMetadataManager(redis, config.redis.prefix, { maxVersions: config.metadata.maxVersions });
   const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, terminalTtlSeconds: config.redis.recordTtlSeconds, logger });
   // A subscribed connection can run nothing else, so the feed gets its own.
   const subscriberRedis = createFeedRedis(config.redis.url);
   subscriberRedis.on('error', (err) => logger.warn('redis subscriber error', { err: err.message }));
   const feed = new ProgressFeed(subscriberRedis, config.redis.prefix, logger);
   feed.start();
+  const streamSlots = new EventStreamSlots({ maxStreams: config.api.sseMaxStreams, maxStreamsPerOwner: config.api.sseMaxStreamsPerOwner });
   if (config.api.signingSecretGenerated) {
     logger.warn('SIGNING_SECRET is not set: event stream tokens are signed with a random per-process secret and only this process accepts them');
   }
@@ -78,6 +81,8 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     feed,
     tokens,
     sseHeartbeatMs: config.api.sseHeartbeatMs,
+    streamSlots,
+    sseMaxLifetimeMs: config.api.sseMaxLifetimeSeconds * 1000,
     queue,
     signedUrlTtlSeconds: config.s3.signedUrlTtlSeconds,
     allowUltra: config.api.allowUltra,
@@ -115,6 +120,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     server,
     port,
     openStreams: () => feed.size,
+    streamSlots: (owner?: string) => (owner === undefined ? streamSlots.size : streamSlots.heldBy(owner)),
     stop() {
       stopping ??= (async () => {
         // Stop accepting connections, let in-flight requests drain, then close idle keep-alive sockets.

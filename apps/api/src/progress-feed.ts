@@ -76,3 +76,56 @@ export class ProgressFeed {
     for (const watcher of [...this.watchers]) watcher.onChange({ version: null });
   };
 }
+
+export interface EventStreamLimits {
+  /** Open streams of this API process (SSE_MAX_STREAMS). */
+  maxStreams: number;
+  /** Open streams of one owner on this API process (SSE_MAX_STREAMS_PER_OWNER). */
+  maxStreamsPerOwner: number;
+}
+
+export type StreamSlot = { ok: true; release: () => void } | { ok: false; scope: 'owner' | 'process'; limit: number };
+
+/**
+ * Counts the open event streams of this API process, in all and per owner.
+ * A stream takes a slot before it reads anything and gives it back, exactly
+ * once, however it ends (client gone, terminal event, lifetime, shutdown,
+ * error): `release` is idempotent, so every exit path may call it.
+ */
+export class EventStreamSlots {
+  private total = 0;
+  private readonly byOwner = new Map<string, number>();
+
+  constructor(private readonly limits: EventStreamLimits) {}
+
+  acquire(owner: string): StreamSlot {
+    const mine = this.byOwner.get(owner) ?? 0;
+    // The owner's own limit first: that one the client can do something about.
+    if (mine >= this.limits.maxStreamsPerOwner) return { ok: false, scope: 'owner', limit: this.limits.maxStreamsPerOwner };
+    if (this.total >= this.limits.maxStreams) return { ok: false, scope: 'process', limit: this.limits.maxStreams };
+    this.total += 1;
+    this.byOwner.set(owner, mine + 1);
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.total -= 1;
+        const left = (this.byOwner.get(owner) ?? 1) - 1;
+        if (left > 0) this.byOwner.set(owner, left);
+        else this.byOwner.delete(owner);
+      },
+    };
+  }
+
+  /** Slots held right now (leak checks). */
+  get size(): number {
+    return this.total;
+  }
+
+  /** Slots one owner holds right now. */
+  heldBy(owner: string): number {
+    return this.byOwner.get(owner) ?? 0;
+  }
+}

@@ -23,9 +23,13 @@ let tracker: JobProgressTracker;
 const base = () => `http://127.0.0.1:${api.port}`;
 const eventsUrl = (jobId: string) => `${base()}/api/v1/videos/jobs/${jobId}/events`;
 
+const quietLogger = () => createLogger({ service: 'api', format: 'json', stream: new PassThrough().resume() });
+/** Another API process on the same Redis prefix and S3 (a replica), with its own settings. */
+const startReplica = (settings: Record<string, string> = {}) => startApi(loadConfig({ ...env.env, API_PORT: '0', ...settings }), quietLogger());
+
 beforeAll(async () => {
   env = await createTestEnv({ API_KEYS: `owner1:${KEY1},owner2:${KEY2}`, SIGNING_SECRET: SECRET, SSE_HEARTBEAT_MS: '200' });
-  api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', stream: new PassThrough().resume() }));
+  api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), quietLogger());
   redis = new Redis(env.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
   store = new JobStore(redis, env.prefix);
   tracker = new JobProgressTracker({ redis, prefix: env.prefix });
@@ -287,5 +291,198 @@ describe('GET /jobs/:job_id/events', () => {
       expect(post.status).toBe(405);
       expect(post.headers.allow).toBe('GET, HEAD');
     });
+  });
+});
+
+describe('event stream limits (SSE_MAX_STREAMS_PER_OWNER=2, SSE_MAX_STREAMS=3)', () => {
+  let limited: RunningApi;
+  const url = (jobId: string) => `http://127.0.0.1:${limited.port}/api/v1/videos/jobs/${jobId}/events`;
+  const slotsFreed = (owner?: string) => waitFor(async () => limited.streamSlots(owner), (n) => n === 0, { what: `the stream slots${owner ? ` of ${owner}` : ''} to be released` });
+
+  beforeAll(async () => {
+    limited = await startReplica({ SSE_MAX_STREAMS_PER_OWNER: '2', SSE_MAX_STREAMS: '3' });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('429 TOO_MANY_EVENT_STREAMS beyond the owner limit; a slot frees when one client disconnects', async () => {
+    const jobId = await submit();
+    const a = await openSse(url(jobId), auth());
+    const b = await openSse(url(jobId), auth());
+    await Promise.all([waitEvents(a, 1), waitEvents(b, 1)]);
+    expect(limited.streamSlots('owner1')).toBe(2);
+
+    const over = await openSse(url(jobId), auth());
+    expect(over.status).toBe(429);
+    expect(over.headers['content-type']).toMatch(/^application\/json/);
+    expect(over.headers['retry-after']).toBe('5');
+    expect(over.body).toEqual({
+      error: {
+        code: 'TOO_MANY_EVENT_STREAMS',
+        category: 'rate_limited',
+        message: expect.any(String),
+        suggested_action: expect.any(String),
+        retryable: true,
+        correlation_id: over.headers['x-correlation-id'],
+        docs: 'docs/troubleshooting.md#too_many_event_streams',
+        details: { scope: 'owner', limit: 2, retry_after_seconds: 5 },
+      },
+    });
+    // The signed link is the same owner: refused too. Refusals hold no slot.
+    const { links } = await getJob(jobId);
+    expect((await openSse(`http://127.0.0.1:${limited.port}${links.events}`)).status).toBe(429);
+    expect(limited.streamSlots('owner1')).toBe(2);
+    // Another owner is not affected by owner1's limit.
+    expect((await openSse(url(jobId), auth(KEY2))).status).toBe(404);
+
+    a.close();
+    await waitFor(async () => limited.streamSlots('owner1'), (n) => n === 1, { what: 'the disconnected stream’s slot to be released' });
+    const c = await openSse(url(jobId), auth());
+    expect(c.status).toBe(200);
+    await waitEvents(c, 1);
+    expect(c.events[0]!.data).toMatchObject({ job_id: jobId, status: 'queued' });
+    b.close();
+    c.close();
+    await slotsFreed();
+    await waitFor(async () => limited.openStreams(), (n) => n === 0, { what: 'stream listeners to be released' });
+  });
+
+  it('429 beyond the process limit, whoever the owner', async () => {
+    const [job1, job2] = [await submit(), await submit(KEY2)];
+    const streams = [await openSse(url(job1), auth()), await openSse(url(job1), auth()), await openSse(url(job2), auth(KEY2))];
+    await Promise.all(streams.map((s) => waitEvents(s, 1)));
+    const over = await openSse(url(job2), auth(KEY2));
+    expect(over.status).toBe(429);
+    expect(over.body).toMatchObject({ error: { code: 'TOO_MANY_EVENT_STREAMS', details: { scope: 'process', limit: 3 } } });
+    expect(limited.streamSlots('owner2')).toBe(1);
+    // Another replica has its own count.
+    const other = await openSse(`${eventsUrl(job2)}`, auth(KEY2));
+    expect(other.status).toBe(200);
+    other.close();
+
+    streams[2]!.close();
+    await waitFor(async () => limited.streamSlots(), (n) => n === 2, { what: 'one slot to be released' });
+    const now = await openSse(url(job2), auth(KEY2));
+    expect(now.status).toBe(200);
+    for (const s of [...streams, now]) s.close();
+    await slotsFreed();
+  });
+
+  it('gives the slot back on every other way a stream ends: terminal event, finished or unknown job, shutdown', async () => {
+    const jobId = await submit();
+    const runId = await pickUp(jobId);
+    const live = await openSse(url(jobId), auth());
+    await waitEvents(live, 1);
+    expect(limited.streamSlots('owner1')).toBe(1);
+    await complete(jobId, runId);
+    await waitEnded(live);
+    expect(live.named).toEqual([]);
+    await slotsFreed();
+
+    // More streams than the owner limit, one after the other: each ends after the terminal event.
+    for (let i = 0; i < 3; i += 1) {
+      const done = await openSse(url(jobId), auth());
+      expect(done.status).toBe(200);
+      await waitEnded(done);
+    }
+    // 404s (unknown job, another owner's job) keep nothing either.
+    for (let i = 0; i < 3; i += 1) expect((await openSse(url('00000000-0000-4000-8000-000000000000'), auth())).status).toBe(404);
+    for (let i = 0; i < 3; i += 1) expect((await openSse(url(jobId), auth(KEY2))).status).toBe(404);
+    await slotsFreed();
+
+    // Server shutdown: open streams end with a reconnect event and give their slots back.
+    // A short grace: the clients' keep-alive sockets would otherwise hold stop() for the keep-alive timeout.
+    const replica = await startReplica({ SSE_MAX_STREAMS_PER_OWNER: '2', SHUTDOWN_GRACE_MS: '300' });
+    const running = await submit();
+    const runningRun = await pickUp(running);
+    const v = await update(running, runningRun, 'planning', 30);
+    const replicaUrl = `http://127.0.0.1:${replica.port}/api/v1/videos/jobs/${running}/events`;
+    const streams = [await openSse(replicaUrl, auth()), await openSse(replicaUrl, auth())];
+    await Promise.all(streams.map((s) => waitEvents(s, 1)));
+    expect(replica.streamSlots('owner1')).toBe(2);
+    await replica.stop();
+    for (const s of streams) {
+      await waitEnded(s);
+      expect(s.named).toEqual([{ event: 'reconnect', id: undefined, data: expect.objectContaining({ job_id: running, reason: 'shutdown', last_event_id: v }) }]);
+    }
+    expect(replica.streamSlots()).toBe(0);
+    expect(replica.openStreams()).toBe(0);
+  });
+});
+
+describe('event stream lifetime (SSE_MAX_LIFETIME_SECONDS=1)', () => {
+  let short: RunningApi;
+  const url = (jobId: string) => `http://127.0.0.1:${short.port}/api/v1/videos/jobs/${jobId}/events`;
+
+  beforeAll(async () => {
+    short = await startReplica({ SSE_MAX_LIFETIME_SECONDS: '1', SSE_HEARTBEAT_MS: '5000' });
+  });
+  afterAll(async () => {
+    await short?.stop();
+  });
+
+  it('ends a stream at its lifetime with a reconnect event; the client resumes with Last-Event-ID', async () => {
+    const jobId = await submit();
+    const runId = await pickUp(jobId);
+    const v1 = await update(jobId, runId, 'planning', 40);
+    const opened = Date.now();
+    const s = await openSse(url(jobId), auth());
+    expect(s.status).toBe(200);
+    await waitEnded(s);
+    const lived = Date.now() - opened;
+    // 1 s, at most 10% less (jitter), plus scheduling.
+    expect(lived).toBeGreaterThanOrEqual(850);
+    expect(lived).toBeLessThan(5000);
+    expect(s.events.map((e) => e.id)).toEqual([v1]);
+    expect(s.named).toEqual([
+      {
+        event: 'reconnect',
+        // No id: an EventSource keeps the last progress id as its Last-Event-ID.
+        id: undefined,
+        data: {
+          job_id: jobId,
+          reason: 'max_lifetime',
+          last_event_id: v1,
+          retry_ms: expect.any(Number),
+          url: expect.stringMatching(new RegExp(`^/api/v1/videos/jobs/${jobId}/events\\?token=v1\\.\\d+\\.[\\w-]+\\.[\\w-]+&last_event_id=${v1}$`)),
+        },
+      },
+    ]);
+    // The retry: field, which EventSource uses as its reconnection delay, matches the event's retry_ms.
+    expect(s.retries).toEqual([s.named[0]!.data.retry_ms]);
+    expect(s.retries[0]).toBeGreaterThanOrEqual(1000);
+    expect(s.retries[0]).toBeLessThan(3000);
+    await waitFor(async () => [short.streamSlots(), short.openStreams()], ([a, b]) => a === 0 && b === 0, { what: 'the ended stream to be released' });
+
+    // What EventSource does next: the same URL with Last-Event-ID; nothing is repeated, newer state comes at once.
+    const v2 = await update(jobId, runId, 'planning', 80);
+    const resumed = await openSse(url(jobId), { ...auth(), 'Last-Event-ID': String(s.events.at(-1)!.id) });
+    await waitEvents(resumed, 1);
+    expect(resumed.events[0]).toMatchObject({ id: v2, data: { status: 'processing', progress: { stage: 'planning', stage_percentage: 80 } } });
+    resumed.close();
+    // Or the event's fresh url (new token, last_event_id), without any header.
+    const viaUrl = await openSse(`http://127.0.0.1:${short.port}${String(s.named[0]!.data.url)}`);
+    expect(viaUrl.status).toBe(200);
+    await waitEvents(viaUrl, 1);
+    expect(viaUrl.events[0]!.id).toBe(v2);
+    viaUrl.close();
+    await complete(jobId, runId);
+  });
+
+  it('does not hold a stream past its lifetime even while updates keep coming', async () => {
+    const jobId = await submit();
+    const runId = await pickUp(jobId);
+    const s = await openSse(url(jobId), auth());
+    let pct = 0;
+    while (!s.ended && pct < 100) {
+      pct += 5;
+      await update(jobId, runId, 'rendering_scenes', pct);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(s.ended).toBe(true);
+    expect(s.named.map((e) => e.event)).toEqual(['reconnect']);
+    expect(s.named[0]!.data.last_event_id).toBe(s.events.at(-1)!.id);
+    expectOrdered(s);
   });
 });

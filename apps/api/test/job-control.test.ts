@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@vidgen/config';
 import { createLogger } from '@vidgen/observability';
-import { controlChannel, createVideoQueue, type VideoQueue } from '@vidgen/queue';
+import { controlChannel, createVideoQueue, jobKey, type VideoQueue } from '@vidgen/queue';
 import { jobVideoKey } from '@vidgen/metadata';
 import { createS3Client } from '@vidgen/storage';
 import { createTestEnv, startWorkerProcess, waitFor, type TestEnv, type WorkerHandle } from '@vidgen/testing';
@@ -69,6 +69,11 @@ describe('with no worker running', () => {
     expect(res.body.completed_at).not.toBeNull();
     expect(await queue.getJob(jobId)).toBeNull();
     expect((await getJob(jobId)).body.status).toBe('cancelled');
+    // Retention starts at the cancel, though the job never had a progress run (JOB_RECORD_TTL_SECONDS).
+    const { recordTtlSeconds } = loadConfig({ ...env.env }).redis;
+    const ttl = await redis.ttl(jobKey(env.prefix, jobId));
+    expect(ttl).toBeGreaterThan(recordTtlSeconds - 60);
+    expect(ttl).toBeLessThanOrEqual(recordTtlSeconds);
 
     const again = await request(api.server).post(`/api/v1/videos/jobs/${jobId}/cancel`).set(auth());
     expect(again.status).toBe(409);

@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@vidgen/config';
 import { probe, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ffmpeg';
-import { VideoMetadataManager, factsFromProbe } from '@vidgen/metadata';
+import { VideoMetadataManager, encodeVersionCursor, factsFromProbe, videoIdForJob } from '@vidgen/metadata';
 import { createLogger } from '@vidgen/observability';
 import { JobStore } from '@vidgen/queue';
 import { createS3Client } from '@vidgen/storage';
@@ -28,6 +28,8 @@ let dir: string;
 // Starts at real time (the store checks URL expiry); the test moves it to cross signing windows.
 let clock = Date.now();
 const completedJob = '0c0c0c0c-0000-4000-8000-000000000001';
+/** METADATA_MAX_VERSIONS of this suite: small, so the cap is reached within the test. */
+const MAX_VERSIONS = 6;
 const queuedJob = '0c0c0c0c-0000-4000-8000-000000000002';
 
 /** What the worker does at finalization: a real rendered file in the bucket, the job completed, metadata version 1. */
@@ -63,7 +65,7 @@ async function simulateWorker(): Promise<Buffer> {
 let videoBytes: Buffer;
 
 beforeAll(async () => {
-  env = await createTestEnv({ API_KEYS: `meta-owner:${KEY},other:${OTHER}`, SIGNED_URL_TTL_SECONDS: '3600' });
+  env = await createTestEnv({ API_KEYS: `meta-owner:${KEY},other:${OTHER}`, SIGNED_URL_TTL_SECONDS: '3600', METADATA_MAX_VERSIONS: String(MAX_VERSIONS) });
   redis = new Redis(env.env.REDIS_URL!);
   dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-meta-'));
   api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', stream: new PassThrough() }), { now: () => clock });
@@ -156,12 +158,14 @@ describe('PATCH metadata and versions', () => {
     expect(next.body).toMatchObject({ version: 3, description: '<img src=x onerror=alert(1)>\nline two', tags: ['sea', 'moon'] });
 
     const versions = await request(api.server).get(`${metaPath()}/versions`).set(auth());
+    expect(versions.status).toBe(200);
     expect(versions.body.versions.map((v: { version: number; change: string }) => [v.version, v.change])).toEqual([
-      [1, 'created'],
-      [2, 'edited'],
       [3, 'edited'],
+      [2, 'edited'],
+      [1, 'created'],
     ]);
-    expect(versions.body.versions[0].title).toBe('Tides <b>& moons</b>');
+    expect(versions.body.versions[2].title).toBe('Tides <b>& moons</b>');
+    expect(versions.body.next_cursor).toBeNull();
   });
 
   it('rejects hostile input with 400 and changes nothing', async () => {
@@ -181,5 +185,103 @@ describe('PATCH metadata and versions', () => {
     expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     expect(location.searchParams.get('response-content-disposition')).toMatch(/^attachment; filename=".+\.mp4"$/);
     expect((await fetch(location)).status).toBe(200);
+  });
+});
+
+type VersionsBody = { versions: Array<{ version: number; change: string; title: string }>; next_cursor: string | null };
+const versionsPath = (query = '') => `${metaPath()}/versions${query}`;
+
+/** Every version, newest first, a page of `limit` at a time; `between` runs after the first page. */
+async function walkVersions(limit: number, between?: () => Promise<void>): Promise<{ versions: number[]; pages: number }> {
+  const seen: number[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const res = await request(api.server)
+      .get(versionsPath(`?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`))
+      .set(auth());
+    expect(res.status).toBe(200);
+    const body = res.body as VersionsBody;
+    expect(body.versions.length).toBeLessThanOrEqual(limit);
+    seen.push(...body.versions.map((v) => v.version));
+    cursor = body.next_cursor;
+    pages++;
+    if (pages === 1 && between) await between();
+  } while (cursor !== null);
+  return { versions: seen, pages };
+}
+
+async function patchCurrent(body: Record<string, unknown>) {
+  const current = await request(api.server).get(metaPath()).set(auth());
+  return request(api.server).patch(metaPath()).set(auth()).set('If-Match', current.headers.etag as string).send(body);
+}
+
+describe('version pages and the version cap', () => {
+  it('pages versions newest first; a walk returns each version once, even with an edit between pages', async () => {
+    const start = (await request(api.server).get(metaPath()).set(auth())).body.version as number;
+    expect(start).toBe(3);
+    // An edit after the first page is on the next walk's first page, not on this walk's later ones.
+    const walk = await walkVersions(2, async () => {
+      expect((await patchCurrent({ title: 'Edit four' })).status).toBe(200);
+    });
+    expect(walk.versions).toEqual([3, 2, 1]);
+    expect(walk.pages).toBe(2);
+    expect((await walkVersions(1)).versions).toEqual([4, 3, 2, 1]);
+    const whole = await request(api.server).get(versionsPath('?limit=100')).set(auth());
+    expect(whole.body.versions.map((v: { version: number }) => v.version)).toEqual([4, 3, 2, 1]);
+    expect(whole.body.next_cursor).toBeNull();
+  });
+
+  it('refuses the edit beyond METADATA_MAX_VERSIONS with 409 METADATA_VERSION_LIMIT; racing edits at the edge: one wins', async () => {
+    expect((await patchCurrent({ title: 'Edit five' })).status).toBe(200);
+    // Version 6 is the last one allowed: of three concurrent edits on version 5, one wins; the others find the cap.
+    const etag = (await request(api.server).get(metaPath()).set(auth())).headers.etag as string;
+    const racing = await Promise.all(['A', 'B', 'C'].map((t) => request(api.server).patch(metaPath()).set(auth()).set('If-Match', etag).send({ title: `Race ${t}` })));
+    expect(racing.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+    expect(racing.find((r) => r.status === 200)!.body.version).toBe(MAX_VERSIONS);
+
+    const refused = await patchCurrent({ title: 'One too many' });
+    expect(refused.status).toBe(409);
+    expect(refused.headers['x-correlation-id']).toBeTruthy();
+    expect(refused.body.error).toEqual({
+      code: 'METADATA_VERSION_LIMIT',
+      category: 'conflict',
+      message: expect.any(String),
+      suggested_action: expect.any(String),
+      retryable: false,
+      correlation_id: refused.headers['x-correlation-id'],
+      docs: 'docs/troubleshooting.md#metadata_version_limit',
+      details: { current_version: MAX_VERSIONS, max_versions: MAX_VERSIONS },
+    });
+    for (const loser of racing.filter((r) => r.status === 409)) expect(loser.body.error).toMatchObject({ code: 'METADATA_VERSION_LIMIT', details: { current_version: MAX_VERSIONS } });
+    // A stale If-Match at the cap is told about the cap too (no edit could succeed), not sent to read again.
+    const stale = await request(api.server).patch(metaPath()).set(auth()).set('If-Match', etag).send({ title: 'stale' });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('METADATA_VERSION_LIMIT');
+
+    // Nothing was written past the cap, and every version stays readable.
+    expect((await request(api.server).get(metaPath()).set(auth())).body.version).toBe(MAX_VERSIONS);
+    expect(await redis.hlen(`${env.prefix}:video:{${videoIdForJob(completedJob)}}:versions`)).toBe(MAX_VERSIONS);
+    const walk = await walkVersions(4);
+    expect(walk).toEqual({ versions: [6, 5, 4, 3, 2, 1], pages: 2 });
+    const oldest = await request(api.server).get(versionsPath('?limit=2&cursor=' + encodeVersionCursor({ videoId: videoIdForJob(completedJob), version: 3 }))).set(auth());
+    expect(oldest.body.versions.map((v: { version: number; change: string; title: string }) => [v.version, v.change, v.title])).toEqual([
+      [2, 'edited', expect.stringMatching(/^Edit [AB]$/)],
+      [1, 'created', 'Tides <b>& moons</b>'],
+    ]);
+    expect(oldest.body.next_cursor).toBeNull();
+  });
+
+  it('answers 400 VALIDATION_FAILED for a bad limit or cursor, and 404 for a foreign job', async () => {
+    const otherVideosCursor = encodeVersionCursor({ videoId: videoIdForJob(queuedJob), version: 3 });
+    const forged = Buffer.from(JSON.stringify([videoIdForJob(completedJob), 'three'])).toString('base64url');
+    for (const query of ['?limit=0', '?limit=101', '?limit=abc', '?limit=1.5', '?limit=', '?limit=1&limit=2', '?cursor=', '?cursor=not%20a%20cursor', `?cursor=${'A'.repeat(401)}`, `?cursor=${otherVideosCursor}`, `?cursor=${forged}`, '?cursor=a&cursor=b', '?page=2']) {
+      const res = await request(api.server).get(versionsPath(query)).set(auth());
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', category: 'validation', retryable: false, docs: 'docs/troubleshooting.md#validation_failed' });
+      expect(Array.isArray(res.body.error.details) && res.body.error.details.length > 0).toBe(true);
+    }
+    expect((await request(api.server).get(versionsPath('?limit=100')).set(auth())).status).toBe(200);
+    expect((await request(api.server).get(versionsPath()).set(auth(OTHER))).status).toBe(404);
   });
 });

@@ -9,12 +9,24 @@ export interface SseEvent {
   };
 }
 
+/** An event with an `event:` type (not a progress message), e.g. the server's `event: reconnect`. */
+export interface SseNamedEvent {
+  event: string;
+  id: string | undefined;
+  data: Record<string, unknown>;
+}
+
 export interface SseStream {
   status: number;
   headers: http.IncomingHttpHeaders;
   /** The JSON body of a non-200 answer. */
   body: unknown;
+  /** Progress messages (no `event:` field), in order. */
   events: SseEvent[];
+  /** Events with an `event:` field, in order. */
+  named: SseNamedEvent[];
+  /** Every `retry:` value the server sent, in order. */
+  retries: number[];
   comments: string[];
   /** True once the server ended the stream. */
   readonly ended: boolean;
@@ -37,6 +49,8 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
         headers: res.headers,
         body: null,
         events: [],
+        named: [],
+        retries: [],
         comments: [],
         get ended() {
           return ended;
@@ -58,13 +72,18 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           let id: string | undefined;
+          let event: string | undefined;
           const data: string[] = [];
           for (const line of block.split('\n')) {
             if (line.startsWith(':')) stream.comments.push(line.slice(1).trim());
             else if (line.startsWith('id:')) id = line.slice(3).trim();
+            else if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('retry:')) stream.retries.push(Number(line.slice(6).trim()));
             else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
           }
-          if (data.length > 0) stream.events.push({ id: Number(id), data: JSON.parse(data.join('\n')) as SseEvent['data'] });
+          if (data.length === 0) continue;
+          if (event !== undefined && event !== 'message') stream.named.push({ event, id, data: JSON.parse(data.join('\n')) as Record<string, unknown> });
+          else stream.events.push({ id: Number(id), data: JSON.parse(data.join('\n')) as SseEvent['data'] });
         }
       });
       res.on('end', () => (ended = true));

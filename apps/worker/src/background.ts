@@ -29,7 +29,7 @@ export function createBackgroundWork(config: Config, redis: Redis, s3: S3Client,
   const webhooks = createWebhookQueue({ redisUrl: url, prefix });
   webhooks.on('error', (err) => logger.warn('webhook queue error', { err: err.message }));
   // A plain reader for the delivery processor.
-  const reader = new JobStore(redis, prefix);
+  const reader = new JobStore(redis, prefix, { terminalTtlSeconds: recordTtlSeconds });
   const deliveries = new DeliveryLog(redis, prefix, recordTtlSeconds);
   const presigner = config.s3.publicEndpoint ? createS3Client({ ...config.s3, endpoint: config.s3.publicEndpoint }) : s3;
   const urls = createUrlSigner({ client: presigner, bucket: config.s3.bucket, ttlSeconds: config.s3.signedUrlTtlSeconds, cdnBaseUrl: config.s3.cdnBaseUrl });

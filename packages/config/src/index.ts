@@ -28,6 +28,11 @@ export interface Config {
     signingSecretGenerated: boolean;
     eventsTokenTtlSeconds: number;
     sseHeartbeatMs: number;
+    /** Open event streams allowed per API process and per owner (429 TOO_MANY_EVENT_STREAMS beyond). */
+    sseMaxStreams: number;
+    sseMaxStreamsPerOwner: number;
+    /** Longest lifetime of one event stream; then it ends with a reconnect event. */
+    sseMaxLifetimeSeconds: number;
     /** Submissions per owner per window, counted in Redis; 0: no limit. */
     rateLimit: { submissions: number; windowSeconds: number };
   };
@@ -43,6 +48,8 @@ export interface Config {
   narrationEnabled: boolean;
   redis: { url: string; prefix: string; recordTtlSeconds: number; cluster: boolean };
   progress: { minIntervalMs: number };
+  /** Versioned video metadata: at most maxVersions versions per video (METADATA_VERSION_LIMIT beyond). */
+  metadata: { maxVersions: number };
   queue: {
     attempts: number;
     backoffMs: number;
@@ -66,6 +73,9 @@ export interface Config {
     retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
     batchConcurrency: number;
     verifyEtag: boolean;
+    multipartEtag: 'parts' | 'whole' | 'either';
+    /** PutObject/UploadPart bodies go unsigned when the MD5 check covers them (see createS3Client). */
+    unsignedUploadPayload: boolean;
     /** Plain `<cdnBaseUrl>/<key>` URLs instead of presigned ones. */
     cdnBaseUrl?: string;
   };
@@ -114,6 +124,11 @@ function parseApiKeys(raw: string, problems: string[]): ApiKey[] {
     const key = i > 0 ? entry.slice(i + 1).trim() : '';
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(owner) || key.length < 8) {
       problems.push(`API_KEYS: each entry must be owner:key (owner of letters, digits, _.-; key at least 8 characters); got an entry starting "${entry.slice(0, 4)}…"`);
+      continue;
+    }
+    if (/^\.+$/.test(owner)) {
+      // The owner is a path segment of the S3 object keys (videos/<owner>/<job_id>/…): "." and ".." would walk the key space.
+      problems.push(`API_KEYS: the owner "${owner}" is only dots, which is not allowed (owners are a segment of S3 object keys videos/<owner>/…); use at least one letter, digit, _ or -`);
       continue;
     }
     keys.push({ owner, key });
@@ -178,6 +193,9 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       signingSecretGenerated: !v.SIGNING_SECRET,
       eventsTokenTtlSeconds: v.EVENTS_TOKEN_TTL_SECONDS,
       sseHeartbeatMs: v.SSE_HEARTBEAT_MS,
+      sseMaxStreams: v.SSE_MAX_STREAMS,
+      sseMaxStreamsPerOwner: v.SSE_MAX_STREAMS_PER_OWNER,
+      sseMaxLifetimeSeconds: v.SSE_MAX_LIFETIME_SECONDS,
       rateLimit: { submissions: v.RATE_LIMIT_SUBMISSIONS, windowSeconds: v.RATE_LIMIT_WINDOW_SECONDS },
     },
     webhooks: {
@@ -191,6 +209,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
     narrationEnabled: v.NARRATION_ENABLED,
     redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS, cluster: v.REDIS_CLUSTER },
     progress: { minIntervalMs: v.PROGRESS_MIN_INTERVAL_MS },
+    metadata: { maxVersions: v.METADATA_MAX_VERSIONS },
     queue: {
       attempts: v.JOB_ATTEMPTS,
       backoffMs: v.JOB_BACKOFF_MS,
@@ -213,6 +232,8 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       retry: { attempts: v.S3_RETRY_ATTEMPTS, baseDelayMs: v.S3_RETRY_BASE_DELAY_MS, maxDelayMs: v.S3_RETRY_MAX_DELAY_MS },
       batchConcurrency: v.S3_BATCH_CONCURRENCY,
       verifyEtag: v.S3_VERIFY_ETAG,
+      multipartEtag: v.S3_MULTIPART_ETAG ?? (v.S3_ENDPOINT ? 'either' : 'parts'),
+      unsignedUploadPayload: v.S3_VERIFY_ETAG,
       cdnBaseUrl: v.CDN_BASE_URL,
     },
     delivery: {

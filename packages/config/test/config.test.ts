@@ -20,6 +20,23 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses API_KEYS owners made only of dots (they would be a path segment of S3 keys)', () => {
+    for (const owner of ['.', '..', '...']) {
+      let error: ConfigError | undefined;
+      try {
+        loadConfig({ API_KEYS: `good:key-aaaa-1111,${owner}:key-bbbb-2222` });
+      } catch (err) {
+        error = err as ConfigError;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error!.problems).toEqual([expect.stringMatching(new RegExp(`^API_KEYS: the owner "${owner.replace(/\./g, '\\.')}" is only dots`))]);
+      // The key itself is never echoed.
+      expect(error!.message).not.toContain('key-bbbb-2222');
+    }
+    // Dots next to other characters stay valid owners.
+    expect(loadConfig({ API_KEYS: 'team.a:key-aaaa-1111,.hidden:key-bbbb-2222,a..b:key-cccc-3333' }).api.keys.map((k) => k.owner)).toEqual(['team.a', '.hidden', 'a..b']);
+  });
+
   it('defaults path-style and WHEN_REQUIRED checksums for a custom endpoint', () => {
     const c = loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:4569' });
     expect(c.s3.forcePathStyle).toBe(true);
@@ -44,6 +61,13 @@ describe('loadConfig', () => {
     const text = error!.problems.join('\n');
     for (const name of ['API_PORT', 'REDIS_URL', 'S3_PART_SIZE_BYTES', 'SIGNED_URL_TTL_SECONDS', 'API_KEYS', 'S3_SECRET_ACCESS_KEY']) expect(text).toContain(name);
     expect(error!.problems.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('caps metadata versions per video: 100 by default, 2–10000', () => {
+    expect(loadConfig({}).metadata.maxVersions).toBe(100);
+    expect(loadConfig({ METADATA_MAX_VERSIONS: '2' }).metadata.maxVersions).toBe(2);
+    expect(loadConfig({ METADATA_MAX_VERSIONS: '10000' }).metadata.maxVersions).toBe(10000);
+    for (const bad of ['1', '10001', '2.5', 'many']) expect(() => loadConfig({ METADATA_MAX_VERSIONS: bad })).toThrow(/METADATA_MAX_VERSIONS/);
   });
 
   it('refuses production without API keys', () => {

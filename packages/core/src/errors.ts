@@ -177,6 +177,13 @@ export const ERROR_CODES = define({
     message: 'The metadata changed since the version named in If-Match.',
     suggestedAction: 'GET the metadata again, apply your change to the new version and send it with the new ETag.',
   },
+  METADATA_VERSION_LIMIT: {
+    category: 'conflict',
+    status: 409,
+    retryable: false,
+    message: 'The video has reached the most metadata versions this deployment keeps.',
+    suggestedAction: 'No more edits are possible on this video; every existing version stays readable (GET .../metadata/versions).',
+  },
   PRECONDITION_REQUIRED: {
     category: 'validation',
     status: 428,
@@ -232,6 +239,13 @@ export const ERROR_CODES = define({
     retryable: true,
     message: 'Too many job submissions; the per-owner rate limit was reached.',
     suggestedAction: 'Wait for the number of seconds in the Retry-After header, then submit again.',
+  },
+  TOO_MANY_EVENT_STREAMS: {
+    category: 'rate_limited',
+    status: 429,
+    retryable: true,
+    message: 'Too many event streams are open; the per-owner or per-process limit of open streams was reached.',
+    suggestedAction: 'Close event streams you no longer read (one per job is enough) and retry after the Retry-After seconds; meanwhile poll GET /api/v1/videos/jobs/<job_id>.',
   },
   IDEMPOTENCY_KEY_REUSED: {
     category: 'conflict',

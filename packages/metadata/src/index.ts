@@ -3,3 +3,4 @@ export * from './sanitize';
 export * from './etag';
 export * from './keys';
 export * from './manager';
+export * from './cursor';

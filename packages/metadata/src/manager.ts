@@ -13,12 +13,21 @@ redis.call('HSET', KEYS[2], '1', ARGV[5])
 return 0
 `;
 
-/** Optimistic concurrency: writes version expected+1 only while the head is still at `expected`. */
+/**
+ * Optimistic concurrency under a cap: writes version expected+1 only while the
+ * head is still at `expected` and the new version stays within ARGV[4]. The cap
+ * is checked in the same script as the write, so concurrent edits can never
+ * overshoot it. It is checked before the version: at the cap, a stale writer
+ * learns that no edit can succeed rather than being sent to read again.
+ * Returns n (written), -1 (no video), 0 (cap reached), or -2 - head (stale).
+ */
 const ADD_VERSION = `
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v then return -1 end
-if tonumber(v) ~= tonumber(ARGV[1]) then return -2 - tonumber(v) end
-local n = tonumber(v) + 1
+local head = tonumber(v)
+if head + 1 > tonumber(ARGV[4]) then return 0 end
+if head ~= tonumber(ARGV[1]) then return -2 - head end
+local n = head + 1
 redis.call('HSET', KEYS[1], 'version', n, 'updated_at', ARGV[3])
 redis.call('HSET', KEYS[2], tostring(n), ARGV[2])
 return n
@@ -39,7 +48,26 @@ export interface CreateVideoInput {
   now?: Date;
 }
 
-export type UpdateResult = { ok: true; metadata: VideoMetadata } | { ok: false; reason: 'missing' } | { ok: false; reason: 'conflict'; currentVersion: number };
+export type UpdateResult =
+  | { ok: true; metadata: VideoMetadata }
+  | { ok: false; reason: 'missing' }
+  | { ok: false; reason: 'conflict'; currentVersion: number }
+  /** The video already has `maxVersions` versions: no edit can add one (nothing is ever deleted). */
+  | { ok: false; reason: 'limit'; currentVersion: number; maxVersions: number };
+
+/** Versions per video unless configured (METADATA_MAX_VERSIONS). */
+export const DEFAULT_MAX_VERSIONS = 100;
+
+export interface VideoMetadataManagerOptions {
+  /** Most versions one video may have, version 1 included (at least 2). */
+  maxVersions?: number;
+}
+
+/** One page of a video's versions, newest first; `nextBefore` is the version the next page starts below, null at the end. */
+export interface VersionPage {
+  versions: VideoMetadata[];
+  nextBefore: number | null;
+}
 
 /**
  * VideoMetadataManager: versioned metadata under our own keys. The worker's
@@ -48,11 +76,17 @@ export type UpdateResult = { ok: true; metadata: VideoMetadata } | { ok: false; 
  */
 export class VideoMetadataManager {
   private readonly redis: Redis & MetadataCommands;
+  /** Most versions one video may have; an edit beyond it is refused ('limit'). */
+  readonly maxVersions: number;
 
   constructor(
     redis: Redis,
     private readonly prefix: string,
+    options: VideoMetadataManagerOptions = {},
   ) {
+    const max = options.maxVersions ?? DEFAULT_MAX_VERSIONS;
+    if (!Number.isSafeInteger(max) || max < 2) throw new RangeError(`maxVersions must be an integer of at least 2, got ${String(max)}`);
+    this.maxVersions = max;
     this.redis = redis as Redis & MetadataCommands;
     if (!(this.redis as Partial<MetadataCommands>).vidgenMetaCreate) {
       redis.defineCommand('vidgenMetaCreate', { numberOfKeys: 2, lua: CREATE });
@@ -119,7 +153,26 @@ export class VideoMetadataManager {
     return videoId ? this.get(videoId) : null;
   }
 
-  /** Every version, oldest first. */
+  /**
+   * One page of versions, newest first: up to `limit` versions below `before`
+   * (from the current head when null). Versions are numbered 1..head and never
+   * deleted, so a page is one HMGET of known fields, whatever the total.
+   */
+  async versionPage(videoId: string, options: { limit: number; before?: number | null }): Promise<VersionPage> {
+    const limit = Math.max(1, Math.floor(options.limit));
+    const head = await this.call(() => this.redis.hget(videoKey(this.prefix, videoId), 'version'));
+    if (!head) return { versions: [], nextBefore: null };
+    const top = options.before == null ? Number(head) : Math.min(Number(head), options.before - 1);
+    const fields: string[] = [];
+    for (let n = top; n >= 1 && fields.length < limit; n--) fields.push(String(n));
+    if (fields.length === 0) return { versions: [], nextBefore: null };
+    const raw = await this.call(() => this.redis.hmget(videoVersionsKey(this.prefix, videoId), ...fields));
+    const versions = raw.filter((json): json is string => json !== null).map((json) => JSON.parse(json) as VideoMetadata);
+    const lowest = Number(fields[fields.length - 1]);
+    return { versions, nextBefore: lowest > 1 ? lowest : null };
+  }
+
+  /** Every version, oldest first (at most maxVersions of them, unless the cap was lowered). */
   async versions(videoId: string): Promise<VideoMetadata[]> {
     const all = await this.call(() => this.redis.hgetall(videoVersionsKey(this.prefix, videoId)));
     return Object.entries(all)
@@ -154,9 +207,13 @@ export class VideoMetadataManager {
     const at = now.toISOString();
     const next: VideoMetadata = { ...prev, ...apply(prev), version: expectedVersion + 1, change, updated_at: at };
     const n = await this.call(() =>
-      this.redis.vidgenMetaAddVersion(videoKey(this.prefix, videoId), videoVersionsKey(this.prefix, videoId), String(expectedVersion), JSON.stringify(next), at),
+      this.redis.vidgenMetaAddVersion(videoKey(this.prefix, videoId), videoVersionsKey(this.prefix, videoId), String(expectedVersion), JSON.stringify(next), at, String(this.maxVersions)),
     );
     if (n === -1) return { ok: false, reason: 'missing' };
+    if (n === 0) {
+      const head = await this.call(() => this.redis.hget(videoKey(this.prefix, videoId), 'version'));
+      return { ok: false, reason: 'limit', currentVersion: head ? Number(head) : expectedVersion, maxVersions: this.maxVersions };
+    }
     if (n < -1) return { ok: false, reason: 'conflict', currentVersion: -n - 2 };
     return { ok: true, metadata: next };
   }

@@ -3,13 +3,18 @@ import { VidgenError } from '@vidgen/core';
 import { parseProbeOutput } from '@vidgen/ffmpeg';
 import { deleteKeysWithPrefix } from '@vidgen/queue';
 import {
+  DEFAULT_MAX_VERSIONS,
   VideoMetadataManager,
+  decodeVersionCursor,
+  encodeVersionCursor,
   factsFromProbe,
   metadataEtag,
   urlWindow,
   validateMetadataPatch,
   versionFromEtag,
   videoIdForJob,
+  videoKey,
+  videoVersionsKey,
   type MetadataOutputs,
 } from '@vidgen/metadata';
 
@@ -65,6 +70,17 @@ describe('pure rules', () => {
     expect(versionFromEtag('"garbage"', 'v1d')).toBeNull();
   });
 
+  it('makes opaque version cursors bound to their video, and refuses anything else', () => {
+    const c = encodeVersionCursor({ videoId: 'vid-1', version: 7 });
+    expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeVersionCursor(c, 'vid-1')).toEqual({ videoId: 'vid-1', version: 7 });
+    expect(decodeVersionCursor(c, 'vid-2')).toBeNull();
+    const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const bad of ['', 'not a cursor!', 'x'.repeat(401), forge(['vid-1']), forge(['vid-1', 1]), forge(['vid-1', 2.5]), forge(['vid-1', '7']), forge({ videoId: 'vid-1', version: 7 }), forge(['vid-1', 1e300])]) {
+      expect(decodeVersionCursor(bad, 'vid-1')).toBeNull();
+    }
+  });
+
   it('derives one video id per job', () => {
     expect(videoIdForJob('j1')).toBe(videoIdForJob('j1'));
     expect(videoIdForJob('j1')).not.toBe(videoIdForJob('j2'));
@@ -111,5 +127,105 @@ describe('VideoMetadataManager against real Redis', () => {
     ]);
     expect(all[0]!.title).toBe('Race');
     expect(await manager.edit('no-such-video', 1, { title: 'x' })).toEqual({ ok: false, reason: 'missing' });
+  });
+});
+
+describe('the version cap and version pages against real Redis', () => {
+  const prefix = `vgtest-metacap-${process.pid}-${Date.now()}`;
+  const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const extra: Redis[] = [];
+  const create = (manager: VideoMetadataManager, jobId: string) => manager.createForJob({ jobId, owner: 'carol', topic: `Topic ${jobId}`, facts, renditions: [], outputs });
+
+  afterAll(async () => {
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+    for (const r of extra) r.disconnect();
+  });
+
+  it('defaults to 100 versions and refuses a cap below 2', () => {
+    expect(DEFAULT_MAX_VERSIONS).toBe(100);
+    expect(new VideoMetadataManager(redis, prefix).maxVersions).toBe(100);
+    for (const bad of [1, 0, -5, 2.5, Number.NaN]) expect(() => new VideoMetadataManager(redis, prefix, { maxVersions: bad })).toThrow(RangeError);
+  });
+
+  it('refuses the version beyond the cap in the write script, and every version stays readable', async () => {
+    const manager = new VideoMetadataManager(redis, prefix, { maxVersions: 3 });
+    const v1 = await create(manager, 'cap-a');
+    expect(await manager.edit(v1.video_id, 1, { title: 'two' })).toMatchObject({ ok: true, metadata: { version: 2 } });
+    expect(await manager.edit(v1.video_id, 2, { title: 'three' })).toMatchObject({ ok: true, metadata: { version: 3 } });
+    expect(await manager.edit(v1.video_id, 3, { title: 'four' })).toEqual({ ok: false, reason: 'limit', currentVersion: 3, maxVersions: 3 });
+    expect(await manager.reupload(v1.video_id, 3, { facts, renditions: [], outputs })).toEqual({ ok: false, reason: 'limit', currentVersion: 3, maxVersions: 3 });
+    // At the cap a stale writer learns that no edit can succeed, rather than to read again.
+    expect(await manager.edit(v1.video_id, 2, { title: 'stale' })).toEqual({ ok: false, reason: 'limit', currentVersion: 3, maxVersions: 3 });
+    // Nothing was written past the cap, nothing was deleted.
+    expect(await redis.hget(videoKey(prefix, v1.video_id), 'version')).toBe('3');
+    expect((await redis.hkeys(videoVersionsKey(prefix, v1.video_id))).sort()).toEqual(['1', '2', '3']);
+    expect((await manager.versions(v1.video_id)).map((v) => v.title)).toEqual(['Topic cap-a', 'two', 'three']);
+    // Below the cap, a stale writer is still a conflict.
+    const roomy = new VideoMetadataManager(redis, prefix, { maxVersions: 10 });
+    expect(await roomy.edit(v1.video_id, 2, { title: 'stale' })).toEqual({ ok: false, reason: 'conflict', currentVersion: 3 });
+    // A lower cap than a video already has refuses edits; the versions it has stay.
+    const lowered = new VideoMetadataManager(redis, prefix, { maxVersions: 2 });
+    expect(await lowered.edit(v1.video_id, 3, { title: 'x' })).toEqual({ ok: false, reason: 'limit', currentVersion: 3, maxVersions: 2 });
+    expect(await lowered.getVersion(v1.video_id, 3)).toMatchObject({ version: 3, title: 'three' });
+    // Raising it lets edits continue.
+    expect(await roomy.edit(v1.video_id, 3, { title: 'four' })).toMatchObject({ ok: true, metadata: { version: 4 } });
+  });
+
+  it('at the cap edge, concurrent writers on separate connections: exactly the allowed number of edits succeed', async () => {
+    const cap = 6;
+    const managers = Array.from({ length: 4 }, () => {
+      const r = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      extra.push(r);
+      return new VideoMetadataManager(r, prefix, { maxVersions: cap });
+    });
+    const v1 = await create(managers[0]!, 'cap-race');
+    // 16 writers, each retrying on conflict until its edit is written or refused at the cap.
+    const writer = async (i: number): Promise<'ok' | 'limit'> => {
+      const m = managers[i % managers.length]!;
+      for (;;) {
+        const current = (await m.get(v1.video_id))!;
+        const r = await m.edit(v1.video_id, current.version, { title: `writer ${i}` });
+        if (r.ok) return 'ok';
+        if (r.reason === 'limit') return 'limit';
+        expect(r.reason).toBe('conflict');
+      }
+    };
+    const outcomes = await Promise.all(Array.from({ length: 16 }, (_, i) => writer(i)));
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(cap - 1);
+    expect(outcomes.filter((o) => o === 'limit')).toHaveLength(16 - (cap - 1));
+    expect(await redis.hget(videoKey(prefix, v1.video_id), 'version')).toBe(String(cap));
+    const all = await managers[0]!.versions(v1.video_id);
+    expect(all.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Each successful writer wrote exactly one version.
+    const titles = all.slice(1).map((v) => v.title);
+    expect(new Set(titles).size).toBe(cap - 1);
+  });
+
+  it('pages versions newest first; a walk returns every version once, even while versions are added', async () => {
+    const manager = new VideoMetadataManager(redis, prefix, { maxVersions: 50 });
+    const v1 = await create(manager, 'pages');
+    for (let n = 1; n < 7; n++) expect((await manager.edit(v1.video_id, n, { title: `t${n + 1}` })).ok).toBe(true);
+
+    const first = await manager.versionPage(v1.video_id, { limit: 3 });
+    expect(first.versions.map((v) => v.version)).toEqual([7, 6, 5]);
+    expect(first.nextBefore).toBe(5);
+    // A version added mid-walk is not on the later pages (it is on the next walk's first page).
+    expect((await manager.edit(v1.video_id, 7, { title: 't8' })).ok).toBe(true);
+    const seen = first.versions.map((v) => v.version);
+    let before = first.nextBefore;
+    while (before !== null) {
+      const page = await manager.versionPage(v1.video_id, { limit: 3, before });
+      seen.push(...page.versions.map((v) => v.version));
+      before = page.nextBefore;
+    }
+    expect(seen).toEqual([7, 6, 5, 4, 3, 2, 1]);
+
+    expect(await manager.versionPage(v1.video_id, { limit: 8 })).toMatchObject({ nextBefore: null });
+    expect((await manager.versionPage(v1.video_id, { limit: 100 })).versions.map((v) => v.version)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    expect((await manager.versionPage(v1.video_id, { limit: 2, before: 2 })).versions.map((v) => v.version)).toEqual([1]);
+    // A position above the head starts at the head.
+    expect((await manager.versionPage(v1.video_id, { limit: 1, before: 1000 })).versions.map((v) => v.version)).toEqual([8]);
+    expect(await manager.versionPage('no-such-video', { limit: 5 })).toEqual({ versions: [], nextBefore: null });
   });
 });

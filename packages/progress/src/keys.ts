@@ -1,4 +1,4 @@
-import { jobKey } from '@vidgen/queue';
+import { jobKey, jobProgressKey } from '@vidgen/queue';
 
 /**
  * Progress keys. The progress hash shares the job record's hash tag `{<job_id>}`,
@@ -7,9 +7,7 @@ import { jobKey } from '@vidgen/queue';
  *   <prefix>:job:{<job_id>}:progress   hash: run, overall and per-stage state
  *   <prefix>:progress                  pub/sub channel: one notification per accepted update
  */
-export function progressKey(prefix: string, jobId: string): string {
-  return `${jobKey(prefix, jobId)}:progress`;
-}
+export const progressKey: (prefix: string, jobId: string) => string = jobProgressKey;
 
 /** One channel for all jobs, so an API replica fans out SSE from a single subscriber connection. */
 export function progressChannel(prefix: string): string {

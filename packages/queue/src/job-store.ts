@@ -10,14 +10,22 @@ import {
   type ProgressStage,
   type StageName,
 } from '@vidgen/core';
-import { jobKey, ownerJobsKey } from './keys';
+import { jobKey, jobProgressKey, ownerJobsKey } from './keys';
 
 /**
- * Compare-and-set on one job hash. ARGV[1] lists the statuses the job may be
- * in (comma-separated); ARGV[2] is the new status or ''. The remaining ARGV
- * are field/value pairs; a field written as "?name" is set only while empty,
- * one written as "+name" is incremented by its value, and one written as
- * "=name" is a guard: the change happens only while the field holds that value.
+ * Compare-and-set on one job hash, KEYS[1]; KEYS[2] is the job's progress hash
+ * (same hash tag, so the script stays in one Cluster slot). ARGV[1] lists the
+ * statuses the job may be in (comma-separated); ARGV[2] is the new status or
+ * ''; ARGV[3] is the retention in seconds. The remaining ARGV are field/value
+ * pairs; a field written as "?name" is set only while empty, one written as
+ * "+name" is incremented by its value, and one written as "=name" is a guard:
+ * the change happens only while the field holds that value.
+ *
+ * Retention follows the status in the same script, so no path to an end can
+ * miss it: a move to completed, failed or cancelled EXPIREs both keys after
+ * ARGV[3] seconds; a move to an active status (queued, processing: a resubmit
+ * or a retry) PERSISTs both, so an active job never expires. A progress hash
+ * that does not exist yet is left alone (EXPIRE and PERSIST do nothing).
  * Returns 'ok', 'missing', 'stale' (a guard failed), or the status that refused the change.
  */
 const TRANSITION = `
@@ -28,11 +36,11 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   if s == status then allowed = true end
 end
 if not allowed then return status end
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   if string.sub(ARGV[i], 1, 1) == '=' and redis.call('HGET', KEYS[1], string.sub(ARGV[i], 2)) ~= ARGV[i + 1] then return 'stale' end
 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[2]) end
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local field = ARGV[i]
   if string.sub(field, 1, 1) == '=' then
     -- a guard, checked above
@@ -45,6 +53,13 @@ for i = 3, #ARGV, 2 do
   else
     redis.call('HSET', KEYS[1], field, ARGV[i + 1])
   end
+end
+if ARGV[2] == 'completed' or ARGV[2] == 'failed' or ARGV[2] == 'cancelled' then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+elseif ARGV[2] ~= '' then
+  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', KEYS[2])
 end
 return 'ok'
 `;
@@ -67,7 +82,7 @@ return 'ok'
 export type TransitionResult = 'ok' | 'missing' | 'stale' | JobStatus;
 
 interface StoreCommands {
-  vidgenTransition(key: string, ...args: string[]): Promise<string>;
+  vidgenTransition(key: string, progressKey: string, ...args: string[]): Promise<string>;
   vidgenProgress(key: string, ...args: string[]): Promise<string>;
 }
 
@@ -83,7 +98,17 @@ export interface NewJob {
 /** A terminal status a job record can reach. */
 export type TerminalJobStatus = 'completed' | 'failed' | 'cancelled';
 
+/** How long a job's record and progress are kept after it ends, unless configured (JOB_RECORD_TTL_SECONDS): 30 days. */
+const DEFAULT_TERMINAL_TTL_SECONDS = 30 * 24 * 60 * 60;
+
 export interface JobStoreOptions {
+  /**
+   * Retention: seconds the job record and its progress hash live after a
+   * transition to completed, failed or cancelled (the apps pass
+   * JOB_RECORD_TTL_SECONDS, the same value JobProgressTracker gets). A move
+   * back to queued or processing removes it again. Default 30 days.
+   */
+  terminalTtlSeconds?: number;
   /**
    * Called after a successful transition to completed, failed or cancelled
    * (webhooks hang off it, so the handler needs no change). Its failure never
@@ -115,18 +140,29 @@ export function asRedisError(err: unknown): unknown {
   return err;
 }
 
-/** Job records under our own keys: the source of truth for a job's state. */
+/**
+ * Job records under our own keys: the source of truth for a job's state.
+ * Every status change goes through one script (TRANSITION), which also sets
+ * retention: a job that ends (completed, failed, cancelled, by any path)
+ * expires with its progress after `terminalTtlSeconds`; an active one never does.
+ */
 export class JobStore {
   private readonly redis: Redis & StoreCommands;
+  private readonly ttl: string;
 
   constructor(
     redis: Redis,
     private readonly prefix: string,
     private readonly options: JobStoreOptions = {},
   ) {
+    const { terminalTtlSeconds = DEFAULT_TERMINAL_TTL_SECONDS } = options;
+    if (!Number.isSafeInteger(terminalTtlSeconds) || terminalTtlSeconds <= 0) {
+      throw new RangeError('terminalTtlSeconds must be a positive whole number of seconds');
+    }
+    this.ttl = String(terminalTtlSeconds);
     this.redis = redis as Redis & StoreCommands;
     if (!(this.redis as Partial<StoreCommands>).vidgenTransition) {
-      redis.defineCommand('vidgenTransition', { numberOfKeys: 1, lua: TRANSITION });
+      redis.defineCommand('vidgenTransition', { numberOfKeys: 2, lua: TRANSITION });
       redis.defineCommand('vidgenProgress', { numberOfKeys: 1, lua: PROGRESS });
     }
   }
@@ -184,8 +220,8 @@ export class JobStore {
   }
 
   private async transition(jobId: string, from: readonly JobStatus[], to: JobStatus | '', fields: Record<string, string>): Promise<TransitionResult> {
-    const args = [from.join(','), to, ...Object.entries(fields).flat()];
-    return (await this.call(() => this.redis.vidgenTransition(this.key(jobId), ...args))) as TransitionResult;
+    const args = [from.join(','), to, this.ttl, ...Object.entries(fields).flat()];
+    return (await this.call(() => this.redis.vidgenTransition(this.key(jobId), jobProgressKey(this.prefix, jobId), ...args))) as TransitionResult;
   }
 
   /** A worker picked the job up (first attempt, retry or stalled recovery). */
@@ -237,8 +273,10 @@ export class JobStore {
 
   /**
    * Makes a failed or cancelled job a new attempt: back to queued with its end,
-   * error and result cleared. On success returns the number of resubmissions
-   * (1, 2, …), which names the fresh Bull job; otherwise the refusing status or 'missing'.
+   * error and result cleared, and its retention removed (record and progress
+   * are PERSISTed, so the queued job cannot expire). On success returns the
+   * number of resubmissions (1, 2, …), which names the fresh Bull job;
+   * otherwise the refusing status or 'missing'.
    */
   async resubmit(jobId: string): Promise<{ ok: true; resubmission: number } | { ok: false; status: TransitionResult }> {
     const outcome = await this.transition(jobId, ['failed', 'cancelled'], 'queued', {

@@ -4,11 +4,20 @@
  * stay in one Redis Cluster slot.
  *
  *   <prefix>:job:{<job_id>}            hash: the job record
+ *   <prefix>:job:{<job_id>}:progress   hash: the job's progress (written by @vidgen/progress)
  *   <prefix>:owner:<owner>:jobs        sorted set: an owner's job ids by creation time
  *   <prefix>:video-generation:*        Bull's own keys for the queue
  */
 export function jobKey(prefix: string, jobId: string): string {
   return `${prefix}:job:{${jobId}}`;
+}
+
+/**
+ * The job's progress hash. @vidgen/progress owns its content; the job store
+ * only needs the key to give it the record's retention (see JobStore).
+ */
+export function jobProgressKey(prefix: string, jobId: string): string {
+  return `${jobKey(prefix, jobId)}:progress`;
 }
 
 export function ownerJobsKey(prefix: string, owner: string): string {

@@ -4,18 +4,32 @@ import type { ApiKey } from '@vidgen/config';
 import { setContext } from '@vidgen/observability';
 import { authenticateEventStream } from '../middleware/auth';
 import { route } from '../middleware/errors';
-import type { ProgressFeed } from '../progress-feed';
+import type { EventStreamSlots, ProgressFeed } from '../progress-feed';
 import { eventData, isTerminalJobStatus, type JobProgressState } from '../progress-view';
 import type { EventTokens } from '../tokens';
-import { jobIdParam, readOwnJob, type JobReader } from './job-state';
+import { eventsPath, jobIdParam, readOwnJob, type JobReader } from './job-state';
 
 export interface EventsRouteDeps extends JobReader {
   feed: ProgressFeed;
   tokens: EventTokens;
   apiKeys: readonly ApiKey[];
   sseHeartbeatMs: number;
+  /** Open-stream limits of this process, in all and per owner (SSE_MAX_STREAMS, SSE_MAX_STREAMS_PER_OWNER). */
+  streamSlots: EventStreamSlots;
+  /** Longest life of one stream (SSE_MAX_LIFETIME_SECONDS), in ms; then it ends with a reconnect event. */
+  sseMaxLifetimeMs: number;
   logger: Logger;
 }
+
+/** Retry-After of a 429 TOO_MANY_EVENT_STREAMS: streams end all the time (terminal events, lifetimes, disconnects). */
+const STREAM_LIMIT_RETRY_AFTER_SECONDS = 5;
+/** Streams end up to this share of the lifetime early, so streams opened together do not all reconnect together. */
+const LIFETIME_JITTER = 0.1;
+/** The `retry:` sent with a reconnect event: a base delay plus a random spread. */
+const RECONNECT_RETRY_BASE_MS = 1000;
+const RECONNECT_RETRY_SPREAD_MS = 2000;
+
+export type ReconnectReason = 'max_lifetime' | 'shutdown';
 
 /** Last-Event-ID from the header, or the `last_event_id` query parameter (EventSource polyfills, manual reconnects). */
 function lastEventId(req: Request): number | null {
@@ -27,12 +41,27 @@ function lastEventId(req: Request): number | null {
 const frame = (state: JobProgressState) => `id: ${state.version}\ndata: ${JSON.stringify(eventData(state))}\n\n`;
 
 /**
+ * The last frame of a stream the server ends while the job still runs (its
+ * lifetime is over, or the API stops). It has no `id:`, so an EventSource
+ * keeps the id of the last progress event and reconnects by itself after
+ * `retry` ms with that Last-Event-ID. `url` is a fresh link (new token,
+ * `last_event_id`) for clients whose token may have expired meanwhile: a
+ * `reconnect` listener can close the EventSource and open `url` instead.
+ */
+function reconnectFrame(data: { job_id: string; reason: ReconnectReason; last_event_id: number | null; url: string }): string {
+  const retry = RECONNECT_RETRY_BASE_MS + Math.floor(Math.random() * RECONNECT_RETRY_SPREAD_MS);
+  return `event: reconnect\nretry: ${retry}\ndata: ${JSON.stringify({ ...data, retry_ms: retry })}\n\n`;
+}
+
+/**
  * GET /jobs/:job_id/events: Server-Sent Events of one job's progress. The
  * first event is the current state; then one per stored update (event id =
- * tracker version); the stream ends after the terminal event.
+ * tracker version); the stream ends after the terminal event, or with an
+ * `event: reconnect` once it reached its lifetime or the API stops. Open
+ * streams are limited per process and per owner (429 TOO_MANY_EVENT_STREAMS).
  */
 export function createEventsRouter(deps: EventsRouteDeps): Router {
-  const { feed, sseHeartbeatMs, logger } = deps;
+  const { feed, sseHeartbeatMs, streamSlots, sseMaxLifetimeMs, logger } = deps;
   const router = Router();
   router.use('/jobs/:job_id/events', authenticateEventStream(deps.apiKeys, deps.tokens));
 
@@ -42,6 +71,13 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     setContext({ job_id: jobId });
     const log = logger.child({ job_id: jobId, correlation_id: req.correlationId });
 
+    // Before anything is read: a client over its limit costs no Redis round trip.
+    const slot = streamSlots.acquire(owner);
+    if (!slot.ok) {
+      res.setHeader('Retry-After', String(STREAM_LIMIT_RETRY_AFTER_SECONDS));
+      throw new VidgenError('TOO_MANY_EVENT_STREAMS', { details: { scope: slot.scope, limit: slot.limit, retry_after_seconds: STREAM_LIMIT_RETRY_AFTER_SECONDS } });
+    }
+
     let lastSent = lastEventId(req);
     let closed = false;
     let running = false;
@@ -50,11 +86,15 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     // Heartbeats that found the record finished but its run not (see deliver).
     let staleTerminalTicks = 0;
     let heartbeat: NodeJS.Timeout | undefined;
+    let lifetime: NodeJS.Timeout | undefined;
 
+    // Runs on every way the stream ends (client gone, terminal event, lifetime, shutdown, errors); repeat calls are harmless.
     const cleanup = () => {
       closed = true;
       clearInterval(heartbeat);
+      clearTimeout(lifetime);
       unwatch();
+      slot.release();
     };
     const send = (state: JobProgressState) => {
       res.write(frame(state));
@@ -63,6 +103,16 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     const end = () => {
       cleanup();
       res.end();
+    };
+    /** Ends a stream of a job that still runs, telling the client to come back (with Last-Event-ID). */
+    const reconnect = (reason: ReconnectReason) => {
+      if (closed) return;
+      if (res.headersSent) {
+        const query = `token=${encodeURIComponent(deps.tokens.mint(jobId, owner))}${lastSent === null ? '' : `&last_event_id=${lastSent}`}`;
+        res.write(reconnectFrame({ job_id: jobId, reason, last_event_id: lastSent, url: `${eventsPath(jobId)}?${query}` }));
+      }
+      log.debug('event stream ended; client asked to reconnect', { reason, last_event_id: lastSent });
+      end();
     };
 
     /**
@@ -135,23 +185,22 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
         else schedule(false);
       },
       // The API is stopping: end the stream so the client reconnects (to another replica) with Last-Event-ID.
-      onClose: () => {
-        if (!closed) end();
-      },
+      onClose: () => reconnect('shutdown'),
     });
 
-    // Registered before the first read: a client gone meanwhile must not leave a heartbeat behind.
+    // Registered before the first read: a client gone meanwhile must not leave a heartbeat or a slot behind.
     res.on('close', cleanup);
+    if (req.socket.destroyed) cleanup();
 
     let first;
     try {
       first = await readOwnJob(deps, jobId, owner);
     } catch (err) {
-      unwatch();
+      cleanup();
       throw err;
     }
     if (!first) {
-      unwatch();
+      cleanup();
       throw new VidgenError('JOB_NOT_FOUND');
     }
     if (closed) return;
@@ -172,6 +221,7 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
       res.write(': hb\n\n');
       schedule(true);
     }, sseHeartbeatMs);
+    lifetime = setTimeout(() => reconnect('max_lifetime'), Math.max(1, Math.round(sseMaxLifetimeMs * (1 - Math.random() * LIFETIME_JITTER))));
     started = true;
     if (changedBeforeStart) schedule(false);
   }

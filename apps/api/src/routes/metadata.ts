@@ -1,6 +1,16 @@
 import { Router, type Request, type Response } from 'express';
-import { VidgenError } from '@vidgen/core';
-import { metadataEtag, urlWindow, validateMetadataPatch, versionFromEtag, type VideoMetadata, type VideoMetadataManager } from '@vidgen/metadata';
+import Joi from 'joi';
+import { VidgenError, validate } from '@vidgen/core';
+import {
+  decodeVersionCursor,
+  encodeVersionCursor,
+  metadataEtag,
+  urlWindow,
+  validateMetadataPatch,
+  versionFromEtag,
+  type VideoMetadata,
+  type VideoMetadataManager,
+} from '@vidgen/metadata';
 import { setContext } from '@vidgen/observability';
 import type { UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
@@ -18,6 +28,12 @@ export interface MetadataRouteDeps extends JobReader {
   /** Injectable for tests of the caching windows. */
   now?: () => number;
 }
+
+/** GET .../metadata/versions: a page of versions, newest first (as GET /jobs pages jobs). */
+const versionsQuerySchema = Joi.object({
+  limit: Joi.number().integer().min(1).max(100).default(20),
+  cursor: Joi.string().max(400),
+}).unknown(false);
 
 /**
  * The metadata API: what every client reads to play, download and show a
@@ -110,11 +126,17 @@ export function createMetadataRouter(deps: MetadataRouteDeps): Router {
       const ifMatch = req.get('if-match');
       if (!ifMatch) throw new VidgenError('PRECONDITION_REQUIRED');
       const patch = validateMetadataPatch(req.body);
+      // At the cap no edit can succeed, whatever If-Match says: the client learns that, not "read again".
+      // Versions only grow, so this early answer is never wrong; the write script checks the cap atomically.
+      const limitReached = (currentVersion: number) =>
+        new VidgenError('METADATA_VERSION_LIMIT', { details: { current_version: currentVersion, max_versions: metadata.maxVersions } });
+      if (current.version >= metadata.maxVersions) throw limitReached(current.version);
       const expected = versionFromEtag(ifMatch, current.video_id);
       if (expected === null || expected !== current.version) {
         throw new VidgenError('METADATA_VERSION_CONFLICT', { details: { current_version: current.version } });
       }
       const result = await metadata.edit(current.video_id, expected, patch, new Date(now()));
+      if (!result.ok && result.reason === 'limit') throw limitReached(result.currentVersion);
       if (!result.ok) {
         throw new VidgenError('METADATA_VERSION_CONFLICT', { details: { current_version: result.reason === 'conflict' ? result.currentVersion : null } });
       }
@@ -124,11 +146,16 @@ export function createMetadataRouter(deps: MetadataRouteDeps): Router {
 
   route(router, '/jobs/:job_id/metadata/versions', {
     get: async (req, res) => {
+      const query = validate<{ limit: number; cursor?: string }>(versionsQuerySchema, req.query);
       const current = await load(req);
-      const versions = await metadata.versions(current.video_id);
+      const cursor = query.cursor === undefined ? null : decodeVersionCursor(query.cursor, current.video_id);
+      if (query.cursor !== undefined && !cursor) {
+        throw new VidgenError('VALIDATION_FAILED', { details: [{ field: 'cursor', message: 'not a cursor from next_cursor of this video', type: 'any.invalid' }] });
+      }
+      const page = await metadata.versionPage(current.video_id, { limit: query.limit, before: cursor?.version ?? null });
       res.setHeader('Cache-Control', 'private, no-cache');
       res.json({
-        versions: versions.map((v) => ({
+        versions: page.versions.map((v) => ({
           version: v.version,
           change: v.change,
           title: v.title,
@@ -142,6 +169,7 @@ export function createMetadataRouter(deps: MetadataRouteDeps): Router {
           created_at: v.created_at,
           updated_at: v.updated_at,
         })),
+        next_cursor: page.nextBefore === null ? null : encodeVersionCursor({ videoId: current.video_id, version: page.nextBefore }),
       });
     },
   });

@@ -32,6 +32,8 @@ export interface PackageHlsOptions {
   outDir: string;
   segmentSeconds: number;
   signal?: AbortSignal;
+  /** Time limit of the keyframe scan (ffprobe) before the lower renditions; default KEYFRAME_SCAN_TIMEOUT_MS. */
+  keyframeScanTimeoutMs?: number;
   onProgress?: (percentage: number) => void;
 }
 
@@ -41,9 +43,9 @@ export interface PackageHlsOptions {
  * then a master playlist with measured bandwidths.
  */
 export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage> {
-  const { ffmpegPath, ffprobePath, input, quality, durationSeconds, sourceFps, outDir, segmentSeconds, signal, onProgress } = options;
+  const { ffmpegPath, ffprobePath, input, quality, durationSeconds, sourceFps, outDir, segmentSeconds, signal, keyframeScanTimeoutMs, onProgress } = options;
   const ladder = renditionLadder(quality);
-  const keyframes = ladder.some((r) => !r.reuseSource) ? await keyframeTimes(ffprobePath, input) : [];
+  const keyframes = ladder.some((r) => !r.reuseSource) ? await keyframeTimes(ffprobePath, input, { signal, timeoutMs: keyframeScanTimeoutMs }) : [];
   const hlsDir = path.join(outDir, 'hls');
   const variants: HlsVariant[] = [];
   const masterEntries = [];
