@@ -43,7 +43,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const s3 = createS3Client(config.s3);
   // Object purges and webhook deliveries; the store's terminal hook enqueues the webhooks.
   const background = createBackgroundWork(config, redis, s3, logger);
-  const store = new JobStore(redis, config.redis.prefix, background.storeOptions);
+  const store = new JobStore(redis, config.redis.prefix, { ...background.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds });
   const queue = createVideoQueue({
     redisUrl: config.redis.url,
     prefix: config.redis.prefix,
@@ -106,6 +106,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
       retry: { maxAttempts: config.s3.retry.attempts, baseDelayMs: config.s3.retry.baseDelayMs, maxDelayMs: config.s3.retry.maxDelayMs },
       batchConcurrency: config.s3.batchConcurrency,
       verifyEtag: config.s3.verifyEtag,
+      multipartEtag: config.s3.multipartEtag,
       observer: createUploadObserver(metrics, logger),
       logger,
     }),

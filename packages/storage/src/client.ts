@@ -12,12 +12,21 @@ export interface S3ClientOptions {
    */
   requestChecksum: 'when_supported' | 'when_required';
   maxAttempts: number;
+  /**
+   * Send PutObject and UploadPart bodies as UNSIGNED-PAYLOAD instead of
+   * SHA-256-hashing every byte for the signature (over plain HTTP the SDK
+   * hashes each part). For uploads whose content S3UploadManager checks
+   * afterwards by MD5 (S3_VERIFY_ETAG): that check covers the same bytes.
+   */
+  unsignedUploadPayload?: boolean;
 }
+
+const UPLOAD_COMMANDS = new Set(['PutObjectCommand', 'UploadPartCommand']);
 
 export function createS3Client(options: S3ClientOptions): S3Client {
   const { endpoint, region, credentials, forcePathStyle, requestChecksum, maxAttempts } = options;
   const checksum = requestChecksum === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-  return new S3Client({
+  const client = new S3Client({
     endpoint,
     region,
     // A copy: the SDK marks credential objects it resolves, and app config is frozen.
@@ -27,4 +36,16 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     requestChecksumCalculation: checksum,
     responseChecksumValidation: checksum,
   });
+  if (options.unsignedUploadPayload) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        // The signer takes a preset x-amz-content-sha256 as the payload hash.
+        if (UPLOAD_COMMANDS.has(context.commandName ?? '') && request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+        return next(args);
+      },
+      { step: 'build', name: 'vidgenUnsignedUploadPayload' },
+    );
+  }
+  return client;
 }

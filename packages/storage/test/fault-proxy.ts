@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fault = 'pass' | 'reset' | { status: number; code: string };
+/** Pass, reset the connection, answer with an S3 error, or pass with response headers replaced. */
+export type Fault = 'pass' | 'reset' | { status: number; code: string } | { headers: Record<string, string> };
 
 export interface FaultProxy {
   endpoint: string;
@@ -25,7 +26,7 @@ export async function startFaultProxy(target: string, plan: (n: number, req: htt
       req.socket.destroy();
       return;
     }
-    if (fault !== 'pass') {
+    if (fault !== 'pass' && 'status' in fault) {
       req.resume();
       req.on('end', () => {
         res.writeHead(fault.status, { 'Content-Type': 'application/xml', Connection: 'close' });
@@ -34,7 +35,7 @@ export async function startFaultProxy(target: string, plan: (n: number, req: htt
       return;
     }
     const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
+      res.writeHead(up.statusCode ?? 502, typeof fault === 'object' && 'headers' in fault ? { ...up.headers, ...fault.headers } : up.headers);
       up.pipe(res);
     });
     forward.on('error', () => req.socket.destroy());

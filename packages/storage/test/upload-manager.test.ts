@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { VidgenError } from '@vidgen/core';
-import { S3UploadManager, createS3Client, type UploadEvent } from '@vidgen/storage';
+import { VidgenError, silentLogger } from '@vidgen/core';
+import { S3UploadManager, createS3Client, type S3UploadManagerOptions, type UploadEvent } from '@vidgen/storage';
 import { createTestEnv, type TestEnv } from '@vidgen/testing';
 import { startFaultProxy, type Fault, type FaultProxy } from './fault-proxy';
 
@@ -40,8 +40,9 @@ describe('S3UploadManager against the embedded S3 server', () => {
     clients.push(c);
     return c;
   };
-  const manager = (client: S3Client, events: UploadEvent[] = []) =>
+  const manager = (client: S3Client, events: UploadEvent[] = [], extra: Partial<S3UploadManagerOptions> = {}) =>
     new S3UploadManager({
+      ...extra,
       client,
       bucket: env.bucket,
       partSizeBytes: PART,
@@ -51,7 +52,7 @@ describe('S3UploadManager against the embedded S3 server', () => {
       verifyEtag: true,
       observer: { onUpload: (e) => events.push(e) },
     });
-  const proxied = async (plan: (n: number) => Fault) => {
+  const proxied = async (plan: Parameters<typeof startFaultProxy>[1]) => {
     const proxy = await startFaultProxy(env.s3.endpoint, plan);
     proxies.push(proxy);
     return proxy;
@@ -84,6 +85,50 @@ describe('S3UploadManager against the embedded S3 server', () => {
     expect(progress.at(-1)).toBe(3 * PART + 12345);
     expect(await md5OfObject(direct, env.bucket, result.key)).toBe(await md5OfFile(big));
     expect(events).toEqual([expect.objectContaining({ key: result.key, bytes: 3 * PART + 12345, ok: true, attempts: 1 })]);
+  });
+
+  it('sends upload bodies UNSIGNED-PAYLOAD when asked (the MD5 check covers them), and signs them otherwise', async () => {
+    const sent: string[] = [];
+    const proxy = await proxied((_n, req) => {
+      if (req.method === 'PUT') sent.push(String(req.headers['x-amz-content-sha256']));
+      return 'pass';
+    });
+    const unsigned = createS3Client({ endpoint: proxy.endpoint, region: 'us-east-1', credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey }, forcePathStyle: true, requestChecksum: 'when_required', maxAttempts: 1, unsignedUploadPayload: true });
+    clients.push(unsigned);
+    await manager(unsigned).uploadFile({ key: 'videos/t/7/unsigned.bin', filePath: big, contentType: 'application/octet-stream' });
+    expect(sent).toHaveLength(4);
+    expect(new Set(sent)).toEqual(new Set(['UNSIGNED-PAYLOAD']));
+    sent.length = 0;
+    await manager(clientFor(proxy.endpoint)).uploadFile({ key: 'videos/t/7/signed.bin', filePath: small, contentType: 'application/octet-stream' });
+    expect(sent).toEqual([createHash('sha256').update(await readFile(small)).digest('hex')]);
+  });
+
+  it("checks a multipart upload against the store's ETag form, and only by size when the form was not hashed", async () => {
+    // s3rver reports the whole object's MD5 for a multipart upload.
+    const whole = await manager(direct, [], { multipartEtag: 'whole' }).uploadFile({ key: 'videos/t/8/whole.bin', filePath: big, contentType: 'application/octet-stream' });
+    expect(whole.checksum_verified).toBe(true);
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const parts = manager(direct, [], { multipartEtag: 'parts', logger });
+    for (const k of ['a', 'b']) {
+      const out = await parts.uploadFile({ key: `videos/t/8/parts-${k}.bin`, filePath: big, contentType: 'application/octet-stream' });
+      expect(out).toMatchObject({ size_bytes: 3 * PART + 12345, checksum_verified: false });
+    }
+    expect(warnings.filter((w) => /ETag form/.test(w))).toHaveLength(1);
+    // A single PUT is the whole MD5 in every form.
+    expect((await parts.uploadFile({ key: 'videos/t/8/parts-small.bin', filePath: small, contentType: 'application/octet-stream' })).checksum_verified).toBe(true);
+  });
+
+  it.each([
+    ['a multipart upload', 'big'],
+    ['a single PUT', 'small'],
+  ])('refuses %s whose stored ETag differs from the content', async (_name, which) => {
+    const wrong = await proxied((_n, req) => (req.method === 'HEAD' ? { headers: { etag: '"0123456789abcdef0123456789abcdef"' } } : 'pass'));
+    const err = await manager(clientFor(wrong.endpoint))
+      .uploadFile({ key: `videos/t/6/${randomBytes(3).toString('hex')}.bin`, filePath: which === 'big' ? big : small, contentType: 'application/octet-stream' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STORAGE_CHECKSUM_MISMATCH', category: 'storage' });
+    expect((err as VidgenError).details).toMatchObject({ stored_etag: '"0123456789abcdef0123456789abcdef"' });
   });
 
   it.each([
