@@ -48,7 +48,8 @@ export function parseProgressBlock(lines: readonly string[], expectedDurationSec
   return { outTimeSeconds, frame, percentage, done };
 }
 
-function killGroup(pid: number | undefined): void {
+/** SIGKILLs a child started with `detached: true` and everything in its process group (the child alone if the group is gone). */
+export function killGroup(pid: number | undefined): void {
   if (!pid) return;
   try {
     process.kill(-pid, 'SIGKILL');

@@ -227,7 +227,18 @@ export class VideoGenerationOrchestrator {
     stage('rendering_scenes', 100);
     throwIfAborted(signal);
     stage('combining', 0);
-    if (single) return;
+    if (!single) await this.join(parts, videoPath, totalSeconds, scratchDir, signal, stage);
+  }
+
+  /** Joins rendered parts in order by stream copy (the concat demuxer): the `combining` stage's ffmpeg. */
+  private async join(
+    parts: ReadonlyArray<{ path: string; durationSeconds: number }>,
+    videoPath: string,
+    totalSeconds: number,
+    scratchDir: string,
+    signal: AbortSignal | undefined,
+    stage: (s: StageName, pct: number) => void,
+  ): Promise<void> {
     const listFile = path.join(scratchDir, 'concat.txt');
     await writeFile(listFile, concatListContent(parts));
     await runFfmpeg({
@@ -267,16 +278,14 @@ export class VideoGenerationOrchestrator {
     // combining
     throwIfAborted(signal);
     stage('combining', 0);
-    const listFile = path.join(scratchDir, 'concat.txt');
-    await writeFile(listFile, concatListContent(clips.map((clip, i) => ({ path: clip, durationSeconds: work[i]?.durationSeconds ?? 0 }))));
-    await runFfmpeg({
-      ffmpegPath: this.deps.ffmpegPath,
-      args: buildConcatArgs({ listFile, output: videoPath }),
-      expectedDurationSeconds: totalSeconds,
-      onProgress: (p) => stage('combining', Math.min(99, p.percentage ?? 0)),
+    await this.join(
+      clips.map((clip, i) => ({ path: clip, durationSeconds: work[i]?.durationSeconds ?? 0 })),
+      videoPath,
+      totalSeconds,
+      scratchDir,
       signal,
-      logger: this.logger,
-    });
+      stage,
+    );
   }
 
   /** Writes each laid-out line of scene i to its own file: user text reaches ffmpeg only through files. */

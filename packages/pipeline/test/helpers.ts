@@ -79,19 +79,24 @@ export async function ocr(png: string): Promise<string> {
   return String(stdout);
 }
 
-/** Pids of live ffmpeg processes whose parent is this process. */
-export async function ffmpegChildren(): Promise<number[]> {
+/** Pids of live processes called `name` whose parent is this process. */
+export async function childrenNamed(name: string): Promise<number[]> {
   const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      const status = await readFile(`/proc/${name}/status`, 'utf8');
-      if (/^Name:\s+ffmpeg$/m.test(status) && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) pids.push(Number(name));
+      const status = await readFile(`/proc/${entry}/status`, 'utf8');
+      if (status.match(/^Name:\s+(.*)$/m)?.[1] === name && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) pids.push(Number(entry));
     } catch {
       /* gone */
     }
   }
   return pids;
+}
+
+/** Pids of live ffmpeg processes whose parent is this process. */
+export function ffmpegChildren(): Promise<number[]> {
+  return childrenNamed('ffmpeg');
 }
 
 /** Whether any process (zombie or not) is still in the process group `pgid`. */

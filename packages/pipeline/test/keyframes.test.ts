@@ -1,26 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runFfmpeg } from '@vidgen/ffmpeg';
 import { keyframeTimes, packageHls } from '@vidgen/pipeline';
-import { ffmpegPath, ffprobePath, processGroupAlive } from './helpers';
+import { childrenNamed, ffmpegPath, ffprobePath, processGroupAlive } from './helpers';
 
-/** Pids of live ffprobe processes whose parent is this process. */
-async function ffprobeChildren(): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const status = await readFile(`/proc/${name}/status`, 'utf8');
-      if (/^Name:\s+ffprobe$/m.test(status) && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) pids.push(Number(name));
-    } catch {
-      /* gone */
-    }
-  }
-  return pids;
-}
+const ffprobeChildren = () => childrenNamed('ffprobe');
 
 /** Polls /proc until ffprobe runs as a child of this process (no fixed sleeps). */
 async function waitForFfprobe(settled: () => boolean): Promise<number[]> {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { VidgenError } from '@vidgen/core';
+import { killGroup } from '@vidgen/ffmpeg';
 
 /** Parses `ffprobe -show_entries frame=best_effort_timestamp_time -of csv=p=0` output into sorted, distinct times. */
 export function parseKeyframeTimes(csv: string): number[] {
@@ -20,19 +21,6 @@ export interface KeyframeScanOptions {
 export const KEYFRAME_SCAN_TIMEOUT_MS = 120_000;
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 const STDERR_TAIL_BYTES = 2048;
-
-function killGroup(pid: number | undefined): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-}
 
 /**
  * The presentation times of the video's keyframes (ffprobe reads only the
