@@ -75,8 +75,12 @@ local function commit(f, s, ttl)
 end
 
 if op == 'start' then
-  -- A new run resets stage state explicitly; a terminal job stays terminal.
+  -- A new run resets stage state explicitly; a terminal job stays terminal. That includes
+  -- a job whose record ended before its worker started the run (cancelled between pickup
+  -- and here): the run would otherwise show processing for a job that no one runs.
   if h[2] and h[2] ~= 'processing' then return {'terminal'} end
+  local record = redis.call('HGET', jobkey, 'status')
+  if record == 'completed' or record == 'failed' or record == 'cancelled' then return {'terminal'} end
   local f = {'run_id', run, 'attempt', ARGV[6], 'status', 'processing', 'stage', NAMES[1],
     'stage_percentage', '0', 'percentage', '0', 'base', '0', 'run_started_at', now}
   for i = 1, N do

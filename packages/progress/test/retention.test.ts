@@ -57,3 +57,17 @@ it('keeps a resubmitted job and its old progress until a new run ends', async ()
   expect(await redis.ttl(store.key(jobId))).toBe(-1);
   expect(await redis.ttl(progressKey(prefix, jobId))).toBe(-1);
 });
+
+it('refuses to start a run for a job whose record already ended (cancelled between pickup and run start)', async () => {
+  seq += 1;
+  const jobId = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
+  await store.create({ job_id: jobId, owner: 'o', correlation_id: 'c', configuration: { topic: 't', quality: 'low' }, created_at: new Date().toISOString() });
+  expect(await store.markProcessing(jobId, 1)).toBe('ok');
+  // The API cancels before the worker's run exists: there is no run for it to finish.
+  expect(await store.cancel(jobId)).toBe('ok');
+  const run = await tracker.startRun(jobId, { attempt: 1 });
+  expect(run).toMatchObject({ ok: false, reason: 'terminal' });
+  expect(await redis.exists(progressKey(prefix, jobId))).toBe(0);
+  // The record keeps its retention: the refused start did not PERSIST it.
+  expect(await redis.ttl(store.key(jobId))).toBeGreaterThan(0);
+});

@@ -74,6 +74,11 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     const { job_id } = job.data;
     let run = await tracker.startRun(job_id, { attempt });
     if (!run.ok && run.reason === 'terminal' && (await deps.resetStaleProgress(job_id))) run = await tracker.startRun(job_id, { attempt });
+    if (!run.ok && run.reason === 'terminal' && (await store.get(job_id))?.status !== 'processing') {
+      // Cancelled (or otherwise ended) between the pickup and the run's start: nothing to run or record.
+      logger.info('the job ended before its run started; the attempt stops');
+      return;
+    }
     if (!run.ok) {
       const error = run.error ?? new VidgenError('INTERNAL_ERROR', { message: `progress run refused: ${run.reason}` });
       // The record is processing now: it must not stay so.
