@@ -106,7 +106,6 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
       retry: { maxAttempts: config.s3.retry.attempts, baseDelayMs: config.s3.retry.baseDelayMs, maxDelayMs: config.s3.retry.maxDelayMs },
       batchConcurrency: config.s3.batchConcurrency,
       verifyEtag: config.s3.verifyEtag,
-      multipartEtag: config.s3.multipartEtag,
       observer: createUploadObserver(metrics, logger),
       logger,
     }),

@@ -73,7 +73,6 @@ export interface Config {
     retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
     batchConcurrency: number;
     verifyEtag: boolean;
-    multipartEtag: 'parts' | 'whole' | 'either';
     /** PutObject/UploadPart bodies go unsigned when the MD5 check covers them (see createS3Client). */
     unsignedUploadPayload: boolean;
     /** Plain `<cdnBaseUrl>/<key>` URLs instead of presigned ones. */
@@ -232,7 +231,6 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       retry: { attempts: v.S3_RETRY_ATTEMPTS, baseDelayMs: v.S3_RETRY_BASE_DELAY_MS, maxDelayMs: v.S3_RETRY_MAX_DELAY_MS },
       batchConcurrency: v.S3_BATCH_CONCURRENCY,
       verifyEtag: v.S3_VERIFY_ETAG,
-      multipartEtag: v.S3_MULTIPART_ETAG ?? (v.S3_ENDPOINT ? 'either' : 'parts'),
       unsignedUploadPayload: v.S3_VERIFY_ETAG,
       cdnBaseUrl: v.CDN_BASE_URL,
     },

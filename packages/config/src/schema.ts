@@ -58,7 +58,6 @@ export const envSchema = Joi.object({
   S3_RETRY_MAX_DELAY_MS: Joi.number().integer().min(1).max(300000).default(20000).description('Longest single wait between two upload attempts.'),
   S3_BATCH_CONCURRENCY: Joi.number().integer().min(1).max(64).default(8).description('Small files (thumbnails, HLS segments) uploaded at once.'),
   S3_VERIFY_ETAG: bool().default(true).description('After each upload, compare an MD5-shaped ETag with the file\'s MD5 (besides the size check); uploads then skip the SDK\'s SHA-256 payload signing, the MD5 check covering the same bytes. Turn off for stores whose ETags are not MD5s (SSE-KMS).'),
-  S3_MULTIPART_ETAG: Joi.string().valid('parts', 'whole', 'either').description('The ETag form the store gives multipart uploads, so S3_VERIFY_ETAG hashes once: parts (md5 of the part MD5s, "-N"; AWS S3, MinIO), whole (MD5 of the object; s3rver) or either (hash both). Defaults to parts on AWS, either with S3_ENDPOINT; the embedded store sets whole.'),
   CDN_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).description('Public base URL of the bucket behind a CDN: output URLs become <CDN_BASE_URL>/<key>, unsigned. Unset: presigned URLs.'),
   HLS_CORS_ORIGINS: Joi.string().default('*').description('Comma-separated origins allowed to fetch the HLS playlists served by the API (browser players such as hls.js); * allows any.'),
   THUMBNAIL_COUNT: Joi.number().integer().min(1).max(50).default(5).description('Evenly spaced JPEG thumbnails per video (besides the poster and the sprite sheet).'),

@@ -23,6 +23,22 @@ export interface S3ClientOptions {
 
 const UPLOAD_COMMANDS = new Set(['PutObjectCommand', 'UploadPartCommand']);
 
+/**
+ * The SDK's logger. Given one, the SDK logs every command at info and every
+ * failed one at error; without one it warns on console for each failed
+ * streaming request. All of these failures reach the caller, which classifies
+ * and logs them in its own JSON lines (S3UploadManager retries a failed part
+ * itself: the SDK can't replay a stream body). Other SDK warnings still reach stderr.
+ */
+const sdkLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (...args: unknown[]) => {
+    if (!/non-retryable streaming request/.test(String(args[0]))) console.warn(...args);
+  },
+  error: () => undefined,
+};
+
 export function createS3Client(options: S3ClientOptions): S3Client {
   const { endpoint, region, credentials, forcePathStyle, requestChecksum, maxAttempts } = options;
   const checksum = requestChecksum === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
@@ -35,6 +51,7 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     maxAttempts,
     requestChecksumCalculation: checksum,
     responseChecksumValidation: checksum,
+    logger: sdkLogger,
   });
   if (options.unsignedUploadPayload) {
     client.middlewareStack.add(

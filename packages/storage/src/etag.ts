@@ -2,102 +2,48 @@ import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /**
- * Which ETag a store reports for a multipart upload: `parts` is S3's and
- * MinIO's `md5(part md5s)-N`; `whole` is the MD5 of the whole object (s3rver);
- * `either` computes both (an unknown store; twice the hashing). A single PUT's
- * ETag is the object's MD5 in every case.
+ * Passes a stream through unchanged, MD5-hashing it on the way (when `hash`)
+ * and reporting the bytes that went through, so the expected ETag is known
+ * without reading the file twice.
  */
-export type MultipartEtagForm = 'parts' | 'whole' | 'either';
-
-/**
- * MD5s of content fed in order: per part-size chunk and/or of the whole, as
- * the store's multipart ETag form needs, so the expected ETag is known without
- * reading the file twice. Shared by the in-thread hasher and the hashing thread.
- */
-export class EtagState {
-  private readonly whole: Hash | null;
-  private part: Hash | null;
-  private partBytes = 0;
-  private readonly partDigests: Buffer[] = [];
-  private etags: string[] | null = null;
+export class Md5Stream extends Transform {
+  private readonly hash: Hash | null;
+  private bytes = 0;
 
   constructor(
-    private readonly partSizeBytes: number,
-    form: MultipartEtagForm = 'either',
+    hash = true,
+    private readonly onBytes?: (bytes: number) => void,
   ) {
-    this.whole = form === 'parts' ? null : createHash('md5');
-    this.part = form === 'whole' ? null : createHash('md5');
+    super();
+    this.hash = hash ? createHash('md5') : null;
   }
 
-  update(chunk: Uint8Array): void {
-    this.whole?.update(chunk);
-    if (!this.part) return;
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(chunk.length - offset, this.partSizeBytes - this.partBytes);
-      this.part.update(chunk.subarray(offset, offset + take));
-      this.partBytes += take;
-      offset += take;
-      if (this.partBytes === this.partSizeBytes) this.closePart();
-    }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash?.update(chunk);
+    this.bytes += chunk.length;
+    this.onBytes?.(this.bytes);
+    done(null, chunk);
   }
 
-  /**
-   * The ETags a store may report for this content: the whole MD5 where
-   * computed (or where one part is the whole), and `md5(part md5s)-N` for
-   * several parts where computed. Call after the last update.
-   */
-  finish(): string[] {
-    if (this.etags) return this.etags;
-    const etags: string[] = [];
-    if (this.part) {
-      if (this.partBytes > 0 || this.partDigests.length === 0) this.closePart();
-      if (this.partDigests.length === 1) etags.push(this.partDigests[0]!.toString('hex'));
-      else etags.push(`${createHash('md5').update(Buffer.concat(this.partDigests)).digest('hex')}-${this.partDigests.length}`);
-    }
-    if (this.whole) {
-      const single = this.whole.digest('hex');
-      if (!etags.includes(single)) etags.unshift(single);
-    }
-    this.etags = etags;
-    return etags;
+  /** The MD5 of everything that passed (call once, after the stream ended). */
+  digest(): Buffer {
+    if (!this.hash) throw new Error('Md5Stream was created without hashing');
+    return this.hash.digest();
   }
 
-  private closePart(): void {
-    this.partDigests.push(this.part!.digest());
-    this.part = createHash('md5');
-    this.partBytes = 0;
+  hex(): string {
+    return this.digest().toString('hex');
   }
+}
+
+/** S3's ETag of a multipart upload: the MD5 of the parts' MD5s, then "-" and the part count. */
+export function multipartEtag(partDigests: readonly Buffer[]): string {
+  return `${createHash('md5').update(Buffer.concat(partDigests)).digest('hex')}-${partDigests.length}`;
 }
 
 /** Whether a stored ETag is a multipart one (`…-N`). */
 export function isMultipartEtag(etag: string): boolean {
   return /-\d+"?$/.test(etag);
-}
-
-/** Hashes a stream as it passes, on the calling thread (small files; see HashedFileStream for large ones). */
-export class EtagHasher extends Transform {
-  private readonly state: EtagState;
-
-  constructor(partSizeBytes: number, form: MultipartEtagForm = 'either') {
-    super();
-    this.state = new EtagState(partSizeBytes, form);
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.state.update(chunk);
-    done(null, chunk);
-  }
-
-  override _flush(done: TransformCallback): void {
-    this.state.finish();
-    done();
-  }
-
-  /** The ETags a store may report for this content (valid after the stream ended). */
-  expectedEtags(): Promise<string[]> {
-    return Promise.resolve(this.state.finish());
-  }
 }
 
 /** ETags that are MD5-shaped (plain or multipart); others (SSE-KMS, some stores) can't be checked. */

@@ -47,6 +47,8 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: 
       return { value: await attempt(n), attempts: n };
     } catch (err) {
       if (signal?.aborted || (err instanceof VidgenError && err.code === 'JOB_CANCELLED')) throw err;
+      // A nested retry (a multipart upload's part) already used its attempts: final.
+      if (err instanceof RetriesExhausted) throw err;
       const verdict = err instanceof VidgenError ? { retryable: err.retryable, reason: err.code } : classifyS3Failure(err);
       if (!verdict.retryable || n >= policy.maxAttempts) throw new RetriesExhausted(err, n, verdict.retryable);
       const delayMs = backoffDelayMs(n, policy, random);

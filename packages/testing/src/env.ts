@@ -52,8 +52,6 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     S3_ACCESS_KEY_ID: s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     S3_BUCKET: bucket,
-    // s3rver gives a multipart upload the whole object's MD5 as its ETag.
-    S3_MULTIPART_ETAG: 'whole',
     SCRATCH_DIR: path.join(scratchDir, 'work'),
     JOB_BACKOFF_MS: '200',
     ...overrides,

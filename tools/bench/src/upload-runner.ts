@@ -14,13 +14,12 @@ async function main(): Promise<void> {
   const partSizeBytes = Number(part);
   const queueSize = Number(queue);
   const verifyEtag = mode === 'manager' && process.env.BENCH_VERIFY_ETAG !== 'false';
-  // The manager runs as the worker configures it for this store (s3rver): the MD5 check on, so uploads
-  // go UNSIGNED-PAYLOAD, and only the whole-object MD5 (s3rver's multipart ETag form). The bare Upload
-  // runs on the SDK's defaults.
+  // The manager runs as the worker configures it: the MD5 check on, so its bodies go UNSIGNED-PAYLOAD.
+  // The bare Upload runs on the SDK's defaults.
   const client = createS3Client({ endpoint, region: 'us-east-1', credentials: { ...EMBEDDED_S3_CREDENTIALS }, forcePathStyle: true, requestChecksum: 'when_required', maxAttempts: 3, unsignedUploadPayload: verifyEtag });
   const started = process.hrtime.bigint();
   if (mode === 'manager') {
-    const manager = new S3UploadManager({ client, bucket: bucket!, partSizeBytes, queueSize, retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 20000 }, batchConcurrency: 8, verifyEtag, multipartEtag: 'whole' });
+    const manager = new S3UploadManager({ client, bucket: bucket!, partSizeBytes, queueSize, retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 20000 }, batchConcurrency: 8, verifyEtag });
     const uploaded = await manager.uploadFile({ key: key!, filePath: file!, contentType: 'application/octet-stream' });
     if (uploaded.checksum_verified !== verifyEtag) throw new Error(`expected checksum_verified=${verifyEtag}, got ${uploaded.checksum_verified}`);
   } else {

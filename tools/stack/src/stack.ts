@@ -120,8 +120,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (await isPortOpen(port)) throw new Error(`EMBEDDED_S3_PORT ${port} is in use; stop what uses it or set EMBEDDED_S3_PORT.`);
       const s3: EmbeddedS3 = await startEmbeddedS3({ port, directory: path.join(dataDir, 's3'), buckets: [config.s3.bucket] });
       cleanups.push(() => s3.close());
-      // s3rver gives a multipart upload the whole object's MD5 as its ETag.
-      Object.assign(env, { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_MULTIPART_ETAG: 'whole' });
+      Object.assign(env, { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey });
       s3Embedded = true;
     }
     const s3Config = loadConfig(env).s3;
