@@ -193,6 +193,18 @@ describe('S3UploadManager against the embedded S3 server', () => {
     expect((err as VidgenError).details).toMatchObject({ http_status: 500, s3_error: 'InternalError' });
   });
 
+  it('stops a multipart upload on abort: JOB_CANCELLED, and the multipart upload is aborted', async () => {
+    const proxy = await proxied(() => 'pass');
+    const controller = new AbortController();
+    const err = await manager(clientFor(proxy.endpoint))
+      .uploadFile({ key: 'videos/t/9/cancelled.bin', filePath: big, contentType: 'application/octet-stream', onProgress: (loaded) => loaded > 0 && controller.abort() }, controller.signal)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'JOB_CANCELLED' });
+    expect(proxy.seen.filter((m) => m === 'POST')).toHaveLength(1); // created, never completed
+    expect(proxy.seen.filter((m) => m === 'DELETE')).toHaveLength(1);
+    expect(proxy.seen).not.toContain('HEAD');
+  });
+
   it('uploads a batch with bounded concurrency, each object verified', async () => {
     const files = await Promise.all(
       Array.from({ length: 7 }, async (_, i) => {
