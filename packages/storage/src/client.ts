@@ -57,8 +57,11 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const request = args.request as { headers?: Record<string, string> };
-        // The signer takes a preset x-amz-content-sha256 as the payload hash.
-        if (UPLOAD_COMMANDS.has(context.commandName ?? '') && request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+        // The signer takes a preset x-amz-content-sha256 as the payload hash. One already set
+        // (STREAMING-UNSIGNED-PAYLOAD-TRAILER, for an aws-chunked body with a trailing checksum) stays.
+        if (UPLOAD_COMMANDS.has(context.commandName ?? '') && request.headers && !request.headers['x-amz-content-sha256']) {
+          request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+        }
         return next(args);
       },
       { step: 'build', name: 'vidgenUnsignedUploadPayload' },
