@@ -218,6 +218,7 @@ export class S3UploadManager {
     signal?.addEventListener('abort', onAbort, { once: true });
     const abortSignal = controller.signal;
     let uploadId: string | undefined;
+    let firstFailure: { err: unknown } | undefined;
     try {
       uploadId = (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }), { abortSignal })).UploadId;
       if (!uploadId) throw new Error('CreateMultipartUpload returned no UploadId');
@@ -241,7 +242,12 @@ export class S3UploadManager {
               sleep: this.options.sleep,
               onRetry: ({ attempt, delayMs, reason }) => this.logger.warn('part upload failed; retrying the part', { key, part: i + 1, attempt, delay_ms: delayMs, reason }),
             },
-          );
+          ).catch((err: unknown) => {
+            // The upload has failed: stop the parts in flight now, and keep this failure, not their aborts.
+            firstFailure ??= { err };
+            controller.abort();
+            throw err;
+          });
           return value;
         },
       );
@@ -256,7 +262,7 @@ export class S3UploadManager {
       controller.abort();
       if (uploadId) await this.abortMultipart(key, uploadId);
       if (signal?.aborted) throw new VidgenError('JOB_CANCELLED', { message: 'Upload aborted.' });
-      throw err;
+      throw firstFailure ? firstFailure.err : err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
