@@ -4,25 +4,28 @@ import { Transform, type TransformCallback } from 'node:stream';
 /**
  * Passes a stream through unchanged, MD5-hashing it on the way (when `hash`)
  * and reporting the bytes that went through, so the expected ETag is known
- * without reading the file twice.
+ * without reading the file twice. With `expectedBytes`, a stream of another
+ * length fails at its end (the file changed since its size was taken).
  */
 export class Md5Stream extends Transform {
   private readonly hash: Hash | null;
   private bytes = 0;
 
-  constructor(
-    hash = true,
-    private readonly onBytes?: (bytes: number) => void,
-  ) {
+  constructor(private readonly options: { hash?: boolean; expectedBytes?: number; onBytes?: (bytes: number) => void } = {}) {
     super();
-    this.hash = hash ? createHash('md5') : null;
+    this.hash = options.hash === false ? null : createHash('md5');
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.hash?.update(chunk);
     this.bytes += chunk.length;
-    this.onBytes?.(this.bytes);
+    this.options.onBytes?.(this.bytes);
     done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    const expected = this.options.expectedBytes;
+    done(expected !== undefined && expected !== this.bytes ? new Error(`read ${this.bytes} bytes, expected ${expected}`) : null);
   }
 
   /** The MD5 of everything that passed (call once, after the stream ended). */

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
@@ -96,8 +97,8 @@ export class S3UploadManager {
 
   async uploadFile(request: UploadRequest, signal?: AbortSignal): Promise<UploadedObject> {
     const { key, filePath, onProgress } = request;
-    const { size } = await stat(filePath);
     const started = Date.now();
+    let size = 0;
     let reported = 0;
     // Progress never goes backwards when a retry starts the file again.
     const progress = (loaded: number) => {
@@ -106,6 +107,8 @@ export class S3UploadManager {
       onProgress?.(reported, size);
     };
     try {
+      throwIfCancelled(signal);
+      size = (await stat(filePath)).size;
       const { value, attempts } = await withRetry((n) => this.attempt(request, size, n, progress, signal), {
         policy: this.options.retry,
         signal,
@@ -134,13 +137,20 @@ export class S3UploadManager {
   async uploadBatch(requests: readonly UploadRequest[], signal?: AbortSignal): Promise<UploadedObject[]> {
     const controller = new AbortController();
     const onAbort = () => controller.abort();
+    if (signal?.aborted) controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    let firstFailure: { err: unknown } | undefined;
     try {
-      return await mapBounded(requests, this.options.batchConcurrency, (r) => this.uploadFile(r, controller.signal));
+      return await mapBounded(requests, this.options.batchConcurrency, (r) =>
+        this.uploadFile(r, controller.signal).catch((err: unknown) => {
+          // The batch has failed: stop the uploads in flight now, and keep this failure, not their cancellations.
+          firstFailure ??= { err };
+          controller.abort();
+          throw err;
+        }),
+      );
     } catch (err) {
-      // Stop the siblings still in flight: the batch has failed.
-      controller.abort();
-      throw err;
+      throw firstFailure && !signal?.aborted ? firstFailure.err : err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -148,8 +158,12 @@ export class S3UploadManager {
 
   private async attempt(request: UploadRequest, size: number, n: number, progress: (loaded: number) => void, signal?: AbortSignal): Promise<Omit<UploadedObject, 'attempts'>> {
     const { key, contentType } = request;
+    throwIfCancelled(signal);
     const sent = size > this.options.partSizeBytes ? await this.multipart(request, size, progress, signal) : await this.single(request, size, progress, signal);
-    const head = await this.options.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
+    const head = await this.options.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }), { abortSignal: signal }).catch((err: unknown) => {
+      throwIfCancelled(signal);
+      throw err;
+    });
     if (head.ContentLength !== size) {
       throw new VidgenError('STORAGE_SIZE_MISMATCH', {
         message: `Stored size of ${key} is ${head.ContentLength} bytes, the file has ${size}.`,
@@ -176,32 +190,36 @@ export class S3UploadManager {
     return { key, size_bytes: size, etag: head.ETag ?? null, content_type: contentType, checksum_verified: checked };
   }
 
-  /** One PutObject through lib-storage, the file streamed through an MD5 hasher when ETags are checked. */
+  /**
+   * One PutObject through lib-storage. The file is at most one part, which
+   * lib-storage would buffer anyway: it is read first (a read failure is ours,
+   * not the store's), hashed, and sent as a buffer, which the SDK can also
+   * retry itself. lib-storage's abort() only rejects done() without passing a
+   * signal to its request, so the client it gets adds ours to every call.
+   */
   private async single(request: UploadRequest, size: number, progress: (loaded: number) => void, signal?: AbortSignal): Promise<SentObject> {
     const { client, bucket, partSizeBytes, queueSize, verifyEtag } = this.options;
-    const source = createReadStream(request.filePath, { highWaterMark: READ_CHUNK_BYTES });
-    const hasher = verifyEtag ? new Md5Stream() : null;
-    const piped = hasher ? pipeline(source, hasher).catch(() => undefined) : Promise.resolve();
+    let data: Buffer;
+    try {
+      data = await readFile(request.filePath);
+    } catch (err) {
+      throw readFailure(request.filePath, err);
+    }
+    if (data.length !== size) throw readFailure(request.filePath, new Error(`read ${data.length} bytes, expected ${size}`));
     const upload = new Upload({
-      client,
-      params: { Bucket: bucket, Key: request.key, Body: hasher ?? source, ContentType: request.contentType, ContentLength: size },
+      client: signal ? withAbortSignal(client, signal) : client,
+      params: { Bucket: bucket, Key: request.key, Body: data, ContentType: request.contentType, ContentLength: size },
       partSize: partSizeBytes,
       queueSize,
     });
-    const onAbort = () => void upload.abort().catch(() => undefined);
-    signal?.addEventListener('abort', onAbort, { once: true });
     upload.on('httpUploadProgress', (p) => progress(p.loaded ?? 0));
     try {
       await upload.done();
     } catch (err) {
-      if (signal?.aborted) throw new VidgenError('JOB_CANCELLED', { message: 'Upload aborted.' });
+      throwIfCancelled(signal);
       throw err;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      source.destroy();
-      await piped;
     }
-    return { multipart: false, expected: hasher ? hasher.hex() : null, partsVerified: false };
+    return { multipart: false, expected: verifyEtag ? createHash('md5').update(data).digest('hex') : null, partsVerified: false };
   }
 
   /**
@@ -222,7 +240,9 @@ export class S3UploadManager {
     try {
       uploadId = (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }), { abortSignal })).UploadId;
       if (!uploadId) throw new Error('CreateMultipartUpload returned no UploadId');
-      const count = Math.ceil(size / partSizeBytes);
+      // S3 allows 10,000 parts: a huge file gets larger parts.
+      const partBytes = Math.max(partSizeBytes, Math.ceil(size / MAX_PARTS));
+      const count = Math.ceil(size / partBytes);
       const loaded = new Array<number>(count).fill(0);
       const report = (i: number, bytes: number) => {
         loaded[i] = bytes;
@@ -232,8 +252,8 @@ export class S3UploadManager {
         Array.from({ length: count }, (_, i) => i),
         queueSize,
         async (i) => {
-          const start = i * partSizeBytes;
-          const length = Math.min(partSizeBytes, size - start);
+          const start = i * partBytes;
+          const length = Math.min(partBytes, size - start);
           const { value } = await withRetry(
             () => this.sendPart({ key, uploadId: uploadId!, filePath, number: i + 1, start, length, verify: verifyEtag, abortSignal, onBytes: (b) => report(i, b) }),
             {
@@ -261,7 +281,7 @@ export class S3UploadManager {
     } catch (err) {
       controller.abort();
       if (uploadId) await this.abortMultipart(key, uploadId);
-      if (signal?.aborted) throw new VidgenError('JOB_CANCELLED', { message: 'Upload aborted.' });
+      throwIfCancelled(signal);
       throw firstFailure ? firstFailure.err : err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -280,14 +300,38 @@ export class S3UploadManager {
     onBytes: (bytes: number) => void;
   }): Promise<{ number: number; etag: string; md5: Buffer | null; verified: boolean }> {
     const source = createReadStream(part.filePath, { start: part.start, end: part.start + part.length - 1, highWaterMark: READ_CHUNK_BYTES });
-    const body = new Md5Stream(part.verify, part.onBytes);
-    const piped = pipeline(source, body).catch(() => undefined);
+    const body = new Md5Stream({ hash: part.verify, expectedBytes: part.length, onBytes: part.onBytes });
+    // A failed read (the file gone, an I/O error, fewer bytes than declared) would leave the request
+    // waiting for a body that never ends: it aborts the request and fails the part with the read error.
+    const request = new AbortController();
+    const onAbort = () => request.abort();
+    part.abortSignal.addEventListener('abort', onAbort, { once: true });
+    if (part.abortSignal.aborted) request.abort();
+    let readError: unknown;
+    let stopping = false;
+    const stop = () => {
+      stopping = true;
+      source.destroy();
+      body.destroy();
+    };
+    const piped = pipeline(source, body).catch((err: unknown) => {
+      if (stopping) return; // our own teardown, not a read failure
+      readError = err;
+      request.abort();
+    });
     part.onBytes(0);
     try {
-      const out = await this.options.client.send(
-        new UploadPartCommand({ Bucket: this.options.bucket, Key: part.key, UploadId: part.uploadId, PartNumber: part.number, Body: body, ContentLength: part.length }),
-        { abortSignal: part.abortSignal },
-      );
+      const out = await this.options.client
+        .send(
+          new UploadPartCommand({ Bucket: this.options.bucket, Key: part.key, UploadId: part.uploadId, PartNumber: part.number, Body: body, ContentLength: part.length }),
+          { abortSignal: request.signal },
+        )
+        .catch(async (err: unknown) => {
+          // The request is over: a body it stopped reading would hold the pipeline forever.
+          stop();
+          await piped;
+          throw readError !== undefined && !part.abortSignal.aborted ? readFailure(part.filePath, readError) : err;
+        });
       if (!out.ETag) throw new Error(`UploadPart ${part.number} returned no ETag`);
       const md5 = part.verify ? body.digest() : null;
       const verified = md5 !== null && isMd5Etag(out.ETag);
@@ -299,8 +343,8 @@ export class S3UploadManager {
       }
       return { number: part.number, etag: out.ETag, md5, verified };
     } finally {
-      source.destroy();
-      body.destroy();
+      part.abortSignal.removeEventListener('abort', onAbort);
+      stop();
       await piped;
     }
   }
@@ -325,4 +369,32 @@ export class S3UploadManager {
       this.logger.warn('upload observer failed', { err: (err as Error).message });
     }
   }
+}
+
+/** S3's limit on parts per multipart upload. */
+const MAX_PARTS = 10_000;
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new VidgenError('JOB_CANCELLED', { message: 'Upload aborted.' });
+}
+
+/** A local read failure is not the store's: permanent (retrying reads the same file), and named so. */
+function readFailure(filePath: string, err: unknown): VidgenError {
+  return new VidgenError('INTERNAL_ERROR', {
+    message: `Reading ${filePath} for upload failed: ${(err as Error)?.message ?? String(err)}`,
+    retryable: false,
+    cause: err,
+  });
+}
+
+/** The client, with `signal` added to every send (lib-storage sends without one). */
+function withAbortSignal(client: S3Client, signal: AbortSignal): S3Client {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'send') {
+        return (command: Parameters<S3Client['send']>[0], options?: { abortSignal?: AbortSignal }) => target.send(command as never, { ...options, abortSignal: signal });
+      }
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });
 }

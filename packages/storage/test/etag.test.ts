@@ -7,7 +7,7 @@ const md5 = (b: Buffer) => createHash('md5').update(b).digest();
 
 async function through(data: Buffer, chunk: number, hash = true): Promise<{ out: Buffer; stream: Md5Stream; counts: number[] }> {
   const counts: number[] = [];
-  const stream = new Md5Stream(hash, (n) => counts.push(n));
+  const stream = new Md5Stream({ hash, onBytes: (n) => counts.push(n) });
   const pieces = Array.from({ length: Math.ceil(data.length / chunk) }, (_, i) => data.subarray(i * chunk, (i + 1) * chunk));
   const out: Buffer[] = [];
   await pipeline(Readable.from(pieces), stream, async function* (src) {
@@ -26,6 +26,16 @@ describe('Md5Stream', () => {
       expect(counts.at(-1)).toBe(2500);
       expect(counts).toEqual([...counts].sort((a, b) => a - b));
     }
+  });
+
+  it('fails at the end when the stream is not the expected length', async () => {
+    const data = randomBytes(100);
+    await expect(pipeline(Readable.from([data]), new Md5Stream({ expectedBytes: 101 }), async function* (src) {
+      for await (const c of src) void c;
+    })).rejects.toThrow(/read 100 bytes, expected 101/);
+    await pipeline(Readable.from([data]), new Md5Stream({ expectedBytes: 100 }), async function* (src) {
+      for await (const c of src) void c;
+    });
   });
 
   it('only counts when not hashing', async () => {

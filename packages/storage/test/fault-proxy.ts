@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Pass, reset the connection, answer with an S3 error, or pass with response headers replaced. */
-export type Fault = 'pass' | 'reset' | { status: number; code: string } | { headers: Record<string, string> };
+/** Pass, reset the connection, answer with an S3 error, pass with response headers replaced, or pass after a delay. */
+export type Fault = 'pass' | 'reset' | { status: number; code: string } | { headers: Record<string, string> } | { delayMs: number };
 
 export interface FaultProxy {
   endpoint: string;
@@ -13,8 +13,7 @@ export interface FaultProxy {
 
 /**
  * A small HTTP proxy in front of the S3 server that answers the n-th request
- * (1-based) with the fault `plan` chooses: pass through, reset the connection,
- * or an S3 error with a status and code.
+ * (1-based) with the fault `plan` chooses (see Fault).
  */
 export async function startFaultProxy(target: string, plan: (n: number, req: http.IncomingMessage) => Fault): Promise<FaultProxy> {
   const upstream = new URL(target);
@@ -34,13 +33,33 @@ export async function startFaultProxy(target: string, plan: (n: number, req: htt
       });
       return;
     }
+    if (typeof fault === 'object' && 'delayMs' in fault) {
+      // Read the request (body included), hold it back, then pass it on, unless the client gave up meanwhile.
+      const body: Buffer[] = [];
+      let gone = false;
+      req.on('data', (c: Buffer) => body.push(c));
+      req.socket.once('close', () => (gone = true));
+      setTimeout(() => {
+        if (gone) return;
+        const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        });
+        forward.on('error', () => req.socket.destroy());
+        forward.end(Buffer.concat(body));
+      }, fault.delayMs);
+      return;
+    }
+    forwardTo(req, res, fault);
+  });
+  const forwardTo = (req: http.IncomingMessage, res: http.ServerResponse, fault: Fault) => {
     const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, typeof fault === 'object' && 'headers' in fault ? { ...up.headers, ...fault.headers } : up.headers);
       up.pipe(res);
     });
     forward.on('error', () => req.socket.destroy());
     req.pipe(forward);
-  });
+  };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, truncateSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { VidgenError } from '@vidgen/core';
 import { S3UploadManager, createS3Client, type S3UploadManagerOptions, type UploadEvent } from '@vidgen/storage';
 import { createTestEnv, type TestEnv } from '@vidgen/testing';
@@ -203,6 +203,69 @@ describe('S3UploadManager against the embedded S3 server', () => {
     expect(proxy.seen.filter((m) => m === 'POST')).toHaveLength(1); // created, never completed
     expect(proxy.seen.filter((m) => m === 'DELETE')).toHaveLength(1);
     expect(proxy.seen).not.toContain('HEAD');
+  });
+
+  it('fails a part promptly when the file changes under it (fewer bytes than declared), and aborts the upload', async () => {
+    const shrinking = path.join(dir, 'shrinking.bin');
+    await writeFile(shrinking, bigData);
+    const proxy = await proxied(() => 'pass');
+    let cut = false;
+    const err = await manager(clientFor(proxy.endpoint))
+      .uploadFile({
+        key: 'videos/t/10/shrinking.bin',
+        filePath: shrinking,
+        contentType: 'application/octet-stream',
+        onProgress: () => {
+          if (!cut) {
+            cut = true;
+            truncateSync(shrinking, PART + 10);
+          }
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INTERNAL_ERROR', retryable: false });
+    expect((err as VidgenError).message).toMatch(/expected/);
+    expect(proxy.seen.filter((m) => m === 'DELETE')).toHaveLength(1);
+    expect(proxy.seen).not.toContain('HEAD');
+  });
+
+  it('stops a single PUT in flight on abort: JOB_CANCELLED, and no object appears', async () => {
+    const proxy = await proxied((_n, req) => (req.method === 'PUT' ? { delayMs: 800 } : 'pass'));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const err = await manager(clientFor(proxy.endpoint))
+      .uploadFile({ key: 'videos/t/11/slow.bin', filePath: small, contentType: 'application/octet-stream' }, controller.signal)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'JOB_CANCELLED' });
+    await new Promise((r) => setTimeout(r, 1200));
+    const head = await direct.send(new HeadObjectCommand({ Bucket: env.bucket, Key: 'videos/t/11/slow.bin' })).catch((e: { $metadata?: { httpStatusCode?: number } }) => e);
+    expect(head).toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  it('does nothing for an already cancelled job', async () => {
+    const proxy = await proxied(() => 'pass');
+    const controller = new AbortController();
+    controller.abort();
+    const m = manager(clientFor(proxy.endpoint));
+    await expect(m.uploadFile({ key: 'videos/t/12/a.bin', filePath: big, contentType: 'application/octet-stream' }, controller.signal)).rejects.toMatchObject({ code: 'JOB_CANCELLED' });
+    await expect(m.uploadBatch([{ key: 'videos/t/12/b.bin', filePath: small, contentType: 'application/octet-stream' }], controller.signal)).rejects.toMatchObject({ code: 'JOB_CANCELLED' });
+    expect(proxy.seen).toEqual([]);
+  });
+
+  it('fails a batch at its first failure and stops the uploads in flight', async () => {
+    const proxy = await proxied((_n, req) => (req.method === 'PUT' && /denied/.test(req.url ?? '') ? { status: 403, code: 'AccessDenied' } : req.method === 'PUT' ? { delayMs: 3000 } : 'pass'));
+    const started = Date.now();
+    const err = await manager(clientFor(proxy.endpoint))
+      .uploadBatch([
+        { key: 'videos/t/13/slow.bin', filePath: small, contentType: 'application/octet-stream' },
+        { key: 'videos/t/13/denied.bin', filePath: small, contentType: 'application/octet-stream' },
+      ])
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STORAGE_PERMANENT_FAILURE' });
+    expect(Date.now() - started).toBeLessThan(2500); // not held until the slow upload ends
+    await new Promise((r) => setTimeout(r, 3500));
+    const head = await direct.send(new HeadObjectCommand({ Bucket: env.bucket, Key: 'videos/t/13/slow.bin' })).catch((e: { $metadata?: { httpStatusCode?: number } }) => e);
+    expect(head).toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
 
   it('uploads a batch with bounded concurrency, each object verified', async () => {
