@@ -9,6 +9,12 @@ export interface InstrumentationDeps {
   metrics: WorkerMetrics;
   logger: Logger;
   now?: () => number;
+  /**
+   * The render time the handler measured for this attempt, taken once (see
+   * GenerateVideoDeps.onRendered). Without it the stage records' times stand in;
+   * they can shrink to the gap between two progress writes on a loaded machine.
+   */
+  takeRenderMs?: (jobId: string) => number | undefined;
 }
 
 type JobHandler = (job: VideoJob) => Promise<void>;
@@ -67,7 +73,7 @@ export function instrumentJobHandler(handler: JobHandler, deps: InstrumentationD
     }
     if (failure) Object.assign(meta, { code: failure.code, category: failure.category });
     const videoSeconds = outcome === 'completed' ? record?.result?.duration_seconds : undefined;
-    const renderMs = (breakdown.rendering_scenes ?? 0) + (breakdown.combining ?? 0);
+    const renderMs = deps.takeRenderMs?.(job_id) ?? (breakdown.rendering_scenes ?? 0) + (breakdown.combining ?? 0);
     if (videoSeconds !== undefined && renderMs > 0) {
       const speed = videoSeconds / (renderMs / 1000);
       metrics.renderSpeed(quality, speed);

@@ -93,6 +93,8 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds });
   const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir, cores: os.cpus().length, logger });
   integrator.warmUp();
+  // Render times from the handler to the instrumentation, per job, each taken once.
+  const renderTimes = new Map<string, number>();
   const handler = createGenerateVideoHandler({
     store,
     tracker,
@@ -115,12 +117,18 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     progressMinIntervalMs: config.progress.minIntervalMs,
     logger,
     onProgressFailure: () => metrics.progressFailure(),
+    onRendered: (jobId, renderMs) => void renderTimes.set(jobId, renderMs),
     signals: control.signals,
     resetStaleProgress: createStaleProgressReset(redis, config.redis.prefix),
     artifacts,
   });
   // Timing lines and job metrics come from outside the handler: it stays about the pipeline only.
-  void queue.process(config.worker.concurrency, instrumentJobHandler(handler, { tracker, store, metrics, logger }));
+  const takeRenderMs = (jobId: string) => {
+    const ms = renderTimes.get(jobId);
+    renderTimes.delete(jobId);
+    return ms;
+  };
+  void queue.process(config.worker.concurrency, instrumentJobHandler(handler, { tracker, store, metrics, logger, takeRenderMs }));
   background.start();
   logger.info('worker started', { health_port: healthPort, concurrency: config.worker.concurrency, prefix: config.redis.prefix });
 

@@ -127,6 +127,22 @@ describe('instrumentJobHandler', () => {
     expect(text).not.toMatch(/vidgen_worker_jobs_failed_total\{/);
   });
 
+  it("takes the render speed from the handler's measured render time when it has one, once", async () => {
+    const { registry, deps, lines } = setup(record('completed', 2400));
+    const times = new Map([['j1', 500]]);
+    const takeRenderMs = (id: string) => {
+      const ms = times.get(id);
+      times.delete(id);
+      return ms;
+    };
+    await instrumentJobHandler(async () => undefined, { ...deps, takeRenderMs })(job);
+    const total = (await lines()).find((l) => l.message === 'job attempt finished')!;
+    // The same video seconds as above over 0.5 s instead of the stage records' 2 s.
+    expect(total).toMatchObject({ outcome: 'completed', render_speed: 8 });
+    expect(times.size).toBe(0);
+    expect(await registry.metrics()).toContain('vidgen_worker_render_speed_ratio_count{service="worker",quality="low"} 1');
+  });
+
   it('does not count a job that finished in an earlier attempt as completed again', async () => {
     const { registry, deps } = setup(record('completed', -100));
     await instrumentJobHandler(async () => undefined, deps)(job);

@@ -33,6 +33,8 @@ export interface GenerateVideoDeps {
   progressMinIntervalMs: number;
   logger: Logger;
   onProgressFailure?: (err: unknown) => void;
+  /** The pipeline's wall time (planning, scenes, combining) of a rendered attempt, for the render speed metric. */
+  onRendered?: (jobId: string, renderMs: number) => void;
 }
 
 /**
@@ -110,7 +112,9 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         logger.info('uploading the outputs of an earlier attempt from the artifact cache, without rendering again', { objects: prepared.outputs.length });
         for (const name of RENDER_STAGES) await skip(name);
       } else {
+        const renderStarted = Date.now();
         const rendered = await integrator.run(record, { signal, onProgress: report });
+        deps.onRendered?.(job_id, Date.now() - renderStarted);
         cleanup = rendered.cleanup;
         if (rendered.warnings.length) logger.warn('render warnings', { warnings: rendered.warnings });
         try {
