@@ -5,3 +5,4 @@ export * from './canonical';
 export * from './job';
 export * from './schemas';
 export * from './progress';
+export * from './pool';

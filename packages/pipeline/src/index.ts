@@ -12,7 +12,6 @@ export * from './webvtt';
 export * from './wav';
 export * from './tts';
 export * from './planner';
-export * from './pool';
 export * from './silent-groups';
 export * from './progress-aggregator';
 export * from './safe-progress';

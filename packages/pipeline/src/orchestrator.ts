@@ -1,13 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { VidgenError, isVidgenError, silentLogger, type Logger, type PlannedScene, type ProgressSink, type StageName } from '@vidgen/core';
+import { VidgenError, isVidgenError, runPool, silentLogger, type Logger, type PlannedScene, type ProgressSink, type StageName } from '@vidgen/core';
 import { runFfmpeg } from '@vidgen/ffmpeg';
 import type { VideoGenerationConfig } from './config';
 import { buildConcatArgs, concatListContent } from './concat-args';
 import { fontkitMeasurer } from './font-metrics';
 import { layoutScene, type SceneLayout } from './layout';
 import { builtinPlanner, type Planner } from './planner';
-import { runPool } from './pool';
 import { groupScenes, silentGroupCount } from './silent-groups';
 import { UnitProgress } from './progress-aggregator';
 import { sanitizeForFont } from './sanitize-text';
@@ -222,7 +221,7 @@ export class VideoGenerationOrchestrator {
         stage('rendering_scenes', Math.min(99, progress.complete(g)));
         return { path: output, durationSeconds: seconds };
       },
-      signal,
+      { signal },
     );
     stage('rendering_scenes', 100);
     throwIfAborted(signal);
@@ -271,7 +270,7 @@ export class VideoGenerationOrchestrator {
         stage('rendering_scenes', progress.complete(i));
         return clip;
       },
-      signal,
+      { signal },
     );
     stage('rendering_scenes', 100);
 
@@ -351,7 +350,7 @@ export class VideoGenerationOrchestrator {
         const seconds = await synthesizer.synthesize({ textFile, wavFile, signal });
         return { file: wavFile, seconds };
       },
-      signal,
+      { signal },
     );
   }
 

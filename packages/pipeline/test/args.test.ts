@@ -12,7 +12,6 @@ import {
   fadeSeconds,
   formatVttTimestamp,
   groupScenes,
-  runPool,
   silentGroupCount,
   wavDurationSeconds,
 } from '../src';
@@ -178,39 +177,5 @@ describe('progress and concurrency (pure)', () => {
     expect(effectiveSceneConcurrency({ quality: 'medium', cores: 2 })).toBe(2);
     expect(effectiveSceneConcurrency({ requested: 8, quality: 'ultra', cores: 16 })).toBe(1);
     expect(effectiveSceneConcurrency({ requested: 1, quality: 'low', cores: 16 })).toBe(1);
-  });
-
-  it('runPool keeps order, bounds concurrency and starts nothing after a failure', async () => {
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const started: number[] = [];
-    const out = await runPool([1, 2, 3, 4, 5], 2, async (n) => {
-      started.push(n);
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setImmediate(r));
-      inFlight--;
-      return n * 10;
-    });
-    expect(out).toEqual([10, 20, 30, 40, 50]);
-    expect(maxInFlight).toBe(2);
-
-    const seen: number[] = [];
-    await expect(
-      runPool([1, 2, 3, 4], 1, async (n) => {
-        seen.push(n);
-        if (n === 2) throw new Error('boom');
-        return n;
-      }),
-    ).rejects.toThrow('boom');
-    expect(seen).toEqual([1, 2]);
-  });
-
-  it('runPool starts nothing once aborted', async () => {
-    const controller = new AbortController();
-    controller.abort();
-    const seen: number[] = [];
-    await expect(runPool([1, 2], 2, async (n) => seen.push(n), controller.signal)).rejects.toMatchObject({ code: 'JOB_CANCELLED' });
-    expect(seen).toEqual([]);
   });
 });

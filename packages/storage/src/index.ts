@@ -4,7 +4,6 @@ export * from './errors';
 export * from './retry-policy';
 export * from './retry';
 export * from './etag';
-export * from './bounded';
 export * from './upload-manager';
 export * from './urls';
 export * from './url-signer';

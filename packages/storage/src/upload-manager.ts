@@ -11,8 +11,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { VidgenError, silentLogger, type Logger } from '@vidgen/core';
-import { mapBounded } from './bounded';
+import { VidgenError, runPool, silentLogger, type Logger } from '@vidgen/core';
 import { Md5Stream, isMd5Etag, isMultipartEtag, multipartEtag, normalizeEtag } from './etag';
 import { toStorageError } from './errors';
 import { noopUploadObserver, type UploadObserver } from './observer';
@@ -135,24 +134,12 @@ export class S3UploadManager {
 
   /** Many small files (thumbnails, segments) with bounded concurrency; fails with the first failure after retries. */
   async uploadBatch(requests: readonly UploadRequest[], signal?: AbortSignal): Promise<UploadedObject[]> {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    if (signal?.aborted) controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let firstFailure: { err: unknown } | undefined;
+    const batch = childAbort(signal);
     try {
-      return await mapBounded(requests, this.options.batchConcurrency, (r) =>
-        this.uploadFile(r, controller.signal).catch((err: unknown) => {
-          // The batch has failed: stop the uploads in flight now, and keep this failure, not their cancellations.
-          firstFailure ??= { err };
-          controller.abort();
-          throw err;
-        }),
-      );
-    } catch (err) {
-      throw firstFailure && !signal?.aborted ? firstFailure.err : err;
+      // The batch has failed at its first failure: the uploads in flight stop at once.
+      return await runPool(requests, this.options.batchConcurrency, (r) => this.uploadFile(r, batch.signal), { onFirstFailure: batch.abort });
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      batch.release();
     }
   }
 
@@ -231,12 +218,9 @@ export class S3UploadManager {
   private async multipart(request: UploadRequest, size: number, progress: (loaded: number) => void, signal?: AbortSignal): Promise<SentObject> {
     const { client, bucket, partSizeBytes, queueSize, verifyEtag } = this.options;
     const { key, filePath, contentType } = request;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const abortSignal = controller.signal;
+    const upload = childAbort(signal);
+    const abortSignal = upload.signal;
     let uploadId: string | undefined;
-    let firstFailure: { err: unknown } | undefined;
     try {
       uploadId = (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }), { abortSignal })).UploadId;
       if (!uploadId) throw new Error('CreateMultipartUpload returned no UploadId');
@@ -248,7 +232,7 @@ export class S3UploadManager {
         loaded[i] = bytes;
         progress(loaded.reduce((a, b) => a + b, 0));
       };
-      const parts = await mapBounded(
+      const parts = await runPool(
         Array.from({ length: count }, (_, i) => i),
         queueSize,
         async (i) => {
@@ -262,29 +246,28 @@ export class S3UploadManager {
               sleep: this.options.sleep,
               onRetry: ({ attempt, delayMs, reason }) => this.logger.warn('part upload failed; retrying the part', { key, part: i + 1, attempt, delay_ms: delayMs, reason }),
             },
-          ).catch((err: unknown) => {
-            // The upload has failed: stop the parts in flight now, and keep this failure, not their aborts.
-            firstFailure ??= { err };
-            controller.abort();
-            throw err;
-          });
+          );
           return value;
         },
+        // A part that gave up fails the upload: the parts in flight stop at once.
+        { onFirstFailure: upload.abort },
       );
       await client.send(
         new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts.map((p) => ({ ETag: p.etag, PartNumber: p.number })) } }),
         { abortSignal },
       );
-      const digests = parts.map((p) => p.md5);
-      const all = digests.every((d): d is Buffer => d !== null);
-      return { multipart: true, expected: all ? multipartEtag(digests as Buffer[]) : null, partsVerified: all && parts.every((p) => p.verified) };
+      return {
+        multipart: true,
+        expected: verifyEtag ? multipartEtag(parts.map((p) => p.md5!)) : null,
+        partsVerified: parts.every((p) => p.verified),
+      };
     } catch (err) {
-      controller.abort();
+      upload.abort();
       if (uploadId) await this.abortMultipart(key, uploadId);
       throwIfCancelled(signal);
-      throw firstFailure ? firstFailure.err : err;
+      throw err;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      upload.release();
     }
   }
 
@@ -303,10 +286,7 @@ export class S3UploadManager {
     const body = new Md5Stream({ hash: part.verify, expectedBytes: part.length, onBytes: part.onBytes });
     // A failed read (the file gone, an I/O error, fewer bytes than declared) would leave the request
     // waiting for a body that never ends: it aborts the request and fails the part with the read error.
-    const request = new AbortController();
-    const onAbort = () => request.abort();
-    part.abortSignal.addEventListener('abort', onAbort, { once: true });
-    if (part.abortSignal.aborted) request.abort();
+    const request = childAbort(part.abortSignal);
     let readError: unknown;
     let stopping = false;
     const stop = () => {
@@ -343,7 +323,7 @@ export class S3UploadManager {
       }
       return { number: part.number, etag: out.ETag, md5, verified };
     } finally {
-      part.abortSignal.removeEventListener('abort', onAbort);
+      request.release();
       stop();
       await piped;
     }
@@ -397,4 +377,16 @@ function withAbortSignal(client: S3Client, signal: AbortSignal): S3Client {
       return Reflect.get(target, property, receiver) as unknown;
     },
   });
+}
+
+/**
+ * An AbortController that also aborts with `parent` (at once if it already
+ * has). `release` stops listening to the parent once the child's work is done.
+ */
+function childAbort(parent: AbortSignal | undefined): { signal: AbortSignal; abort: () => void; release: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (parent?.aborted) abort();
+  parent?.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, abort, release: () => parent?.removeEventListener('abort', abort) };
 }

@@ -1,5 +1,5 @@
 import { VidgenError } from '@vidgen/core';
-import { RetriesExhausted, backoffDelayMs, classifyS3Failure, mapBounded, toStorageError, withRetry } from '@vidgen/storage';
+import { RetriesExhausted, backoffDelayMs, classifyS3Failure, toStorageError, withRetry } from '@vidgen/storage';
 
 const s3Error = (name: string, status?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
@@ -87,31 +87,5 @@ describe('toStorageError', () => {
     expect(slow).toMatchObject({ code: 'STORAGE_UPLOAD_FAILED', category: 'storage', retryable: true, details: { attempts: 5, http_status: 503 } });
     expect(slow.message).toContain('after 5 attempts');
     expect(slow.suggestedAction.length).toBeGreaterThan(10);
-  });
-});
-
-describe('mapBounded', () => {
-  it('keeps order and never runs more than the limit at once', async () => {
-    let active = 0;
-    let peak = 0;
-    const out = await mapBounded([5, 1, 4, 2, 3, 0], 2, async (n) => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setImmediate(r));
-      active--;
-      return n * 10;
-    });
-    expect(out).toEqual([50, 10, 40, 20, 30, 0]);
-    expect(peak).toBe(2);
-  });
-
-  it('rejects with the first failure and starts nothing after it', async () => {
-    const started: number[] = [];
-    const err = await mapBounded([1, 2, 3, 4, 5], 1, async (n) => {
-      started.push(n);
-      if (n === 2) throw new Error('boom');
-    }).catch((e: Error) => e.message);
-    expect(err).toBe('boom');
-    expect(started).toEqual([1, 2]);
   });
 });
