@@ -76,6 +76,17 @@ interface SceneWork {
   last: boolean;
 }
 
+/** What rendering one job's scenes needs, passed whole to each step. */
+interface SceneRender {
+  work: SceneWork[];
+  videoPath: string;
+  totalSeconds: number;
+  scratchDir: string;
+  fonts: ThemeFonts;
+  signal: AbortSignal | undefined;
+  stage: (s: StageName, pct: number) => void;
+}
+
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new VidgenError('JOB_CANCELLED');
 }
@@ -155,11 +166,9 @@ export class VideoGenerationOrchestrator {
     });
     const totalSeconds = work.reduce((a, w) => a + w.durationSeconds, 0);
     const videoPath = path.join(scratchDir, 'video.mp4');
-    if (work.every((w) => w.narrationFile === null)) {
-      await this.renderSilent(work, videoPath, totalSeconds, scratchDir, fonts, signal, stage);
-    } else {
-      await this.renderAndCombineClips(work, videoPath, totalSeconds, scratchDir, fonts, signal, stage);
-    }
+    const render: SceneRender = { work, videoPath, totalSeconds, scratchDir, fonts, signal, stage };
+    if (work.every((w) => w.narrationFile === null)) await this.renderSilent(render);
+    else await this.renderAndCombineClips(render);
     const scenes: RenderedScene[] = [];
     let start = 0;
     work.forEach((w, i) => {
@@ -193,16 +202,9 @@ export class VideoGenerationOrchestrator {
    * one group writing the final MP4 directly; a long one is split into up to
    * `sceneConcurrency` groups rendered in parallel and joined by stream copy.
    */
-  private async renderSilent(
-    work: SceneWork[],
-    videoPath: string,
-    totalSeconds: number,
-    scratchDir: string,
-    fonts: ThemeFonts,
-    signal: AbortSignal | undefined,
-    stage: (s: StageName, pct: number) => void,
-  ): Promise<void> {
+  private async renderSilent(render: SceneRender): Promise<void> {
     const { config } = this;
+    const { work, videoPath, totalSeconds, scratchDir, signal, stage } = render;
     const groups = groupScenes(work.map((w) => w.frames), silentGroupCount(totalSeconds, work.length, config.sceneConcurrency)).map((indices) =>
       indices.map((index) => ({ w: work[index]!, index })),
     );
@@ -215,7 +217,7 @@ export class VideoGenerationOrchestrator {
       async (group, g) => {
         const output = single ? videoPath : path.join(scratchDir, `part-${pad(g)}.mp4`);
         const seconds = group.reduce((a, x) => a + x.w.durationSeconds, 0);
-        await this.renderSilentGroup(group, output, seconds, scratchDir, fonts, single ? undefined : config.threadsPerScene, signal, (pct) => {
+        await this.renderSilentGroup(render, group, output, seconds, single ? undefined : config.threadsPerScene, (pct) => {
           stage('rendering_scenes', Math.min(99, progress.update(g, ((frames[g] ?? 0) * pct) / 100)));
         });
         stage('rendering_scenes', Math.min(99, progress.complete(g)));
@@ -226,18 +228,12 @@ export class VideoGenerationOrchestrator {
     stage('rendering_scenes', 100);
     throwIfAborted(signal);
     stage('combining', 0);
-    if (!single) await this.join(parts, videoPath, totalSeconds, scratchDir, signal, stage);
+    if (!single) await this.join(render, parts);
   }
 
   /** Joins rendered parts in order by stream copy (the concat demuxer): the `combining` stage's ffmpeg. */
-  private async join(
-    parts: ReadonlyArray<{ path: string; durationSeconds: number }>,
-    videoPath: string,
-    totalSeconds: number,
-    scratchDir: string,
-    signal: AbortSignal | undefined,
-    stage: (s: StageName, pct: number) => void,
-  ): Promise<void> {
+  private async join(render: SceneRender, parts: ReadonlyArray<{ path: string; durationSeconds: number }>): Promise<void> {
+    const { videoPath, totalSeconds, scratchDir, signal, stage } = render;
     const listFile = path.join(scratchDir, 'concat.txt');
     await writeFile(listFile, concatListContent(parts));
     await runFfmpeg({
@@ -251,22 +247,15 @@ export class VideoGenerationOrchestrator {
   }
 
   /** Per-scene clips (in parallel) joined by the concat demuxer: needed when narration decides scene lengths and audio. */
-  private async renderAndCombineClips(
-    work: SceneWork[],
-    videoPath: string,
-    totalSeconds: number,
-    scratchDir: string,
-    fonts: ThemeFonts,
-    signal: AbortSignal | undefined,
-    stage: (s: StageName, pct: number) => void,
-  ): Promise<void> {
+  private async renderAndCombineClips(render: SceneRender): Promise<void> {
     const { config } = this;
+    const { work, signal, stage } = render;
     const progress = new UnitProgress(work.map((w) => w.frames));
     const clips = await runPool(
       work,
       config.sceneConcurrency,
       async (w, i) => {
-        const clip = await this.renderScene(w, i, scratchDir, fonts, signal, (frame) => stage('rendering_scenes', progress.update(i, frame)));
+        const clip = await this.renderScene(render, w, i, (frame) => stage('rendering_scenes', progress.update(i, frame)));
         stage('rendering_scenes', progress.complete(i));
         return clip;
       },
@@ -278,12 +267,8 @@ export class VideoGenerationOrchestrator {
     throwIfAborted(signal);
     stage('combining', 0);
     await this.join(
+      render,
       clips.map((clip, i) => ({ path: clip, durationSeconds: work[i]?.durationSeconds ?? 0 })),
-      videoPath,
-      totalSeconds,
-      scratchDir,
-      signal,
-      stage,
     );
   }
 
@@ -300,40 +285,36 @@ export class VideoGenerationOrchestrator {
 
   /** One group of consecutive silent scenes in one ffmpeg. */
   private async renderSilentGroup(
+    render: SceneRender,
     group: ReadonlyArray<{ w: SceneWork; index: number }>,
     output: string,
     seconds: number,
-    scratchDir: string,
-    fonts: ThemeFonts,
     threads: number | undefined,
-    signal: AbortSignal | undefined,
     onPercent: (pct: number) => void,
   ): Promise<void> {
-    const { config } = this;
+    const { scratchDir, fonts, signal } = render;
     const scenes: SilentVideoScene[] = [];
     for (const { w, index } of group) scenes.push({ durationSeconds: w.durationSeconds, lines: await this.writeLines(w, index, scratchDir, fonts), rule: w.layout.rule, fadeOut: w.last });
     throwIfAborted(signal);
-    const args = buildSilentVideoArgs({
-      width: config.width,
-      height: config.height,
-      fps: config.fps,
-      encoder: config.encoder,
-      background: config.theme.background,
-      textColor: config.theme.text,
-      accentColor: config.theme.accent,
-      scenes,
-      threads,
-      output,
-    });
     const result = await runFfmpeg({
       ffmpegPath: this.deps.ffmpegPath,
-      args,
+      args: buildSilentVideoArgs({ ...this.look(), scenes, threads, output }),
       expectedDurationSeconds: seconds,
       onProgress: (p) => onPercent(p.percentage ?? 0),
       signal,
       logger: this.logger,
     });
-    if (/glyph/i.test(result.stderrTail)) this.logger.warn('ffmpeg reported glyph problems', { stderr_tail: result.stderrTail.slice(-500) });
+    this.warnOnGlyphs(result.stderrTail, { scenes: group.map((x) => x.index) });
+  }
+
+  /** The frame and encoder settings every scene shares. */
+  private look() {
+    const { width, height, fps, encoder, theme } = this.config;
+    return { width, height, fps, encoder, background: theme.background, textColor: theme.text, accentColor: theme.accent };
+  }
+
+  private warnOnGlyphs(stderrTail: string, meta: Record<string, unknown>): void {
+    if (/glyph/i.test(stderrTail)) this.logger.warn('ffmpeg reported glyph problems', { ...meta, stderr_tail: stderrTail.slice(-500) });
   }
 
   private async narrate(planned: PlannedScene[], scratchDir: string, signal: AbortSignal | undefined): Promise<Array<{ file: string; seconds: number } | null>> {
@@ -354,27 +335,15 @@ export class VideoGenerationOrchestrator {
     );
   }
 
-  private async renderScene(
-    w: SceneWork,
-    i: number,
-    scratchDir: string,
-    fonts: ThemeFonts,
-    signal: AbortSignal | undefined,
-    onFrame: (frame: number) => void,
-  ): Promise<string> {
+  private async renderScene(render: SceneRender, w: SceneWork, i: number, onFrame: (frame: number) => void): Promise<string> {
     const { config } = this;
+    const { scratchDir, fonts, signal } = render;
     const lines = await this.writeLines(w, i, scratchDir, fonts);
     throwIfAborted(signal);
     const output = path.join(scratchDir, `scene-${pad(i)}.mp4`);
     const args = buildSceneClipArgs({
-      width: config.width,
-      height: config.height,
-      fps: config.fps,
+      ...this.look(),
       durationSeconds: w.durationSeconds,
-      encoder: config.encoder,
-      background: config.theme.background,
-      textColor: config.theme.text,
-      accentColor: config.theme.accent,
       lines,
       rule: w.layout.rule,
       narrationFile: w.narrationFile,
@@ -390,7 +359,7 @@ export class VideoGenerationOrchestrator {
       signal,
       logger: this.logger,
     });
-    if (/glyph/i.test(result.stderrTail)) this.logger.warn('ffmpeg reported glyph problems', { scene: i, stderr_tail: result.stderrTail.slice(-500) });
+    this.warnOnGlyphs(result.stderrTail, { scene: i });
     return output;
   }
 }
