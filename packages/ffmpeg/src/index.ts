@@ -2,3 +2,4 @@ export * from './binaries';
 export * from './escape';
 export * from './run';
 export * from './probe';
+export * from './tool';
