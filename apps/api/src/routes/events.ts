@@ -7,7 +7,7 @@ import { route } from '../middleware/errors';
 import type { EventStreamSlots, ProgressFeed } from '../progress-feed';
 import { eventData, isTerminalJobStatus, type JobProgressState } from '../progress-view';
 import type { EventTokens } from '../tokens';
-import { eventsPath, jobIdParam, readOwnJob, type JobReader } from './job-state';
+import { jobIdParam, readOwnJob, signedEventsPath, type JobReader } from './job-state';
 
 export interface EventsRouteDeps extends JobReader {
   feed: ProgressFeed;
@@ -108,8 +108,7 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     const reconnect = (reason: ReconnectReason) => {
       if (closed) return;
       if (res.headersSent) {
-        const query = `token=${encodeURIComponent(deps.tokens.mint(jobId, owner))}${lastSent === null ? '' : `&last_event_id=${lastSent}`}`;
-        res.write(reconnectFrame({ job_id: jobId, reason, last_event_id: lastSent, url: `${eventsPath(jobId)}?${query}` }));
+        res.write(reconnectFrame({ job_id: jobId, reason, last_event_id: lastSent, url: signedEventsPath(deps.tokens, jobId, owner, lastSent) }));
       }
       log.debug('event stream ended; client asked to reconnect', { reason, last_event_id: lastSent });
       end();

@@ -2,11 +2,18 @@ import { VidgenError, type JobRecord } from '@vidgen/core';
 import type { JobProgressTracker } from '@vidgen/progress';
 import type { JobStore } from '@vidgen/queue';
 import { presentProgress, type JobProgressState } from '../progress-view';
+import type { EventTokens } from '../tokens';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export const jobPath = (jobId: string) => `/api/v1/videos/jobs/${jobId}`;
 export const eventsPath = (jobId: string) => `${jobPath(jobId)}/events`;
+
+/** The job's event stream with a fresh short-lived token (browsers' EventSource can't send headers), resuming after `lastEventId` when given. */
+export function signedEventsPath(tokens: EventTokens, jobId: string, owner: string, lastEventId: number | null = null): string {
+  const resume = lastEventId === null ? '' : `&last_event_id=${lastEventId}`;
+  return `${eventsPath(jobId)}?token=${encodeURIComponent(tokens.mint(jobId, owner))}${resume}`;
+}
 
 /** The job id of the path; anything that is not one of our UUIDs is simply not found. */
 export function jobIdParam(params: Record<string, unknown>): string {

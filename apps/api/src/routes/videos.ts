@@ -8,7 +8,7 @@ import { route } from '../middleware/errors';
 import { takeSubmission } from '../rate-limit';
 import type { JobProgressState } from '../progress-view';
 import type { EventTokens } from '../tokens';
-import { eventsPath, jobIdParam, jobPath, readOwnJob } from './job-state';
+import { jobIdParam, jobPath, readOwnJob, signedEventsPath } from './job-state';
 import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
 import type { DeliveryLog } from '@vidgen/webhooks';
 import { claimSubmission, idempotencyKeyOf } from '../idempotency';
@@ -93,7 +93,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       links: {
         self: jobPath(record.job_id),
         // EventSource cannot send headers: the stream URL carries its own short-lived credential.
-        events: `${eventsPath(record.job_id)}?token=${encodeURIComponent(deps.tokens.mint(record.job_id, record.owner))}`,
+        events: signedEventsPath(deps.tokens, record.job_id, record.owner),
       },
     };
   }
