@@ -38,8 +38,8 @@ export function sendWebhook(options: SendOptions): Promise<SendResult> {
   const lookup = pinnedLookup({ allowPrivate, resolve, onResolved: (a) => (address = a) });
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<SendResult>((resolvePromise, reject) => {
-    // One deadline for the whole exchange: the socket timeout alone is an idle timeout,
-    // and a receiver that drips bytes would otherwise hold a delivery slot forever.
+    // One deadline for the whole exchange (connect included), not a socket idle timeout:
+    // a receiver that drips bytes would otherwise hold a delivery slot forever.
     const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     const settle = (fn: () => void) => {
       clearTimeout(deadline);
@@ -51,7 +51,6 @@ export function sendWebhook(options: SendOptions): Promise<SendResult> {
         method: 'POST',
         lookup,
         headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'User-Agent': 'vidgen-webhooks/1', ...headers },
-        timeout: timeoutMs,
         agent: false,
       },
       (res) => {
@@ -62,7 +61,6 @@ export function sendWebhook(options: SendOptions): Promise<SendResult> {
         settle(() => resolvePromise({ statusCode, address: remote }));
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (err) => {
       settle(() => {
         if (err instanceof VidgenError) reject(err);
