@@ -3,6 +3,7 @@ export * from './errors';
 export * from './classify';
 export * from './canonical';
 export * from './job';
+export * from './scene-model';
 export * from './schemas';
 export * from './progress';
 export * from './pool';

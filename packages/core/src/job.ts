@@ -1,5 +1,6 @@
 import type { ErrorCategory, ErrorCode } from './errors';
 import type { JobStatus, ProgressStage, StageName } from './stages';
+import type { SceneSpec } from './scene-model';
 
 export const QUALITIES = ['low', 'medium', 'high', 'ultra'] as const;
 export type Quality = (typeof QUALITIES)[number];
@@ -23,15 +24,9 @@ export const QUALITY_PRESETS: Readonly<Record<Quality, QualityPreset>> = Object.
 });
 
 /** Named visual themes; the pipeline maps each to colours and fonts. */
-export const THEME_NAMES = ['dark', 'light'] as const;
+export const THEME_NAMES = ['dark', 'light', 'ocean', 'sand'] as const;
 export type ThemeName = (typeof THEME_NAMES)[number];
 
-/** One scene of an explicit storyboard. */
-export interface SceneSpec {
-  title?: string;
-  text: string;
-  duration_seconds?: number;
-}
 
 /** What a client asks for, after validation and defaults. */
 export interface JobConfiguration {

@@ -1,4 +1,5 @@
-import type { JobConfiguration, SceneSpec } from './job';
+import type { JobConfiguration } from './job';
+import type { SceneSpec } from './scene-model';
 
 /**
  * The built-in storyboard planner's pure logic: splitting context into
@@ -17,10 +18,9 @@ export const CHUNK_MAX_WORDS = 40;
 export const CHUNK_MAX_CHARS = 240;
 export const CLOSING_TEXT = 'Thanks for watching.';
 
-export type PlannedSceneKind = 'title' | 'content' | 'closing' | 'explicit';
-
-export interface PlannedScene {
-  kind: PlannedSceneKind;
+/** The drawtext renderer's scene (to be replaced by the scene model's StoryboardScene). */
+export interface StoryboardScene {
+  kind: 'title' | 'content' | 'closing' | 'explicit';
   /** Heading drawn large; '' for none. */
   title: string;
   /** Body text; '' for none. */
@@ -125,9 +125,9 @@ export function chunkContext(context: string | undefined): string[] {
   return chunks;
 }
 
-function explicitScene(scene: SceneSpec): PlannedScene {
+function explicitScene(scene: SceneSpec): StoryboardScene {
   const title = scene.title?.trim() ?? '';
-  const text = scene.text.trim();
+  const text = scene.text?.trim() ?? '';
   return { kind: 'explicit', title, text, durationSeconds: scene.duration_seconds ?? readingSeconds(`${title} ${text}`) };
 }
 
@@ -135,11 +135,11 @@ function explicitScene(scene: SceneSpec): PlannedScene {
  * The deterministic built-in storyboard: explicit scenes as given, otherwise a
  * title scene, one scene per context chunk and a closing scene.
  */
-export function planStoryboard(configuration: Pick<JobConfiguration, 'topic' | 'context' | 'scenes'>): PlannedScene[] {
+export function planStoryboard(configuration: Pick<JobConfiguration, 'topic' | 'context' | 'scenes'>): StoryboardScene[] {
   const { topic, context, scenes } = configuration;
   if (scenes && scenes.length > 0) return scenes.map(explicitScene);
   const title = topic.trim();
-  const planned: PlannedScene[] = [{ kind: 'title', title, text: '', durationSeconds: readingSeconds(title) }];
+  const planned: StoryboardScene[] = [{ kind: 'title', title, text: '', durationSeconds: readingSeconds(title) }];
   for (const chunk of chunkContext(context)) {
     planned.push({ kind: 'content', title: '', text: chunk, durationSeconds: readingSeconds(chunk) });
   }

@@ -18,5 +18,5 @@ export * from './safe-progress';
 export * from './orchestrator';
 export * from './integrator';
 // The planner's pure timing lives in core (the API imports it from there too).
-export { plannedDurationSeconds, planStoryboard, chunkContext, readingSeconds, MAX_PLANNED_DURATION_SECONDS, type PlannedScene } from '@vidgen/core';
+export { plannedDurationSeconds, planStoryboard, chunkContext, readingSeconds, MAX_PLANNED_DURATION_SECONDS, type StoryboardScene } from '@vidgen/core';
 export * from './delivery';

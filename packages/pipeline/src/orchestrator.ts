@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { VidgenError, isVidgenError, runPool, silentLogger, type Logger, type PlannedScene, type ProgressSink, type StageName } from '@vidgen/core';
+import { VidgenError, isVidgenError, runPool, silentLogger, type Logger, type StoryboardScene, type ProgressSink, type StageName } from '@vidgen/core';
 import { runFfmpeg } from '@vidgen/ffmpeg';
 import type { VideoGenerationConfig } from './config';
 import { buildConcatArgs, concatListContent } from './concat-args';
@@ -34,7 +34,7 @@ export interface RunOptions {
 
 export interface RenderedScene {
   index: number;
-  kind: PlannedScene['kind'];
+  kind: StoryboardScene['kind'];
   title: string;
   text: string;
   startSeconds: number;
@@ -67,7 +67,7 @@ export interface VideoGenerationResult extends VideoGenerationOutput {
 }
 
 interface SceneWork {
-  planned: PlannedScene;
+  planned: StoryboardScene;
   layout: SceneLayout;
   durationSeconds: number;
   frames: number;
@@ -317,7 +317,7 @@ export class VideoGenerationOrchestrator {
     if (/glyph/i.test(stderrTail)) this.logger.warn('ffmpeg reported glyph problems', { ...meta, stderr_tail: stderrTail.slice(-500) });
   }
 
-  private async narrate(planned: PlannedScene[], scratchDir: string, signal: AbortSignal | undefined): Promise<Array<{ file: string; seconds: number } | null>> {
+  private async narrate(planned: StoryboardScene[], scratchDir: string, signal: AbortSignal | undefined): Promise<Array<{ file: string; seconds: number } | null>> {
     const synthesizer = this.deps.synthesizer ?? espeakSynthesizer();
     return runPool(
       planned,

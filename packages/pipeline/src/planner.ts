@@ -1,4 +1,4 @@
-import { planStoryboard, type PlannedScene, type SceneSpec } from '@vidgen/core';
+import { planStoryboard, type StoryboardScene, type SceneSpec } from '@vidgen/core';
 
 export interface PlannerInput {
   topic: string;
@@ -8,7 +8,7 @@ export interface PlannerInput {
 
 /** Turns a job's request into scenes. The built-in one is deterministic; an LLM planner can implement the same. */
 export interface Planner {
-  plan(input: PlannerInput, signal?: AbortSignal): Promise<PlannedScene[]>;
+  plan(input: PlannerInput, signal?: AbortSignal): Promise<StoryboardScene[]>;
 }
 
 /** The deterministic planner from core (the same timing the API checks at submit). */
