@@ -155,7 +155,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ['api', API_MAIN],
       ['worker', WORKER_MAIN],
     ] as const) {
-      const child = spawn(process.execPath, [main], { env, stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+      // The AWS SDK's Node-version notice was already printed once by this process (it made the bucket); not again per child.
+      const childEnv = { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+      const child = spawn(process.execPath, [main], { env: childEnv, stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
       if (stdio !== 'inherit') {
         child.stdout?.pipe(stdio[1], { end: false });
         child.stderr?.pipe(stdio[2], { end: false });

@@ -20,6 +20,16 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
+  // On a terminal, Ctrl-C is read as a key instead of raising SIGINT in the whole foreground group:
+  // pnpm (>= 10.16, pnpm/pnpm#9938) reports any script interrupted by SIGINT as "ELIFECYCLE Command
+  // failed" even when it stops cleanly. Raw mode keeps the signal away from pnpm; we stop the same way.
+  if (process.stdin.isTTY) {
+    process.stdin.setRawMode(true);
+    process.stdin.on('data', (key: Buffer) => {
+      if (key.includes(0x03) || key.includes(0x04)) void shutdown(0); // Ctrl-C, Ctrl-D
+    });
+    process.on('exit', () => process.stdin.isTTY && process.stdin.setRawMode(false));
+  }
   process.on('SIGTERM', () => void shutdown(0));
   const gone = await stack.exited;
   if (!stopping) {
