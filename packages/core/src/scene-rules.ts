@@ -62,7 +62,8 @@ function numbersIn(text: string): NumberToken[] {
     const index = m.index ?? 0;
     const end = index + m[0].length;
     // Part of a word or a code ("5G", "A4", "COVID-19"): not a quantity.
-    if (/[\p{L}\d-]/u.test(text[index - 1] ?? '') || /[\p{L}]/u.test(text[end] ?? '')) continue;
+    // Part of a word, a code or a compound ("5G", "COVID-19", "13-inch"): not a quantity.
+    if (/[\p{L}\d-]/u.test(text[index - 1] ?? '') || /[\p{L}-]/u.test(text[end] ?? '')) continue;
     const value = Number(m[2]!.replace(/,/g, ''));
     if (!Number.isFinite(value) || Math.abs(value) > SCENE_LIMITS.absNumberMax) continue;
     const unit = (m[3] ?? '').trim().toLowerCase();
@@ -93,27 +94,61 @@ export function detectStat(sentence: string): SceneContent | null {
 
 // ---------------------------------------------------------------- chart
 
-/** Words that are not part of a chart label ("wind was at 9%" → "Wind"). */
+/** Words that are not part of a chart label ("coal still generated 36%" → "Coal"). */
 const LABEL_FILLER = new Set(
-  'a an and or the of for in on at by to from with while whereas but was were is are has had have reached rose fell grew stood about around nearly almost roughly over under some just only than more less its their our'.split(' '),
+  (
+    'a an and or the of for in on at by to from with while whereas but than its their our his her ' +
+    'is are was were be been has had have about around nearly almost roughly over under some just only still more less up down ' +
+    'reached rose fell grew dropped generated produced supplied provided accounted made makes make costs cost sells sold weighs scored scores takes took earned earns got gets'
+  ).split(' '),
 );
 
-function labelOf(segment: string, token: NumberToken): string | null {
-  const words = clean(`${segment.slice(0, token.index)} ${segment.slice(token.end)}`)
-    .replace(/[()"“”:;.,]/gu, ' ')
-    .split(' ')
-    .filter(Boolean);
-  while (words.length && LABEL_FILLER.has(words[0]!.toLowerCase())) words.shift();
-  while (words.length && LABEL_FILLER.has(words[words.length - 1]!.toLowerCase())) words.pop();
-  if (words.length === 0 || words.length > 3) return null;
+interface ChartPoint {
+  label: string;
+  token: NumberToken;
+  /** Where the label sat: before the number ("Solar 12%") or after it ("36% coal"). */
+  side: 'before' | 'after' | 'year';
+}
+
+/** Up to three words next to the number, skipping filler next to it and stopping at the next filler word. */
+function nearWords(words: string[]): string[] | null {
+  const picked: string[] = [];
+  let i = 0;
+  while (i < words.length && LABEL_FILLER.has(words[i]!.toLowerCase())) i++;
+  for (; i < words.length && picked.length < 3 && !LABEL_FILLER.has(words[i]!.toLowerCase()); i++) picked.push(words[i]!);
+  return picked.length === 0 ? null : picked;
+}
+
+function labelFrom(words: string[] | null): string | null {
+  if (!words) return null;
   const label = capitalise(words.join(' '));
   return chars(label) <= SCENE_LIMITS.chartLabel ? label : null;
 }
 
+function wordsOf(text: string): string[] {
+  return clean(text.replace(/[()"“”:;.,]/gu, ' '))
+    .split(' ')
+    .filter(Boolean);
+}
+
+/** The labelled number of one segment: by its year (byYear), else by the words next to it. */
+function pointOf(segment: string, byYear: boolean): ChartPoint | null {
+  const tokens = numbersIn(segment);
+  const amounts = tokens.filter((t) => !t.year);
+  if (amounts.length !== 1) return null;
+  const token = amounts[0]!;
+  const years = tokens.filter((t) => t.year);
+  if (byYear) return years.length === 1 ? { label: String(years[0]!.value), token, side: 'year' } : null;
+  const before = labelFrom(nearWords(wordsOf(segment.slice(0, token.index)).reverse())?.reverse() ?? null);
+  if (before) return { label: before, token, side: 'before' };
+  const after = labelFrom(nearWords(wordsOf(segment.slice(token.end))));
+  return after ? { label: after, token, side: 'after' } : null;
+}
+
 /**
  * Two or more labelled numbers with one unit: "Solar 12%, wind 9%, hydro 16%"
- * → a chart. A segment with a year and a value labels the value with the
- * year ("300 in 2020, 450 in 2023" → a line chart).
+ * → a chart. When every point sits next to a year, the years are the labels
+ * ("$120 million in 2021 to $180 million in 2022" → a line chart).
  */
 export function detectChart(sentence: string): SceneContent | null {
   let s = unstop(clean(sentence));
@@ -123,18 +158,13 @@ export function detectChart(sentence: string): SceneContent | null {
     title = s.slice(0, colon);
     s = s.slice(colon + 2);
   }
-  const segments = s.split(/\s*[,;]\s+|\s+(?:and|while|whereas|versus|vs\.?|compared (?:with|to))\s+/iu).filter(Boolean);
-  const points: Array<{ label: string; token: NumberToken }> = [];
-  for (const segment of segments) {
-    const tokens = numbersIn(segment);
-    const years = tokens.filter((t) => t.year);
-    const amounts = tokens.filter((t) => !t.year);
-    if (amounts.length !== 1) continue;
-    const amount = amounts[0]!;
-    const label = years.length === 1 ? String(years[0]!.value) : years.length === 0 ? labelOf(segment, amount) : null;
-    if (label) points.push({ label, token: amount });
-  }
+  const segments = s.split(/\s*[,;]\s+|\s+(?:and|while|whereas|versus|vs\.?|compared (?:with|to))\s+|\s+(?:to|from)\s+(?=[$€£¥]?\d)/iu).filter(Boolean);
+  // Years label the points only when every point has one; otherwise a year is just a date in a segment.
+  const byYear = segments.filter((seg) => numbersIn(seg).some((t) => !t.year)).map((seg) => pointOf(seg, true));
+  const points = (byYear.every((p) => p !== null) ? byYear : segments.map((seg) => pointOf(seg, false))).filter((p): p is ChartPoint => p !== null);
   if (points.length < SCENE_LIMITS.chartPointsMin || points.length > SCENE_LIMITS.chartPointsMax) return null;
+  // One kind of label throughout: "Both have a 13-inch screen, 16 GB…" mixes sides and is no chart.
+  if (new Set(points.map((p) => p.side)).size !== 1) return null;
   const { prefix, suffix } = points[0]!.token;
   if (!points.every((p) => p.token.prefix === prefix && p.token.suffix === suffix)) return null;
   if (new Set(points.map((p) => p.label.toLowerCase())).size !== points.length) return null;
@@ -142,7 +172,7 @@ export function detectChart(sentence: string): SceneContent | null {
   const values = points.map((p) => p.token.value);
   const unit = clean(`${prefix} ${suffix}`);
   const sum = values.reduce((a, b) => a + b, 0);
-  const type: ChartType = labels.every((l) => /^\d{4}$/.test(l)) ? 'line' : suffix === '%' && values.length >= 3 && sum >= 95 && sum <= 105 ? 'pie' : 'bar';
+  const type: ChartType = points[0]!.side === 'year' ? 'line' : suffix === '%' && values.length >= 3 && sum >= 95 && sum <= 105 ? 'pie' : 'bar';
   const chart: ChartSpec = { type, labels, values, ...(unit && chars(unit) <= SCENE_LIMITS.chartUnit ? { unit } : {}) };
   return { ...(title && chars(title) <= SCENE_LIMITS.title ? { title: capitalise(title) } : {}), chart };
 }
@@ -151,7 +181,7 @@ export function detectChart(sentence: string): SceneContent | null {
 
 /** A sentence's opening word that marks a clause, not a list item ("However, …"). */
 const DISCOURSE = /^(however|but|so|yet|still|meanwhile|therefore|thus|also|then|today|now|instead|moreover|furthermore|in|on|at|when|while|if|after|before|because|although|though)\b/iu;
-const LIST_CUE = /^(.*?\b(?:include|includes|included|including|are|were|such as|like|need|needs|contains|contain|offers|offer|features|covers|cover)):?\s+(.+)$/iu;
+const LIST_CUE = /^(.*?\b(?:include|includes|included|including|are|were|such as|like|need|needs|contains|contain|offers|offer|features|covers|cover|have|has)):?\s+(.+)$/iu;
 const ITEM_MAX_WORDS = 6;
 
 /** A sentence listing three or more comma-separated items: "You will need flour, sugar, eggs and butter." */
@@ -324,7 +354,7 @@ export const ICON_KEYWORDS: ReadonlyArray<{ icon: string; words: readonly string
   { icon: 'globe', words: ['world', 'global', 'globe', 'international', 'planet', 'earth'] },
   { icon: 'database', words: ['data', 'database', 'databases', 'records'] },
   { icon: 'zap', words: ['energy', 'electricity', 'electric', 'power', 'battery', 'batteries'] },
-  { icon: 'heart-pulse', words: ['health', 'healthy', 'heart', 'medical', 'medicine', 'doctor', 'doctors', 'patient', 'patients', 'hospital'] },
+  { icon: 'heart-pulse', words: ['health', 'healthy', 'medical', 'medicine', 'doctor', 'doctors', 'patient', 'patients', 'hospital'] },
   { icon: 'flask-conical', words: ['science', 'scientist', 'scientists', 'experiment', 'experiments', 'laboratory', 'chemistry', 'research'] },
   { icon: 'graduation-cap', words: ['learn', 'learning', 'school', 'students', 'education', 'teacher', 'teachers'] },
   { icon: 'utensils', words: ['food', 'cook', 'cooking', 'recipe', 'meal', 'kitchen'] },
