@@ -262,8 +262,8 @@ describe('with a worker', () => {
     expect(['queued', 'processing']).toContain(res.body.status);
     const done = await waitForStatus(jobId, ['completed', 'failed']);
     expect(done.status).toBe('completed');
-    // removeOnComplete: the record is the truth. Bull removes its job once the handler returns, just after the record completes.
-    await waitFor(() => queue.getJob(`${jobId}-r1`), (j) => j === null, { timeoutMs: 10000, what: 'Bull to remove the finished attempt' });
+    // The record is the truth; Bull keeps the finished attempt as history (QUEUE_HISTORY), which blocks nothing.
+    await waitFor(async () => (await queue.getJob(`${jobId}-r1`))?.getState(), (state) => state === 'completed', { timeoutMs: 10000, what: 'Bull to finish the attempt' });
     const again = await request(api.server).post(`/api/v1/videos/jobs/${jobId}/retry`).set(auth());
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('JOB_NOT_RETRYABLE');
