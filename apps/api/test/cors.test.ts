@@ -44,8 +44,8 @@ describe('CORS (default CORS_ORIGINS=*)', () => {
     const res = await preflight(open, path, method, headers);
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(res.headers['access-control-allow-methods'].split(', ')).toContain(method);
-    const allowed = res.headers['access-control-allow-headers'].toLowerCase().split(', ');
+    expect(String(res.headers['access-control-allow-methods']).split(', ')).toContain(method);
+    const allowed = String(res.headers['access-control-allow-headers']).toLowerCase().split(', ');
     for (const h of headers.split(', ')) expect(allowed).toContain(h);
     expect(res.headers['access-control-max-age']).toBe('600');
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
@@ -60,7 +60,7 @@ describe('CORS (default CORS_ORIGINS=*)', () => {
     const submitted = await request(open.server).post('/api/v1/videos/generate').set(auth).set('Origin', 'https://page.example').send({ configuration: { topic: 'CORS 2', quality: 'low' } });
     expect(submitted.status).toBe(202);
     expect(submitted.headers['access-control-allow-origin']).toBe('*');
-    const exposed = submitted.headers['access-control-expose-headers'].split(', ');
+    const exposed = String(submitted.headers['access-control-expose-headers']).split(', ');
     expect(exposed).toEqual(expect.arrayContaining(['ETag', 'Location', 'X-Correlation-ID']));
     expect(submitted.headers.location).toBeTruthy();
     expect(submitted.headers['x-correlation-id']).toBeTruthy();
