@@ -120,7 +120,7 @@ describe('event stream against the real worker', () => {
     const jobId = submitted.body.job_id as string;
     const { links } = (await request(api.server).get(`/api/v1/videos/jobs/${jobId}`).set(auth())).body;
     // The token link, as a browser EventSource would use it (no Authorization header).
-    const stream = await openSse(`http://127.0.0.1:${api.port}${links.events}`);
+    const stream = await openSse(links.events);
     expect(stream.status).toBe(200);
     await waitFor(async () => stream.ended, Boolean, { timeoutMs: 60000, what: `the event stream of ${jobId} to end` });
 
