@@ -112,7 +112,7 @@ describe('job list', () => {
     const first = await request(api.server).get('/api/v1/videos/jobs?limit=2').set(auth(KEY3));
     expect(first.status).toBe(200);
     expect(first.body.jobs.map((j: { job_id: string }) => j.job_id)).toEqual([ids[2], ids[1]]);
-    expect(first.body.jobs[0]).toMatchObject({ job_id: ids[2], status: 'queued', links: { self: `/api/v1/videos/jobs/${ids[2]}` } });
+    expect(first.body.jobs[0]).toMatchObject({ job_id: ids[2], status: 'queued', links: { self: `http://127.0.0.1:${api.port}/api/v1/videos/jobs/${ids[2]}` } });
     expect(typeof first.body.next_cursor).toBe('string');
     const second = await request(api.server).get(`/api/v1/videos/jobs?limit=2&cursor=${first.body.next_cursor}`).set(auth(KEY3));
     expect(second.body).toMatchObject({ jobs: [expect.objectContaining({ job_id: ids[0] })], next_cursor: null });
