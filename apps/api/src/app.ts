@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { Config } from '@vidgen/config';
+import { defaultPublicBaseUrl, type Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import { createApiMetrics, createMetricsRegistry, createReadiness, registerQueueMetrics, renderMetrics } from '@vidgen/observability';
 import { VideoMetadataManager } from '@vidgen/metadata';
@@ -10,6 +10,7 @@ import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed
 import { createServer } from './server';
 import { createJobControlWiring } from './job-control-wiring';
 import { createEventTokens } from './tokens';
+import type { BoardQueue } from './routes/queue-board';
 
 export interface RunningApi {
   server: Server;
@@ -57,6 +58,11 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
   const urls = createUrlSigner({ client: presigner, bucket: config.s3.bucket, ttlSeconds: config.s3.signedUrlTtlSeconds, cdnBaseUrl: config.s3.cdnBaseUrl });
   const hlsTokens = createEventTokens({ secret: config.api.signingSecret, ttlSeconds: config.s3.signedUrlTtlSeconds, scope: 'hls' });
 
+  // Every link a job shows is absolute. Without PUBLIC_BASE_URL (development) it is this API's
+  // own address, known once it listens; no request is served before that.
+  let publicBase = config.api.publicBaseUrl;
+  const publicUrl = (path: string) => `${publicBase}${path}`;
+
   const registry = createMetricsRegistry({ service: 'api', version: options.version });
   const metrics = createApiMetrics(registry);
   // The API serves the queue gauges too: they must exist when no worker runs (the "no active workers" alert).
@@ -96,7 +102,10 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     logger,
     urls,
     hlsTokens,
-    hls: { store, tracker, s3, bucket: config.s3.bucket, urls, hlsTokens, apiKeys: config.api.keys, corsOrigins: config.delivery.hlsCorsOrigins },
+    hls: { store, tracker, s3, bucket: config.s3.bucket, urls, hlsTokens, apiKeys: config.api.keys },
+    publicUrl,
+    corsOrigins: config.api.corsOrigins,
+    boardQueues: [control.queues.webhooks, control.queues.maintenance] as BoardQueue[],
     metrics,
     renderMetrics: () => renderMetrics(registry),
     adminApiKey: config.admin.apiKey,
@@ -113,6 +122,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
+  publicBase ??= defaultPublicBaseUrl(config.api.host, port);
   logger.info('api listening', { host: config.api.host, port, prefix: config.redis.prefix });
 
   let stopping: Promise<void> | null = null;

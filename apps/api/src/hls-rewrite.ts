@@ -24,9 +24,17 @@ export function isPlainRelativeUri(uri: string): boolean {
   return /^([A-Za-z0-9_-]+\/)?[A-Za-z0-9_-]+\.(m3u8|ts|m4s|mp4)$/.test(uri);
 }
 
-/** Origin allowed by the configured list ("*" allows any). Returns the Access-Control-Allow-Origin value or null. */
-export function allowedOrigin(origins: readonly string[], origin: string | undefined): string | null {
-  if (origins.includes('*')) return '*';
-  if (origin && origins.includes(origin)) return origin;
-  return null;
+/**
+ * Rewrites the image references of a WebVTT storyboard (`sprite.jpg#xywh=…`
+ * cue payloads) with `map`, keeping the media fragment. Pure; only plain
+ * relative names are accepted (the mapper decides which), cue timings and
+ * the header pass through.
+ */
+export async function rewriteStoryboard(text: string, map: (uri: string) => Promise<string> | string): Promise<string> {
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^([A-Za-z0-9_-]+\.(?:jpg|jpeg|png|webp))(#xywh=\d+,\d+,\d+,\d+)?$/.exec(line.trim());
+    out.push(m ? `${await map(m[1]!)}${m[2] ?? ''}` : line);
+  }
+  return out.join('\n');
 }

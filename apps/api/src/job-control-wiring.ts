@@ -8,6 +8,7 @@ import {
   type JobStoreOptions,
   type MaintenanceQueue,
   type Redis,
+  type WebhookQueue,
 } from '@vidgen/queue';
 import { DeliveryLog, webhookStoreOptions } from '@vidgen/webhooks';
 
@@ -22,6 +23,8 @@ export interface JobControlWiring {
     idempotency: IdempotencyStore;
     webhookDeliveries: DeliveryLog;
   };
+  /** The producer queues, for the queue board. */
+  queues: { maintenance: MaintenanceQueue; webhooks: WebhookQueue };
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export function createJobControlWiring(config: Config, redis: Redis, logger: Log
       idempotency: new IdempotencyStore(redis, prefix),
       webhookDeliveries: new DeliveryLog(redis, prefix, recordTtlSeconds),
     },
+    queues: { maintenance, webhooks },
     async close() {
       await Promise.all([maintenance.close().catch(() => undefined), webhooks.close().catch(() => undefined)]);
     },

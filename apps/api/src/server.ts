@@ -4,6 +4,7 @@ import type { ApiKey } from '@vidgen/config';
 import type { ReadinessReport } from '@vidgen/observability';
 import { authenticate } from './middleware/auth';
 import { correlation } from './middleware/correlation';
+import { cors } from './middleware/cors';
 import { errorHandler, notFound, route } from './middleware/errors';
 import { createEventsRouter, type EventsRouteDeps } from './routes/events';
 import { createHlsRouter, type HlsRouteDeps } from './routes/hls';
@@ -11,7 +12,7 @@ import { createMetadataRouter, type MetadataRouteDeps } from './routes/metadata'
 import { createVideosRouter, type VideosRouteDeps } from './routes/videos';
 import { httpMetrics } from './middleware/http-metrics';
 import { createMetricsRouter } from './routes/metrics';
-import { createQueueBoardRouter } from './routes/queue-board';
+import { createQueueBoardRouter, type BoardQueue } from './routes/queue-board';
 import { createCapabilitiesRouter } from './routes/scenes';
 
 export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRouteDeps {
@@ -25,6 +26,10 @@ export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRo
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** ADMIN_API_KEY: guards /metrics and mounts the queue board at /admin/queues; unset: no board. */
   adminApiKey?: string;
+  /** The queues shown on the board besides video-generation (webhooks, maintenance). */
+  boardQueues?: readonly BoardQueue[];
+  /** CORS_ORIGINS: origins whose pages may call /api/v1/videos; ['*'] allows any. */
+  corsOrigins: readonly string[];
 }
 
 /** Builds the Express app from its dependencies; listening is the caller's business (main.ts, tests). */
@@ -46,7 +51,10 @@ export function createServer(deps: ServerDeps): express.Express {
   });
   app.use(health);
   if (deps.renderMetrics) app.use(createMetricsRouter({ renderMetrics: deps.renderMetrics, adminApiKey: deps.adminApiKey }));
-  if (deps.adminApiKey) app.use(createQueueBoardRouter(deps.queue, deps.adminApiKey));
+  if (deps.adminApiKey) app.use(createQueueBoardRouter([deps.queue, ...(deps.boardQueues ?? [])], deps.adminApiKey));
+
+  // Browser clients on other origins: before authentication, which preflights never pass.
+  app.use('/api/v1/videos', cors(deps.corsOrigins));
 
   // HLS playlists, like the event stream, take a header or a signed token (players send no headers).
   if (deps.hls) app.use('/api/v1/videos', createHlsRouter(deps.hls));

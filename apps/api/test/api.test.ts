@@ -56,7 +56,7 @@ describe('submit → worker → completed', () => {
     expect(submitted.status).toBe(202);
     expect(submitted.headers['x-correlation-id']).toBe('it-corr-0001');
     const jobId = submitted.body.job_id as string;
-    expect(submitted.body).toEqual({ job_id: jobId, status: 'queued', progress: { percentage: 0, stage: 'queued' }, links: { self: `/api/v1/videos/jobs/${jobId}` } });
+    expect(submitted.body).toEqual({ job_id: jobId, status: 'queued', progress: { percentage: 0, stage: 'queued' }, links: { self: `http://127.0.0.1:${api.port}/api/v1/videos/jobs/${jobId}` } });
     expect(submitted.headers.location).toBe(`/api/v1/videos/jobs/${jobId}`);
 
     const job = await waitForStatus(jobId, ['completed', 'failed']);
@@ -120,7 +120,7 @@ describe('event stream against the real worker', () => {
     const jobId = submitted.body.job_id as string;
     const { links } = (await request(api.server).get(`/api/v1/videos/jobs/${jobId}`).set(auth())).body;
     // The token link, as a browser EventSource would use it (no Authorization header).
-    const stream = await openSse(`http://127.0.0.1:${api.port}${links.events}`);
+    const stream = await openSse(links.events);
     expect(stream.status).toBe(200);
     await waitFor(async () => stream.ended, Boolean, { timeoutMs: 60000, what: `the event stream of ${jobId} to end` });
 

@@ -94,7 +94,8 @@ describe('GET progress', () => {
     });
     expect(queued.progress.stages.every((s: { status: string }) => s.status === 'pending')).toBe(true);
     expect(queued.attempt).toBe(0);
-    expect(queued.links.events).toMatch(new RegExp(`^/api/v1/videos/jobs/${jobId}/events\\?token=v1\\.\\d+\\.[\\w-]+\\.[\\w-]+$`));
+    expect(queued.links.events).toMatch(new RegExp(`^${base()}/api/v1/videos/jobs/${jobId}/events\\?token=v1\\.\\d+\\.[\\w-]+\\.[\\w-]+$`));
+    expect(queued.links.self).toBe(`${base()}/api/v1/videos/jobs/${jobId}`);
 
     // A writer whose clock started a minute ago, so the ETA has a pace to extrapolate from.
     let now = Date.now() - 60_000;
@@ -211,11 +212,43 @@ describe('GET /jobs/:job_id/events', () => {
       expect(s.events.at(-1)!.data).toMatchObject({ status: 'completed', progress: { percentage: 100, stage: 'completed' } });
     }
 
-    // Reconnecting after the end (query fallback, id of the last event): the terminal event again, then the end.
+    // Reconnecting after the end with the terminal event's id (header, or the query fallback): 204, which stops EventSource.
     const lastId = resumed.events.at(-1)!.id;
-    const after = await openSse(`${eventsUrl(jobId)}?last_event_id=${lastId}`, auth());
-    await waitEnded(after);
-    expect(after.events).toEqual([resumed.events.at(-1)]);
+    for (const [url, headers] of [
+      [eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(lastId) }],
+      [`${eventsUrl(jobId)}?last_event_id=${lastId}`, auth()],
+      [eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(lastId + 5) }],
+    ] as const) {
+      const after = await openSse(url, headers);
+      expect(after.status).toBe(204);
+      expect(after.events).toEqual([]);
+    }
+    // A client that missed the terminal event (an older id, or none) still gets it, then the end.
+    for (const headers of [{ ...auth(), 'Last-Event-ID': String(lastId - 1) }, auth()]) {
+      const late = await openSse(eventsUrl(jobId), headers);
+      expect(late.status).toBe(200);
+      await waitEnded(late);
+      expect(late.events).toEqual([resumed.events.at(-1)]);
+    }
+    expect(api.streamSlots()).toBe(0);
+  });
+
+  it('never answers 204 while the job runs, whatever the Last-Event-ID', async () => {
+    const jobId = await submit();
+    const runId = await pickUp(jobId);
+    const v1 = await update(jobId, runId, 'planning', 50);
+    const s = await openSse(eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(v1 + 100) });
+    expect(s.status).toBe(200);
+    s.close();
+    // Completed in the record, but the tracker run not finished yet: not final, so no 204 either.
+    expect(await store.complete(jobId, { outputs: [], duration_seconds: 2 })).toBe('ok');
+    const between = await openSse(eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(v1) });
+    expect(between.status).toBe(200);
+    const finished = await tracker.finish(jobId, runId, 'completed');
+    if (!finished.ok) throw new Error(finished.reason);
+    await waitEnded(between);
+    expect(between.events.at(-1)).toMatchObject({ id: finished.version, data: { status: 'completed' } });
+    expect((await openSse(eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(finished.version) })).status).toBe(204);
   });
 
   it('sends heartbeat comments while the job is idle', async () => {
@@ -229,7 +262,7 @@ describe('GET /jobs/:job_id/events', () => {
   it('accepts the signed token from links.events without an Authorization header', async () => {
     const jobId = await submit();
     const { links } = await getJob(jobId);
-    const s = await openSse(`${base()}${links.events}`);
+    const s = await openSse(links.events);
     expect(s.status).toBe(200);
     await waitEvents(s, 1);
     expect(s.events[0]!.data).toMatchObject({ job_id: jobId, status: 'queued' });
@@ -331,7 +364,7 @@ describe('event stream limits (SSE_MAX_STREAMS_PER_OWNER=2, SSE_MAX_STREAMS=3)',
     });
     // The signed link is the same owner: refused too. Refusals hold no slot.
     const { links } = await getJob(jobId);
-    expect((await openSse(`http://127.0.0.1:${limited.port}${links.events}`)).status).toBe(429);
+    expect((await openSse(links.events.replace(base(), `http://127.0.0.1:${limited.port}`))).status).toBe(429);
     expect(limited.streamSlots('owner1')).toBe(2);
     // Another owner is not affected by owner1's limit.
     expect((await openSse(url(jobId), auth(KEY2))).status).toBe(404);
@@ -445,7 +478,7 @@ describe('event stream lifetime (SSE_MAX_LIFETIME_SECONDS=1)', () => {
           reason: 'max_lifetime',
           last_event_id: v1,
           retry_ms: expect.any(Number),
-          url: expect.stringMatching(new RegExp(`^/api/v1/videos/jobs/${jobId}/events\\?token=v1\\.\\d+\\.[\\w-]+\\.[\\w-]+&last_event_id=${v1}$`)),
+          url: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${short.port}/api/v1/videos/jobs/${jobId}/events\\?token=v1\\.\\d+\\.[\\w-]+\\.[\\w-]+&last_event_id=${v1}$`)),
         },
       },
     ]);
@@ -462,7 +495,7 @@ describe('event stream lifetime (SSE_MAX_LIFETIME_SECONDS=1)', () => {
     expect(resumed.events[0]).toMatchObject({ id: v2, data: { status: 'processing', progress: { stage: 'planning', stage_percentage: 80 } } });
     resumed.close();
     // Or the event's fresh url (new token, last_event_id), without any header.
-    const viaUrl = await openSse(`http://127.0.0.1:${short.port}${String(s.named[0]!.data.url)}`);
+    const viaUrl = await openSse(String(s.named[0]!.data.url));
     expect(viaUrl.status).toBe(200);
     await waitEvents(viaUrl, 1);
     expect(viaUrl.events[0]!.id).toBe(v2);

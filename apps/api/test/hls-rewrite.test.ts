@@ -1,4 +1,5 @@
-import { allowedOrigin, isPlainRelativeUri, rewritePlaylist } from '../src/hls-rewrite';
+import { isPlainRelativeUri, rewritePlaylist, rewriteStoryboard } from '../src/hls-rewrite';
+import { allowedOrigin } from '../src/middleware/cors';
 import { createEventTokens } from '../src/tokens';
 
 describe('rewritePlaylist', () => {
@@ -12,6 +13,21 @@ describe('rewritePlaylist', () => {
     expect(isPlainRelativeUri('seg-00001.ts')).toBe(true);
     expect(isPlainRelativeUri('480p/index.m3u8')).toBe(true);
     for (const bad of ['../x.ts', '/abs.ts', 'http://evil/x.ts', 'a/b/c.ts', 'x.sh']) expect(isPlainRelativeUri(bad)).toBe(false);
+  });
+
+  it('rewrites the sprite references of a storyboard and keeps timings and fragments', async () => {
+    const vtt = 'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nsprite.jpg#xywh=0,0,160,90\n\n00:00:01.000 --> 00:00:02.000\nsprite.jpg#xywh=160,0,160,90\n';
+    const seen: string[] = [];
+    const out = await rewriteStoryboard(vtt, (u) => {
+      seen.push(u);
+      return `https://s3/v/${u}?X-Amz-Signature=ab`;
+    });
+    expect(out).toBe(
+      'WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nhttps://s3/v/sprite.jpg?X-Amz-Signature=ab#xywh=0,0,160,90\n\n00:00:01.000 --> 00:00:02.000\nhttps://s3/v/sprite.jpg?X-Amz-Signature=ab#xywh=160,0,160,90\n',
+    );
+    expect(seen).toEqual(['sprite.jpg', 'sprite.jpg']);
+    // Anything but a plain image name (a path, an absolute URL) is left for the mapper never to see.
+    expect(await rewriteStoryboard('WEBVTT\n\n../x.jpg#xywh=0,0,1,1\nhttp://evil/x.jpg', () => 'no')).toBe('WEBVTT\n\n../x.jpg#xywh=0,0,1,1\nhttp://evil/x.jpg');
   });
 
   it('allows configured origins only', () => {

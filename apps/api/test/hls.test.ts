@@ -21,15 +21,21 @@ let env: TestEnv;
 let api: RunningApi;
 let worker: WorkerHandle;
 let dir: string;
-let job: { job_id: string; result: { hls_url: string; download_url: string; outputs: Array<Record<string, unknown>> } };
+let job: { job_id: string; result: { hls_url: string; storyboard_url: string; download_url: string; outputs: Array<Record<string, unknown>> } };
 
 const base = () => `http://127.0.0.1:${api.port}`;
 /** The URI lines of a playlist. */
 const uris = (playlist: string) => playlist.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
 const hlsToken = (url: string) => new URL(url, 'http://x').searchParams.get('token')!;
+/** The path and query of an absolute link, for supertest. */
+const rel = (url: string) => {
+  const u = new URL(url);
+  return `${u.pathname}${u.search}`;
+};
+const expiryOf = (token: string) => Number(token.split('.')[1]);
 
 beforeAll(async () => {
-  env = await createTestEnv({ API_KEYS: `hlsowner:${KEY}`, SIGNING_SECRET: SECRET, HLS_CORS_ORIGINS: 'https://player.example', THUMBNAIL_COUNT: '3', THUMBNAIL_WIDTH: '160' });
+  env = await createTestEnv({ API_KEYS: `hlsowner:${KEY}`, SIGNING_SECRET: SECRET, CORS_ORIGINS: 'https://player.example', THUMBNAIL_COUNT: '3', THUMBNAIL_WIDTH: '160' });
   api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', level: 'error' }));
   worker = await startWorkerProcess(env.env);
   dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-hls-test-'));
@@ -105,15 +111,16 @@ describe('delivery outputs of a finished job', () => {
 
 describe('HLS through the API', () => {
   it('serves the master and variant playlists with signed segment URLs, and ffprobe plays them', async () => {
-    const master = await fetch(`${base()}${job.result.hls_url}`);
+    expect(job.result.hls_url.startsWith(`${base()}/api/v1/videos/jobs/${job.job_id}/hls/master.m3u8?token=`)).toBe(true);
+    const master = await fetch(job.result.hls_url);
     expect(master.status).toBe(200);
     expect(master.headers.get('content-type')).toContain('application/vnd.apple.mpegurl');
     const text = await master.text();
     expect(text).toMatch(/^#EXTM3U\n/);
     const variantUri = text.split('\n').find((l) => l && !l.startsWith('#'))!;
-    expect(variantUri).toBe(`480p/index.m3u8?token=${encodeURIComponent(hlsToken(job.result.hls_url))}`);
+    expect(variantUri).toMatch(/^480p\/index\.m3u8\?token=v1\.\d+\.[\w-]+\.[\w-]+$/);
 
-    const variant = await fetch(new URL(variantUri, `${base()}${job.result.hls_url}`));
+    const variant = await fetch(new URL(variantUri, job.result.hls_url));
     expect(variant.status).toBe(200);
     const segments = uris(await variant.text());
     expect(segments.length).toBeGreaterThanOrEqual(1);
@@ -124,23 +131,63 @@ describe('HLS through the API', () => {
       expect((await fetch(u)).status).toBe(200);
     }
 
-    const { stdout } = await promisify(execFile)(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', `${base()}${job.result.hls_url}`]);
+    const { stdout } = await promisify(execFile)(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', job.result.hls_url]);
     const streams = (JSON.parse(stdout) as { streams: Array<{ codec_name: string; width?: number }> }).streams;
     expect(streams).toEqual(expect.arrayContaining([expect.objectContaining({ codec_name: 'h264', width: 854 }), expect.objectContaining({ codec_name: 'aac' })]));
   });
 
+  it('gives the variant URIs a token minted for this answer, not the incoming one', async () => {
+    // A token about to expire opens the master; the variants get a full new lifetime (SIGNED_URL_TTL_SECONDS, 3600 s).
+    const now = Math.floor(Date.now() / 1000);
+    const soon = signEventToken(SECRET, { jobId: job.job_id, owner: 'hlsowner', expiresAt: now + 20 }, 'hls');
+    const res = await request(api.server).get(`/api/v1/videos/jobs/${job.job_id}/hls/master.m3u8?token=${encodeURIComponent(soon)}`);
+    expect(res.status).toBe(200);
+    const variantToken = hlsToken(uris(res.text)[0]!);
+    expect(variantToken).not.toBe(soon);
+    expect(expiryOf(variantToken)).toBeGreaterThanOrEqual(now + 3600);
+    expect((await request(api.server).get(`/api/v1/videos/jobs/${job.job_id}/hls/480p/index.m3u8?token=${encodeURIComponent(variantToken)}`)).status).toBe(200);
+  });
+
+  it('serves the storyboard with absolute, signed sprite URLs', async () => {
+    expect(job.result.storyboard_url.startsWith(`${base()}/api/v1/videos/jobs/${job.job_id}/storyboard.vtt?token=`)).toBe(true);
+    const res = await fetch(job.result.storyboard_url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/vtt; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const text = await res.text();
+    expect(text).toMatch(/^WEBVTT\n/);
+    const refs = text.split('\n').filter((l) => l.includes('#xywh='));
+    expect(refs.length).toBeGreaterThanOrEqual(2);
+    for (const ref of refs) {
+      const [url, fragment] = ref.split('#');
+      expect(fragment).toMatch(/^xywh=\d+,\d+,160,90$/);
+      const u = new URL(url!);
+      expect(u.pathname).toContain(`/videos/hlsowner/${job.job_id}/sprite.jpg`);
+      expect(u.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const sprite = await fetch(refs[0]!.split('#')[0]!);
+    expect(sprite.status).toBe(200);
+    expect(sprite.headers.get('content-type')).toBe('image/jpeg');
+    // The API key works too; no credential at all does not.
+    expect((await request(api.server).get(`/api/v1/videos/jobs/${job.job_id}/storyboard.vtt`).set('Authorization', `Bearer ${KEY}`)).status).toBe(200);
+    expect((await request(api.server).get(`/api/v1/videos/jobs/${job.job_id}/storyboard.vtt`)).status).toBe(401);
+  });
+
   it('answers browser players with CORS headers and preflights', async () => {
-    const res = await request(api.server).get(job.result.hls_url).set('Origin', 'https://player.example');
+    const res = await request(api.server).get(rel(job.result.hls_url)).set('Origin', 'https://player.example');
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBe('https://player.example');
+    expect(res.headers.vary).toContain('Origin');
     const preflight = await request(api.server).options(`/api/v1/videos/jobs/${job.job_id}/hls/master.m3u8`).set('Origin', 'https://player.example').set('Access-Control-Request-Method', 'GET');
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-methods']).toContain('GET');
-    const other = await request(api.server).get(job.result.hls_url).set('Origin', 'https://evil.example');
+    const storyboard = await request(api.server).get(rel(job.result.storyboard_url)).set('Origin', 'https://player.example');
+    expect(storyboard.headers['access-control-allow-origin']).toBe('https://player.example');
+    const other = await request(api.server).get(rel(job.result.hls_url)).set('Origin', 'https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('refuses expired, tampered and foreign-scope tokens', async () => {
+  it('refuses expired, tampered and foreign-scope tokens with an error that names the HLS link', async () => {
     const path_ = `/api/v1/videos/jobs/${job.job_id}/hls/master.m3u8`;
     const expired = signEventToken(SECRET, { jobId: job.job_id, owner: 'hlsowner', expiresAt: Math.floor(Date.now() / 1000) - 5 }, 'hls');
     const tampered = hlsToken(job.result.hls_url).replace(/^v1\.\d+/, `v1.${Math.floor(Date.now() / 1000) + 999999}`);
@@ -152,9 +199,16 @@ describe('HLS through the API', () => {
     ] as const) {
       const res = await request(api.server).get(`${path_}?token=${encodeURIComponent(token)}`);
       expect(res.status).toBe(401);
-      expect(res.body.error).toMatchObject({ code: 'TOKEN_INVALID', details: { reason } });
+      expect(res.body.error).toMatchObject({ code: 'HLS_TOKEN_INVALID', details: { reason } });
+      expect(res.body.error.message).toContain('result.hls_url');
+      expect(res.body.error.suggested_action).toMatch(/Fetch the job again .*result\.hls_url/);
+      expect(res.body.error.message).not.toContain('event stream');
     }
-    expect((await request(api.server).get(`/api/v1/videos/jobs/${job.job_id}/hls/480p/index.m3u8?token=${encodeURIComponent(expired)}`)).status).toBe(401);
+    for (const p of [`/api/v1/videos/jobs/${job.job_id}/hls/480p/index.m3u8`, `/api/v1/videos/jobs/${job.job_id}/storyboard.vtt`]) {
+      const res = await request(api.server).get(`${p}?token=${encodeURIComponent(expired)}`);
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('HLS_TOKEN_INVALID');
+    }
     // And the good token works for the variant as well, while an API key still works without a token.
     expect((await request(api.server).get(`/api/v1/videos/jobs/${job.job_id}/hls/480p/index.m3u8?token=${encodeURIComponent(hlsToken(job.result.hls_url))}`)).status).toBe(200);
     expect((await request(api.server).get(path_).set('Authorization', `Bearer ${KEY}`)).status).toBe(200);

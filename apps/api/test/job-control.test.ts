@@ -112,7 +112,7 @@ describe('job list', () => {
     const first = await request(api.server).get('/api/v1/videos/jobs?limit=2').set(auth(KEY3));
     expect(first.status).toBe(200);
     expect(first.body.jobs.map((j: { job_id: string }) => j.job_id)).toEqual([ids[2], ids[1]]);
-    expect(first.body.jobs[0]).toMatchObject({ job_id: ids[2], status: 'queued', links: { self: `/api/v1/videos/jobs/${ids[2]}` } });
+    expect(first.body.jobs[0]).toMatchObject({ job_id: ids[2], status: 'queued', links: { self: `http://127.0.0.1:${api.port}/api/v1/videos/jobs/${ids[2]}` } });
     expect(typeof first.body.next_cursor).toBe('string');
     const second = await request(api.server).get(`/api/v1/videos/jobs?limit=2&cursor=${first.body.next_cursor}`).set(auth(KEY3));
     expect(second.body).toMatchObject({ jobs: [expect.objectContaining({ job_id: ids[0] })], next_cursor: null });
@@ -262,8 +262,8 @@ describe('with a worker', () => {
     expect(['queued', 'processing']).toContain(res.body.status);
     const done = await waitForStatus(jobId, ['completed', 'failed']);
     expect(done.status).toBe('completed');
-    // removeOnComplete: the record is the truth. Bull removes its job once the handler returns, just after the record completes.
-    await waitFor(() => queue.getJob(`${jobId}-r1`), (j) => j === null, { timeoutMs: 10000, what: 'Bull to remove the finished attempt' });
+    // The record is the truth; Bull keeps the finished attempt as history (QUEUE_HISTORY), which blocks nothing.
+    await waitFor(async () => (await queue.getJob(`${jobId}-r1`))?.getState(), (state) => state === 'completed', { timeoutMs: 10000, what: 'Bull to finish the attempt' });
     const again = await request(api.server).post(`/api/v1/videos/jobs/${jobId}/retry`).set(auth());
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('JOB_NOT_RETRYABLE');

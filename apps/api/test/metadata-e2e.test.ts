@@ -79,9 +79,14 @@ it('describes a real rendered job: facts match ffprobe on the downloaded file an
     ...m.renditions.map((r: { url: string }) => r.url),
   ];
   for (const url of urls) expect({ url, status: (await fetch(url)).status }).toEqual({ url, status: 200 });
-  const master = await request(api.server).get(m.streaming.hls_url);
+  expect(m.streaming.hls_url.startsWith(`http://127.0.0.1:${api.port}/api/v1/videos/jobs/`)).toBe(true);
+  const master = await fetch(m.streaming.hls_url);
   expect(master.status).toBe(200);
-  expect(master.text).toContain('#EXTM3U');
+  expect(await master.text()).toContain('#EXTM3U');
+  // The storyboard comes from the API, its sprite references signed and absolute.
+  expect(m.storyboard.vtt_url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${api.port}/api/v1/videos/jobs/[\\w-]+/storyboard\\.vtt\\?token=`));
+  const vtt = await (await fetch(m.storyboard.vtt_url)).text();
+  expect(vtt).toMatch(/\nhttp:\/\/127\.0\.0\.1:\d+\/.*sprite\.jpg\?.*X-Amz-Signature=[0-9a-f]{64}.*#xywh=/);
   const poster = await fetch(m.poster.url);
   expect(poster.headers.get('content-type')).toBe('image/jpeg');
   expect(m.poster).toMatchObject({ width: 854, height: 480 });

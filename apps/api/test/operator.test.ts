@@ -3,7 +3,8 @@ import request from 'supertest';
 import { loadConfig } from '@vidgen/config';
 import { createLogger } from '@vidgen/observability';
 import { createS3Client, presignGetUrl } from '@vidgen/storage';
-import { createTestEnv, type TestEnv } from '@vidgen/testing';
+import { QUEUE_HISTORY, createVideoQueue, createWebhookQueue, enqueueJob } from '@vidgen/queue';
+import { createTestEnv, waitFor, type TestEnv } from '@vidgen/testing';
 import { startApi, type RunningApi } from '../src/app';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -35,6 +36,41 @@ describe('operator endpoints with ADMIN_API_KEY', () => {
     const basic = await request(api.server).get('/admin/queues/api/queues').auth('ops', ADMIN);
     expect(basic.status).toBe(200);
     expect(JSON.stringify(basic.body)).toContain('video-generation');
+  });
+
+  it('shows every queue, and keeps finished jobs as history: completed and failed stay on the board', async () => {
+    const { redisUrl, prefix } = { redisUrl: env.env.REDIS_URL!, prefix: env.prefix };
+    const video = createVideoQueue({ redisUrl, prefix });
+    const webhooks = createWebhookQueue({ redisUrl, prefix });
+    try {
+      // A stand-in processor (no worker runs here): one job completes, one fails for good.
+      void video.process(async (job) => {
+        if (job.data.job_id === 'fails') throw new Error('deliberate failure');
+        return 'done';
+      });
+      await enqueueJob(video, { job_id: 'completes', correlation_id: 'c1' }, { attempts: 1, backoffMs: 10 });
+      await enqueueJob(video, { job_id: 'fails', correlation_id: 'c2' }, { attempts: 1, backoffMs: 10 });
+      await waitFor(() => video.getJobCounts(), (c) => c.completed === 1 && c.failed === 1, { timeoutMs: 10000, what: 'both jobs to finish' });
+      const kept = await video.getJob('completes');
+      expect(kept!.opts).toMatchObject({ removeOnComplete: QUEUE_HISTORY.removeOnComplete, removeOnFail: QUEUE_HISTORY.removeOnFail });
+      expect(QUEUE_HISTORY).toEqual({ removeOnComplete: { age: 86400, count: 1000 }, removeOnFail: { age: 7 * 86400, count: 10000 } });
+      await webhooks.add({ event_id: 'e1', event: 'job.completed', job_id: 'completes', occurred_at: Date.now() }, { jobId: 'e1', ...QUEUE_HISTORY });
+
+      const board = await request(api.server).get('/admin/queues/api/queues').query({ activeQueue: 'video-generation', status: 'completed', page: 1 }).set('Authorization', `Bearer ${ADMIN}`);
+      expect(board.status).toBe(200);
+      const queues = board.body.queues as Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string }> }>;
+      expect(queues.map((q) => q.name).sort()).toEqual(['maintenance', 'video-generation', 'webhooks']);
+      const vq = queues.find((q) => q.name === 'video-generation')!;
+      expect(vq.counts).toMatchObject({ completed: 1, failed: 1 });
+      expect(vq.jobs.map((j) => j.id)).toEqual(['completes']);
+      expect(queues.find((q) => q.name === 'webhooks')!.counts.waiting).toBe(1);
+      const failed = await request(api.server).get('/admin/queues/api/queues').query({ activeQueue: 'video-generation', status: 'failed', page: 1 }).set('Authorization', `Bearer ${ADMIN}`);
+      const failedJobs = (failed.body.queues as typeof queues).find((q) => q.name === 'video-generation')!.jobs as Array<{ id: string; failedReason: string }>;
+      expect(failedJobs).toEqual([expect.objectContaining({ id: 'fails', failedReason: 'deliberate failure' })]);
+    } finally {
+      await video.close();
+      await webhooks.close();
+    }
   });
 
   it('guards /metrics with the key and labels requests by route template, not raw path', async () => {

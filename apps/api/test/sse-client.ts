@@ -60,7 +60,8 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       if (stream.status !== 200) {
         res.on('data', (d: string) => (buffer += d));
         res.on('end', () => {
-          stream.body = JSON.parse(buffer);
+          // 204 (a stream that has ended for this client) has no body.
+          stream.body = buffer ? JSON.parse(buffer) : null;
           resolve(stream);
         });
         return;

@@ -41,7 +41,8 @@ async function startReceiver() {
 }
 
 async function stack(overrides: Record<string, string>) {
-  const env = await createTestEnv({ API_KEYS: `owner1:${KEY}`, WEBHOOK_SECRETS: `owner1:${SECRET}`, WEBHOOK_BACKOFF_MS: '100', ...overrides });
+  // Links in webhook bodies are absolute under PUBLIC_BASE_URL (the worker builds them).
+  const env = await createTestEnv({ API_KEYS: `owner1:${KEY}`, WEBHOOK_SECRETS: `owner1:${SECRET}`, WEBHOOK_BACKOFF_MS: '100', PUBLIC_BASE_URL: 'https://api.vidgen.test', ...overrides });
   const api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', stream: new PassThrough() }));
   const worker = await startWorkerProcess(env.env);
   return { env, api, worker };
@@ -81,7 +82,7 @@ describe('webhooks (a receiver on 127.0.0.1, WEBHOOK_ALLOW_PRIVATE=true)', () =>
     const event = JSON.parse(body);
     expect(headers['x-vidgen-event']).toBe('job.completed');
     expect(headers['x-vidgen-delivery']).toBe(event.event_id);
-    expect(event).toMatchObject({ event: 'job.completed', job: { job_id: jobId, status: 'completed', error: null, links: { self: `/api/v1/videos/jobs/${jobId}` } } });
+    expect(event).toMatchObject({ event: 'job.completed', job: { job_id: jobId, status: 'completed', error: null, links: { self: `https://api.vidgen.test/api/v1/videos/jobs/${jobId}` } } });
     expect(event.event_id).toMatch(/^evt_/);
     const got = await fetch(event.job.result.video_url);
     expect(got.status).toBe(200);

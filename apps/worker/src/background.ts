@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Config } from '@vidgen/config';
+import { defaultPublicBaseUrl, type Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import { JobStore, createMaintenanceQueue, createWebhookQueue, type JobStoreOptions, type Redis } from '@vidgen/queue';
 import { createS3Client, createUrlSigner } from '@vidgen/storage';
@@ -15,7 +15,11 @@ export interface BackgroundWork {
   close(): Promise<void>;
 }
 
-const jobPath = (jobId: string) => `/api/v1/videos/jobs/${jobId}`;
+/** links.self of a webhook body: absolute under PUBLIC_BASE_URL, like every link the API shows (development: API_HOST and API_PORT). */
+const jobUrl = (config: Config) => {
+  const base = config.api.publicBaseUrl ?? defaultPublicBaseUrl(config.api.host, config.api.port);
+  return (jobId: string) => `${base}/api/v1/videos/jobs/${jobId}`;
+};
 
 /**
  * The worker's small queues beside video-generation: object purges (DELETE
@@ -40,7 +44,7 @@ export function createBackgroundWork(config: Config, redis: Redis, s3: S3Client,
       startMaintenance({ queue: maintenance, s3, bucket: config.s3.bucket, logger });
       const processor = createWebhookProcessor({
         getRecord: (jobId) => reader.get(jobId),
-        present: (record) => presentJobForWebhook(record, { signVideo: (key) => urls.url(key), jobPath }),
+        present: (record) => presentJobForWebhook(record, { signVideo: (key) => urls.url(key), jobPath: jobUrl(config) }),
         recordAttempt: (jobId, attempt) => deliveries.record(jobId, attempt),
         secrets: new Map(Object.entries(config.webhooks.secrets)),
         allowPrivate: config.webhooks.allowPrivate,

@@ -107,8 +107,8 @@ describe('cancel of an active job through the API', () => {
         { timeoutMs: 20000, what: 'the job objects to be purged' },
       );
       await waitFor(() => scratchEntries(scratch), (e) => e.length === 0, { timeoutMs: 5000, what: 'the scratch dir to be removed' });
-      // The attempt ended without an error for Bull: nothing is retried.
-      expect(await queue.getJob(jobId)).toBeNull();
+      // The attempt ended without an error for Bull: nothing is retried (the finished Bull job stays as history).
+      expect(await (await queue.getJob(jobId))!.getState()).toBe('completed');
 
       // POST /retry runs it as a new Bull job (<id>-r1); the record's attempts keep counting.
       await worker.stop();

@@ -87,8 +87,8 @@ describe('worker against real Redis, S3 and ffmpeg', () => {
       expect(record!.error).toMatchObject({ code: 'RENDER_FAILED', category: 'rendering', retryable: false, stage: 'rendering_scenes', attempt: 1 });
       expect(JSON.stringify(record!.error!.details)).toContain('deliberately broken encoder');
       expect((await tracker.getSnapshot(jobId))!.status).toBe('failed');
-      // Permanent: Bull holds no further attempt.
-      expect(await queue.getJob(jobId)).toBeNull();
+      // Permanent: Bull holds no further attempt (the finished Bull job stays as history, not waiting or delayed).
+      expect(['completed', 'failed']).toContain(await (await queue.getJob(jobId))!.getState());
       const lines = worker.logLines().filter((l) => l.job_id === jobId);
       expect(lines.some((l) => l.message === 'job attempt failed' && l.correlation_id === `corr-${jobId}`)).toBe(true);
     } finally {

@@ -35,6 +35,10 @@ export interface Config {
     sseMaxLifetimeSeconds: number;
     /** Submissions per owner per window, counted in Redis; 0: no limit. */
     rateLimit: { submissions: number; windowSeconds: number };
+    /** PUBLIC_BASE_URL without a trailing slash; unset (development): the API's own host and port (defaultPublicBaseUrl). */
+    publicBaseUrl?: string;
+    /** CORS_ORIGINS (or the deprecated HLS_CORS_ORIGINS): origins whose pages may call the API; ['*'] allows any. */
+    corsOrigins: readonly string[];
   };
   webhooks: {
     /** Owner → signing secret (WEBHOOK_SECRETS). */
@@ -82,8 +86,6 @@ export interface Config {
     thumbnailCount: number;
     thumbnailWidth: number;
     hlsSegmentSeconds: number;
-    /** Origins allowed by CORS on the API's HLS playlists; ['*'] allows any. */
-    hlsCorsOrigins: readonly string[];
   };
   worker: {
     host: string;
@@ -105,6 +107,16 @@ export interface Config {
   /** Operator endpoints of the API (bull-board, /metrics); no key: no board. */
   admin: { apiKey?: string };
   metrics: { queueCacheMs: number };
+}
+
+/**
+ * The public base URL when PUBLIC_BASE_URL is unset (development only): the
+ * API's own host and port, with a wildcard listen address replaced by one a
+ * client on this machine can reach.
+ */
+export function defaultPublicBaseUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** Thrown when the environment is invalid; `problems` lists every one of them. */
@@ -196,6 +208,8 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       sseMaxStreamsPerOwner: v.SSE_MAX_STREAMS_PER_OWNER,
       sseMaxLifetimeSeconds: v.SSE_MAX_LIFETIME_SECONDS,
       rateLimit: { submissions: v.RATE_LIMIT_SUBMISSIONS, windowSeconds: v.RATE_LIMIT_WINDOW_SECONDS },
+      publicBaseUrl: typeof v.PUBLIC_BASE_URL === 'string' ? v.PUBLIC_BASE_URL.replace(/\/+$/, '') : undefined,
+      corsOrigins: String(v.CORS_ORIGINS ?? v.HLS_CORS_ORIGINS ?? '*').split(',').map((o: string) => o.trim()).filter(Boolean),
     },
     webhooks: {
       secrets: webhookSecrets,
@@ -238,7 +252,6 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       thumbnailCount: v.THUMBNAIL_COUNT,
       thumbnailWidth: v.THUMBNAIL_WIDTH,
       hlsSegmentSeconds: v.HLS_SEGMENT_SECONDS,
-      hlsCorsOrigins: String(v.HLS_CORS_ORIGINS).split(',').map((o: string) => o.trim()).filter(Boolean),
     },
     worker: {
       host: v.WORKER_HTTP_HOST,

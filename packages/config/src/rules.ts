@@ -24,6 +24,9 @@ export function deploymentProblems(v: ValidatedEnv): string[] {
     if (!hasKeys && v.S3_USE_DEFAULT_CREDENTIALS !== true) {
       problems.push('S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY: required when NODE_ENV=production, or set S3_USE_DEFAULT_CREDENTIALS=true to use an IAM role');
     }
+    if (!v.PUBLIC_BASE_URL) {
+      problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production (every link in a job and in webhook bodies is absolute under it, e.g. https://api.example.com)');
+    }
     if (v.S3_ACCESS_KEY_ID === EMBEDDED_S3_ACCESS_KEY) {
       problems.push(`S3_ACCESS_KEY_ID: "${EMBEDDED_S3_ACCESS_KEY}" is the embedded development store's credential, not allowed when NODE_ENV=production`);
     }
@@ -35,6 +38,13 @@ export function deploymentWarnings(v: ValidatedEnv, cores: number = os.available
   const warnings: string[] = [];
   if (v.NODE_ENV === 'production' && v.WEBHOOK_ALLOW_PRIVATE === true) {
     warnings.push('WEBHOOK_ALLOW_PRIVATE=true in production: callback URLs may reach private addresses of this network (SSRF); meant for local development');
+  }
+  if (v.HLS_CORS_ORIGINS !== undefined) {
+    warnings.push(
+      v.CORS_ORIGINS === undefined
+        ? 'HLS_CORS_ORIGINS is deprecated: rename it to CORS_ORIGINS, which now covers every browser-facing route (read as CORS_ORIGINS meanwhile)'
+        : 'HLS_CORS_ORIGINS is deprecated and ignored because CORS_ORIGINS is set: remove it',
+    );
   }
   if (typeof v.WORKER_CONCURRENCY === 'number' && v.WORKER_CONCURRENCY > cores) {
     warnings.push(`WORKER_CONCURRENCY=${v.WORKER_CONCURRENCY} exceeds the ${cores} CPU core${cores === 1 ? '' : 's'} of this machine: ffmpeg jobs will compete for CPU and run slower (and may stall their Bull locks)`);

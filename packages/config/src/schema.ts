@@ -16,6 +16,7 @@ export const envSchema = Joi.object({
 
   API_HOST: Joi.string().hostname().default('127.0.0.1').description('Address the API listens on (0.0.0.0 in containers).'),
   API_PORT: port().default(3000).description('Port of the HTTP API.'),
+  PUBLIC_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).description('The API\'s public base URL (scheme, host, optional port and path), e.g. https://api.example.com: every link in a job (links.self, links.events, result.hls_url, result.storyboard_url, webhook bodies) is absolute under it. Required in production; in development it defaults to the API\'s own host and port.'),
   API_KEYS: Joi.string().allow('').default('').description('Comma-separated owner:key pairs; several keys per owner allow rotation. Empty: open development mode as owner "anonymous".').meta({ secret: true }),
   ALLOW_ULTRA: bool().default(false).description('Accept quality "ultra" (3840x2160@60).'),
   REQUEST_BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(1024 * 1024).description('Largest accepted request body.'),
@@ -59,7 +60,8 @@ export const envSchema = Joi.object({
   S3_BATCH_CONCURRENCY: Joi.number().integer().min(1).max(64).default(8).description('Small files (thumbnails, HLS segments) uploaded at once.'),
   S3_VERIFY_ETAG: bool().default(true).description('After each upload, compare an MD5-shaped ETag with the file\'s MD5 (besides the size check); uploads then skip the SDK\'s SHA-256 payload signing, the MD5 check covering the same bytes. Turn off for stores whose ETags are not MD5s (SSE-KMS).'),
   CDN_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).description('Public base URL of the bucket behind a CDN: output URLs become <CDN_BASE_URL>/<key>, unsigned. Unset: presigned URLs.'),
-  HLS_CORS_ORIGINS: Joi.string().default('*').description('Comma-separated origins allowed to fetch the HLS playlists served by the API (browser players such as hls.js); * allows any.'),
+  CORS_ORIGINS: Joi.string().description('Comma-separated origins whose web pages may call the API from a browser (job reads, event streams, HLS playlists, storyboards; preflights included); * (the default) allows any. No credentials are ever allowed: every route it covers is authenticated by a bearer key or a URL token, never a cookie, so * leaks nothing.'),
+  HLS_CORS_ORIGINS: Joi.string().description('Deprecated: the former name of CORS_ORIGINS, still read (with a warning) when CORS_ORIGINS is unset.'),
   THUMBNAIL_COUNT: Joi.number().integer().min(1).max(50).default(5).description('Evenly spaced JPEG thumbnails per video (besides the poster and the sprite sheet).'),
   THUMBNAIL_WIDTH: Joi.number().integer().min(64).max(1920).default(320).description('Width of the thumbnails in pixels (height keeps the aspect ratio).'),
   HLS_SEGMENT_SECONDS: Joi.number().integer().min(2).max(30).default(6).description('Target HLS segment duration; segments are cut at keyframes.'),

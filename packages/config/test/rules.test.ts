@@ -1,6 +1,6 @@
-import { ConfigError, loadConfig, loadConfigWithWarnings } from '@vidgen/config';
+import { ConfigError, defaultPublicBaseUrl, loadConfig, loadConfigWithWarnings } from '@vidgen/config';
 
-const PROD = { NODE_ENV: 'production', API_KEYS: 'ops:0123456789', SIGNING_SECRET: 's'.repeat(32) };
+const PROD = { NODE_ENV: 'production', API_KEYS: 'ops:0123456789', SIGNING_SECRET: 's'.repeat(32), PUBLIC_BASE_URL: 'https://api.example.com' };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -27,6 +27,17 @@ describe('deployment rules', () => {
     expect(problemsOf({ ...PROD, S3_ACCESS_KEY_ID: 'AKIAREAL', S3_SECRET_ACCESS_KEY: 'secret' })).toEqual([]);
     const iam = loadConfig({ ...PROD, S3_USE_DEFAULT_CREDENTIALS: 'true' });
     expect(iam.s3.credentials).toBeUndefined();
+  });
+
+  it('production needs PUBLIC_BASE_URL; development derives it from the API address', () => {
+    const { PUBLIC_BASE_URL: _unused, ...noBase } = PROD;
+    expect(problemsOf({ ...noBase, S3_USE_DEFAULT_CREDENTIALS: 'true' })).toEqual([expect.stringMatching(/^PUBLIC_BASE_URL: required when NODE_ENV=production/)]);
+    expect(loadConfig({ ...PROD, S3_USE_DEFAULT_CREDENTIALS: 'true', PUBLIC_BASE_URL: 'https://api.example.com/vidgen/' }).api.publicBaseUrl).toBe('https://api.example.com/vidgen');
+    expect(problemsOf({ PUBLIC_BASE_URL: 'ftp://x' }).join('\n')).toMatch(/PUBLIC_BASE_URL/);
+    expect(loadConfig({}).api.publicBaseUrl).toBeUndefined();
+    expect(defaultPublicBaseUrl('127.0.0.1', 3000)).toBe('http://127.0.0.1:3000');
+    expect(defaultPublicBaseUrl('0.0.0.0', 8080)).toBe('http://127.0.0.1:8080');
+    expect(defaultPublicBaseUrl('::1', 3000)).toBe('http://[::1]:3000');
   });
 
   it('refuses default credentials together with explicit keys, in any mode', () => {

@@ -219,6 +219,13 @@ export const ERROR_CODES = define({
     message: 'The event stream token is invalid or has expired.',
     suggestedAction: 'Read the job again (GET /api/v1/videos/jobs/<job_id>) for a fresh links.events URL, or send Authorization: Bearer <api key>.',
   },
+  HLS_TOKEN_INVALID: {
+    category: 'authentication',
+    status: 401,
+    retryable: false,
+    message: 'The token of this HLS or storyboard link (result.hls_url, result.storyboard_url) is invalid or has expired.',
+    suggestedAction: 'Fetch the job again (GET /api/v1/videos/jobs/<job_id>) for a fresh result.hls_url (or result.storyboard_url) and load the player with it, or send Authorization: Bearer <api key>.',
+  },
   STORAGE_PERMANENT_FAILURE: {
     category: 'storage',
     status: 502,

@@ -6,6 +6,7 @@ export interface EmbeddedS3Options {
   port: number;
   host?: string;
   directory: string;
+  /** Buckets created at start, each with BUCKET_CORS_RULE (a bucket made later by CreateBucket has no CORS). */
   buckets?: string[];
 }
 
@@ -15,6 +16,33 @@ export interface EmbeddedS3 {
   accessKeyId: string;
   secretAccessKey: string;
   close(): Promise<void>;
+}
+
+/**
+ * The bucket CORS rule of the README (AllowedOrigins "*" here: this is a
+ * development store): browser players on any origin may GET segments,
+ * subtitles, sprites and the MP4, with Range, and read the length headers.
+ */
+export const BUCKET_CORS_RULE = {
+  AllowedOrigins: ['*'],
+  AllowedMethods: ['GET', 'HEAD'],
+  AllowedHeaders: ['Range'],
+  ExposeHeaders: ['Content-Length', 'Content-Range', 'ETag'],
+  MaxAgeSeconds: 3600,
+} as const;
+
+/** The rule as S3's CORSConfiguration XML (what PutBucketCors sends, and what s3rver reads at start). */
+export function corsConfigurationXml(rule: typeof BUCKET_CORS_RULE = BUCKET_CORS_RULE): string {
+  const tags = (name: string, values: readonly string[]) => values.map((v) => `<${name}>${v}</${name}>`).join('');
+  return (
+    '<CORSConfiguration><CORSRule>' +
+    tags('AllowedOrigin', rule.AllowedOrigins) +
+    tags('AllowedMethod', rule.AllowedMethods) +
+    tags('AllowedHeader', rule.AllowedHeaders) +
+    tags('ExposeHeader', rule.ExposeHeaders) +
+    `<MaxAgeSeconds>${rule.MaxAgeSeconds}</MaxAgeSeconds>` +
+    '</CORSRule></CORSConfiguration>'
+  );
 }
 
 /** s3rver's fixed credentials. */
@@ -33,7 +61,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     address: host,
     directory,
     silent: true,
-    configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+    configureBuckets: buckets.map((name) => ({ name, configs: [corsConfigurationXml()] })),
   });
   const address = (await server.run()) as { port: number };
   const httpServer = (server as unknown as { httpServer: Server }).httpServer;

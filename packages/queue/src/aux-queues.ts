@@ -1,5 +1,5 @@
 import Bull from 'bull';
-import { createBullQueue } from './bull';
+import { QUEUE_HISTORY, createBullQueue } from './bull';
 
 /** Small queues beside video-generation: deleting a job's objects, delivering webhooks. */
 export const MAINTENANCE_QUEUE = 'maintenance';
@@ -37,5 +37,5 @@ export function createWebhookQueue(options: { redisUrl: string; prefix: string }
 
 /** Object deletion is idempotent, so a few retries cover a storage hiccup. */
 export function enqueuePurge(queue: MaintenanceQueue, payload: PurgeObjectsPayload, options: { delayMs?: number } = {}) {
-  return queue.add(payload, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, delay: options.delayMs ?? 0, removeOnComplete: true, removeOnFail: 100 });
+  return queue.add(payload, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, delay: options.delayMs ?? 0, ...QUEUE_HISTORY });
 }

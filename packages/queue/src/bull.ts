@@ -50,6 +50,19 @@ export function createVideoQueue(options: QueueOptions): VideoQueue {
   });
 }
 
+/**
+ * How long finished Bull jobs stay in Bull's completed and failed sets, for
+ * every queue: history for the queue board (operators see what ran and why
+ * it failed). Bounded by age and count, so Bull's sets stay small (Bull #770,
+ * #1361); trimming happens as later jobs finish. Our own records under our
+ * keys remain the source of truth, and retries never reuse a Bull job id
+ * (queueJobIdFor), so a kept job never blocks a new one.
+ */
+export const QUEUE_HISTORY = {
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
+} as const satisfies Pick<Bull.JobOptions, 'removeOnComplete' | 'removeOnFail'>;
+
 export interface EnqueueOptions {
   attempts: number;
   backoffMs: number;
@@ -57,16 +70,12 @@ export interface EnqueueOptions {
   bullJobId?: string;
 }
 
-/**
- * Adds a job under our own job id. Finished Bull jobs are removed from Bull's
- * sets: the record under our keys is the source of truth (Bull #770, #1361).
- */
+/** Adds a job under our own job id; finished Bull jobs are kept as QUEUE_HISTORY says. */
 export function enqueueJob(queue: VideoQueue, payload: QueuePayload, options: EnqueueOptions): Promise<VideoJob> {
   return queue.add(payload, {
     jobId: options.bullJobId ?? payload.job_id,
     attempts: options.attempts,
     backoff: { type: 'exponential', delay: options.backoffMs },
-    removeOnComplete: true,
-    removeOnFail: true,
+    ...QUEUE_HISTORY,
   });
 }

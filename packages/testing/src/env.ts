@@ -41,7 +41,8 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
   const prefix = uniqueName('vgtest');
   const bucket = uniqueName('vgtest');
   const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-test-'));
-  const s3 = await startEmbeddedS3({ port: 0, directory: path.join(scratchDir, 's3'), buckets: [] });
+  // The bucket is made at start, with the README's CORS rule, so browser tests can fetch from it.
+  const s3 = await startEmbeddedS3({ port: 0, directory: path.join(scratchDir, 's3'), buckets: [bucket] });
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_FORMAT: 'json',

@@ -9,6 +9,7 @@ export interface SignedUrl {
 export interface WebhookJobViewOptions {
   /** Signs the video's key for download (the same signer the API uses for GET). */
   signVideo?: (key: string) => Promise<SignedUrl | null>;
+  /** The job's absolute URL (links.self), under the API's PUBLIC_BASE_URL. */
   jobPath: (jobId: string) => string;
 }
 

@@ -1,5 +1,5 @@
 import type { JobRecord, Logger } from '@vidgen/core';
-import { JobStore, type JobStoreOptions, type Redis, type TerminalJobStatus, type WebhookQueue } from '@vidgen/queue';
+import { JobStore, QUEUE_HISTORY, type JobStoreOptions, type Redis, type TerminalJobStatus, type WebhookQueue } from '@vidgen/queue';
 import { eventFor, newEventId } from './event';
 
 export interface WebhookTriggerDeps {
@@ -26,7 +26,7 @@ export function createWebhookTrigger(deps: WebhookTriggerDeps): (jobId: string, 
       const eventId = newEventId();
       await queue.add(
         { event_id: eventId, event: eventFor(status), job_id: jobId, occurred_at: now() },
-        { jobId: eventId, attempts, backoff: { type: 'exponential', delay: backoffMs }, removeOnComplete: true, removeOnFail: true },
+        { jobId: eventId, attempts, backoff: { type: 'exponential', delay: backoffMs }, ...QUEUE_HISTORY },
       );
       logger.info('webhook event enqueued', { job_id: jobId, event_id: eventId, event: eventFor(status) });
     } catch (err) {

@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     let last = '';
     const deadline = Date.now() + 120000;
     while (Date.now() < deadline) {
-      const res = await fetch(`${stack.apiUrl}${accepted.links.self}`, { headers });
+      const res = await fetch(accepted.links.self, { headers });
       const current = (await res.json()) as JobView;
       job = current;
       const line = `${current.status} ${current.progress.stage} ${current.progress.percentage}%`;

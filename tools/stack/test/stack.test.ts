@@ -48,7 +48,7 @@ describe('the Quickstart commands', () => {
       expect(res.status).toBe(202);
       const { links } = (await res.json()) as { links: { self: string } };
       const job = await waitFor(
-        async () => (await (await fetch(`http://127.0.0.1:${apiPort}${links.self}`)).json()) as { status: string; result: { video_url: string } | null },
+        async () => (await (await fetch(links.self)).json()) as { status: string; result: { video_url: string } | null },
         (j) => ['completed', 'failed'].includes(j.status),
         { timeoutMs: 60000, what: 'job end' },
       );

@@ -43,18 +43,20 @@ export function authenticate(keys: readonly ApiKey[]): RequestHandler {
  * everywhere, or, when no header is sent (EventSource cannot send one), the
  * signed `token` query parameter minted for this job. Only this route accepts
  * tokens, so a leaked token opens one job's progress stream until it expires.
+ * The HLS and storyboard routes use it with their own token scope and error
+ * code (HLS_TOKEN_INVALID), so an expired player link says what to refresh.
  */
-export function authenticateEventStream(keys: readonly ApiKey[], tokens: EventTokens): RequestHandler {
+export function authenticateEventStream(keys: readonly ApiKey[], tokens: EventTokens, invalidCode: 'TOKEN_INVALID' | 'HLS_TOKEN_INVALID' = 'TOKEN_INVALID'): RequestHandler {
   const byKey = authenticate(keys);
   const owners = new Set(keys.map((k) => k.owner));
   return (req, res, next) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     if (req.get('authorization') !== undefined || token === undefined) return byKey(req, res, next);
     const check = tokens.verify(token, String(req.params.job_id ?? ''));
-    if (!check.ok) return next(new VidgenError('TOKEN_INVALID', { details: { reason: check.reason } }));
+    if (!check.ok) return next(new VidgenError(invalidCode, { details: { reason: check.reason } }));
     // A token outlives neither its owner's keys nor a switch out of open mode.
     const known = owners.size === 0 ? check.owner === ANONYMOUS_OWNER : owners.has(check.owner);
-    if (!known) return next(new VidgenError('TOKEN_INVALID', { details: { reason: 'owner' } }));
+    if (!known) return next(new VidgenError(invalidCode, { details: { reason: 'owner' } }));
     req.owner = check.owner;
     setContext({ owner: check.owner });
     next();

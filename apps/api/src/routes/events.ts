@@ -7,7 +7,7 @@ import { route } from '../middleware/errors';
 import type { EventStreamSlots, ProgressFeed } from '../progress-feed';
 import { eventData, isTerminalJobStatus, type JobProgressState } from '../progress-view';
 import type { EventTokens } from '../tokens';
-import { jobIdParam, readOwnJob, signedEventsPath, type JobReader } from './job-state';
+import { jobIdParam, readOwnJob, signedEventsPath, type JobReader, type PublicUrl } from './job-state';
 
 export interface EventsRouteDeps extends JobReader {
   feed: ProgressFeed;
@@ -19,6 +19,8 @@ export interface EventsRouteDeps extends JobReader {
   /** Longest life of one stream (SSE_MAX_LIFETIME_SECONDS), in ms; then it ends with a reconnect event. */
   sseMaxLifetimeMs: number;
   logger: Logger;
+  /** Makes the reconnect event's url absolute (PUBLIC_BASE_URL). */
+  publicUrl: PublicUrl;
 }
 
 /** Retry-After of a 429 TOO_MANY_EVENT_STREAMS: streams end all the time (terminal events, lifetimes, disconnects). */
@@ -59,6 +61,9 @@ function reconnectFrame(data: { job_id: string; reason: ReconnectReason; last_ev
  * tracker version); the stream ends after the terminal event, or with an
  * `event: reconnect` once it reached its lifetime or the API stops. Open
  * streams are limited per process and per owner (429 TOO_MANY_EVENT_STREAMS).
+ * A client that already has the terminal event (its Last-Event-ID is at or
+ * past it) gets 204 No Content, the one answer that makes an EventSource stop
+ * reconnecting; without it, every reconnect would replay the terminal event.
  */
 export function createEventsRouter(deps: EventsRouteDeps): Router {
   const { feed, sseHeartbeatMs, streamSlots, sseMaxLifetimeMs, logger } = deps;
@@ -108,7 +113,7 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     const reconnect = (reason: ReconnectReason) => {
       if (closed) return;
       if (res.headersSent) {
-        res.write(reconnectFrame({ job_id: jobId, reason, last_event_id: lastSent, url: signedEventsPath(deps.tokens, jobId, owner, lastSent) }));
+        res.write(reconnectFrame({ job_id: jobId, reason, last_event_id: lastSent, url: deps.publicUrl(signedEventsPath(deps.tokens, jobId, owner, lastSent)) }));
       }
       log.debug('event stream ended; client asked to reconnect', { reason, last_event_id: lastSent });
       end();
@@ -203,6 +208,14 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
       throw new VidgenError('JOB_NOT_FOUND');
     }
     if (closed) return;
+    // The stream is over for this client: a final terminal state it has already seen.
+    const seen = lastEventId(req);
+    if (isTerminalJobStatus(first.state.status) && first.state.final && seen !== null && seen >= first.state.version) {
+      cleanup();
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(204).end();
+      return;
+    }
 
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');

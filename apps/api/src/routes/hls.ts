@@ -5,7 +5,7 @@ import type { ApiKey } from '@vidgen/config';
 import { toStorageError, type UrlSigner } from '@vidgen/storage';
 import { authenticateEventStream } from '../middleware/auth';
 import { route } from '../middleware/errors';
-import { allowedOrigin, isPlainRelativeUri, rewritePlaylist } from '../hls-rewrite';
+import { isPlainRelativeUri, rewritePlaylist, rewriteStoryboard } from '../hls-rewrite';
 import type { EventTokens } from '../tokens';
 import { jobIdParam, jobPath, readOwnJob, type JobReader } from './job-state';
 
@@ -18,37 +18,30 @@ export interface HlsRouteDeps extends JobReader {
   /** Tokens of scope "hls": what players carry instead of an Authorization header. */
   hlsTokens: EventTokens;
   apiKeys: readonly ApiKey[];
-  corsOrigins: readonly string[];
 }
 
 export const hlsMasterPath = (jobId: string) => `${jobPath(jobId)}/hls/master.m3u8`;
+export const storyboardPath = (jobId: string) => `${jobPath(jobId)}/storyboard.vtt`;
+/** A path of these routes with a fresh "hls" token (players and thumbnail plugins send no headers). */
+export const withHlsToken = (path: string, hlsTokens: EventTokens, jobId: string, owner: string) => `${path}?token=${encodeURIComponent(hlsTokens.mint(jobId, owner))}`;
 const MPEGURL = 'application/vnd.apple.mpegurl';
 
 /**
- * GET /jobs/:job_id/hls/master.m3u8 and /jobs/:job_id/hls/:rendition/index.m3u8.
- * Relative URIs inside a playlist carry no signature, so playlists are served
- * here: variant URIs point back at this route with the token, segment URIs
- * become signed S3 URLs (or CDN URLs). Authorized by the Authorization header
- * or a short-lived "hls" token; CORS for browser players.
+ * GET /jobs/:job_id/hls/master.m3u8, /jobs/:job_id/hls/:rendition/index.m3u8
+ * and /jobs/:job_id/storyboard.vtt. Relative URIs inside a playlist or a
+ * storyboard carry no signature, so these files are served here: variant URIs
+ * point back at this route with a token minted for this answer, segment and
+ * sprite URIs become signed S3 URLs (or CDN URLs). Authorized by the
+ * Authorization header or a short-lived "hls" token; an invalid token is
+ * HLS_TOKEN_INVALID (fetch the job again). CORS comes from the API-wide
+ * middleware (CORS_ORIGINS).
  */
 export function createHlsRouter(deps: HlsRouteDeps): Router {
-  const { s3, bucket, urls, hlsTokens, corsOrigins } = deps;
+  const { s3, bucket, urls, hlsTokens } = deps;
   const router = Router();
-
-  const cors: RequestHandler = (req, res, next) => {
-    const allow = allowedOrigin(corsOrigins, req.get('origin'));
-    if (allow) {
-      res.setHeader('Access-Control-Allow-Origin', allow);
-      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Range');
-      res.setHeader('Access-Control-Max-Age', '600');
-    }
-    if (allow !== '*') res.setHeader('Vary', 'Origin');
-    if (req.method === 'OPTIONS') return void res.status(204).end();
-    next();
-  };
-  router.use('/jobs/:job_id/hls', cors);
-  router.use('/jobs/:job_id/hls', authenticateEventStream(deps.apiKeys, hlsTokens));
+  const auth = authenticateEventStream(deps.apiKeys, hlsTokens, 'HLS_TOKEN_INVALID');
+  router.use('/jobs/:job_id/hls', auth);
+  router.use('/jobs/:job_id/storyboard.vtt', auth);
 
   async function load(jobId: string, owner: string): Promise<JobRecord> {
     const job = await readOwnJob(deps, jobId, owner);
@@ -78,8 +71,9 @@ export function createHlsRouter(deps: HlsRouteDeps): Router {
       const record = await load(jobId, req.owner!);
       const master = record.result!.outputs.find((o) => o.kind === 'hls_master');
       if (!master) throw new VidgenError('JOB_NOT_FOUND', { message: 'This job has no HLS output.' });
-      // Players send no headers: variant URLs carry the token (the one given, or a new one).
-      const token = typeof req.query.token === 'string' ? req.query.token : hlsTokens.mint(jobId, req.owner!);
+      // Players send no headers: variant URLs carry a token minted for this answer, so an ABR
+      // switch late in a session works as long as this playlist's own segment URLs do.
+      const token = hlsTokens.mint(jobId, req.owner!);
       const known = new Set(record.result!.outputs.filter((o) => o.kind === 'hls_playlist').map((o) => `${o.rendition}/index.m3u8`));
       const body = await rewritePlaylist(await read(master), (uri) => {
         if (!known.has(uri)) throw new VidgenError('INTERNAL_ERROR', { message: `Master playlist names an unknown variant ${uri}.` });
@@ -102,6 +96,27 @@ export function createHlsRouter(deps: HlsRouteDeps): Router {
         return (await urls.url(`${dir}${uri}`)).url;
       });
       send(res, body);
+    },
+  });
+
+  route(router, '/jobs/:job_id/storyboard.vtt', {
+    get: async (req, res) => {
+      const jobId = jobIdParam(req.params);
+      const record = await load(jobId, req.owner!);
+      const storyboard = record.result!.outputs.find((o) => o.kind === 'storyboard');
+      const sprite = record.result!.outputs.find((o) => o.kind === 'sprite');
+      if (!storyboard || !sprite) throw new VidgenError('JOB_NOT_FOUND', { message: 'This job has no storyboard.' });
+      const dir = storyboard.key.slice(0, storyboard.key.lastIndexOf('/') + 1);
+      // Signed once: every cue points at the same sheet, only the #xywh= rectangle differs.
+      let signed: string | undefined;
+      const body = await rewriteStoryboard(await read(storyboard), async (uri) => {
+        if (`${dir}${uri}` !== sprite.key) throw new VidgenError('INTERNAL_ERROR', { message: `The storyboard names an unknown image ${uri.slice(0, 100)}` });
+        signed ??= (await urls.url(sprite.key)).url;
+        return signed;
+      });
+      res.setHeader('Content-Type', 'text/vtt; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      res.send(body);
     },
   });
 

@@ -9,6 +9,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-
 export const jobPath = (jobId: string) => `/api/v1/videos/jobs/${jobId}`;
 export const eventsPath = (jobId: string) => `${jobPath(jobId)}/events`;
 
+/**
+ * Makes a path of this API absolute: under PUBLIC_BASE_URL, or in development
+ * the API's own host and port. Every link a job shows goes through it, so a
+ * client on another origin (a web page, a webhook receiver) can follow it as is.
+ */
+export type PublicUrl = (path: string) => string;
+
 /** The job's event stream with a fresh short-lived token (browsers' EventSource can't send headers), resuming after `lastEventId` when given. */
 export function signedEventsPath(tokens: EventTokens, jobId: string, owner: string, lastEventId: number | null = null): string {
   const resume = lastEventId === null ? '' : `&last_event_id=${lastEventId}`;

@@ -15,8 +15,8 @@ import { setContext } from '@vidgen/observability';
 import type { UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
 import type { EventTokens } from '../tokens';
-import { hlsMasterPath } from './hls';
-import { jobIdParam, readOwnJob, type JobReader } from './job-state';
+import { hlsMasterPath, storyboardPath, withHlsToken } from './hls';
+import { jobIdParam, readOwnJob, type JobReader, type PublicUrl } from './job-state';
 
 export interface MetadataRouteDeps extends JobReader {
   metadata: VideoMetadataManager;
@@ -27,6 +27,8 @@ export interface MetadataRouteDeps extends JobReader {
   hlsTokens?: EventTokens;
   /** Injectable for tests of the caching windows. */
   now?: () => number;
+  /** Makes the API's own links absolute (PUBLIC_BASE_URL). */
+  publicUrl: PublicUrl;
 }
 
 /** GET .../metadata/versions: a page of versions, newest first (as GET /jobs pages jobs). */
@@ -88,11 +90,14 @@ export function createMetadataRouter(deps: MetadataRouteDeps): Router {
       },
       thumbnails: await Promise.all(o.thumbnails.map(async (t) => ({ url: await sign(t.key), width: t.width, height: t.height, time_seconds: t.time_seconds }))),
       poster: o.poster ? { url: await sign(o.poster.key), width: o.poster.width, height: o.poster.height } : null,
-      storyboard: o.storyboard ? { vtt_url: await sign(o.storyboard.vtt_key), sprite_url: await sign(o.storyboard.sprite_key) } : null,
+      // The stored VTT names the sprite by a relative, unsigned path: the API serves it with the sprite URL signed.
+      storyboard: o.storyboard
+        ? { vtt_url: deps.hlsTokens ? deps.publicUrl(withHlsToken(storyboardPath(m.job_id), deps.hlsTokens, m.job_id, m.owner)) : await sign(o.storyboard.vtt_key), sprite_url: await sign(o.storyboard.sprite_key) }
+        : null,
       // A signed master URL alone can't play from a private bucket (its relative URIs carry no
       // signature), so HLS goes through the API's playlist route, which signs every URI inside.
       streaming: {
-        hls_url: o.hls && deps.hlsTokens ? `${hlsMasterPath(m.job_id)}?token=${encodeURIComponent(deps.hlsTokens.mint(m.job_id, m.owner))}` : null,
+        hls_url: o.hls && deps.hlsTokens ? deps.publicUrl(withHlsToken(hlsMasterPath(m.job_id), deps.hlsTokens, m.job_id, m.owner)) : null,
         protocols: [...(o.video_key ? ['progressive'] : []), ...(o.hls ? ['hls'] : [])],
       },
       subtitles: await Promise.all(o.subtitles.map(async (s) => ({ language: s.language, format: s.format, url: await sign(s.key) }))),

@@ -8,7 +8,8 @@ import { route } from '../middleware/errors';
 import { takeSubmission } from '../rate-limit';
 import type { JobProgressState } from '../progress-view';
 import type { EventTokens } from '../tokens';
-import { jobIdParam, jobPath, readOwnJob, signedEventsPath } from './job-state';
+import { jobIdParam, jobPath, readOwnJob, signedEventsPath, type PublicUrl } from './job-state';
+import { hlsMasterPath, storyboardPath, withHlsToken } from './hls';
 import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
 import type { DeliveryLog } from '@vidgen/webhooks';
 import { claimSubmission, idempotencyKeyOf } from '../idempotency';
@@ -38,8 +39,10 @@ export interface VideosRouteDeps extends JobControlDeps {
   metrics?: ApiMetrics;
   /** Output URLs: presigned for the endpoint clients reach (S3_PUBLIC_ENDPOINT or S3_ENDPOINT), or CDN URLs. */
   urls: UrlSigner;
-  /** Mints the token of result.hls_url (scope "hls"); without it there is no hls_url. */
+  /** Mints the token of result.hls_url and result.storyboard_url (scope "hls"); without it there are neither. */
   hlsTokens?: EventTokens;
+  /** Makes every link absolute (PUBLIC_BASE_URL). */
+  publicUrl: PublicUrl;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -63,15 +66,23 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       const sign = (key: string, downloadName?: string) => deps.urls.url(key, { downloadName });
       const signed = video ? await sign(video.key) : null;
       const download = video ? await sign(video.key, `${safeFileName(record.configuration.topic)}.mp4`) : null;
-      const hasHls = record.result.outputs.some((o) => o.kind === 'hls_master');
+      const outputs = record.result.outputs;
+      const has = (kind: string) => outputs.some((o) => o.kind === kind);
+      const subtitles = outputs.find((o) => o.kind === 'subtitles');
+      const poster = outputs.find((o) => o.kind === 'poster');
+      // Served by the API (rewritten with signed segment and sprite URLs); the token lets players in.
+      const viaApi = (path: string) => deps.publicUrl(withHlsToken(path, deps.hlsTokens!, record.job_id, record.owner));
       // Which URL a client got, for support; the logger redacts its signature and credential.
       if (signed) logger.debug('signed download url issued', { url: signed.url, expires_at: signed.expiresAt?.toISOString() ?? null });
       result = {
         video_url: signed?.url ?? null,
         video_url_expires_at: signed?.expiresAt?.toISOString() ?? null,
         download_url: download?.url ?? null,
-        // Served by the API (playlists rewritten with signed segment URLs); the token lets players in.
-        hls_url: hasHls && deps.hlsTokens ? `${jobPath(record.job_id)}/hls/master.m3u8?token=${encodeURIComponent(deps.hlsTokens.mint(record.job_id, record.owner))}` : null,
+        hls_url: has('hls_master') && deps.hlsTokens ? viaApi(hlsMasterPath(record.job_id)) : null,
+        // For a <track>: the bucket (or CDN) serves it, with its CORS rule.
+        subtitles_url: subtitles ? (await sign(subtitles.key)).url : null,
+        poster_url: poster ? (await sign(poster.key)).url : null,
+        storyboard_url: has('storyboard') && has('sprite') && deps.hlsTokens ? viaApi(storyboardPath(record.job_id)) : null,
         duration_seconds: record.result.duration_seconds,
         outputs: record.result.outputs,
       };
@@ -92,9 +103,9 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       result,
       webhook: record.callback_url ? { callback_url: record.callback_url, deliveries: (await deps.webhookDeliveries?.list(record.job_id)) ?? [] } : null,
       links: {
-        self: jobPath(record.job_id),
+        self: deps.publicUrl(jobPath(record.job_id)),
         // EventSource cannot send headers: the stream URL carries its own short-lived credential.
-        events: signedEventsPath(deps.tokens, record.job_id, record.owner),
+        events: deps.publicUrl(signedEventsPath(deps.tokens, record.job_id, record.owner)),
       },
     };
   }
@@ -117,7 +128,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
           res
             .status(200)
             .location(jobPath(original.job_id))
-            .json({ job_id: original.job_id, status: original.status, progress: original.progress, links: { self: jobPath(original.job_id) } });
+            .json({ job_id: original.job_id, status: original.status, progress: original.progress, links: { self: deps.publicUrl(jobPath(original.job_id)) } });
           return;
         }
       }
@@ -157,7 +168,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       res
         .status(202)
         .location(jobPath(jobId))
-        .json({ job_id: jobId, status: record.status, progress: record.progress, links: { self: jobPath(jobId) } });
+        .json({ job_id: jobId, status: record.status, progress: record.progress, links: { self: deps.publicUrl(jobPath(jobId)) } });
     },
   });
 
