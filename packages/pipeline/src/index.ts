@@ -11,6 +11,7 @@ export * from './concat-args';
 export * from './webvtt';
 export * from './wav';
 export * from './tts';
+export * from './voice';
 export * from './planner';
 export * from './silent-groups';
 export * from './progress-aggregator';
