@@ -99,3 +99,15 @@ export function createSynthesizer(voice: string | TtsEngine, setup: EngineSetup 
   if (engine === 'flite') return fliteSynthesizer({ path, voice: name, sentenceTimeoutMs });
   return espeakSynthesizer({ path, voice: name, sentenceTimeoutMs });
 }
+
+/**
+ * What a worker announces (startVoiceHeartbeat in @vidgen/queue): every voice
+ * of every installed engine (a job may name any of them) and the engine it
+ * narrates with when the job names no voice. TTS_UNAVAILABLE when TTS_ENGINE
+ * names an engine that is not installed, or none is.
+ */
+export async function workerVoices(options: EngineSetup & { engine?: TtsEngine } = {}): Promise<{ engine: TtsEngine; defaultVoice: string; voices: VoiceOffer[] }> {
+  const voices = await probeVoices(options);
+  const engine = chooseEngine(voices, options.engine);
+  return { engine, defaultVoice: voices.find((v) => v.engine === engine)!.id, voices };
+}
