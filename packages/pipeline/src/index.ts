@@ -12,6 +12,7 @@ export * from './webvtt';
 export * from './wav';
 export * from './tts';
 export * from './voice';
+export * from './audio';
 export * from './planner';
 export * from './silent-groups';
 export * from './progress-aggregator';
