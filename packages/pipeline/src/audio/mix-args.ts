@@ -186,12 +186,19 @@ export function buildPremixArgs(options: PremixOptions): string[] {
 
 export interface FinalMixOptions {
   premix: string;
-  measured: LoudnessMeasurement;
+  /** From finalGain (and, after a limited pass, corrected by what that pass measured). */
+  gainDb: number;
+  limit: boolean;
   samples: number;
   output: string;
   /** pcm_s16le in WAV (default; the muxer encodes it once) or AAC in M4A. */
   codec?: 'pcm' | 'aac';
+  /** Also measure the result (ebur128 summary on stderr): a limited pass checks what the limiter took. */
+  measure?: boolean;
 }
+
+/** ebur128 reports silence as -70 LUFS (its absolute gate). */
+export const SILENCE_LUFS = -70;
 
 /** The gain to the target loudness, and whether the peaks then need the limiter. Silence gets no gain. Pure. */
 export function finalGain(measured: LoudnessMeasurement): { gainDb: number; limit: boolean } {
@@ -200,33 +207,21 @@ export function finalGain(measured: LoudnessMeasurement): { gainDb: number; limi
   return { gainDb, limit: measured.truePeakDb + gainDb > TARGET_TRUE_PEAK_DB };
 }
 
-/** ebur128 reports silence as -70 LUFS (its absolute gate). */
-export const SILENCE_LUFS = -70;
-
 /**
  * Pass 3: one gain for the whole track to the target loudness (what
  * loudnorm's linear mode does), a look-ahead limiter only when that gain
- * would put a peak over the ceiling, cut or padded to exactly
- * `samples`. Pure.
+ * would put a peak over the ceiling, cut or padded to exactly `samples`.
+ * Pure.
  */
 export function buildFinalMixArgs(options: FinalMixOptions): string[] {
-  const { premix, measured, samples, output, codec = 'pcm' } = options;
-  const { gainDb, limit } = finalGain(measured);
+  const { premix, gainDb, limit, samples, output, codec = 'pcm', measure = false } = options;
   const filters = [`volume=${db(gainDb)}`];
   if (limit) filters.push(`alimiter=limit=${(10 ** (LIMITER_DB / 20)).toFixed(4)}:attack=2:release=60:level=false`);
   filters.push(`atrim=end_sample=${samples}`, `apad=whole_len=${samples}`, 'aformat=sample_fmts=s16');
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-nostats',
-    '-i',
-    premix,
-    '-af',
-    filters.join(','),
-    ...(codec === 'aac' ? ['-c:a', 'aac', '-b:a', '160k'] : ['-c:a', 'pcm_s16le']),
-    '-y',
-    output,
-  ];
+  const encode = codec === 'aac' ? ['-c:a', 'aac', '-b:a', '160k'] : ['-c:a', 'pcm_s16le'];
+  const head = ['-hide_banner', '-nostdin', '-nostats', '-i', premix];
+  if (!measure) return [...head, '-af', filters.join(','), ...encode, '-y', output];
+  return [...head, '-filter_complex', `[0:a]${filters.join(',')},asplit[out][meas];[meas]${METER}[measured]`, '-map', '[out]', ...encode, '-y', output, '-map', '[measured]', '-f', 'null', '-'];
 }
 
 /** The last ebur128 summary in ffmpeg's stderr; null when there is none. Pure. */

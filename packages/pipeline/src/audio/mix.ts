@@ -40,6 +40,9 @@ export interface MixAudioResult {
   voiceGainDb: number;
 }
 
+/** Limited passes before the last: each corrects the gain by the loudness the limiter took. */
+const LIMITER_PASSES = 3;
+
 async function ffmpeg(ffmpegPath: string, args: string[], signal: AbortSignal | undefined, what: string): Promise<string> {
   const run = await runTool({ path: ffmpegPath, args, signal, stderrTailBytes: 32768 });
   if (run.outcome === 'spawn_error') throw new VidgenError('RENDER_TOOL_UNAVAILABLE', { message: `ffmpeg could not start: ${run.error.message}`, cause: run.error });
@@ -75,8 +78,16 @@ export async function mixAudio(options: MixAudioOptions): Promise<MixAudioResult
   const premix = path.join(scratchDir, `premix-${process.pid}-${Date.now()}.wav`);
   try {
     const premixLoudness = measured(await ffmpeg(ffmpegPath, buildPremixArgs({ plan, voiceGainDb, output: premix, stems }), signal, 'premix'), 'premix');
-    await ffmpeg(ffmpegPath, buildFinalMixArgs({ premix, measured: premixLoudness, samples, output, codec }), signal, 'final mix');
-    const { gainDb, limit } = finalGain(premixLoudness);
+    let { gainDb, limit } = finalGain(premixLoudness);
+    // A limiter that works hard takes loudness with the peaks: measure what it left and
+    // correct the gain (the limiter keeps the peaks down), at most LIMITER_PASSES times.
+    for (let pass = 1; limit && pass <= LIMITER_PASSES; pass += 1) {
+      const after = measured(await ffmpeg(ffmpegPath, buildFinalMixArgs({ premix, gainDb, limit, samples, output, codec, measure: true }), signal, 'final mix'), 'final mix');
+      const missing = TARGET_LUFS - after.integratedLufs;
+      if (Math.abs(missing) <= 0.3) return { output, samples, premixLoudness, voiceGainDb, gainDb, limited: true };
+      gainDb += missing;
+    }
+    await ffmpeg(ffmpegPath, buildFinalMixArgs({ premix, gainDb, limit, samples, output, codec }), signal, 'final mix');
     return { output, samples, premixLoudness, voiceGainDb, gainDb, limited: limit };
   } finally {
     await rm(premix, { force: true });
