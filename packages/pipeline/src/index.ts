@@ -9,6 +9,7 @@ export * from './layout';
 export * from './scene-args';
 export * from './concat-args';
 export * from './webvtt';
+export * from './captions';
 export * from './wav';
 export * from './tts';
 export * from './voice';
