@@ -7,3 +7,4 @@ export * from './scene-model';
 export * from './schemas';
 export * from './progress';
 export * from './pool';
+export * from './voice-fields';
