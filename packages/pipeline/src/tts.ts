@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
-import { probeVoices, type EngineSetup } from './voice/engines';
-import type { TtsEngine } from './voice/types';
+import { probeEngineVoices, type EngineSetup } from './voice/engines';
+import { TTS_ENGINES, type TtsEngine } from './voice/types';
 import { wavDurationSeconds } from './wav';
 
 // The narration engines live in ./voice; this module keeps the names the pipeline has always imported.
@@ -8,10 +8,12 @@ export type { SpeechSynthesizer, Synthesis, SynthesizeOptions, WordTiming, Sente
 export { espeakSynthesizer, fliteSynthesizer, type EspeakOptions } from './voice/sentence-engines';
 export { festivalSynthesizer } from './voice/festival';
 
-/** Whether a narration engine (the one named, or any) can speak here; the worker reports it in /health/ready. */
+/** Whether a narration engine (the one named, or any) can speak here; the worker reports it in /health/ready. Stops at the first engine found. */
 export async function ttsAvailable(options: EngineSetup & { engine?: TtsEngine } = {}): Promise<boolean> {
-  const offers = await probeVoices(options);
-  return offers.some((o) => !options.engine || o.engine === options.engine);
+  for (const engine of options.engine ? [options.engine] : TTS_ENGINES) {
+    if ((await probeEngineVoices(engine, options)).length > 0) return true;
+  }
+  return false;
 }
 
 export async function readWavDuration(file: string): Promise<number> {
