@@ -16,6 +16,8 @@ import {
   soundBounds,
   splitSentences,
   spreadWords,
+  ttsAvailable,
+  workerVoices,
   type VoiceOffer,
 } from '@vidgen/pipeline';
 
@@ -129,6 +131,10 @@ describe('engines installed here', () => {
     expect(voices[0]).toEqual({ id: 'festival:cmu_us_slt_arctic_hts', engine: 'festival', name: 'cmu_us_slt_arctic_hts' });
     expect(voices.map((v) => v.id)).toEqual(expect.arrayContaining(['flite:slt', 'espeak:en-us']));
     expect(await probeVoices({ paths: { festival: '/nonexistent/festival', flite: '/nonexistent/flite', espeak: '/nonexistent/espeak' } })).toEqual([]);
+    expect(await ttsAvailable()).toBe(true);
+    expect(await ttsAvailable({ engine: 'flite', paths: { flite: '/nonexistent/flite' } })).toBe(false);
+    await expect(workerVoices({ engine: 'flite' })).resolves.toMatchObject({ engine: 'flite', defaultVoice: 'flite:slt' });
+    await expect(workerVoices({ engine: 'flite', paths: { flite: '/nonexistent/flite' } })).rejects.toMatchObject({ code: 'TTS_UNAVAILABLE' });
   });
 
   it('Festival speaks hostile text from a file, as data, with a time span per written word', async () => {
