@@ -158,6 +158,15 @@ describe('the mix with real ffmpeg', () => {
     expect(await rmsDb(silence, 0, 3)).toBe(-Infinity);
   });
 
+  it('an abort stops the mix as the job\'s cancellation; a missing ffmpeg is RENDER_TOOL_UNAVAILABLE', async () => {
+    const controller = new AbortController();
+    const plan = { durationSeconds: 60, speech: [{ file: first.wavFile, startSeconds: 0 }], music: { preset: 'calm' as const } };
+    const pending = mixAudio({ ffmpegPath, plan, output: path.join(dir, 'aborted.wav'), scratchDir: dir, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'JOB_CANCELLED' });
+    await expect(mixAudio({ ffmpegPath: '/nonexistent/ffmpeg', plan, output: path.join(dir, 'x.wav'), scratchDir: dir })).rejects.toMatchObject({ code: 'RENDER_TOOL_UNAVAILABLE' });
+  });
+
   it.each(['calm', 'bright'] as const)('the %s bed has the loudness the mix assumes (within 1 LU)', async (preset) => {
     const file = path.join(dir, `${preset}.wav`);
     // One full chord cycle (32 s calm, 16 s bright) is what the constant was measured over.
