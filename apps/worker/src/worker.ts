@@ -70,7 +70,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     tts: {
       required: config.narrationEnabled,
       run: async () => {
-        if (!(await ttsAvailable())) throw new Error('espeak-ng is not installed');
+        if (!(await ttsAvailable({ engine: config.tts.engine }))) throw new Error(config.tts.engine ? `TTS_ENGINE=${config.tts.engine} is not installed` : 'no narration engine (festival, flite, espeak-ng) is installed');
       },
     },
   });

@@ -34,6 +34,7 @@ export function renderConfigDocs(): string {
     '  `S3_SECRET_ACCESS_KEY` (not the embedded store\'s `S3RVER`), or `S3_USE_DEFAULT_CREDENTIALS=true` for an IAM role.',
     '- `REDIS_CLUSTER=true` requires `QUEUE_PREFIX` in hash-tag form, e.g. `{vidgen}`.',
     '- `S3_PART_SIZE_BYTES` is at least 5 MiB; `SIGNED_URL_TTL_SECONDS` at most 7 days (S3 limits).',
+    '- `NARRATION_DEFAULT=true` requires `NARRATION_ENABLED=true`.',
     '- `WORKER_CONCURRENCY` above the number of CPU cores is allowed but logged as a warning at start.',
     '',
     `${settings.length} settings, in schema order. "Secret" settings are redacted by \`pnpm config:check\` and belong in a Secret.`,

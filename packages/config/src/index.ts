@@ -50,6 +50,10 @@ export interface Config {
     retryWindowMs: number;
   };
   narrationEnabled: boolean;
+  /** What a job that does not say gets (NARRATION_DEFAULT; only with narrationEnabled). */
+  narrationDefault: boolean;
+  /** Narration engine: the one TTS_ENGINE names (else the best installed) and the per-sentence time limit. */
+  tts: { engine: 'festival' | 'flite' | 'espeak' | undefined; sentenceTimeoutMs: number };
   redis: { url: string; prefix: string; recordTtlSeconds: number; cluster: boolean };
   progress: { minIntervalMs: number };
   /** Versioned video metadata: at most maxVersions versions per video (METADATA_VERSION_LIMIT beyond). */
@@ -220,6 +224,8 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       retryWindowMs: v.WEBHOOK_RETRY_WINDOW_MS,
     },
     narrationEnabled: v.NARRATION_ENABLED,
+    narrationDefault: v.NARRATION_DEFAULT,
+    tts: { engine: v.TTS_ENGINE, sentenceTimeoutMs: v.TTS_SENTENCE_TIMEOUT_MS },
     redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS, cluster: v.REDIS_CLUSTER },
     progress: { minIntervalMs: v.PROGRESS_MIN_INTERVAL_MS },
     metadata: { maxVersions: v.METADATA_MAX_VERSIONS },

@@ -20,6 +20,9 @@ export function deploymentProblems(v: ValidatedEnv): string[] {
   if (v.S3_USE_DEFAULT_CREDENTIALS === true && (v.S3_ACCESS_KEY_ID || v.S3_SECRET_ACCESS_KEY)) {
     problems.push('S3_USE_DEFAULT_CREDENTIALS: true means the SDK default credential chain; unset S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or set it to false');
   }
+  if (v.NARRATION_DEFAULT === true && v.NARRATION_ENABLED !== true) {
+    problems.push('NARRATION_DEFAULT: true requires NARRATION_ENABLED=true (a default the deployment refuses would fail every job that does not say)');
+  }
   if (v.NODE_ENV === 'production') {
     if (!hasKeys && v.S3_USE_DEFAULT_CREDENTIALS !== true) {
       problems.push('S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY: required when NODE_ENV=production, or set S3_USE_DEFAULT_CREDENTIALS=true to use an IAM role');

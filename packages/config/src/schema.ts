@@ -85,7 +85,10 @@ export const envSchema = Joi.object({
   WEBHOOK_MAX_ATTEMPTS: Joi.number().integer().min(1).max(50).default(10).description('Attempts per webhook event (a 2xx answer ends them).'),
   WEBHOOK_BACKOFF_MS: Joi.number().integer().min(10).max(3600000).default(5000).description('Base delay of the exponential backoff between webhook delivery attempts.'),
   WEBHOOK_RETRY_WINDOW_MS: Joi.number().integer().min(1000).max(7 * 24 * 3600 * 1000).default(24 * 3600 * 1000).description('Webhook deliveries stop once this long has passed since the event, whatever attempts are left.'),
-  NARRATION_ENABLED: bool().default(false).description('Workers of this deployment have espeak-ng: accept narration and require TTS for readiness.'),
+  NARRATION_ENABLED: bool().default(false).description('Workers of this deployment have a narration engine (Festival with the HTS voice, flite or espeak-ng): accept narration and require TTS for readiness.'),
+  NARRATION_DEFAULT: bool().default(false).description('Whether a job that does not say gets narration; true requires NARRATION_ENABLED=true.'),
+  TTS_ENGINE: Joi.string().valid('festival', 'flite', 'espeak').description('The worker\'s narration engine; unset: the best installed, in the order festival (HTS voice), flite, espeak (espeak-ng). A named engine that is not installed makes the worker unready.'),
+  TTS_SENTENCE_TIMEOUT_MS: Joi.number().integer().min(1000).max(600000).default(30000).description('A narration engine that finishes no sentence for this long is killed; the job fails with TTS_FAILED (retryable) naming the sentence.'),
 
   DATA_DIR: Joi.string().default('.data').description('Embedded-mode data (S3 objects, Redis) for `pnpm start`.'),
   EMBEDDED_S3_PORT: port().default(4569).description('Port of the embedded S3-compatible store under `pnpm start`.'),

@@ -44,6 +44,14 @@ describe('deployment rules', () => {
     expect(problemsOf({ S3_USE_DEFAULT_CREDENTIALS: 'true', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' }).join('\n')).toMatch(/S3_USE_DEFAULT_CREDENTIALS: true means the SDK default credential chain/);
   });
 
+  it('NARRATION_DEFAULT requires NARRATION_ENABLED; TTS_ENGINE is one of the engines', () => {
+    expect(problemsOf({ NARRATION_DEFAULT: 'true' }).join('\n')).toMatch(/NARRATION_DEFAULT: true requires NARRATION_ENABLED=true/);
+    expect(loadConfig({ NARRATION_ENABLED: 'true', NARRATION_DEFAULT: 'true' })).toMatchObject({ narrationEnabled: true, narrationDefault: true, tts: { engine: undefined, sentenceTimeoutMs: 30000 } });
+    expect(loadConfig({ NARRATION_ENABLED: 'true' }).narrationDefault).toBe(false);
+    expect(loadConfig({ TTS_ENGINE: 'flite', TTS_SENTENCE_TIMEOUT_MS: '5000' }).tts).toEqual({ engine: 'flite', sentenceTimeoutMs: 5000 });
+    expect(problemsOf({ TTS_ENGINE: 'sapi' }).join('\n')).toMatch(/TTS_ENGINE/);
+  });
+
   it('reports the new problems together with the schema problems', () => {
     const problems = problemsOf({ NODE_ENV: 'production', REDIS_CLUSTER: 'true', API_PORT: 'x' });
     for (const name of ['API_PORT', 'API_KEYS', 'SIGNING_SECRET', 'QUEUE_PREFIX', 'S3_ACCESS_KEY_ID']) expect(problems.join('\n')).toContain(name);

@@ -209,8 +209,15 @@ export const ERROR_CODES = define({
     category: 'dependency_unavailable',
     status: 503,
     retryable: false,
-    message: 'Narration was requested but this worker has no text-to-speech engine (espeak-ng).',
-    suggestedAction: 'Submit without narration, or ask the operator to install espeak-ng on the workers (or unset NARRATION_ENABLED).',
+    message: 'Narration was requested but this worker has no text-to-speech engine (Festival, flite or espeak-ng).',
+    suggestedAction: 'Submit without narration, or ask the operator to install festival and festvox-us-slt-hts (or flite, or espeak-ng) on the workers (or unset NARRATION_ENABLED).',
+  },
+  TTS_FAILED: {
+    category: 'rendering',
+    status: 500,
+    retryable: true,
+    message: 'The text-to-speech engine failed or hung on a sentence of the narration.',
+    suggestedAction: 'The job is retried automatically; if it keeps failing on the same sentence (details.sentence), rephrase that sentence or choose another voice.',
   },
   TOKEN_INVALID: {
     category: 'authentication',

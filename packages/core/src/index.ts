@@ -11,3 +11,4 @@ export * from './render-plan';
 export * from './schemas';
 export * from './progress';
 export * from './pool';
+export * from './voice-fields';

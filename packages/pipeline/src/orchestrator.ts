@@ -328,7 +328,7 @@ export class VideoGenerationOrchestrator {
         const textFile = path.join(scratchDir, `narration-${pad(i)}.txt`);
         const wavFile = path.join(scratchDir, `narration-${pad(i)}.wav`);
         await writeFile(textFile, spoken);
-        const seconds = await synthesizer.synthesize({ textFile, wavFile, signal });
+        const { durationSeconds: seconds } = await synthesizer.synthesize({ textFile, wavFile, signal });
         return { file: wavFile, seconds };
       },
       { signal },

@@ -1,28 +1,19 @@
-import { execFile } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
-import { VidgenError } from '@vidgen/core';
+import { probeEngineVoices, type EngineSetup } from './voice/engines';
+import { TTS_ENGINES, type TtsEngine } from './voice/types';
 import { wavDurationSeconds } from './wav';
 
-/** Text-to-speech behind a small interface so another engine can replace espeak-ng. */
-export interface SpeechSynthesizer {
-  /** Speaks the text in `textFile` into `wavFile`; resolves with the speech length in seconds. */
-  synthesize(options: { textFile: string; wavFile: string; signal?: AbortSignal }): Promise<number>;
-}
+// The narration engines live in ./voice; this module keeps the names the pipeline has always imported.
+export type { SpeechSynthesizer, Synthesis, SynthesizeOptions, WordTiming, SentenceTiming, TtsEngine } from './voice/types';
+export { espeakSynthesizer, fliteSynthesizer, type EspeakOptions } from './voice/sentence-engines';
+export { festivalSynthesizer } from './voice/festival';
 
-export interface EspeakOptions {
-  espeakPath?: string;
-  voice?: string;
-  /** Words per minute (espeak-ng -s). */
-  wordsPerMinute?: number;
-  timeoutMs?: number;
-}
-
-/** Whether espeak-ng can run here; the worker reports it in /health/ready. */
-export function ttsAvailable(options: Pick<EspeakOptions, 'espeakPath'> = {}): Promise<boolean> {
-  const { espeakPath = 'espeak-ng' } = options;
-  return new Promise((resolve) => {
-    execFile(espeakPath, ['--version'], { timeout: 5000 }, (err) => resolve(!err));
-  });
+/** Whether a narration engine (the one named, or any) can speak here; the worker reports it in /health/ready. Stops at the first engine found. */
+export async function ttsAvailable(options: EngineSetup & { engine?: TtsEngine } = {}): Promise<boolean> {
+  for (const engine of options.engine ? [options.engine] : TTS_ENGINES) {
+    if ((await probeEngineVoices(engine, options)).length > 0) return true;
+  }
+  return false;
 }
 
 export async function readWavDuration(file: string): Promise<number> {
@@ -35,23 +26,4 @@ export async function readWavDuration(file: string): Promise<number> {
   } finally {
     await handle.close();
   }
-}
-
-/** espeak-ng via an argument array; the text only ever travels through a file (-f). */
-export function espeakSynthesizer(options: EspeakOptions = {}): SpeechSynthesizer {
-  const { espeakPath = 'espeak-ng', voice = 'en', wordsPerMinute = 160, timeoutMs = 60000 } = options;
-  return {
-    async synthesize({ textFile, wavFile, signal }) {
-      await new Promise<void>((resolve, reject) => {
-        execFile(espeakPath, ['-v', voice, '-s', String(wordsPerMinute), '-w', wavFile, '-f', textFile], { timeout: timeoutMs, signal }, (err, _out, stderr) => {
-          if (!err) return resolve();
-          if (signal?.aborted) return reject(new VidgenError('JOB_CANCELLED'));
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') return reject(new VidgenError('TTS_UNAVAILABLE', { cause: err }));
-          reject(new VidgenError('RENDER_FAILED', { message: `espeak-ng failed: ${String(stderr || err.message).slice(0, 300)}`, cause: err }));
-        });
-      });
-      return readWavDuration(wavFile);
-    },
-  };
 }

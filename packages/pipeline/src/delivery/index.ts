@@ -6,3 +6,4 @@ export * from './hls-args';
 export * from './hls-playlist';
 export * from './keyframes';
 export * from './hls';
+export * from './hls-subtitles';

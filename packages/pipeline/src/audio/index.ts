@@ -1,0 +1,3 @@
+export * from './music';
+export * from './mix-args';
+export * from './mix';

@@ -1,0 +1,90 @@
+import type { WordTiming } from './voice/types';
+import type { SubtitleCue } from './webvtt';
+
+/** Caption limits (common broadcast/streaming practice): two lines of 42 characters, at most 7 s on screen. */
+export const CAPTION_LIMITS = { maxLineChars: 42, maxLines: 2, maxCueSeconds: 7 } as const;
+
+export interface CaptionOptions {
+  maxLineChars?: number;
+  maxLines?: number;
+  maxCueSeconds?: number;
+  /** A silence at least this long between words starts a new cue (the next words start after a pause). */
+  pauseSeconds?: number;
+  /** How long a cue stays after its last word, unless the next cue starts sooner. */
+  holdSeconds?: number;
+}
+
+/** One narration clip's words (times from the start of its WAV) and where the clip starts in the video. */
+export interface PlacedWords {
+  startSeconds: number;
+  words: readonly WordTiming[];
+}
+
+/** All words of the video on its timeline. Pure. */
+export function placeWords(clips: readonly PlacedWords[]): WordTiming[] {
+  return clips.flatMap((c) => c.words.map((w) => ({ text: w.text, startSeconds: c.startSeconds + w.startSeconds, endSeconds: c.startSeconds + w.endSeconds })));
+}
+
+/** Greedy wrap into lines of at most `width` characters; a word longer than a line is cut into pieces. Pure. */
+export function wrapWords(words: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const raw of words) {
+    let word = raw;
+    while (word.length > width) {
+      if (line) lines.push(line);
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+      line = '';
+    }
+    if (!word) continue;
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+const SENTENCE_END = /[.!?\u2026]["'\u201d\u2019)\]]*$/u;
+
+/**
+ * Caption cues of what is spoken, from word timings. A cue starts when a
+ * word is first heard and holds whole words; a new cue begins after a
+ * sentence end, after a pause, or when the words would no longer fit in
+ * maxLines × maxLineChars or maxCueSeconds. A cue ends with its last word
+ * (plus a short hold that never overlaps the next cue). Pure.
+ */
+export function captionCues(words: readonly WordTiming[], options: CaptionOptions = {}): SubtitleCue[] {
+  const { maxLineChars = CAPTION_LIMITS.maxLineChars, maxLines = CAPTION_LIMITS.maxLines, maxCueSeconds = CAPTION_LIMITS.maxCueSeconds, pauseSeconds = 0.35, holdSeconds = 0.4 } = options;
+  const groups: WordTiming[][] = [];
+  let current: WordTiming[] = [];
+  const fits = (next: WordTiming) => {
+    const candidate = [...current, next];
+    if (wrapWords(candidate.map((w) => w.text), maxLineChars).length > maxLines) return false;
+    return next.endSeconds - current[0]!.startSeconds <= maxCueSeconds;
+  };
+  for (const word of words) {
+    const text = word.text.replace(/\s+/g, ' ').trim();
+    if (!text) continue;
+    const w = { ...word, text };
+    const last = current[current.length - 1];
+    const breakHere = last !== undefined && (SENTENCE_END.test(last.text) || w.startSeconds - last.endSeconds >= pauseSeconds || !fits(w));
+    if (breakHere) {
+      groups.push(current);
+      current = [];
+    }
+    current.push(w);
+  }
+  if (current.length) groups.push(current);
+  return groups.map((g, i) => {
+    const start = g[0]!.startSeconds;
+    const next = groups[i + 1]?.[0]?.startSeconds ?? Infinity;
+    // A single word longer than the cue limit still gets its whole span, cut at maxCueSeconds.
+    const end = Math.min(g[g.length - 1]!.endSeconds + holdSeconds, next, start + maxCueSeconds);
+    return { startSeconds: start, endSeconds: Math.max(end, start + 0.1), text: wrapWords(g.map((w) => w.text), maxLineChars).join('\n') };
+  });
+}
