@@ -63,19 +63,21 @@ const CONTENT_FIELDS: Record<keyof SceneContent, Joi.Schema> = {
   quote: Joi.string().trim().min(1).max(SCENE_LIMITS.quote).pattern(NO_CONTROL_EXCEPT_NEWLINE_TAB, 'no control characters'),
   attribution: line(SCENE_LIMITS.attribution).allow(''),
   icon: Joi.string()
+    .max(64)
     .custom((name: string, helpers) => (isIconName(name) ? name : helpers.error('icon.unknown')))
     .messages({ 'icon.unknown': `{{#label}} is not an icon of the bundled set (${ICON_SET.name}); the names: ${ICON_LIST_LINK}` }),
   left: comparisonSide,
   right: comparisonSide,
 };
 
+/** Each layout's fields, as the refusal of an unused field lists them. */
+const FIELDS_OF: Record<string, string> = Object.fromEntries(LAYOUTS.map((l) => [l, [...LAYOUT_FIELDS[l].required, ...LAYOUT_FIELDS[l].optional].join(', ')]));
+
 /**
  * One content field across every layout: the field's schema (required where
  * the layout needs it) for layouts that use it, a clear refusal for layouts
  * that don't, and for the old shape (no layout) title and text only.
  */
-const FIELDS_OF: Record<string, string> = Object.fromEntries(LAYOUTS.map((l) => [l, [...LAYOUT_FIELDS[l].required, ...LAYOUT_FIELDS[l].optional].join(', ')]));
-
 function contentField(field: keyof SceneContent): Joi.Schema {
   const base = CONTENT_FIELDS[field];
   const requiring = LAYOUTS.filter((l) => LAYOUT_FIELDS[l].required.includes(field));

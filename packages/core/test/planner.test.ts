@@ -141,6 +141,11 @@ describe('rules planner: each rule and its edges', () => {
     expect(contentOf('Step 1: Open the app. Step 2: Tap settings. Step 3: Choose a theme.')).toEqual({ items: ['Open the app', 'Tap settings', 'Choose a theme'] });
     expect(contentOf('First mix the flour, then add the eggs, and finally bake it.')).toEqual({ items: ['Mix the flour', 'Add the eggs', 'Bake it'] });
     expect(layoutsOf('1. Boil water\n2. Add pasta\n3. Drain')).toEqual(['title', 'steps', 'closing']);
+    // A line between two list lines continues the item before; list lines keep their wording.
+    expect(planScenes({ topic: 'T', context: 'Bring:\n- a tent that sleeps\ntwo people\n- a stove\nAfter the list, prose.' }).slice(1, -1)).toMatchObject([
+      { layout: 'bullets', content: { title: 'Bring', items: ['a tent that sleeps two people', 'a stove'] } },
+      { layout: 'text', content: { text: 'After the list, prose.' } },
+    ]);
   });
 
   it('more than eight list lines become several scenes; an over-long item keeps the list as text', () => {
