@@ -1,5 +1,5 @@
 import { open, stat } from 'node:fs/promises';
-import { probeEngineVoices, type EngineSetup } from './voice/engines';
+import { engineRuns, type EngineSetup } from './voice/engines';
 import { TTS_ENGINES, type TtsEngine } from './voice/types';
 import { wavDurationSeconds } from './wav';
 
@@ -8,10 +8,14 @@ export type { SpeechSynthesizer, Synthesis, SynthesizeOptions, WordTiming, Sente
 export { espeakSynthesizer, fliteSynthesizer, type EspeakOptions } from './voice/sentence-engines';
 export { festivalSynthesizer } from './voice/festival';
 
-/** Whether a narration engine (the one named, or any) can speak here; the worker reports it in /health/ready. Stops at the first engine found. */
+/**
+ * Whether a narration engine (the one named, or any) runs here; the worker
+ * reports it in /health/ready, so it only asks for versions (workerVoices
+ * lists the voices, once, at start). Stops at the first engine found.
+ */
 export async function ttsAvailable(options: EngineSetup & { engine?: TtsEngine } = {}): Promise<boolean> {
   for (const engine of options.engine ? [options.engine] : TTS_ENGINES) {
-    if ((await probeEngineVoices(engine, options)).length > 0) return true;
+    if (await engineRuns(engine, options)) return true;
   }
   return false;
 }

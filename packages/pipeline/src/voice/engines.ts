@@ -32,6 +32,16 @@ function enginePath(engine: TtsEngine, setup: EngineSetup): string {
   return setup.paths?.[engine] ?? DEFAULT_PATHS[engine];
 }
 
+/**
+ * Whether the engine's binary runs (`--version`, a few milliseconds): cheap
+ * enough for a readiness probe, where listing voices (Festival loads its
+ * Scheme library for that) would not fit the probe's time limit under load.
+ */
+export async function engineRuns(engine: TtsEngine, setup: EngineSetup = {}): Promise<boolean> {
+  const run = await runTool({ path: enginePath(engine, setup), args: ['--version'], timeoutMs: 5000 });
+  return run.outcome === 'exited' && run.code === 0;
+}
+
 /** Asks an engine which voices it has; [] when it is not installed or has none we offer. Fixed arguments only. */
 export async function probeEngineVoices(engine: TtsEngine, setup: EngineSetup = {}): Promise<string[]> {
   const path = enginePath(engine, setup);
