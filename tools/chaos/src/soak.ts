@@ -33,7 +33,7 @@ async function keyKinds(stack: SuiteStack, ids: ReadonlySet<string>): Promise<Re
 }
 
 /** What may stay once every job has ended: each job's retained records (with their keys), and the queues' bookkeeping, never a queued or running Bull job. */
-const RETAINED = [/^job:\{<id>\}(:[a-z-]+)?$/, /^owner:[^:]+:jobs$/, /^(video|metadata|webhook|delivery|deliveries)[a-z-]*:\{?<id>\}?(:[a-z-]+)?$/];
+const RETAINED = [/^job:\{<id>\}(:(progress|video|webhooks))?$/, /^video:\{<id>\}(:versions)?$/, /^owner:[^:]+:(jobs|videos)$/];
 const BULL_BOOKKEEPING = /^[a-z-]+:(id|stalled-check|meta|meta-paused|repeat)$/;
 
 async function main(): Promise<number> {
@@ -75,6 +75,7 @@ async function main(): Promise<number> {
   // A few jobs in flight at a time (4 for 2 workers), until all are submitted and ended.
   let submitted = 0;
   let refused = 0;
+  let reported = 0;
   while (ended < jobs) {
     const records = await readRecords(stack, acked);
     ended = [...records.values()].filter((r) => r && isTerminal(r.status)).length;
@@ -90,7 +91,7 @@ async function main(): Promise<number> {
       break;
     }
     await sleep(500);
-    if (ended % 50 === 0) log(`${ended}/${jobs} ended`);
+    if (ended >= reported + 25) log(`${(reported = ended)}/${jobs} ended`);
   }
   log('all jobs ended; letting the workers go idle');
   await sleep(8000);
