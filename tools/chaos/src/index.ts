@@ -3,3 +3,5 @@ export * from './receiver';
 export * from './checks';
 export * from './jobs';
 export * from './report';
+export * from './redis-keys';
+export * from './sampler';

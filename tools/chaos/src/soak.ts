@@ -1,5 +1,6 @@
 import { isTerminal, processesIn, readRecords, scratchLeft, checkJobs } from './checks';
-import { startSuiteStack, type SuiteStack } from './harness';
+import { startSuiteStack } from './harness';
+import { keyKinds, unexpectedKeys } from './redis-keys';
 import { seededRandom, shortJob, sleep, submit } from './jobs';
 import { finish, parseSuiteArgs } from './report';
 import { growthOf, sampleProcesses, type ProcessSample, type Sampled } from './sampler';
@@ -16,25 +17,6 @@ import { soakUpload } from './upload-soak';
 const log = (line: string) => process.stderr.write(`[soak] ${line}\n`);
 const ADMIN_KEY = 'soak-admin-key-0123456789';
 const RSS_GROWTH_LIMIT_MB = 20;
-
-/** Redis keys with the job ids replaced by <id>: what kinds of keys are left, and how many of each. */
-async function keyKinds(stack: SuiteStack, ids: ReadonlySet<string>): Promise<Record<string, number>> {
-  const kinds: Record<string, number> = {};
-  let cursor = '0';
-  do {
-    const [next, keys] = await stack.redis.scan(cursor, 'MATCH', `${stack.prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const kind = key.slice(stack.prefix.length + 1).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (m) => (ids.has(m) ? '<id>' : '<other-id>')).replace(/evt_<other-id>/g, '<event>');
-      kinds[kind] = (kinds[kind] ?? 0) + 1;
-    }
-  } while (cursor !== '0');
-  return kinds;
-}
-
-/** What may stay once every job has ended: each job's retained records (with their keys), and the queues' bookkeeping, never a queued or running Bull job. */
-const RETAINED = [/^job:\{<id>\}(:(progress|video|webhooks))?$/, /^video:\{<id>\}(:versions)?$/, /^owner:[^:]+:(jobs|videos)$/];
-const BULL_BOOKKEEPING = /^[a-z-]+:(id|stalled-check|meta|meta-paused|repeat)$/;
 
 async function main(): Promise<number> {
   const { quick, seed } = parseSuiteArgs(process.argv.slice(2));
@@ -115,11 +97,8 @@ async function main(): Promise<number> {
   if (procs.length) violations.push(`processes left in the run dir: ${procs.map((p) => p.argv0).join(', ')}`);
 
   // Redis: the retained records of the jobs only (and Bull's own counters), no Bull job left behind.
-  const kinds = await keyKinds(stack, new Set(acked));
-  for (const [kind, count] of Object.entries(kinds)) {
-    const retained = RETAINED.some((r) => r.test(kind)) && count <= jobs;
-    if (!retained && !BULL_BOOKKEEPING.test(kind)) violations.push(`redis: ${count} key(s) of kind ${kind} left after every job ended`);
-  }
+  const kinds = await keyKinds(stack.redis, stack.prefix, new Set(acked));
+  for (const [kind, count] of unexpectedKeys(kinds, jobs)) violations.push(`redis: ${count} key(s) of kind ${kind} left after every job ended`);
 
   log('one video-sized upload under injected faults');
   const upload = await soakUpload({ quick, stackDir: stack.dir });
