@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import Redis from 'ioredis';
 import type { Fault } from '@vidgen/testing';
 import { checkJobs, isTerminal, processesIn, readRecords, scratchLeft, waitAllTerminal } from './checks';
-import { startSuiteStack, type SuiteStack, type SuiteWorker } from './harness';
+import { startSuiteStack, type SuiteWorker } from './harness';
 import { seededRandom, shortJob, sleep, submit } from './jobs';
 import { finish, parseSuiteArgs } from './report';
 

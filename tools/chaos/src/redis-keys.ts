@@ -22,8 +22,8 @@ export async function keyKinds(redis: Redis, prefix: string, ids: ReadonlySet<st
   return kinds;
 }
 
-/** What may stay once every job has ended: each job's retained records (README, "Redis keys") and the owner indexes. */
-const RETAINED = [/^job:\{<id>\}(:(progress|video|webhooks))?$/, /^video:\{<id>\}(:versions)?$/, /^owner:[^:]+:(jobs|videos)$/];
+/** What may stay once every job has ended: each job's retained records (README, "Redis keys"), its video's metadata (a video id of its own) and the owner indexes. */
+const RETAINED = [/^job:\{<id>\}(:(progress|video|webhooks))?$/, /^video:\{<(other-)?id>\}(:versions)?$/, /^owner:[^:]+:(jobs|videos)$/];
 /** Bull's own counters and markers per queue; never a job hash, a lock or a non-empty wait/active list. */
 const BULL_BOOKKEEPING = /^[a-z-]+:(id|stalled-check|meta|meta-paused)$/;
 

@@ -12,6 +12,8 @@ export interface SuiteResult {
   violations: string[];
   /** Extra Markdown paragraphs for the report (what was done, notes). */
   notes: string[];
+  /** Raw data written next to the report as <report>.json (the soak's samples). */
+  data?: unknown;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function finish(result: SuiteResult): Promise<number> {
     '',
   ].join('\n');
   await writeFile(file, md);
+  if (result.data !== undefined) await writeFile(file.replace(/\.md$/, '.json'), JSON.stringify(result.data));
   process.stderr.write(`[${suite}] report: ${path.relative(REPO_ROOT, file)}\n`);
   if (!ok) for (const v of violations.slice(0, 30)) process.stderr.write(`[${suite}] BROKEN: ${v}\n`);
   return ok ? 0 : 1;

@@ -9,6 +9,8 @@ export interface ProcessSample {
   name: string;
   rssMb: number;
   heapMb: number | null;
+  /** Memory of Buffers and other objects outside the JS heap. */
+  externalMb: number | null;
   fds: number;
   children: number;
 }
@@ -26,24 +28,28 @@ async function rssMb(pid: number): Promise<number> {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
-function heapMb(text: string | null): number | null {
-  const m = text ? /^vidgen_nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)/m.exec(text) : null;
+function metricMb(text: string | null, name: string): number | null {
+  const m = text ? new RegExp(`^vidgen_${name}(?:\\{[^}]*\\})? ([\\d.e+]+)`, 'm').exec(text) : null;
   return m ? Math.round((Number(m[1]) / 1048576) * 10) / 10 : null;
 }
 
-/** One sample of each process from /proc (RSS, open fds, direct children) and its /metrics (heap). */
+/** One sample of each process from /proc (RSS, open fds, direct children) and its /metrics (heap, external memory). */
 export async function sampleProcesses(targets: readonly Sampled[], t: number, ended: number): Promise<ProcessSample[]> {
   const all = await listProcesses();
   return Promise.all(
-    targets.map(async (p) => ({
-      t,
-      ended,
-      name: p.name,
-      rssMb: await rssMb(p.pid),
-      heapMb: heapMb(await p.metrics().catch(() => null)),
-      fds: (await readdir(`/proc/${p.pid}/fd`).catch(() => [])).length,
-      children: all.filter((c) => c.ppid === p.pid).length,
-    })),
+    targets.map(async (p) => {
+      const metrics = await p.metrics().catch(() => null);
+      return {
+        t,
+        ended,
+        name: p.name,
+        rssMb: await rssMb(p.pid),
+        heapMb: metricMb(metrics, 'nodejs_heap_size_used_bytes'),
+        externalMb: metricMb(metrics, 'nodejs_external_memory_bytes'),
+        fds: (await readdir(`/proc/${p.pid}/fd`).catch(() => [])).length,
+        children: all.filter((c) => c.ppid === p.pid).length,
+      };
+    }),
   );
 }
 

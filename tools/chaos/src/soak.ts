@@ -126,9 +126,10 @@ async function main(): Promise<number> {
   const notes = [
     `Seed ${seed}; ${jobs} short jobs through 2 workers, 4 in flight; every process sampled every 3 s (RSS and fds from /proc, heap from /metrics). Growth is the median of the samples at 90–100% of the jobs minus the median at 20–30%; the target is ≤ ${RSS_GROWTH_LIMIT_MB} MB per process.`,
     upload.note,
+    'Every sample (RSS, heap, external memory, fds, children per process) is in the JSON file next to this report.',
   ];
   await stack.stop();
-  return finish({ suite: 'soak', mode, figures, violations, notes });
+  return finish({ suite: 'soak', mode, figures, violations, notes, data: { samples, idle } });
 }
 
 main().then(

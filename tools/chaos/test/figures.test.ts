@@ -1,6 +1,6 @@
 import { growthOf, keyKind, seededRandom, unexpectedKeys, type ProcessSample } from '@vidgen/chaos';
 
-const sample = (ended: number, rssMb: number, fds = 30): ProcessSample => ({ t: ended, ended, name: 'w1', rssMb, heapMb: rssMb / 2, fds, children: 0 });
+const sample = (ended: number, rssMb: number, fds = 30): ProcessSample => ({ t: ended, ended, name: 'w1', rssMb, heapMb: rssMb / 2, externalMb: 1, fds, children: 0 });
 
 describe('growthOf (pure)', () => {
   it('compares the median of the last 10% of the jobs with the median at 20–30%, ignoring the warm-up', () => {
@@ -18,7 +18,7 @@ describe('Redis key kinds after a soak (pure)', () => {
   });
 
   it('accepts the retained records and Bull counters, flags Bull jobs, locks and anything unknown', () => {
-    const kinds = { 'job:{<id>}': 3, 'job:{<id>}:progress': 3, 'video:{<id>}:versions': 3, 'owner:anonymous:jobs': 1, 'video-generation:id': 1, 'video-generation:<id>': 1, 'video-generation:<id>:lock': 1, 'job:{<id>}:other': 1, 'idem:x': 1 };
+    const kinds = { 'job:{<id>}': 3, 'job:{<id>}:progress': 3, 'video:{<other-id>}:versions': 3, 'owner:anonymous:jobs': 1, 'video-generation:id': 1, 'video-generation:<id>': 1, 'video-generation:<id>:lock': 1, 'job:{<id>}:other': 1, 'idem:x': 1 };
     expect(unexpectedKeys(kinds, 3).map(([k]) => k).sort()).toEqual(['idem:x', 'job:{<id>}:other', 'video-generation:<id>', 'video-generation:<id>:lock'].sort());
     expect(unexpectedKeys({ 'job:{<id>}': 4 }, 3)).toEqual([['job:{<id>}', 4]]);
   });
