@@ -54,18 +54,24 @@ async function startService(main: string, portVar: string, env: Record<string, s
   const port = await freePort();
   const handle = spawnNode(main, { [portVar]: String(port), ...env });
   const healthUrl = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (handle.child.exitCode !== null) throw new Error(`${what} exited early:\n${handle.output()}`);
-      try {
-        return (await fetch(`${healthUrl}/health/ready`)).status;
-      } catch {
-        return 0;
-      }
-    },
-    (s) => s === 200,
-    { timeoutMs: 20000, what: `${what} readiness` },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (handle.child.exitCode !== null) throw new Error(`${what} exited early:\n${handle.output()}`);
+        try {
+          return (await fetch(`${healthUrl}/health/ready`)).status;
+        } catch {
+          return 0;
+        }
+      },
+      (s) => s === 200,
+      // Generous: on a loaded 2-core machine a start takes several seconds.
+      { timeoutMs: 60000, what: `${what} readiness` },
+    );
+  } catch (err) {
+    await handle.stop('SIGKILL'); // never leave a half-started process behind
+    throw err;
+  }
   return { ...handle, healthUrl };
 }
 
