@@ -19,15 +19,26 @@ export async function readRecords(stack: SuiteStack, ids: readonly string[]): Pr
   return out;
 }
 
-/** Polls until every job is terminal or the time is up; returns the last records read. */
-export async function waitAllTerminal(stack: SuiteStack, ids: readonly string[], timeoutMs: number, onPoll?: (records: Map<string, JobRecord | null>) => void): Promise<Map<string, JobRecord | null>> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls until every job is terminal, or until nothing has moved for
+ * `stuckAfterMs` (no job changed status or stage): stuck jobs are a broken
+ * invariant, a slow machine is not, so there is no fixed deadline (only a cap
+ * of `capMs`). Returns the last records read.
+ */
+export async function waitAllTerminal(stack: SuiteStack, ids: readonly string[], options: { stuckAfterMs: number; capMs: number; onPoll?: () => void }): Promise<Map<string, JobRecord | null>> {
+  const { stuckAfterMs, capMs, onPoll } = options;
+  const cap = Date.now() + capMs;
   let records = new Map<string, JobRecord | null>();
+  let state = '';
+  let movedAt = Date.now();
   for (;;) {
     records = await readRecords(stack, ids).catch(() => records);
-    onPoll?.(records);
+    onPoll?.();
     const open = ids.filter((id) => !isTerminal(records.get(id)?.status));
-    if (open.length === 0 || Date.now() > deadline) return records;
+    if (open.length === 0) return records;
+    const now = open.map((id) => `${records.get(id)?.status}/${records.get(id)?.progress.stage}/${records.get(id)?.progress.percentage}/${records.get(id)?.attempt}`).join(',');
+    if (now !== state) ((state = now), (movedAt = Date.now()));
+    if (Date.now() - movedAt > stuckAfterMs || Date.now() > cap) return records;
     await sleep(1000);
   }
 }

@@ -58,9 +58,13 @@ async function main(): Promise<number> {
   let submitted = 0;
   let refused = 0;
   let reported = 0;
+  // Stuck (nothing ends for 5 min) is a broken invariant; slow is not.
+  let endedAt = Date.now();
   while (ended < jobs) {
     const records = await readRecords(stack, acked);
-    ended = [...records.values()].filter((r) => r && isTerminal(r.status)).length;
+    const now = [...records.values()].filter((r) => r && isTerminal(r.status)).length;
+    if (now !== ended) endedAt = Date.now();
+    ended = now;
     const open = acked.length - ended;
     if (submitted < jobs && open < 4) {
       const s = await submit(stack.api.healthUrl, shortJob(submitted, random, false), stack.receiver.url);
@@ -68,8 +72,8 @@ async function main(): Promise<number> {
       else refused += 1;
       continue;
     }
-    if (submitted >= jobs && Date.now() - started > (quick ? 20 : 120) * 60_000) {
-      violations.push(`${jobs - ended} job(s) never ended`);
+    if (open > 0 && Date.now() - endedAt > 5 * 60_000) {
+      violations.push(`no job ended for 5 minutes with ${open} open: stuck`);
       break;
     }
     await sleep(500);
