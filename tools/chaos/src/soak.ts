@@ -86,8 +86,12 @@ async function main(): Promise<number> {
   const idle = await sampleProcesses(targets, Math.round((Date.now() - started) / 1000), ended);
 
   const growth = targets.map((t) => growthOf(samples, t.name, jobs, idle.find((s) => s.name === t.name)!));
+  // RSS over the target breaks the invariant in the full mode. 150 jobs are too few to tell a leak from the
+  // allocator settling (quick runs saw a worker's RSS step up 10-30 MB late with heap and external memory flat),
+  // so the quick mode reports it as a warning and leaves the verdict to the full run.
+  const warnings: string[] = [];
   for (const g of growth) {
-    if (g.rssGrowthMb > RSS_GROWTH_LIMIT_MB) violations.push(`${g.name}: RSS grew ${g.rssGrowthMb} MB over the last 80% of the jobs (${g.rssStartMb} → ${g.rssEndMb} MB; limit ${RSS_GROWTH_LIMIT_MB})`);
+    if (g.rssGrowthMb > RSS_GROWTH_LIMIT_MB) (quick ? warnings : violations).push(`${g.name}: RSS grew ${g.rssGrowthMb} MB over the last 80% of the jobs (${g.rssStartMb} → ${g.rssEndMb} MB; heap ${g.heapStartMb} → ${g.heapEndMb} MB; limit ${RSS_GROWTH_LIMIT_MB})`);
     if (g.fdsEnd > g.fdsStart) violations.push(`${g.name}: ${g.fdsEnd} open fds when idle at the end, more than the ${g.fdsStart} while working at 20–30%`);
     if (g.childrenEnd > 0) violations.push(`${g.name}: ${g.childrenEnd} child process(es) left when idle`);
   }
@@ -117,6 +121,7 @@ async function main(): Promise<number> {
     refused_submissions: refused,
     samples: samples.length,
     rss_growth_mb: Object.fromEntries(growth.map((g) => [g.name, g.rssGrowthMb])),
+    rss_target_met: growth.every((g) => g.rssGrowthMb <= RSS_GROWTH_LIMIT_MB),
     rss_end_mb: Object.fromEntries(growth.map((g) => [g.name, g.rssEndMb])),
     heap_mb: Object.fromEntries(growth.map((g) => [g.name, [g.heapStartMb, g.heapEndMb]])),
     fds_start_end: Object.fromEntries(growth.map((g) => [g.name, [g.fdsStart, g.fdsEnd]])),
@@ -131,7 +136,9 @@ async function main(): Promise<number> {
     `Seed ${seed}; ${jobs} short jobs through 2 workers, 4 in flight; every process sampled every 3 s (RSS and fds from /proc, heap from /metrics). Growth is the median of the samples at 90–100% of the jobs minus the median at 20–30%; the target is ≤ ${RSS_GROWTH_LIMIT_MB} MB per process.`,
     upload.note,
     'Every sample (RSS, heap, external memory, fds, children per process) is in the JSON file next to this report.',
+    ...(warnings.length ? ['## Warnings (quick mode: reported, not enforced)', warnings.map((w) => `- ${w}`).join('\n')] : []),
   ];
+  for (const w of warnings) log(`WARNING: ${w}`);
   await stack.stop();
   return finish({ suite: 'soak', mode, figures, violations, notes, data: { samples, idle } });
 }
