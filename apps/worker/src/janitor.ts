@@ -54,6 +54,36 @@ export function staleEntries(entries: readonly { name: string; mtimeMs: number }
   return entries.filter((e) => e.mtimeMs < now - staleAfterMs).map((e) => e.name);
 }
 
+/** Scratch dirs are grouped per worker process: `worker-<pid>-<start time>` (the start time tells a reused pid apart). */
+const OWNER_DIR = /^worker-(\d+)-(\d+)$/;
+
+/** The start time of a process in clock ticks since boot (/proc/<pid>/stat field 22); null where unreadable (gone, or not Linux). */
+export async function processStartTime(pid: number, procDir = '/proc'): Promise<number | null> {
+  try {
+    const text = await readFile(path.join(procDir, String(pid), 'stat'), 'utf8');
+    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return null;
+  }
+}
+
+/** This process's scratch dir name inside the scratch base dir; 0 as the start time where /proc is missing. */
+export async function scratchOwnerName(pid = process.pid): Promise<string> {
+  return `worker-${pid}-${(await processStartTime(pid)) ?? 0}`;
+}
+
+/**
+ * Pure: the entries of the scratch base dir that belong to a worker process
+ * that is gone (its pid is not alive with that start time). Entries of other
+ * shapes are left to the staleness rule.
+ */
+export function deadOwnerEntries(names: readonly string[], isOwnerAlive: (pid: number, startTime: number) => boolean): string[] {
+  return names.filter((name) => {
+    const m = OWNER_DIR.exec(name);
+    return m !== null && !isOwnerAlive(Number(m[1]), Number(m[2]));
+  });
+}
+
 /** Reads /proc (Linux); elsewhere there is nothing to read and the janitor kills nothing. */
 export async function listProcesses(procDir = '/proc'): Promise<ProcessInfo[]> {
   let names: string[];
@@ -105,11 +135,20 @@ export interface JanitorReport {
   removedDirs: string[];
 }
 
+async function ownerAlive(pid: number, startTime: number): Promise<boolean> {
+  if (!isAlive(pid)) return false;
+  if (startTime === 0) return true; // no /proc when the dir was made: the pid is all we know
+  const now = await processStartTime(pid);
+  return now === null ? true : now === startTime;
+}
+
 /**
- * Runs once at worker start-up: kills ffmpeg runs orphaned by a worker of this
- * machine that died (their parent is gone, so nothing waits for them and they
- * would hold CPU and scratch space), then removes stale scratch dirs. Never
- * throws: a janitor failure must not keep the worker from starting.
+ * Runs at worker start-up, then periodically (startJanitor): kills ffmpeg runs
+ * orphaned by a worker of this machine that died (their parent is gone, so
+ * nothing waits for them and they would hold CPU and scratch space), removes
+ * the scratch dirs of worker processes that are gone, and removes other
+ * scratch dirs left untouched for `staleAfterMs`. Never throws: a janitor
+ * failure must not keep the worker from starting or running.
  */
 export async function runJanitor(options: JanitorOptions): Promise<JanitorReport> {
   const { ffmpegPath, scratchBaseDir, staleAfterMs, logger, now = Date.now, kill = (pid, signal) => process.kill(pid, signal) } = options;
@@ -138,12 +177,20 @@ export async function runJanitor(options: JanitorOptions): Promise<JanitorReport
   }
   try {
     const names = await readdir(scratchBaseDir).catch(() => [] as string[]);
+    // Worker dirs: gone owner, gone dir, whatever its age; a live owner's dir is never stale (an idle worker's dir is old).
+    const alive = new Map<string, boolean>();
+    for (const name of names) {
+      const m = OWNER_DIR.exec(name);
+      if (m) alive.set(name, await ownerAlive(Number(m[1]), Number(m[2])));
+    }
+    const dead = deadOwnerEntries(names, (pid, start) => alive.get(`worker-${pid}-${start}`) ?? true);
     const entries: { name: string; mtimeMs: number }[] = [];
     for (const name of names) {
+      if (alive.has(name)) continue;
       const s = await stat(path.join(scratchBaseDir, name)).catch(() => null);
       if (s) entries.push({ name, mtimeMs: s.mtimeMs });
     }
-    for (const name of staleEntries(entries, now(), staleAfterMs)) {
+    for (const name of [...dead, ...staleEntries(entries, now(), staleAfterMs)]) {
       await rm(path.join(scratchBaseDir, name), { recursive: true, force: true });
       report.removedDirs.push(name);
     }
@@ -154,4 +201,20 @@ export async function runJanitor(options: JanitorOptions): Promise<JanitorReport
     logger.warn('janitor cleaned up after a dead worker', { killed_groups: report.killedGroups, killed_pids: report.killedPids, removed_dirs: report.removedDirs.length });
   }
   return report;
+}
+
+/**
+ * Runs the janitor every `intervalMs` while the worker runs, so a killed
+ * worker's scratch dirs and orphaned ffmpeg runs go without waiting for a
+ * worker to start on the machine. Returns the stop function.
+ */
+export function startJanitor(options: JanitorOptions & { intervalMs: number }): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void runJanitor(options).finally(() => (running = false));
+  }, options.intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

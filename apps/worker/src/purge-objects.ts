@@ -1,4 +1,5 @@
-import { DeleteObjectsCommand, ListObjectVersionsCommand, ListObjectsV2Command, type ObjectIdentifier, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectVersionsCommand, type ObjectIdentifier, type S3Client } from '@aws-sdk/client-s3';
+import { listObjectPages } from '@vidgen/storage';
 
 export interface PurgeOptions {
   client: S3Client;
@@ -23,7 +24,8 @@ async function deleteBatch(client: S3Client, bucket: string, objects: ObjectIden
 /**
  * Deletes every object under a prefix, every version of it where the bucket
  * keeps versions (ListObjectVersions, delete markers included). Stores that
- * don't implement versions (s3rver) fall back to ListObjectsV2. Idempotent:
+ * don't implement versions (s3rver) fall back to the unversioned listing
+ * (listObjectPages: past 1,000 keys on every store, s3rver included). Idempotent:
  * running it again on an empty prefix deletes nothing. Returns how many
  * objects (or versions) it deleted.
  */
@@ -47,13 +49,10 @@ export async function purgeObjects(options: PurgeOptions): Promise<number> {
     if (!unsupported(err)) throw err;
   }
   // Unversioned listing: the only listing s3rver has, and a check that nothing current is left.
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    const objects = (page.Contents ?? []).filter((o) => o.Key).map((o) => ({ Key: o.Key! }));
-    await deleteBatch(client, bucket, objects);
-    deleted += objects.length;
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  // Deleting while paging is safe: the next page starts after the last key seen, not at an offset.
+  for await (const page of listObjectPages({ client, bucket, prefix })) {
+    await deleteBatch(client, bucket, page.map((o) => ({ Key: o.key })));
+    deleted += page.length;
+  }
   return deleted;
 }

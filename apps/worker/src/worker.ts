@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
@@ -18,7 +18,7 @@ import { readQueueStats } from '@vidgen/queue';
 import { instrumentJobHandler } from './instrumentation';
 import { createBackgroundWork } from './background';
 import { createAttemptControl, drainJobs } from './attempt-control';
-import { runJanitor } from './janitor';
+import { runJanitor, scratchOwnerName, startJanitor } from './janitor';
 import { createStaleProgressReset } from './handlers/stale-progress';
 import { ArtifactCache } from './handlers/artifact-cache';
 
@@ -50,6 +50,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     lockDurationMs: config.queue.lockDurationMs,
     stalledIntervalMs: config.queue.stalledIntervalMs,
     maxStalledCount: config.queue.maxStalledCount,
+    retryProcessDelayMs: config.queue.retryProcessDelayMs,
   });
   queue.on('error', (err) => {
     metrics.redisError('queue');
@@ -75,9 +76,13 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     },
   });
   const scratchBaseDir = config.worker.scratchDir ?? path.join(os.tmpdir(), 'vidgen');
-  await mkdir(scratchBaseDir, { recursive: true });
-  // Before the worker reports ready and takes jobs: kill ffmpeg runs orphaned by a dead worker of this machine, remove stale scratch dirs.
-  await runJanitor({ ffmpegPath, scratchBaseDir, staleAfterMs: config.worker.scratchStaleAfterMs, logger });
+  // Every worker process keeps its jobs' scratch dirs in a dir of its own, so a janitor can tell a dead worker's dirs from a live one's.
+  const ownScratchDir = path.join(scratchBaseDir, await scratchOwnerName());
+  await mkdir(ownScratchDir, { recursive: true });
+  // Before the worker reports ready and takes jobs: kill ffmpeg runs orphaned by a dead worker of this machine, remove its scratch dirs; then again periodically.
+  const janitorOptions = { ffmpegPath, scratchBaseDir, staleAfterMs: config.worker.scratchStaleAfterMs, logger };
+  await runJanitor(janitorOptions);
+  const stopScratchJanitor = startJanitor({ ...janitorOptions, intervalMs: config.worker.scratchJanitorIntervalMs });
   const control = createAttemptControl(config, logger, async (jobId) => (await store.get(jobId))?.status === 'cancelled');
   await control.start();
   const artifacts = new ArtifactCache({ dir: config.worker.artifactCacheDir ?? path.join(os.tmpdir(), 'vidgen-artifacts'), ttlMs: config.worker.artifactCacheTtlMs, logger });
@@ -91,7 +96,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const healthPort = typeof address === 'object' && address ? address.port : config.worker.port;
 
   const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds });
-  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir, cores: os.cpus().length, logger });
+  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger });
   integrator.warmUp();
   // Render times from the handler to the instrumentation, per job, each taken once.
   const renderTimes = new Map<string, number>();
@@ -143,6 +148,9 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
         await drainJobs({ queue, signals: control.signals, graceMs: config.worker.shutdownGraceMs, logger });
         await control.close();
         stopArtifactJanitor();
+        stopScratchJanitor();
+        // No job runs any more: this process's scratch dir goes with it.
+        await rm(ownScratchDir, { recursive: true, force: true }).catch(() => undefined);
         await new Promise<void>((r) => health.close(() => r()));
         health.closeAllConnections?.();
         await background.close();

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, stat, symlink, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '@vidgen/testing';
-import { findOrphanFfmpeg, listProcesses, runJanitor, staleEntries, type ProcessInfo } from '../src/janitor';
+import { deadOwnerEntries, findOrphanFfmpeg, listProcesses, processStartTime, runJanitor, scratchOwnerName, staleEntries, type ProcessInfo } from '../src/janitor';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {}, child() { return logger; } } as never;
 const FF = '/opt/ffmpeg/bin/ffmpeg';
@@ -46,6 +46,13 @@ describe('findOrphanFfmpeg (pure)', () => {
 describe('staleEntries (pure)', () => {
   it('keeps entries younger than the threshold', () => {
     expect(staleEntries([{ name: 'old', mtimeMs: 1000 }, { name: 'new', mtimeMs: 9500 }, { name: 'edge', mtimeMs: 9000 }], 10000, 1000)).toEqual(['old']);
+  });
+});
+
+describe('deadOwnerEntries (pure)', () => {
+  it('picks the worker dirs whose process is gone, and leaves other names to the staleness rule', () => {
+    const alive = (pid: number, start: number) => pid === 10 && start === 111;
+    expect(deadOwnerEntries(['worker-10-111', 'worker-10-222', 'worker-11-111', 'vidgen-job-abc', 'worker-x-1'], alive)).toEqual(['worker-10-222', 'worker-11-111']);
   });
 });
 
@@ -96,6 +103,26 @@ describe('runJanitor (real processes and files)', () => {
     expect(report.removedDirs).toEqual(['job-stale']);
     await expect(stat(stale)).rejects.toMatchObject({ code: 'ENOENT' });
     expect((await stat(jobDir)).isDirectory()).toBe(true);
+  });
+
+  it('removes the dir of a worker process that is gone at once, and keeps a live worker\'s dir however old', async () => {
+    const scratch = path.join(dir, 'owners');
+    const child = spawn('/bin/sleep', ['30']);
+    const exited = new Promise((r) => child.once('exit', r));
+    const childStart = await processStartTime(child.pid!);
+    child.kill('SIGKILL');
+    await exited;
+    const gone = `worker-${child.pid}-${childStart ?? 1}`;
+    // This process, with the start time of another: a reused pid is not the owner.
+    const reused = `worker-${process.pid}-1`;
+    const own = await scratchOwnerName();
+    for (const name of [gone, reused, own]) await mkdir(path.join(scratch, name, 'vidgen-job-x'), { recursive: true });
+    const old = new Date(Date.now() - 2 * 3600_000);
+    await utimes(path.join(scratch, own), old, old);
+
+    const report = await runJanitor({ ffmpegPath: '/nope/ffmpeg', scratchBaseDir: scratch, staleAfterMs: 3600_000, logger });
+    expect(report.removedDirs.sort()).toEqual([gone, reused].sort());
+    expect((await stat(path.join(scratch, own, 'vidgen-job-x'))).isDirectory()).toBe(true);
   });
 
   it('never throws: a missing scratch dir and an unreadable process list are only logged', async () => {

@@ -30,17 +30,22 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-it('a worker killed with SIGKILL mid-render: another completes the job, finalized once; a fresh worker leaves no orphan ffmpeg', async () => {
-  const scratchOf = (name: string) => path.join(env.scratchDir, name);
-  const a = await startWorkerProcess({ ...env.env, SCRATCH_DIR: scratchOf('a') });
-  const b = await startWorkerProcess({ ...env.env, SCRATCH_DIR: scratchOf('b') });
+it('a worker killed with SIGKILL mid-render: another completes the job, finalized once; the survivor reclaims its scratch dirs and orphans while it runs', async () => {
+  // One machine: both workers share the scratch base dir; the survivor's janitor runs every second.
+  const scratch = path.join(env.scratchDir, 'shared');
+  const a = await startWorkerProcess({ ...env.env, SCRATCH_DIR: scratch, SCRATCH_JANITOR_INTERVAL_MS: '1000' });
+  const b = await startWorkerProcess({ ...env.env, SCRATCH_DIR: scratch, SCRATCH_JANITOR_INTERVAL_MS: '1000' });
   workers.push(a, b);
   const jobId = '66666666-6666-4666-8666-666666666666';
   await submitJob(store, queue, jobId, longJob(10, 6), 3);
   await waitForStage(tracker, jobId, 'rendering_scenes');
   const startedOn = (w: WorkerHandle) => w.logLines().some((l) => l.job_id === jobId && l.message === 'job started');
-  const [victim, survivor, victimScratch] = startedOn(a) ? [a, b, scratchOf('a')] : [b, a, scratchOf('b')];
+  // The log line travels through a pipe: it can arrive after the stage is visible in Redis.
+  await waitFor(async () => startedOn(a) || startedOn(b), Boolean, { timeoutMs: 5000, what: 'the "job started" line' });
+  const [victim, survivor] = startedOn(a) ? [a, b] : [b, a];
   expect(startedOn(victim)).toBe(true);
+  const ownDir = (w: WorkerHandle) => (name: string) => name.startsWith(`worker-${w.child.pid}-`);
+  expect((await scratchEntries(scratch)).some(ownDir(victim))).toBe(true);
   expect(await victim.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
 
   const done = await waitFor(() => store.get(jobId), (r) => r?.status === 'completed' || r?.status === 'failed', { timeoutMs: 45000, what: 'the job to complete on the survivor' });
@@ -48,10 +53,11 @@ it('a worker killed with SIGKILL mid-render: another completes the job, finalize
   expect(survivor.logLines().some((l) => l.job_id === jobId && l.message === 'job completed')).toBe(true);
   expect(await redis.hget(store.key(jobId), 'finalizations')).toBe('1');
 
-  // A fresh worker on the dead worker's scratch dir: its janitor runs before it takes jobs ("worker started").
-  const fresh = await startWorkerProcess({ ...env.env, SCRATCH_DIR: victimScratch, SCRATCH_STALE_AFTER_MS: '1000' });
-  workers.push(fresh);
-  await waitFor(async () => fresh.logLines().some((l) => l.message === 'worker started'), Boolean, { timeoutMs: 10000, what: 'the fresh worker to start' });
-  expect(await processesUnder(victimScratch)).toEqual([]);
-  expect(await scratchEntries(victimScratch)).toEqual([]);
+  // No worker started since the kill: the survivor's periodic janitor removed the dead worker's dir and killed its orphans.
+  const left = await waitFor(() => scratchEntries(scratch), (names) => names.every(ownDir(survivor)), { timeoutMs: 10000, what: 'the dead worker\'s scratch dir to go' });
+  expect(left.filter(ownDir(survivor))).toHaveLength(1);
+  expect(await processesUnder(scratch)).toEqual([]);
+  // A clean stop takes the worker's own dir with it.
+  expect(await survivor.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  expect(await scratchEntries(scratch)).toEqual([]);
 });

@@ -64,6 +64,8 @@ export interface Config {
     lockDurationMs: number;
     stalledIntervalMs: number;
     maxStalledCount: number;
+    /** Bull's wait after a Redis error in the processing loop. */
+    retryProcessDelayMs: number;
   };
   s3: {
     endpoint?: string;
@@ -99,8 +101,10 @@ export interface Config {
     /** Time limit of one attempt; the attempt then fails as JOB_TIMEOUT. */
     jobTimeoutMs: number;
     scratchDir?: string;
-    /** Scratch dirs older than this are removed at start (janitor). */
+    /** Scratch dirs older than this are removed by the janitor. */
     scratchStaleAfterMs: number;
+    /** How often the janitor runs while the worker runs. */
+    scratchJanitorIntervalMs: number;
     /** Outputs of failed uploads, reused by the next attempt (unset: <os tmpdir>/vidgen-artifacts). */
     artifactCacheDir?: string;
     artifactCacheTtlMs: number;
@@ -235,6 +239,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       lockDurationMs: v.BULL_LOCK_DURATION_MS,
       stalledIntervalMs: v.BULL_STALLED_INTERVAL_MS,
       maxStalledCount: v.BULL_MAX_STALLED_COUNT,
+      retryProcessDelayMs: v.BULL_RETRY_PROCESS_DELAY_MS,
     },
     s3: {
       endpoint: v.S3_ENDPOINT,
@@ -267,6 +272,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       jobTimeoutMs: v.JOB_TIMEOUT_MS,
       scratchDir: v.SCRATCH_DIR,
       scratchStaleAfterMs: v.SCRATCH_STALE_AFTER_MS,
+      scratchJanitorIntervalMs: v.SCRATCH_JANITOR_INTERVAL_MS,
       artifactCacheDir: v.ARTIFACT_CACHE_DIR,
       artifactCacheTtlMs: v.ARTIFACT_CACHE_TTL_MS,
       ffmpegPath: v.FFMPEG_PATH,

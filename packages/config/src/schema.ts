@@ -39,6 +39,7 @@ export const envSchema = Joi.object({
   JOB_BACKOFF_MS: Joi.number().integer().min(0).max(3600000).default(5000).description('Base delay of the exponential backoff between attempts.'),
   BULL_LOCK_DURATION_MS: Joi.number().integer().min(1000).max(600000).default(30000).description('Bull job lock duration; a worker that stops renewing it loses the job.'),
   BULL_STALLED_INTERVAL_MS: Joi.number().integer().min(1000).max(600000).default(30000).description('How often workers look for stalled jobs.'),
+  BULL_RETRY_PROCESS_DELAY_MS: Joi.number().integer().min(100).max(60000).default(1000).description('After a Redis error in a worker\'s processing loop (Redis down or restarting), how long Bull waits before asking for the next job again; Bull\'s own default is 5000. Lower means faster resumption after an outage, at one error log line per delay while Redis is away.'),
   BULL_MAX_STALLED_COUNT: Joi.number().integer().min(0).max(10).default(2).description('How often a job may stall before it fails.'),
 
   S3_ENDPOINT: Joi.string().uri({ scheme: ['http', 'https'] }).description('S3-compatible endpoint URL; unset means AWS (or, under `pnpm start`, the embedded store).'),
@@ -76,7 +77,8 @@ export const envSchema = Joi.object({
   ARTIFACT_CACHE_TTL_MS: Joi.number().integer().min(1000).max(7 * 24 * 3600 * 1000).default(3600000).description('How long cached outputs of a failed upload are kept; older entries are removed by the worker\'s janitor and the next attempt renders again.'),
   FFMPEG_PATH: Joi.string().description('ffmpeg binary; default: the one shipped by @ffmpeg-installer/ffmpeg.'),
   FFPROBE_PATH: Joi.string().description('ffprobe binary; default: the one shipped by ffprobe-static.'),
-  SCRATCH_STALE_AFTER_MS: Joi.number().integer().min(1000).max(7 * 24 * 3600 * 1000).default(3600000).description('At worker start, scratch dirs untouched for longer than this are left over from a dead worker and are removed (keep it above the longest job).'),
+  SCRATCH_STALE_AFTER_MS: Joi.number().integer().min(1000).max(7 * 24 * 3600 * 1000).default(3600000).description('Scratch dirs untouched for longer than this are left over from a dead worker and are removed by the janitor (at worker start, then every SCRATCH_JANITOR_INTERVAL_MS; keep it above the longest job). Dirs of a worker process known to be gone are removed at once.'),
+  SCRATCH_JANITOR_INTERVAL_MS: Joi.number().integer().min(1000).max(24 * 3600 * 1000).default(60000).description('While a worker runs, how often its janitor kills ffmpeg runs orphaned by a dead worker of this machine and removes the scratch dirs of worker processes that are gone (besides dirs older than SCRATCH_STALE_AFTER_MS).'),
   RATE_LIMIT_SUBMISSIONS: Joi.number().integer().min(0).max(1000000).default(60).description('Job submissions one owner may make per RATE_LIMIT_WINDOW_SECONDS, counted in Redis across API replicas (429 rate_limited with Retry-After beyond it); 0 disables the limit.'),
   RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86400).default(60).description('Length of the sliding window of RATE_LIMIT_SUBMISSIONS.'),
   WEBHOOK_SECRETS: Joi.string().allow('').default('').description('Comma-separated owner:secret pairs; webhook deliveries of an owner\'s jobs are signed with its secret (X-Vidgen-Signature). An owner without a secret gets unsigned deliveries.').meta({ secret: true }),

@@ -11,7 +11,18 @@ export interface QueueOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   maxStalledCount?: number;
+  /** Wait after a Redis error in the processing loop (see DEFAULT_RETRY_PROCESS_DELAY_MS). */
+  retryProcessDelayMs?: number;
 }
+
+/**
+ * Bull waits `retryProcessDelay` after an error in its processing loop before
+ * it asks Redis for the next job again (bull/lib/queue.js,
+ * _processJobOnNextTick). Its default of 5 s kept workers idle for up to 5 s
+ * after Redis came back; 1 s costs at most one error line per second per
+ * queue while Redis is down.
+ */
+export const DEFAULT_RETRY_PROCESS_DELAY_MS = 1000;
 
 /**
  * A Bull queue whose clients are Bull-safe (see createBullClient) and closed
@@ -27,7 +38,7 @@ export function createBullQueue<T>(name: string, options: { redisUrl: string; pr
       clients.push(client);
       return client;
     },
-    settings: options.settings,
+    settings: { retryProcessDelay: DEFAULT_RETRY_PROCESS_DELAY_MS, ...options.settings },
   });
   const close = queue.close.bind(queue);
   queue.close = async (doNotWaitJobs?: boolean) => {
@@ -42,11 +53,11 @@ export function createBullQueue<T>(name: string, options: { redisUrl: string; pr
 
 /** The `video-generation` queue, with the lock and stalled-job settings of the deployment. */
 export function createVideoQueue(options: QueueOptions): VideoQueue {
-  const { redisUrl, prefix, lockDurationMs = 30000, stalledIntervalMs = 30000, maxStalledCount = 2 } = options;
+  const { redisUrl, prefix, lockDurationMs = 30000, stalledIntervalMs = 30000, maxStalledCount = 2, retryProcessDelayMs = DEFAULT_RETRY_PROCESS_DELAY_MS } = options;
   return createBullQueue<QueuePayload>(QUEUE_NAME, {
     redisUrl,
     prefix,
-    settings: { lockDuration: lockDurationMs, lockRenewTime: Math.floor(lockDurationMs / 2), stalledInterval: stalledIntervalMs, maxStalledCount },
+    settings: { lockDuration: lockDurationMs, lockRenewTime: Math.floor(lockDurationMs / 2), stalledInterval: stalledIntervalMs, maxStalledCount, retryProcessDelay: retryProcessDelayMs },
   });
 }
 

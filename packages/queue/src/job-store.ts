@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   VidgenError,
@@ -111,14 +112,21 @@ export interface JobStoreOptions {
   terminalTtlSeconds?: number;
   /**
    * Called after a successful transition to completed, failed or cancelled
-   * (webhooks hang off it, so the handler needs no change). Its failure never
-   * changes the transition's outcome: it is reported to onHookError.
+   * (webhooks hang off it, so the handler needs no change), with the event id
+   * the transition stored on the record (`terminal_event_id`): a replay after
+   * a crash (replayTerminal) names the same event. Its failure never changes
+   * the transition's outcome: it is reported to onHookError.
    */
-  onTerminal?: (jobId: string, status: TerminalJobStatus) => void | Promise<void>;
+  onTerminal?: (jobId: string, status: TerminalJobStatus, eventId: string) => void | Promise<void>;
   onHookError?: (err: unknown, jobId: string, status: TerminalJobStatus) => void;
 }
 
 const now = () => new Date().toISOString();
+
+/** The id of the event a terminal transition emits (webhook deliveries carry it as event_id and X-Vidgen-Delivery). */
+function newTerminalEventId(): string {
+  return `evt_${randomUUID()}`;
+}
 
 function parseJson<T>(raw: string | undefined): T | null {
   if (!raw) return null;
@@ -253,22 +261,41 @@ export class JobStore {
   }
 
   /** Runs the terminal hook after a transition that took effect. */
-  private async ended(jobId: string, status: TerminalJobStatus, outcome: TransitionResult): Promise<TransitionResult> {
-    if (outcome === 'ok' && this.options.onTerminal) {
-      try {
-        await this.options.onTerminal(jobId, status);
-      } catch (err) {
-        this.options.onHookError?.(err, jobId, status);
-      }
-    }
+  private async ended(jobId: string, status: TerminalJobStatus, outcome: TransitionResult, eventId: string): Promise<TransitionResult> {
+    if (outcome === 'ok') await this.runHook(jobId, status, eventId);
     return outcome;
+  }
+
+  private async runHook(jobId: string, status: TerminalJobStatus, eventId: string): Promise<void> {
+    if (!this.options.onTerminal) return;
+    try {
+      await this.options.onTerminal(jobId, status, eventId);
+    } catch (err) {
+      this.options.onHookError?.(err, jobId, status);
+    }
+  }
+
+  /**
+   * Runs the terminal hook again for a job that has ended, with the event id
+   * its transition stored. For a worker that finds an ended job handed to it
+   * again: the worker that ended it may have died between the transition and
+   * the hook (the hook's enqueue is idempotent by event id, so a hook that did
+   * run is not doubled while its event is pending). Returns the terminal
+   * status, or null when the job has not ended (or is gone).
+   */
+  async replayTerminal(jobId: string): Promise<TerminalJobStatus | null> {
+    const [status, eventId] = await this.call(() => this.redis.hmget(this.key(jobId), 'status', 'terminal_event_id'));
+    if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') return null;
+    if (eventId) await this.runHook(jobId, status, eventId);
+    return status;
   }
 
   /** Cancels a job that has not ended: queued or processing → cancelled. */
   async cancel(jobId: string): Promise<TransitionResult> {
     const t = now();
-    const outcome = await this.transition(jobId, ['queued', 'processing'], 'cancelled', { stage: 'cancelled', completed_at: t, updated_at: t });
-    return this.ended(jobId, 'cancelled', outcome);
+    const eventId = newTerminalEventId();
+    const outcome = await this.transition(jobId, ['queued', 'processing'], 'cancelled', { stage: 'cancelled', completed_at: t, updated_at: t, terminal_event_id: eventId });
+    return this.ended(jobId, 'cancelled', outcome, eventId);
   }
 
   /**
@@ -318,7 +345,9 @@ export class JobStore {
    */
   async complete(jobId: string, result: JobResult, attempt?: number): Promise<TransitionResult> {
     const t = now();
+    const eventId = newTerminalEventId();
     const outcome = await this.transition(jobId, ['processing'], 'completed', {
+      terminal_event_id: eventId,
       ...JobStore.own(attempt),
       result: JSON.stringify(result),
       stage: 'completed',
@@ -329,21 +358,23 @@ export class JobStore {
       error: '',
       '+finalizations': '1',
     });
-    return this.ended(jobId, 'completed', outcome);
+    return this.ended(jobId, 'completed', outcome, eventId);
   }
 
   /** Ends a job as failed. With `attempt` (a worker's own failure) only while that attempt is processing. */
   async fail(jobId: string, error: JobError, attempt?: number): Promise<TransitionResult> {
     const t = now();
     const from: JobStatus[] = attempt === undefined ? ['queued', 'processing'] : ['processing'];
+    const eventId = newTerminalEventId();
     const outcome = await this.transition(jobId, from, 'failed', {
+      terminal_event_id: eventId,
       ...JobStore.own(attempt),
       error: JSON.stringify(error),
       stage: 'failed',
       completed_at: t,
       updated_at: t,
     });
-    return this.ended(jobId, 'failed', outcome);
+    return this.ended(jobId, 'failed', outcome, eventId);
   }
 
   /** Stores stage progress; refused (not thrown) when it would regress or the job isn't processing. */

@@ -72,6 +72,20 @@ describe('JobStore job control', () => {
     ]);
   });
 
+  it('replays the terminal hook of an ended job with the event id its transition stored, and nothing for an active one', async () => {
+    const seen: Array<[string, string, string]> = [];
+    const recording = new JobStore(redis, prefix, { onTerminal: (jobId, status, eventId) => void seen.push([jobId, status, eventId]) });
+    const jobId = await create('o1', Date.now());
+    expect(await recording.replayTerminal(jobId)).toBeNull();
+    await recording.markProcessing(jobId, 1);
+    await recording.complete(jobId, { outputs: [{ kind: 'video', key: 'k', size_bytes: 1, content_type: 'video/mp4' }], duration_seconds: 1 }, 1);
+    expect(await recording.replayTerminal(jobId)).toBe('completed');
+    expect(seen).toHaveLength(2);
+    expect(seen[0]![2]).toMatch(/^evt_[0-9a-f-]{36}$/);
+    expect(seen[1]).toEqual(seen[0]);
+    expect(await redis.hget(recording.key(jobId), 'terminal_event_id')).toBe(seen[0]![2]);
+  });
+
   it('reports a failing hook without changing the outcome', async () => {
     const errors: unknown[] = [];
     const failing = new JobStore(redis, prefix, { onTerminal: () => Promise.reject(new Error('hook down')), onHookError: (err) => errors.push(err) });

@@ -8,4 +8,5 @@ export * from './upload-manager';
 export * from './urls';
 export * from './url-signer';
 export * from './bucket';
+export * from './list';
 export * from './observer';

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { VidgenError } from '@vidgen/core';
 import { S3UploadManager, createS3Client, type S3UploadManagerOptions, type UploadEvent } from '@vidgen/storage';
-import { createTestEnv, type TestEnv } from '@vidgen/testing';
-import { startFaultProxy, type Fault, type FaultProxy } from './fault-proxy';
+import { createTestEnv, startFaultProxy, type Fault, type FaultProxy, type TestEnv } from '@vidgen/testing';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;

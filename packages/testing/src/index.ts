@@ -1,3 +1,4 @@
 export * from './env';
 export * from './processes';
 export * from './wait';
+export * from './fault-proxy';

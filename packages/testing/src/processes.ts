@@ -49,22 +49,38 @@ export interface WorkerHandle extends ChildHandle {
   healthUrl: string;
 }
 
-/** Starts a worker as its own process and waits until /health/ready answers 200. */
-export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerHandle> {
+/** Starts an app (`main`) with its HTTP port on a free one (`portVar`) and waits until /health/ready answers 200. */
+async function startService(main: string, portVar: string, env: Record<string, string>, what: string): Promise<WorkerHandle> {
   const port = await freePort();
-  const handle = spawnNode(WORKER_MAIN, { WORKER_HTTP_PORT: String(port), ...env });
+  const handle = spawnNode(main, { [portVar]: String(port), ...env });
   const healthUrl = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (handle.child.exitCode !== null) throw new Error(`worker exited early:\n${handle.output()}`);
-      try {
-        return (await fetch(`${healthUrl}/health/ready`)).status;
-      } catch {
-        return 0;
-      }
-    },
-    (s) => s === 200,
-    { timeoutMs: 20000, what: 'worker readiness' },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (handle.child.exitCode !== null) throw new Error(`${what} exited early:\n${handle.output()}`);
+        try {
+          return (await fetch(`${healthUrl}/health/ready`)).status;
+        } catch {
+          return 0;
+        }
+      },
+      (s) => s === 200,
+      // Generous: on a loaded 2-core machine a start takes several seconds.
+      { timeoutMs: 60000, what: `${what} readiness` },
+    );
+  } catch (err) {
+    await handle.stop('SIGKILL'); // never leave a half-started process behind
+    throw err;
+  }
   return { ...handle, healthUrl };
+}
+
+/** Starts a worker as its own process and waits until /health/ready answers 200. */
+export function startWorkerProcess(env: Record<string, string>): Promise<WorkerHandle> {
+  return startService(WORKER_MAIN, 'WORKER_HTTP_PORT', env, 'worker');
+}
+
+/** Starts the API as its own process and waits until /health/ready answers 200; `healthUrl` is its base URL. */
+export function startApiProcess(env: Record<string, string>): Promise<WorkerHandle> {
+  return startService(API_MAIN, 'API_PORT', env, 'api');
 }

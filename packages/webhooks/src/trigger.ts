@@ -14,16 +14,17 @@ export interface WebhookTriggerDeps {
 
 /**
  * The JobStore `onTerminal` hook of API and worker: when the record has a
- * callback_url, enqueue one delivery of the terminal event. Never throws (a
+ * callback_url, enqueue one delivery of the terminal event (the event id the
+ * transition stored; a fresh one without). Never throws (a
  * lost event is logged, the job's own outcome stands).
  */
-export function createWebhookTrigger(deps: WebhookTriggerDeps): (jobId: string, status: TerminalJobStatus) => Promise<void> {
+export function createWebhookTrigger(deps: WebhookTriggerDeps): (jobId: string, status: TerminalJobStatus, eventId?: string) => Promise<void> {
   const { getRecord, queue, attempts, backoffMs, logger, now = Date.now } = deps;
-  return async (jobId, status) => {
+  return async (jobId, status, eventId = newEventId()) => {
     try {
       const record = await getRecord(jobId);
       if (!record?.callback_url) return;
-      const eventId = newEventId();
+      // The Bull job id is the event id: enqueueing the same event again (a replay, JobStore.replayTerminal) adds nothing while it is pending.
       await queue.add(
         { event_id: eventId, event: eventFor(status), job_id: jobId, occurred_at: now() },
         { jobId: eventId, attempts, backoff: { type: 'exponential', delay: backoffMs }, ...QUEUE_HISTORY },

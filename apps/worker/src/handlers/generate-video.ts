@@ -61,6 +61,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
       const picked = await store.markProcessing(job_id, attempt);
       if (picked !== 'ok') {
         logger.info('job not runnable, skipping', { status: picked });
+        if (picked === 'completed' || picked === 'failed' || picked === 'cancelled') await settleEnded(job_id, picked, logger);
         return;
       }
       const scope = deps.signals.begin(job_id);
@@ -71,6 +72,23 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
       }
     });
   };
+
+  /**
+   * An ended job handed out again: the worker that ended it died (or lost
+   * Redis) before Bull recorded the end, maybe between the transition and
+   * what follows it. Replays the terminal event (same event id: a webhook
+   * still pending is not doubled) and ends the progress run it left open.
+   */
+  async function settleEnded(jobId: string, status: 'completed' | 'failed' | 'cancelled', logger: Logger): Promise<void> {
+    try {
+      await store.replayTerminal(jobId);
+      const snapshot = await tracker.getSnapshot(jobId);
+      if (snapshot && snapshot.status === 'processing') await tracker.finish(jobId, snapshot.run_id, status);
+      logger.info('ended job settled after a re-delivery', { status });
+    } catch (err) {
+      logger.warn('settling an ended job failed', { status, err });
+    }
+  }
 
   async function runAttempt(job: VideoJob, record: JobRecord, attempt: number, signal: AbortSignal, logger: Logger): Promise<void> {
     const { job_id } = job.data;

@@ -89,10 +89,12 @@ describe('the app images', () => {
     expect([...missing]).toEqual([]);
   });
 
-  it('CI lints and tests', () => {
+  it('CI lints and tests, then runs the quick fault and soak suites', () => {
     const ci = parse(readFileSync(path.join(ROOT, '.github/workflows/ci.yml'), 'utf8')) as Obj;
     const runs = (ci.jobs.test.steps as Obj[]).map((s) => s.run).filter(Boolean);
-    expect(runs).toEqual(expect.arrayContaining(['pnpm lint', 'pnpm test']));
+    expect(runs).toEqual(expect.arrayContaining(['pnpm lint', 'pnpm test', 'pnpm chaos --quick', 'pnpm soak --quick']));
+    expect(runs.indexOf('pnpm chaos --quick')).toBeGreaterThan(runs.indexOf('pnpm test'));
+    expect(readFileSync(path.join(ROOT, '.ci/run'), 'utf8')).toMatch(/for suite in chaos soak; do[\s\S]*pnpm "\$suite" --quick/);
     expect(readJson('package.json').scripts.lint).toContain('tsconfig.lint.json');
   });
 });

@@ -1,0 +1,7 @@
+export * from './harness';
+export * from './receiver';
+export * from './checks';
+export * from './jobs';
+export * from './report';
+export * from './redis-keys';
+export * from './sampler';

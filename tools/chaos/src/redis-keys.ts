@@ -1,0 +1,33 @@
+import type Redis from 'ioredis';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** Pure: a key without the prefix, the run's job ids as <id> (other uuids as <other-id>). */
+export function keyKind(key: string, prefix: string, ids: ReadonlySet<string>): string {
+  return key.slice(prefix.length + 1).replace(UUID, (m) => (ids.has(m) ? '<id>' : '<other-id>'));
+}
+
+/** How many keys of each kind are under the prefix (SCAN, never KEYS). */
+export async function keyKinds(redis: Redis, prefix: string, ids: ReadonlySet<string>): Promise<Record<string, number>> {
+  const kinds: Record<string, number> = {};
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const kind = keyKind(key, prefix, ids);
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
+  } while (cursor !== '0');
+  return kinds;
+}
+
+/** What may stay once every job has ended: each job's retained records (README, "Redis keys"), its video's metadata (a video id of its own) and the owner indexes. */
+const RETAINED = [/^job:\{<id>\}(:(progress|video|webhooks))?$/, /^video:\{<(other-)?id>\}(:versions)?$/, /^owner:[^:]+:(jobs|videos)$/];
+/** Bull's own counters and markers per queue; never a job hash, a lock or a non-empty wait/active list. */
+const BULL_BOOKKEEPING = /^[a-z-]+:(id|stalled-check|meta|meta-paused)$/;
+
+/** Pure: the key kinds that should not be there after `jobs` jobs ended, with their counts. */
+export function unexpectedKeys(kinds: Record<string, number>, jobs: number): Array<[string, number]> {
+  return Object.entries(kinds).filter(([kind, count]) => !((RETAINED.some((r) => r.test(kind)) && count <= jobs) || BULL_BOOKKEEPING.test(kind)));
+}
