@@ -11,9 +11,10 @@ import {
   type ProgressStage,
   type StageName,
   type StageWeights,
+  type JobRecord,
   type TerminalStatus,
 } from '@vidgen/core';
-import { asRedisError } from '@vidgen/queue';
+import { asRedisError, toRecord } from '@vidgen/queue';
 import { jobKey, progressChannel, progressKey } from './keys';
 import type { Accepted, ProgressResult, RefusalReason, Refused, StartRunResult } from './results';
 import { buildProgressScript, type ProgressScript } from './script';
@@ -119,6 +120,49 @@ export class JobProgressTracker implements ProgressWriter {
       throw toDependencyError(err);
     }
     return parseSnapshot(hash, this.clock());
+  }
+
+  /** The snapshots of several jobs (a list page) in one pipeline, in the order of `jobIds`. Throws like getSnapshot. */
+  async getSnapshots(jobIds: readonly string[]): Promise<(ProgressSnapshot | null)[]> {
+    if (jobIds.length === 0) return [];
+    let replies: [Error | null, unknown][] | null;
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const jobId of jobIds) pipeline.hgetall(progressKey(this.prefix, jobId));
+      replies = await pipeline.exec();
+    } catch (err) {
+      throw toDependencyError(err);
+    }
+    const now = this.clock();
+    return jobIds.map((_, i) => {
+      const [err, hash] = replies?.[i] ?? [new Error('pipeline aborted'), null];
+      if (err) throw toDependencyError(err);
+      return parseSnapshot(hash as Record<string, string>, now);
+    });
+  }
+
+  /**
+   * The job's record and its progress in one MULTI: one round trip instead of
+   * two in a row, and both hashes as of one instant, so a reader never pairs a
+   * record with progress written after it (the worker writes the record first
+   * and the tracker second). The record is null when the job is unknown.
+   * Throws a categorized VidgenError like getSnapshot.
+   */
+  async readJob(jobId: string): Promise<{ record: JobRecord | null; snapshot: ProgressSnapshot | null }> {
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await this.redis.multi().hgetall(progressKey(this.prefix, jobId)).hgetall(jobKey(this.prefix, jobId)).exec();
+    } catch (err) {
+      throw toDependencyError(err);
+    }
+    const [progress, record] = replies ?? [];
+    const failed = progress?.[0] ?? record?.[0] ?? (replies ? null : new Error('MULTI aborted'));
+    if (failed) throw toDependencyError(failed);
+    const recordHash = record![1] as Record<string, string>;
+    return {
+      record: recordHash.job_id ? toRecord(recordHash) : null,
+      snapshot: parseSnapshot(progress![1] as Record<string, string>, this.clock()),
+    };
   }
 
   private async run(jobId: string, op: string, runId: string, ...rest: string[]): Promise<ProgressResult> {
