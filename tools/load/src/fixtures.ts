@@ -4,6 +4,13 @@ import { STAGE_NAMES, type JobConfiguration, type OutputRecord } from '@vidgen/c
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
 import { JobStore } from '@vidgen/queue';
+import { READER } from './processes';
+
+export const API = '/api/v1/videos';
+/** What every submit of the suites sends: a short job (low quality, MP4 only). */
+export const SUBMIT_BODY = JSON.stringify({
+  configuration: { topic: 'Why the sky is blue', context: 'Sunlight scatters off air molecules. Blue light scatters most.', quality: 'low', formats: ['mp4'] },
+});
 
 export interface CompletedJobOptions {
   redisUrl: string;
@@ -85,3 +92,22 @@ export async function seedCompletedJob(options: CompletedJobOptions): Promise<st
     redis.disconnect();
   }
 }
+
+export async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * The reader's data: one completed job (through the real stores) and 19 queued
+ * ones (through the API), so its list page holds 20 jobs, one of them with signed URLs.
+ */
+export async function seedReader(vidgen: string, redisUrl: string, prefix: string): Promise<string> {
+  const completed = await seedCompletedJob({ redisUrl, prefix, owner: READER.owner });
+  for (let i = 0; i < 19; i++) {
+    const r = await post(`${vidgen}${API}/generate`, SUBMIT_BODY, { authorization: `Bearer ${READER.key}` });
+    if (r.status !== 202) throw new Error(`seed submit answered ${r.status}: ${JSON.stringify(r.json)}`);
+  }
+  return completed;
+}
+

@@ -22,15 +22,11 @@ import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { brokenInvariants, cannon, median, ratio, type Measured } from './cannon';
-import { seedCompletedJob } from './fixtures';
+import { API, SUBMIT_BODY, post, seedReader } from './fixtures';
 import { REPORTS_DIR, READER, WRITER, machine, startMinimal, startSuiteStack, type Minimal } from './processes';
 import { summarizeProfileFile, type ProfileSummary } from './profile';
 
 const CONNECTIONS = 16;
-const API = '/api/v1/videos';
-const SUBMIT_BODY = JSON.stringify({
-  configuration: { topic: 'Why the sky is blue', context: 'Sunlight scatters off air molecules. Blue light scatters most.', quality: 'low', formats: ['mp4'] },
-});
 const TARGETS = { submit_rate: 0.7, get_rate: 0.7, get_p99: 1.5 };
 
 type Route = 'submit' | 'get' | 'list' | 'metadata';
@@ -76,24 +72,6 @@ function request(e: Endpoints, route: Route, target: Target): Parameters<typeof 
     case 'metadata':
       return { url: `${e.vidgen}${API}/jobs/${e.completedJobId}/metadata`, headers: auth(READER.key), connections: CONNECTIONS };
   }
-}
-
-async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-/**
- * The reader's data: one completed job (through the real stores) and 19 queued
- * ones (through the API), so its list page holds 20 jobs, one of them with signed URLs.
- */
-async function seed(vidgen: string, redisUrl: string, prefix: string): Promise<string> {
-  const completed = await seedCompletedJob({ redisUrl, prefix, owner: READER.owner });
-  for (let i = 0; i < 19; i++) {
-    const r = await post(`${vidgen}${API}/generate`, SUBMIT_BODY, { authorization: `Bearer ${READER.key}` });
-    if (r.status !== 202) throw new Error(`seed submit answered ${r.status}: ${JSON.stringify(r.json)}`);
-  }
-  return completed;
 }
 
 async function minimalJob(m: Minimal): Promise<string> {
@@ -154,7 +132,7 @@ async function profileRun(mode: Mode, route: Route): Promise<void> {
   const suite = await startSuiteStack({ name: 'load-profile', apiNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
   let measured: Measured;
   try {
-    const completedJobId = await seed(suite.stack.apiUrl, suite.redisUrl, suite.prefix);
+    const completedJobId = await seedReader(suite.stack.apiUrl, suite.redisUrl, suite.prefix);
     const e = { vidgen: suite.stack.apiUrl, completedJobId } as Endpoints;
     await cannon({ ...request(e, route, 'vidgen'), durationSeconds: mode.warmupSeconds });
     measured = await cannon({ ...request(e, route, 'vidgen'), durationSeconds: mode.seconds * mode.rounds });
@@ -213,7 +191,7 @@ async function main(): Promise<void> {
     minimals.push(minimalAa);
     const e: Endpoints = {
       vidgen: suite.stack.apiUrl,
-      completedJobId: await seed(suite.stack.apiUrl, suite.redisUrl, suite.prefix),
+      completedJobId: await seedReader(suite.stack.apiUrl, suite.redisUrl, suite.prefix),
       minimal,
       minimalAa,
       minimalJobId: await minimalJob(minimal),
