@@ -22,7 +22,8 @@ const prefix = values.prefix ?? 'minimal';
 
 const redis = new Redis(redisUrl);
 const queue = new Queue<{ id: string }>('minimal', redisUrl, { prefix });
-const key = (id: string) => `${prefix}:minimal:${id}`;
+// Not under `${prefix}:minimal:`, where Bull keeps its own job hashes.
+const key = (id: string) => `${prefix}:record:${id}`;
 
 const app = express();
 app.use(express.json());
