@@ -23,7 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { brokenInvariants, cannon, median, ratio, type Measured } from './cannon';
 import { API, SUBMIT_BODY, post, seedReader } from './fixtures';
-import { REPORTS_DIR, READER, WRITER, machine, startMinimal, startSuiteStack, type Minimal } from './processes';
+import { REPORTS_DIR, READER, WRITER, cpuMs, machine, startMinimal, startSuiteStack, type Minimal } from './processes';
 import { summarizeProfileFile, type ProfileSummary } from './profile';
 
 const CONNECTIONS = 16;
@@ -46,6 +46,7 @@ const MODES: Record<Mode['name'], Mode> = {
 
 interface Endpoints {
   vidgen: string;
+  vidgenPid: number;
   completedJobId: string;
   minimal: Minimal;
   minimalAa: Minimal;
@@ -84,12 +85,34 @@ interface Cell {
   rps: number;
   p50_ms: number;
   p99_ms: number;
+  /** CPU time of the server process per 2xx answer (null where /proc is missing). */
+  cpu_ms: number | null;
 }
 
-const cell = (runs: Measured[]): Cell => ({ rps: median(runs.map((r) => r.rps)), p50_ms: median(runs.map((r) => r.p50_ms)), p99_ms: median(runs.map((r) => r.p99_ms)) });
+type Run = Measured & { cpu_ms: number | null };
+
+const cell = (runs: Run[]): Cell => {
+  const cpu = runs.map((r) => r.cpu_ms).filter((c): c is number => c !== null);
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50_ms: median(runs.map((r) => r.p50_ms)),
+    p99_ms: median(runs.map((r) => r.p99_ms)),
+    cpu_ms: cpu.length > 0 ? Math.round(median(cpu) * 1000) / 1000 : null,
+  };
+};
+
+const pidOf = (e: Endpoints, target: Target) => (target === 'vidgen' ? e.vidgenPid : target === 'minimal' ? e.minimal.pid : e.minimalAa.pid);
+
+/** One load run with the server's CPU time per 2xx answer. */
+async function run(e: Endpoints, route: Route, target: Target, seconds: number): Promise<Run> {
+  const before = cpuMs(pidOf(e, target));
+  const m = await cannon({ ...request(e, route, target), durationSeconds: seconds });
+  const after = cpuMs(pidOf(e, target));
+  return { ...m, cpu_ms: before === null || after === null || m.ok === 0 ? null : (after - before) / m.ok };
+}
 
 async function measure(mode: Mode, e: Endpoints, routes: Route[], targets: (route: Route) => Target[]) {
-  const runs = new Map<string, Measured[]>();
+  const runs = new Map<string, Run[]>();
   const problems: string[] = [];
   // Warm-up: JIT, connection pools and Redis scripts, not counted.
   for (const route of routes) {
@@ -103,7 +126,7 @@ async function measure(mode: Mode, e: Endpoints, routes: Route[], targets: (rout
       // Rotate the order every round, so drift of the machine spreads over every target.
       const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)];
       for (const target of rotated) {
-        const m = await cannon({ ...request(e, route, target), durationSeconds: mode.seconds });
+        const m = await run(e, route, target, mode.seconds);
         problems.push(...brokenInvariants(`${route}/${target}`, m));
         const k = `${route}/${target}`;
         runs.set(k, [...(runs.get(k) ?? []), m]);
@@ -123,6 +146,8 @@ function compare(vidgen: Cell, minimal: Cell, aa: Cell) {
     p99_ratio: ratio(vidgen.p99_ms, minimal.p99_ms),
     aa_rate_ratio: ratio(aa.rps, minimal.rps),
     aa_p99_ratio: ratio(aa.p99_ms, minimal.p99_ms),
+    cpu_ratio: vidgen.cpu_ms !== null && minimal.cpu_ms !== null ? ratio(vidgen.cpu_ms, minimal.cpu_ms) : null,
+    aa_cpu_ratio: aa.cpu_ms !== null && minimal.cpu_ms !== null ? ratio(aa.cpu_ms, minimal.cpu_ms) : null,
   };
 }
 
@@ -130,12 +155,12 @@ async function profileRun(mode: Mode, route: Route): Promise<void> {
   const profileDir = path.join(REPORTS_DIR, 'profiles', `${route}-${Date.now()}`);
   await mkdir(profileDir, { recursive: true });
   const suite = await startSuiteStack({ name: 'load-profile', apiNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
-  let measured: Measured;
+  let measured: Run;
   try {
     const completedJobId = await seedReader(suite.stack.apiUrl, suite.redisUrl, suite.prefix);
-    const e = { vidgen: suite.stack.apiUrl, completedJobId } as Endpoints;
+    const e = { vidgen: suite.stack.apiUrl, vidgenPid: suite.stack.pids.api, completedJobId } as Endpoints;
     await cannon({ ...request(e, route, 'vidgen'), durationSeconds: mode.warmupSeconds });
-    measured = await cannon({ ...request(e, route, 'vidgen'), durationSeconds: mode.seconds * mode.rounds });
+    measured = await run(e, route, 'vidgen', mode.seconds * mode.rounds);
   } finally {
     await suite.stop(); // the API writes its profile on exit
   }
@@ -146,16 +171,19 @@ async function profileRun(mode: Mode, route: Route): Promise<void> {
   await copyFile(file, path.join(REPORTS_DIR, `load-profile-${route}.cpuprofile`));
   await writeFile(path.join(REPORTS_DIR, `load-profile-${route}.md`), profileMarkdown(route, mode, measured, summary));
   const problems = brokenInvariants(`${route}/vidgen`, measured);
-  console.log(JSON.stringify({ suite: 'load-profile', route, mode: mode.name, machine: machine(), vidgen: measured, profile: summary, invariants: problems, ok: problems.length === 0 }));
+  console.log(
+    JSON.stringify({ suite: 'load-profile', route, mode: mode.name, machine: machine(), vidgen: measured, profile: summary, invariants: problems, ok: problems.length === 0 }),
+  );
   if (problems.length > 0) process.exitCode = 1;
 }
 
-function profileMarkdown(route: Route, mode: Mode, m: Measured, s: ProfileSummary): string {
+function profileMarkdown(route: Route, mode: Mode, m: Run, s: ProfileSummary): string {
   const rows = (xs: { name: string; self_pct: number }[]) => xs.map((x) => `| ${x.self_pct} | \`${x.name}\` |`).join('\n');
   return `# CPU profile of the API: ${route}
 
 ${new Date().toISOString()}, mode ${mode.name}, ${CONNECTIONS} connections, ${JSON.stringify(machine())}.
 Under \`node --cpu-prof\` (rates are lower than without the profiler): ${m.rps} 2xx/s, p99 ${m.p99_ms} ms.
+CPU time of the API process per 2xx answer (user + system, /proc, profiler overhead included): **${m.cpu_ms === null ? 'n/a' : Math.round(m.cpu_ms * 1000) / 1000} ms**.
 Shares are of the busy samples (idle excluded), ${s.busy_samples} samples.
 
 ## By area
@@ -191,6 +219,7 @@ async function main(): Promise<void> {
     minimals.push(minimalAa);
     const e: Endpoints = {
       vidgen: suite.stack.apiUrl,
+      vidgenPid: suite.stack.pids.api!,
       completedJobId: await seedReader(suite.stack.apiUrl, suite.redisUrl, suite.prefix),
       minimal,
       minimalAa,
@@ -247,7 +276,7 @@ function markdown(l: {
   invariants: string[];
 }): string {
   const row = (name: string, c: ReturnType<typeof compare>) =>
-    `| ${name} | ${c.vidgen.rps} | ${c.minimal.rps} | ${c.minimal_aa.rps} | **${c.rate_ratio}** | ${c.aa_rate_ratio} | ${c.vidgen.p99_ms} | ${c.minimal.p99_ms} | **${c.p99_ratio}** | ${c.aa_p99_ratio} |`;
+    `| ${name} | ${c.vidgen.rps} | ${c.minimal.rps} | ${c.minimal_aa.rps} | **${c.rate_ratio}** | ${c.aa_rate_ratio} | ${c.vidgen.p99_ms} | ${c.minimal.p99_ms} | **${c.p99_ratio}** | ${c.aa_p99_ratio} | ${c.vidgen.cpu_ms} | ${c.minimal.cpu_ms} | **${c.cpu_ratio}** | ${c.aa_cpu_ratio} |`;
   return `# pnpm load (${l.mode})
 
 ${new Date().toISOString()}: ${CONNECTIONS} connections, ${l.run_seconds} s per run, ${l.rounds} round(s), medians over rounds.
@@ -255,15 +284,17 @@ Machine: ${JSON.stringify(l.machine)}. With a load average above the core count 
 
 Rates count 2xx answers only. The A/A columns are a second copy of the minimal app measured against the first: the noise of this run.
 
-| route | vidgen 2xx/s | minimal 2xx/s | minimal A/A 2xx/s | rate ratio | A/A rate | vidgen p99 ms | minimal p99 ms | p99 ratio | A/A p99 |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+CPU ms is the server process's CPU time (user + system, from /proc) per 2xx answer: on a shared machine it moves far less than a rate.
+
+| route | vidgen 2xx/s | minimal 2xx/s | minimal A/A 2xx/s | rate ratio | A/A rate | vidgen p99 ms | minimal p99 ms | p99 ratio | A/A p99 | vidgen CPU ms | minimal CPU ms | CPU ratio | A/A CPU |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${row('submit', l.submit)}
 ${row('GET /jobs/:id (completed)', l.get)}
 
-| route (API alone) | 2xx/s | p50 ms | p99 ms |
-| --- | ---: | ---: | ---: |
-| GET /jobs?limit=20 | ${l.list.vidgen.rps} | ${l.list.vidgen.p50_ms} | ${l.list.vidgen.p99_ms} |
-| GET /jobs/:id/metadata | ${l.metadata.vidgen.rps} | ${l.metadata.vidgen.p50_ms} | ${l.metadata.vidgen.p99_ms} |
+| route (API alone) | 2xx/s | p50 ms | p99 ms | CPU ms |
+| --- | ---: | ---: | ---: | ---: |
+| GET /jobs?limit=20 | ${l.list.vidgen.rps} | ${l.list.vidgen.p50_ms} | ${l.list.vidgen.p99_ms} | ${l.list.vidgen.cpu_ms} |
+| GET /jobs/:id/metadata | ${l.metadata.vidgen.rps} | ${l.metadata.vidgen.p50_ms} | ${l.metadata.vidgen.p99_ms} | ${l.metadata.vidgen.cpu_ms} |
 
 Targets (reported, never enforced): ${Object.entries(l.targets)
     .map(([k, t]) => `${k} ${t.got} (want ${t.want}: ${t.met ? 'met' : 'missed'})`)

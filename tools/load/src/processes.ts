@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ export function stopChild(child: ChildProcess, graceMs = 15000): Promise<void> {
 
 export interface Minimal {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -50,7 +51,7 @@ export async function startMinimal(options: { redisUrl: string; prefix: string; 
     });
   });
   child.stdout!.resume();
-  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? -1, stop: () => stopChild(child) };
 }
 
 export interface SuiteStack {
@@ -149,4 +150,22 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs = 60000): P
 /** The machine's state next to every number: rates on a shared machine mean little without it. */
 export function machine(): { cores: number; loadavg_1m: number; node: string } {
   return { cores: os.cpus().length, loadavg_1m: Math.round(os.loadavg()[0]! * 100) / 100, node: process.version };
+}
+
+let ticksPerSecond: number | null = null;
+
+/**
+ * CPU time (user + system) a process has used so far, in ms, from /proc (Linux);
+ * null elsewhere. CPU per answer holds up on a shared machine far better than
+ * a rate does: contention stretches wall time, not the work a request takes.
+ */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  } catch {
+    return null;
+  }
 }

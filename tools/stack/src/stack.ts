@@ -30,6 +30,8 @@ export interface Stack {
   workerUrl: string;
   /** Every worker's health server. */
   workerUrls: string[];
+  /** Process ids by name (api, worker or worker-<n>), e.g. to read their CPU time. */
+  pids: Record<string, number>;
   env: NodeJS.ProcessEnv;
   redis: { url: string; embedded: boolean };
   s3: { endpoint: string; embedded: boolean };
@@ -180,7 +182,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     say(`api     ${apiUrl}`);
     for (const url of workerUrls) say(`worker  ${url}/health/ready`);
     const workerUrl = workerUrls[0] ?? '';
-    return { apiUrl, workerUrl, workerUrls, env, redis: { url: env.REDIS_URL!, embedded: redisEmbedded }, s3: { endpoint: env.S3_ENDPOINT!, embedded: s3Embedded }, exited, stop };
+    const pids = Object.fromEntries(children.map(({ name, child }) => [name, child.pid ?? -1]));
+    return { apiUrl, workerUrl, workerUrls, pids, env, redis: { url: env.REDIS_URL!, embedded: redisEmbedded }, s3: { endpoint: env.S3_ENDPOINT!, embedded: s3Embedded }, exited, stop };
   } catch (err) {
     await stop();
     throw err;
