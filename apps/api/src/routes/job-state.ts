@@ -30,7 +30,7 @@ export interface JobReader {
 /**
  * Reads a job of `owner` with its progress; another owner's job is
  * indistinguishable from a missing one (null). Record and snapshot come from
- * one MULTI (JobProgressTracker.readJob): the worker writes the record first
+ * one script call (JobProgressTracker.readJob): the worker writes the record first
  * (markProcessing, complete, fail) and the tracker second (startRun, finish),
  * and an atomic read of both never pairs a still-processing record with a
  * finished run.
