@@ -40,7 +40,14 @@ const errorsToFields = winston.format((info) => {
 export function createLogger(options: LoggerOptions): Logger {
   const { service, version = '0.1.0', level = 'info', format = 'auto', stream } = options;
   const pretty = format === 'pretty' || (format === 'auto' && !stream && process.stdout.isTTY === true);
-  const base = [winston.format.timestamp(), withContext(), errorsToFields(), redactFormat()];
+  // winston runs the logger's format before its transports filter by level: a debug line at level info would be
+  // timestamped, redacted and serialized only to be dropped (per request, in pnpm load --profile get). Drop it first.
+  let logger: winston.Logger | undefined;
+  const enabled = winston.format((info) => {
+    const levels = logger?.levels ?? winston.config.npm.levels;
+    return (levels[info.level] ?? 0) <= (levels[logger?.level ?? level] ?? 0) ? info : false;
+  });
+  const base = [enabled(), winston.format.timestamp(), withContext(), errorsToFields(), redactFormat()];
   const fmt = pretty
     ? winston.format.combine(
         ...base,
@@ -54,5 +61,6 @@ export function createLogger(options: LoggerOptions): Logger {
       )
     : winston.format.combine(...base, winston.format.json());
   const transport = stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console();
-  return winston.createLogger({ level, defaultMeta: { service, version }, format: fmt, transports: [transport] }) as unknown as Logger;
+  logger = winston.createLogger({ level, defaultMeta: { service, version }, format: fmt, transports: [transport] });
+  return logger as unknown as Logger;
 }

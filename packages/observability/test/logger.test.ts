@@ -24,6 +24,34 @@ describe('log line format', () => {
     expect(Number.isNaN(Date.parse(line.timestamp))).toBe(false);
   });
 
+  it('drops lines below the level before formatting them (no redaction, no serialization)', async () => {
+    const { logger, lines } = capture('json');
+    let reads = 0;
+    // winston copies the metadata shallowly; only redaction (a format) reads inside the nested object.
+    const meta = {
+      signed: {
+        get url() {
+          reads += 1;
+          return 'http://s3/b/k?X-Amz-Signature=cafebabe';
+        },
+      },
+    };
+    logger.debug('signed url issued', meta);
+    await new Promise((r) => setImmediate(r));
+    expect(lines()).toHaveLength(0);
+    expect(reads).toBe(0);
+    logger.info('signed url issued', meta);
+    await new Promise((r) => setImmediate(r));
+    expect(lines()).toHaveLength(1);
+    expect(reads).toBeGreaterThan(0);
+    const debugging = createLogger({ service: 'api', level: 'debug', format: 'json', stream: new PassThrough() });
+    let written = '';
+    (debugging as unknown as { on(e: string, f: (info: { message: string }) => void): void }).on('data', (info) => (written += info.message));
+    debugging.debug('kept at level debug');
+    await new Promise((r) => setImmediate(r));
+    expect(written).toBe('kept at level debug');
+  });
+
   it('redacts secrets in the message, in metadata by key, inside strings and inside errors', async () => {
     const { logger, lines } = capture('json');
     logger.warn('calling https://hook.example/cb?token=t0ps3cret with Bearer abcdef123456', {

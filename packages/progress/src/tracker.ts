@@ -11,9 +11,10 @@ import {
   type ProgressStage,
   type StageName,
   type StageWeights,
+  type JobRecord,
   type TerminalStatus,
 } from '@vidgen/core';
-import { asRedisError } from '@vidgen/queue';
+import { asRedisError, toRecord } from '@vidgen/queue';
 import { jobKey, progressChannel, progressKey } from './keys';
 import type { Accepted, ProgressResult, RefusalReason, Refused, StartRunResult } from './results';
 import { buildProgressScript, type ProgressScript } from './script';
@@ -41,6 +42,19 @@ export interface ProgressWriter {
 }
 
 type ScriptReply = string[];
+
+/** Both of a job's hashes at once: KEYS[1] the record, KEYS[2] its progress (one hash tag, one Cluster slot). */
+const READ_JOB = `return { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]) }`;
+interface ReadJobCommand {
+  vidgenReadJob(recordKey: string, progressKey: string): Promise<[string[], string[]]>;
+}
+
+/** A flat HGETALL reply as a hash. */
+function pairs(flat: string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
+  return hash;
+}
 type ScriptCommand = (k1: string, k2: string, ...args: string[]) => Promise<ScriptReply>;
 
 /**
@@ -74,6 +88,9 @@ export class JobProgressTracker implements ProgressWriter {
     this.channel = progressChannel(prefix);
     if (typeof (redis as unknown as Record<string, unknown>)[this.script.name] !== 'function') {
       redis.defineCommand(this.script.name, { numberOfKeys: 2, lua: this.script.lua });
+    }
+    if (typeof (redis as unknown as Partial<ReadJobCommand>).vidgenReadJob !== 'function') {
+      redis.defineCommand('vidgenReadJob', { numberOfKeys: 2, lua: READ_JOB });
     }
   }
 
@@ -119,6 +136,43 @@ export class JobProgressTracker implements ProgressWriter {
       throw toDependencyError(err);
     }
     return parseSnapshot(hash, this.clock());
+  }
+
+  /** The snapshots of several jobs (a list page) in one pipeline, in the order of `jobIds`. Throws like getSnapshot. */
+  async getSnapshots(jobIds: readonly string[]): Promise<(ProgressSnapshot | null)[]> {
+    if (jobIds.length === 0) return [];
+    let replies: [Error | null, unknown][] | null;
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const jobId of jobIds) pipeline.hgetall(progressKey(this.prefix, jobId));
+      replies = await pipeline.exec();
+    } catch (err) {
+      throw toDependencyError(err);
+    }
+    const now = this.clock();
+    return jobIds.map((_, i) => {
+      const [err, hash] = replies?.[i] ?? [new Error('pipeline aborted'), null];
+      if (err) throw toDependencyError(err);
+      return parseSnapshot(hash as Record<string, string>, now);
+    });
+  }
+
+  /**
+   * The job's record and its progress in one script call (READ_JOB): one
+   * command and one round trip instead of two reads in a row, and both hashes
+   * as of one instant, so a reader never pairs a record with progress written
+   * after it (the worker writes the record first and the tracker second). The
+   * record is null when the job is unknown. Throws a categorized VidgenError like getSnapshot.
+   */
+  async readJob(jobId: string): Promise<{ record: JobRecord | null; snapshot: ProgressSnapshot | null }> {
+    let reply: [string[], string[]];
+    try {
+      reply = await (this.redis as unknown as ReadJobCommand).vidgenReadJob(jobKey(this.prefix, jobId), progressKey(this.prefix, jobId));
+    } catch (err) {
+      throw toDependencyError(err);
+    }
+    const record = pairs(reply[0]);
+    return { record: record.job_id ? toRecord(record) : null, snapshot: parseSnapshot(pairs(reply[1]), this.clock()) };
   }
 
   private async run(jobId: string, op: string, runId: string, ...rest: string[]): Promise<ProgressResult> {

@@ -66,6 +66,8 @@ it('keeps reporting through an outage and catches up after Redis returns', async
   expect(direct).toMatchObject({ ok: false, reason: 'redis_unavailable' });
   expect(!direct.ok && direct.error?.category).toBe('dependency_unavailable');
   await expect(tracker.getSnapshot(jobId)).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+  await expect(tracker.readJob(jobId)).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+  await expect(tracker.getSnapshots([jobId])).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
 
   await server.start();
   if (client.status !== 'ready') await once(client, 'ready');

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { DEFAULT_STAGE_WEIGHTS, type StageName } from '@vidgen/core';
 import { JobProgressTracker, jobKey, progressKey, type ProgressResult } from '@vidgen/progress';
+import { JobStore } from '@vidgen/queue';
 import { connect, deletePrefix, recordingLogger, uniquePrefix } from './helpers';
 
 const prefix = uniquePrefix('tracker');
@@ -254,5 +255,28 @@ describe('JobProgressTracker: retention', () => {
     const ttl = await redis.ttl(jobKey(prefix, jobId));
     expect(ttl).toBeGreaterThan(30 * 24 * 3600 - 100);
     expect(ttl).toBeLessThanOrEqual(30 * 24 * 3600);
+  });
+
+  it('readJob reads the record and the snapshot in one MULTI; getSnapshots reads a page of snapshots in order', async () => {
+    const store = new JobStore(redis, prefix);
+    seq += 1;
+    const jobId = `job-${seq}`;
+    await store.create({ job_id: jobId, owner: 'o', correlation_id: 'c', configuration: { topic: 'Tides', quality: 'low' }, created_at: new Date(now).toISOString() });
+    expect(await tracker.readJob(jobId)).toEqual({ record: await store.get(jobId), snapshot: null });
+    expect(await store.markProcessing(jobId, 1)).toBe('ok');
+    const run = await tracker.startRun(jobId, { attempt: 1 });
+    if (!run.ok) throw new Error(run.reason);
+    await tracker.update(jobId, run.runId, 'rendering_scenes', 40);
+    const read = await tracker.readJob(jobId);
+    expect(read.record).toEqual(await store.get(jobId));
+    expect(read.record).toMatchObject({ status: 'processing', attempt: 1, configuration: { topic: 'Tides', quality: 'low' } });
+    expect(read.snapshot).toEqual(await tracker.getSnapshot(jobId));
+    expect(read.snapshot).toMatchObject({ stage: 'rendering_scenes', stage_percentage: 40, run_id: run.runId });
+    expect(await tracker.readJob('never-created')).toEqual({ record: null, snapshot: null });
+
+    const other = await started();
+    const page = await tracker.getSnapshots([other.jobId, 'never-created', jobId]);
+    expect(page).toEqual([await tracker.getSnapshot(other.jobId), null, read.snapshot]);
+    expect(await tracker.getSnapshots([])).toEqual([]);
   });
 });

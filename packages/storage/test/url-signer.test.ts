@@ -59,4 +59,55 @@ describe('signed URLs', () => {
     expect(out).toEqual({ url: 'https://cdn.example.com/v/videos/a%20b/x.mp4', expiresAt: null });
     expect(cdnUrl('https://cdn.example.com', 'k/1.ts')).toBe('https://cdn.example.com/k/1.ts');
   });
+
+  describe('the cache of URLs signed as of a given date', () => {
+    const key = 'videos/acme/job-1/video.mp4';
+    const at = new Date(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const later = new Date(at.getTime() + 1800_000);
+
+    it('hands out the URL signed once per key, download name and date, equal to a fresh signature', async () => {
+      const signer = createUrlSigner({ client, bucket: 'vids', ttlSeconds: 3600 });
+      const uncached = createUrlSigner({ client, bucket: 'vids', ttlSeconds: 3600, cacheEntries: 0 });
+      const first = await signer.url(key, { signingDate: at });
+      expect(await signer.url(key, { signingDate: at })).toBe(first);
+      expect(await uncached.url(key, { signingDate: at })).toEqual(first);
+      expect(first.expiresAt!.getTime()).toBe(at.getTime() + 3600_000);
+      expect(resign(first.url).given).toBe(resign(first.url).expected);
+      const download = await signer.url(key, { signingDate: at, downloadName: 'x.mp4' });
+      expect(download.url).not.toBe(first.url);
+      expect(await signer.url(key, { signingDate: at, downloadName: 'x.mp4' })).toBe(download);
+      const other = await signer.url('videos/acme/job-1/poster.jpg', { signingDate: at });
+      expect(other.url).toContain('/poster.jpg?');
+    });
+
+    it('a new date signs again; dates older than the two newest are signed, not kept', async () => {
+      const signer = createUrlSigner({ client, bucket: 'vids', ttlSeconds: 3600 });
+      const uncached = createUrlSigner({ client, bucket: 'vids', ttlSeconds: 3600, cacheEntries: 0 });
+      const a = await signer.url(key, { signingDate: at });
+      const b = await signer.url(key, { signingDate: later });
+      expect(b.url).not.toBe(a.url);
+      expect(b).toEqual(await uncached.url(key, { signingDate: later }));
+      // Both windows are kept (a request may straddle the boundary).
+      expect(await signer.url(key, { signingDate: at })).toBe(a);
+      const newest = new Date(later.getTime() + 1800_000);
+      await signer.url(key, { signingDate: newest });
+      const old = await signer.url(key, { signingDate: at });
+      expect(old).not.toBe(a);
+      expect(old).toEqual(a);
+      expect(await signer.url(key, { signingDate: at })).not.toBe(old);
+    });
+
+    it('keeps at most cacheEntries URLs, and signs anew without a date', async () => {
+      const signer = createUrlSigner({ client, bucket: 'vids', ttlSeconds: 3600, cacheEntries: 2 });
+      const k1 = await signer.url('k1', { signingDate: at });
+      await signer.url('k2', { signingDate: at });
+      await signer.url('k3', { signingDate: at });
+      const again = await signer.url('k1', { signingDate: at });
+      expect(again).not.toBe(k1);
+      expect(again).toEqual(k1);
+      const now1 = await signer.url(key);
+      const now2 = await signer.url(key);
+      expect(now2).not.toBe(now1);
+    });
+  });
 });

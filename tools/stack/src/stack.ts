@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -18,11 +18,20 @@ export interface StackOptions {
   /** Pick free ports instead of API_PORT / WORKER_HTTP_PORT / EMBEDDED_S3_PORT (the demo does). */
   freePorts?: boolean;
   say?: (line: string) => void;
+  /** Worker processes (default 1); 0 runs the API alone, so submitted jobs stay waiting (pnpm load, pnpm scale). */
+  workers?: number;
+  /** Extra node flags for the API process, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] to profile it. */
+  apiNodeArgs?: string[];
 }
 
 export interface Stack {
   apiUrl: string;
+  /** The first worker's health server ('' with no workers). */
   workerUrl: string;
+  /** Every worker's health server. */
+  workerUrls: string[];
+  /** Process ids by name (api, worker or worker-<n>), e.g. to read their CPU time. */
+  pids: Record<string, number>;
   env: NodeJS.ProcessEnv;
   redis: { url: string; embedded: boolean };
   s3: { endpoint: string; embedded: boolean };
@@ -65,7 +74,7 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 30000):
  * S3_ENDPOINT is unset, then the API and a worker as their own processes.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const { output, freePorts = false, say = () => undefined } = options;
+  const { output, freePorts = false, say = () => undefined, workers = 1, apiNodeArgs = [] } = options;
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
   const config = loadConfig(env); // refuses a bad configuration before anything starts
   const dataDir = path.resolve(config.embedded.dataDir);
@@ -132,44 +141,49 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     say(`s3      ${env.S3_ENDPOINT}${s3Embedded ? ` (embedded s3rver, data in ${path.join(dataDir, 's3')})` : ''} bucket ${s3Config.bucket}`);
 
-    // API and worker, each its own process
+    // The API and each worker in its own process
+    const workerPorts: number[] = [];
     if (freePorts) {
       env.API_PORT = String(await freePort());
-      env.WORKER_HTTP_PORT = String(await freePort());
+      for (let i = 0; i < workers; i++) workerPorts.push(await freePort());
+    } else {
+      const base = loadConfig(env).worker.port;
+      for (let i = 0; i < workers; i++) workerPorts.push(base + i);
     }
+    if (workerPorts.length > 0) env.WORKER_HTTP_PORT = String(workerPorts[0]);
     const final = loadConfig(env);
     const apiHost = final.api.host === '0.0.0.0' ? '127.0.0.1' : final.api.host;
     const workerHost = final.worker.host === '0.0.0.0' ? '127.0.0.1' : final.worker.host;
     const apiUrl = `http://${apiHost}:${final.api.port}`;
-    const workerUrl = `http://${workerHost}:${final.worker.port}`;
-    let stdio: 'inherit' | ['ignore', NodeJS.WritableStream, NodeJS.WritableStream] = 'inherit';
+    const workerUrls = workerPorts.map((port) => `http://${workerHost}:${port}`);
+    // A log file is handed to the children as their stdout and stderr, so this process relays nothing (it may be a load generator).
+    let stdio: 'inherit' | ['ignore', number, number] = 'inherit';
     if (output !== 'inherit') {
       await mkdir(path.dirname(output), { recursive: true });
-      const log = createWriteStream(output, { flags: 'a' });
-      await new Promise((r) => log.once('open', r));
-      stdio = ['ignore', log, log];
+      const fd = openSync(output, 'a');
+      cleanups.push(async () => closeSync(fd));
+      stdio = ['ignore', fd, fd];
     }
     let onExit: (v: { name: string; code: number | null; signal: NodeJS.Signals | null }) => void = () => undefined;
     const exited = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>((r) => (onExit = r));
-    for (const [name, main] of [
-      ['api', API_MAIN],
-      ['worker', WORKER_MAIN],
-    ] as const) {
+    const processes = [
+      { name: 'api', args: [...apiNodeArgs, API_MAIN], env: {} },
+      ...workerPorts.map((port, i) => ({ name: workers === 1 ? 'worker' : `worker-${i + 1}`, args: [WORKER_MAIN], env: { WORKER_HTTP_PORT: String(port) } })),
+    ];
+    for (const { name, args, env: own } of processes) {
       // The AWS SDK's Node-version notice was already printed once by this process (it made the bucket); not again per child.
-      const childEnv = { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-      const child = spawn(process.execPath, [main], { env: childEnv, stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
-      if (stdio !== 'inherit') {
-        child.stdout?.pipe(stdio[1], { end: false });
-        child.stderr?.pipe(stdio[2], { end: false });
-      }
+      const childEnv = { ...env, ...own, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+      const child = spawn(process.execPath, args, { env: childEnv, stdio });
       child.once('exit', (code, signal) => onExit({ name, code, signal }));
       children.push({ name, child });
     }
     await waitForHttp(`${apiUrl}/health/ready`, children[0]!.child);
-    await waitForHttp(`${workerUrl}/health/ready`, children[1]!.child);
+    for (const [i, url] of workerUrls.entries()) await waitForHttp(`${url}/health/ready`, children[i + 1]!.child);
     say(`api     ${apiUrl}`);
-    say(`worker  ${workerUrl}/health/ready`);
-    return { apiUrl, workerUrl, env, redis: { url: env.REDIS_URL!, embedded: redisEmbedded }, s3: { endpoint: env.S3_ENDPOINT!, embedded: s3Embedded }, exited, stop };
+    for (const url of workerUrls) say(`worker  ${url}/health/ready`);
+    const workerUrl = workerUrls[0] ?? '';
+    const pids = Object.fromEntries(children.map(({ name, child }) => [name, child.pid ?? -1]));
+    return { apiUrl, workerUrl, workerUrls, pids, env, redis: { url: env.REDIS_URL!, embedded: redisEmbedded }, s3: { endpoint: env.S3_ENDPOINT!, embedded: s3Embedded }, exited, stop };
   } catch (err) {
     await stop();
     throw err;

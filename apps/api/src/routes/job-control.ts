@@ -115,7 +115,8 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
         throw new VidgenError('VALIDATION_FAILED', { details: [{ field: 'cursor', message: 'not a cursor from next_cursor', type: 'any.invalid' }] });
       }
       const page = await listOwnerJobs(deps.redis, deps.prefix, { owner: req.owner!, limit: query.limit, cursor, status: query.status });
-      const jobs = await Promise.all(page.records.map(async (record) => present(record, presentProgress(record, await deps.tracker.getSnapshot(record.job_id)))));
+      const snapshots = await deps.tracker.getSnapshots(page.records.map((r) => r.job_id));
+      const jobs = await Promise.all(page.records.map((record, i) => present(record, presentProgress(record, snapshots[i] ?? null))));
       res.setHeader('Cache-Control', 'no-store');
       res.json({ jobs, next_cursor: page.nextCursor });
     },

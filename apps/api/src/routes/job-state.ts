@@ -36,15 +36,14 @@ export interface JobReader {
 
 /**
  * Reads a job of `owner` with its progress; another owner's job is
- * indistinguishable from a missing one (null). The snapshot is read before the
- * record: the worker writes the record first (markProcessing, complete, fail)
- * and the tracker second (startRun, finish), so the record read second is
- * never older than the snapshot, and a finished run never pairs with a
- * still-processing record.
+ * indistinguishable from a missing one (null). Record and snapshot come from
+ * one script call (JobProgressTracker.readJob): the worker writes the record first
+ * (markProcessing, complete, fail) and the tracker second (startRun, finish),
+ * and an atomic read of both never pairs a still-processing record with a
+ * finished run.
  */
 export async function readOwnJob(reader: JobReader, jobId: string, owner: string): Promise<{ record: JobRecord; state: JobProgressState } | null> {
-  const snapshot = await reader.tracker.getSnapshot(jobId);
-  const record = await reader.store.get(jobId);
+  const { record, snapshot } = await reader.tracker.readJob(jobId);
   if (!record || record.owner !== owner) return null;
   return { record, state: presentProgress(record, snapshot) };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { VidgenError, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
+import { urlWindow } from '@vidgen/metadata';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
 import { enqueueJob, type VideoQueue } from '@vidgen/queue';
 import { safeFileName, type UrlSigner } from '@vidgen/storage';
@@ -39,7 +40,11 @@ export interface VideosRouteDeps extends JobControlDeps {
   metrics?: ApiMetrics;
   /** Output URLs: presigned for the endpoint clients reach (S3_PUBLIC_ENDPOINT or S3_ENDPOINT), or CDN URLs. */
   urls: UrlSigner;
-  /** Mints the token of result.hls_url and result.storyboard_url (scope "hls"); without it there are neither. */
+  /** SIGNED_URL_TTL_SECONDS: the URLs are signed at the start of a window of half of it (urlWindow), as metadata's are. */
+  signedUrlTtlSeconds: number;
+  /** The clock of the signing windows (tests move it). */
+  now?: () => number;
+  /** Mints the token of result.hls_url (scope "hls"); without it there is no hls_url. */
   hlsTokens?: EventTokens;
   /** Makes every link absolute (PUBLIC_BASE_URL). */
   publicUrl: PublicUrl;
@@ -63,7 +68,10 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     let result = null;
     if (record.status === 'completed' && record.result) {
       const video = record.result.outputs.find((o) => o.kind === 'video');
-      const sign = (key: string, downloadName?: string) => deps.urls.url(key, { downloadName });
+      // Signed as of the window's start, so every read inside one window gets the same URLs (valid at least half
+      // their lifetime) from the signer's cache instead of presigning them again per request.
+      const { signedAt } = urlWindow((deps.now ?? Date.now)(), deps.signedUrlTtlSeconds);
+      const sign = (key: string, downloadName?: string) => deps.urls.url(key, { downloadName, signingDate: signedAt });
       const signed = video ? await sign(video.key) : null;
       const download = video ? await sign(video.key, `${safeFileName(record.configuration.topic)}.mp4`) : null;
       const outputs = record.result.outputs;

@@ -1,0 +1,4 @@
+export * from './cannon';
+export * from './fixtures';
+export * from './processes';
+export * from './profile';

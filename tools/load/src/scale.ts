@@ -1,0 +1,246 @@
+/**
+ * pnpm scale [--quick]: how the system grows with workers, and how the API
+ * holds up with a deep queue.
+ *
+ *  1. Jobs per minute for a fixed mix of short jobs (low quality, one or two
+ *     scenes of 2 s, MP4 only) with 1, 2 and 4 worker processes, each at
+ *     WORKER_CONCURRENCY 1 and 2 (--quick: 1 and 2 workers at concurrency 1,
+ *     fewer jobs). The rate is jobs completed over the time from the first
+ *     submit to the last completion.
+ *  2. With the workers gone: GET (a completed job), list and submit p99 on an
+ *     empty queue, then again with 10,000 waiting jobs (--quick: 1,000).
+ *     Target (issue 21): each p99 within 1.2x of its empty-queue value.
+ *
+ * Exits non-zero only on a broken invariant (a job that did not complete,
+ * non-2xx answers, connection errors), never on a timing. Prints one JSON line
+ * and writes reports/scale.md.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Redis from 'ioredis';
+import { JobStore, createVideoQueue, readQueueStats } from '@vidgen/queue';
+import { brokenInvariants, cannon, ratio, type Measured } from './cannon';
+import { API, SUBMIT_BODY, post, seedReader } from './fixtures';
+import { READER, REPORTS_DIR, WRITER, machine, startSuiteStack, stopChild, type SuiteStack } from './processes';
+
+const CONNECTIONS = 16;
+const DEEP_TARGET = 1.2;
+
+/** The fixed mix, submitted round-robin: short, cheap, and the same in every configuration. */
+const MIX = [
+  { topic: 'One scene', quality: 'low', formats: ['mp4'], scenes: [{ title: 'Tides', text: 'The moon pulls on the oceans.', duration_seconds: 2 }] },
+  {
+    topic: 'Two scenes',
+    quality: 'low',
+    formats: ['mp4'],
+    scenes: [
+      { title: 'Light', text: 'Sunlight scatters off air molecules.', duration_seconds: 2 },
+      { text: 'Blue light scatters most.', duration_seconds: 2 },
+    ],
+  },
+];
+
+interface Mode {
+  name: 'quick' | 'full';
+  workers: number[];
+  concurrency: number[];
+  jobs: number;
+  deepJobs: number;
+  seconds: number;
+  submitAmount: number;
+  jobTimeoutMs: number;
+}
+
+const MODES: Record<Mode['name'], Mode> = {
+  quick: { name: 'quick', workers: [1, 2], concurrency: [1], jobs: 3, deepJobs: 1000, seconds: 3, submitAmount: 300, jobTimeoutMs: 180_000 },
+  full: { name: 'full', workers: [1, 2, 4], concurrency: [1, 2], jobs: 16, deepJobs: 10_000, seconds: 10, submitAmount: 2000, jobTimeoutMs: 600_000 },
+};
+
+interface Point {
+  workers: number;
+  concurrency: number;
+  slots: number;
+  jobs: number;
+  completed: number;
+  elapsed_s: number;
+  jobs_per_min: number;
+  /** Against 1 worker at the same concurrency. */
+  speedup: number | null;
+  loadavg_1m: number;
+}
+
+async function runJobs(suite: SuiteStack, mode: Mode, workers: number, concurrency: number, problems: string[]): Promise<Omit<Point, 'speedup'>> {
+  const children = await suite.spawnWorkers(workers, { WORKER_CONCURRENCY: String(concurrency) });
+  const redis = new Redis(suite.redisUrl);
+  try {
+    const store = new JobStore(redis, suite.prefix);
+    const started = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < mode.jobs; i++) {
+      const r = await post(`${suite.stack.apiUrl}${API}/generate`, JSON.stringify({ configuration: MIX[i % MIX.length] }), { authorization: `Bearer ${WRITER.key}` });
+      if (r.status !== 202) throw new Error(`submit answered ${r.status}: ${JSON.stringify(r.json)}`);
+      ids.push(String(r.json.job_id));
+    }
+    const deadline = started + mode.jobTimeoutMs;
+    let last = started;
+    const done = new Map<string, string>();
+    while (done.size < ids.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      for (const id of ids) {
+        if (done.has(id)) continue;
+        const record = await store.get(id);
+        if (record && (record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled')) {
+          done.set(id, record.status);
+          if (record.completed_at) last = Math.max(last, Date.parse(record.completed_at));
+        }
+      }
+    }
+    const completed = [...done.values()].filter((s) => s === 'completed').length;
+    if (completed < ids.length) {
+      const failed = [...done.entries()].filter(([, s]) => s !== 'completed');
+      problems.push(`${workers}x${concurrency}: ${completed}/${ids.length} jobs completed (${failed.length} ended otherwise, ${ids.length - done.size} unfinished); see the worker logs`);
+    }
+    const elapsed = (last - started) / 1000;
+    return {
+      workers,
+      concurrency,
+      slots: workers * concurrency,
+      jobs: ids.length,
+      completed,
+      elapsed_s: Math.round(elapsed * 10) / 10,
+      jobs_per_min: elapsed > 0 ? Math.round((completed / elapsed) * 60 * 10) / 10 : 0,
+      loadavg_1m: machine().loadavg_1m,
+    };
+  } finally {
+    redis.disconnect();
+    await Promise.all(children.map((c) => stopChild(c, 60_000)));
+  }
+}
+
+interface P99s {
+  get: Measured;
+  list: Measured;
+  submit: Measured;
+}
+
+async function p99s(suite: SuiteStack, mode: Mode, completedJobId: string, label: string, problems: string[]): Promise<P99s> {
+  const base = `${suite.stack.apiUrl}${API}`;
+  const reader = { authorization: `Bearer ${READER.key}` };
+  const get = await cannon({ url: `${base}/jobs/${completedJobId}`, headers: reader, connections: CONNECTIONS, durationSeconds: mode.seconds });
+  const list = await cannon({ url: `${base}/jobs?limit=20`, headers: reader, connections: CONNECTIONS, durationSeconds: mode.seconds });
+  const submit = await cannon({ url: `${base}/generate`, method: 'POST', body: SUBMIT_BODY, headers: { authorization: `Bearer ${WRITER.key}` }, connections: CONNECTIONS, amount: mode.submitAmount });
+  for (const [name, m] of Object.entries({ get, list, submit })) problems.push(...brokenInvariants(`${label} ${name}`, m));
+  return { get, list, submit };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const mode = MODES[values.quick ? 'quick' : 'full'];
+  await mkdir(REPORTS_DIR, { recursive: true });
+  const problems: string[] = [];
+  const suite = await startSuiteStack({ name: 'scale' });
+  try {
+    // 1. The curve.
+    const curve: Point[] = [];
+    for (const concurrency of mode.concurrency) {
+      for (const workers of mode.workers) {
+        const point = await runJobs(suite, mode, workers, concurrency, problems);
+        const one = curve.find((p) => p.workers === 1 && p.concurrency === concurrency);
+        curve.push({ ...point, speedup: one ? ratio(point.jobs_per_min, one.jobs_per_min) : 1 });
+      }
+    }
+
+    // 2. The deep queue, with no worker left to drain it.
+    const completedJobId = await seedReader(suite.stack.apiUrl, suite.redisUrl, suite.prefix);
+    const queue = createVideoQueue({ redisUrl: suite.redisUrl, prefix: suite.prefix });
+    let empty: P99s;
+    let deep: P99s;
+    let waiting: { before: number; after: number };
+    try {
+      const before = (await readQueueStats(queue)).waiting;
+      empty = await p99s(suite, mode, completedJobId, 'empty queue', problems);
+      const fill = await cannon({ url: `${suite.stack.apiUrl}${API}/generate`, method: 'POST', body: SUBMIT_BODY, headers: { authorization: `Bearer ${WRITER.key}` }, connections: CONNECTIONS, amount: mode.deepJobs });
+      problems.push(...brokenInvariants('filling the queue', fill));
+      const after = (await readQueueStats(queue)).waiting;
+      if (after - before < mode.deepJobs) problems.push(`the queue holds ${after} waiting jobs, expected at least ${before + mode.deepJobs}`);
+      waiting = { before, after };
+      deep = await p99s(suite, mode, completedJobId, 'deep queue', problems);
+    } finally {
+      await queue.close();
+    }
+    const deepRatios = {
+      get: ratio(deep.get.p99_ms, empty.get.p99_ms),
+      list: ratio(deep.list.p99_ms, empty.list.p99_ms),
+      submit: ratio(deep.submit.p99_ms, empty.submit.p99_ms),
+    };
+    const line = {
+      suite: 'scale',
+      mode: mode.name,
+      machine: machine(),
+      curve,
+      deep_queue: {
+        waiting,
+        empty: { get_p99_ms: empty.get.p99_ms, list_p99_ms: empty.list.p99_ms, submit_p99_ms: empty.submit.p99_ms },
+        deep: { get_p99_ms: deep.get.p99_ms, list_p99_ms: deep.list.p99_ms, submit_p99_ms: deep.submit.p99_ms },
+        p99_ratios: deepRatios,
+        targets_met: Object.values(deepRatios).every((r) => r <= DEEP_TARGET),
+      },
+      invariants: problems,
+      ok: problems.length === 0,
+    };
+    console.log(JSON.stringify(line));
+    await writeFile(path.join(REPORTS_DIR, 'scale.md'), markdown(line, empty, deep));
+    if (problems.length > 0) process.exitCode = 1;
+  } finally {
+    await suite.stop();
+  }
+}
+
+function markdown(
+  l: { mode: string; machine: ReturnType<typeof machine>; curve: Point[]; deep_queue: { waiting: { before: number; after: number }; p99_ratios: Record<string, number> }; invariants: string[] },
+  empty: P99s,
+  deep: P99s,
+): string {
+  const cores = l.machine.cores;
+  const rows = l.curve
+    .map((p) => `| ${p.workers} | ${p.concurrency} | ${p.slots} | ${p.completed}/${p.jobs} | ${p.elapsed_s} | **${p.jobs_per_min}** | ${p.speedup ?? ''} | ${p.loadavg_1m} |`)
+    .join('\n');
+  const deepRow = (name: keyof P99s) => `| ${name} | ${empty[name].p99_ms} | ${deep[name].p99_ms} | **${l.deep_queue.p99_ratios[name]}** | ${empty[name].rps} | ${deep[name].rps} |`;
+  return `# pnpm scale (${l.mode})
+
+${new Date().toISOString()}. Machine: ${JSON.stringify(l.machine)}. With a load average above the core count every rate here is distorted.
+
+## Jobs per minute by worker processes and WORKER_CONCURRENCY
+
+A fixed mix of short jobs (low quality, one or two 2 s scenes, MP4 only), submitted at once; the rate is
+jobs completed over the time from the first submit to the last completion. Speedup is against one worker at the same concurrency.
+
+| workers | concurrency | slots | completed | seconds | jobs/min | speedup | load avg (1 min) after |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows}
+
+Reading the curve against ${cores} cores: each job is CPU work (ffmpeg encoding, the scene renderer, ffprobe), so
+the rate can grow with slots only until the slots keep every core busy; beyond ${cores} busy slots the work queues on the
+CPU instead of in Bull, the speedup flattens (ideal: min(slots, ${cores})), and more slots mostly add context switches and
+memory. Within one slot the pipeline already runs scenes in parallel (capped by the cores), so a single worker uses
+more than one core part of the time, and the gain from a second slot is below 2 even on an idle machine.
+
+## The API with a deep queue (no workers)
+
+${l.deep_queue.waiting.after} jobs waiting after the fill (${l.deep_queue.waiting.before} before). Target: each p99 within ${DEEP_TARGET}x of its empty-queue value.
+
+| route | p99 empty (ms) | p99 deep (ms) | ratio | 2xx/s empty | 2xx/s deep |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${deepRow('get')}
+${deepRow('list')}
+${deepRow('submit')}
+
+Invariants: ${l.invariants.length === 0 ? 'none broken (every job completed, every answer 2xx).' : l.invariants.map((p) => `\n- ${p}`).join('')}
+`;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
