@@ -11,13 +11,13 @@
  * The child warms the integrator (fonts, layout) before timing, as a worker does at boot.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QUALITY_PRESETS, type JobRecord } from '@vidgen/core';
-import { escapeFilterValue, fontPath, resolveFfmpegPath, runFfmpeg } from '@vidgen/ffmpeg';
-import { PipelineIntegrator, audioEncoderArgs, encoderSettingsFor, silentAudioSource, videoEncoderArgs } from '@vidgen/pipeline';
+import { resolveFfmpegPath, runFfmpeg } from '@vidgen/ffmpeg';
+import { PipelineIntegrator, audioEncoderArgs, encoderSettingsFor, videoEncoderArgs } from '@vidgen/pipeline';
 
 const RUNS = 3;
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'reference-job.json');
@@ -37,8 +37,31 @@ const median = (xs: number[]) => {
 };
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
+interface FixtureScene {
+  layout: string;
+  title?: string;
+  text?: string;
+  items?: string[];
+  value?: number;
+  prefix?: string;
+  suffix?: string;
+  label?: string;
+  chart?: { labels: string[]; values: number[]; unit?: string };
+  duration_seconds: number;
+}
+
+/** The drawtext renderer draws only title + text: each scene's texts flattened into its text. */
+function flatten(scene: FixtureScene): { title?: string; text: string; duration_seconds: number } {
+  const lines = [scene.text, ...(scene.items ?? [])];
+  if (scene.value !== undefined) lines.push(`${scene.prefix ?? ''}${scene.value}${scene.suffix ?? ''} ${scene.label ?? ''}`);
+  if (scene.chart) lines.push(...scene.chart.labels.map((l, i) => `${l}: ${scene.chart!.values[i]} ${scene.chart!.unit ?? ''}`));
+  const text = lines.filter(Boolean).join('\n');
+  return { title: scene.title, text: text || scene.title || '', duration_seconds: scene.duration_seconds };
+}
+
 function fixtureJob(): JobRecord {
-  const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { configuration: JobRecord['configuration'] };
+  const raw = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { configuration: JobRecord['configuration'] & { scenes: FixtureScene[] } };
+  const fixture = { configuration: { ...raw.configuration, scenes: raw.configuration.scenes.map(flatten) } };
   const now = new Date().toISOString();
   return {
     job_id: `bench-${process.pid}`,
@@ -108,6 +131,8 @@ async function child(): Promise<void> {
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   polling = false;
   await poll;
+  const keep = process.argv[process.argv.indexOf('--child') + 1];
+  if (keep && !keep.startsWith('--')) await copyFile(result.videoPath, keep);
   await result.cleanup();
   await rm(scratchBaseDir, { recursive: true, force: true });
   const report: ChildReport = {
@@ -121,9 +146,9 @@ async function child(): Promise<void> {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-function runChild(): Promise<ChildReport> {
+function runChild(keep: string | null): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [__filename, '--child'], { maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [__filename, '--child', ...(keep ? [keep] : [])], { maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`bench child failed: ${stderr || err.message}`));
       const line = stdout.trim().split('\n').pop() ?? '';
       resolve(JSON.parse(line) as ChildReport);
@@ -131,21 +156,12 @@ function runChild(): Promise<ChildReport> {
   });
 }
 
-async function baseline(ffmpegPath: string, dir: string): Promise<number> {
+/** The baseline: one bare ffmpeg decoding the finished reference MP4 and encoding the very same frames again with the same encoder, preset and CRF. */
+async function baseline(ffmpegPath: string, reference: string, dir: string): Promise<number> {
   const preset = QUALITY_PRESETS.medium;
   const encoder = encoderSettingsFor(preset);
-  const textFile = path.join(dir, 'line.txt');
-  await writeFile(textFile, 'How solar panels work');
   const out = path.join(dir, 'baseline.mp4');
-  const draw = `drawtext=fontfile=${escapeFilterValue(fontPath('DejaVuSans-Bold.ttf'))}:textfile=${escapeFilterValue(textFile)}:expansion=none:fontsize=58:fontcolor=0xF5F7FA:x=(w-text_w)/2:y=(h-text_h)/2`;
-  const args = [
-    '-f', 'lavfi', '-i', `color=c=0x101826:s=${preset.width}x${preset.height}:r=${preset.fps}:d=30`,
-    '-f', 'lavfi', '-i', silentAudioSource(encoder),
-    '-filter_complex', `[0:v]${draw},format=yuv420p[v]`,
-    '-map', '[v]', '-map', '1:a', '-t', '30',
-    ...videoEncoderArgs(encoder, preset.fps), ...audioEncoderArgs(encoder),
-    '-movflags', '+faststart', out,
-  ];
+  const args = ['-i', reference, '-map', '0:v', '-map', '0:a', ...videoEncoderArgs(encoder, preset.fps), ...audioEncoderArgs(encoder), '-movflags', '+faststart', out];
   const started = process.hrtime.bigint();
   await runFfmpeg({ ffmpegPath, args });
   return Number(process.hrtime.bigint() - started) / 1e6;
@@ -158,9 +174,10 @@ async function main(): Promise<void> {
     const baselineMs: number[] = [];
     const reports: ChildReport[] = [];
     // Interleaved so drift in machine load affects both sides alike.
+    const reference = path.join(dir, 'reference.mp4');
     for (let i = 0; i < RUNS; i++) {
-      baselineMs.push(await baseline(ffmpegPath, dir));
-      reports.push(await runChild());
+      reports.push(await runChild(i === 0 ? reference : null));
+      baselineMs.push(await baseline(ffmpegPath, reference, dir));
     }
     const pipelineMs = median(reports.map((r) => r.wall_ms));
     const base = median(baselineMs);
@@ -168,7 +185,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({
         bench: 'render',
-        job: '6 scenes x 5 s, medium 1280x720@30, dark, no narration',
+        job: '6 scenes x 5 s, medium 1280x720@30, dark, no narration (drawtext: texts flattened)',
+        load_avg_1m: round(os.loadavg()[0] ?? 0, 2),
         runs: RUNS,
         pipeline_wall_ms: round(pipelineMs, 0),
         baseline_wall_ms: round(base, 0),
@@ -180,7 +198,7 @@ async function main(): Promise<void> {
         ffmpeg_child_peak_rss_mb: round(Math.max(...reports.map((r) => r.ffmpeg_peak_rss_mb)), 1),
         ffmpeg_children_peak_concurrent_rss_mb: round(Math.max(...reports.map((r) => r.ffmpeg_peak_concurrent_rss_mb)), 1),
         rss_method: 'node: child process.resourceUsage().maxRSS; ffmpeg: /proc/<pid>/status VmHWM of ffmpeg children sampled every 20 ms',
-        timing: 'pipeline: integrator.run() in a warmed child Node process; baseline: one ffmpeg process, spawn to exit',
+        timing: 'pipeline: integrator.run() in a warmed child Node process; baseline: one ffmpeg re-encoding the reference MP4 (decode + encode, same encoder, preset, CRF), spawn to exit',
         targets: { ratio_max: 1.25, node_rss_mb_max: 300 },
       })}\n`,
     );
