@@ -12,6 +12,7 @@ import { createVideosRouter, type VideosRouteDeps } from './routes/videos';
 import { httpMetrics } from './middleware/http-metrics';
 import { createMetricsRouter } from './routes/metrics';
 import { createQueueBoardRouter } from './routes/queue-board';
+import { createCapabilitiesRouter } from './routes/scenes';
 
 export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRouteDeps {
   apiKeys: readonly ApiKey[];
@@ -59,6 +60,7 @@ export function createServer(deps: ServerDeps): express.Express {
     createVideosRouter(deps),
     createMetadataRouter(deps),
   );
+  app.use('/api/v1', createCapabilitiesRouter(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

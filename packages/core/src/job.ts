@@ -1,6 +1,6 @@
 import type { ErrorCategory, ErrorCode } from './errors';
 import type { JobStatus, ProgressStage, StageName } from './stages';
-import type { SceneSpec } from './scene-model';
+import type { Aspect, SceneSpec } from './scene-model';
 
 export const QUALITIES = ['low', 'medium', 'high', 'ultra'] as const;
 export type Quality = (typeof QUALITIES)[number];
@@ -34,9 +34,13 @@ export interface JobConfiguration {
   /** Source text for the built-in planner; unused when `scenes` is given. */
   context?: string;
   quality: Quality;
-  /** An explicit storyboard (1..50 scenes), used as given. */
+  /** An explicit storyboard (1..50 scenes, the scene model): planned as given. */
   scenes?: SceneSpec[];
   theme?: ThemeName;
+  /** Frame shape; absent means 16:9. Each quality keeps its short side (frameSizeFor). */
+  aspect?: Aspect;
+  /** A thin progress bar along the bottom; absent means none. */
+  progress_bar?: boolean;
   /** WebVTT sidecar; the schema defaults it to true. */
   subtitles?: boolean;
   /** espeak-ng narration; the schema defaults it to false. */

@@ -2,18 +2,116 @@ import Joi from 'joi';
 import { VidgenError } from './errors';
 import { JOB_STATUSES, STAGE_NAMES, TERMINAL_STATUSES } from './stages';
 import { OUTPUT_FORMATS, OUTPUT_KINDS, QUALITIES, THEME_NAMES } from './job';
-import { MAX_PLANNED_DURATION_SECONDS, plannedDurationSeconds } from './storyboard';
+import { MAX_PLANNED_DURATION_SECONDS } from './storyboard';
+import { plannedDurationSeconds } from './render-plan';
 import type { GenerateRequest, JobResult } from './job';
 import { ERROR_CATEGORIES } from './errors';
+import { ANIMATIONS, ASPECTS, CHART_TYPES, LAYOUTS, LAYOUT_FIELDS, SCENE_LIMITS, TRANSITIONS, type SceneContent } from './scene-model';
+import { ICON_SET, isIconName } from './icons';
 
 // C0 control characters and DEL; newline and tab are allowed only in long-form text.
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 const NO_CONTROL_EXCEPT_NEWLINE_TAB = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
 
+const line = (max: number) => Joi.string().trim().max(max).pattern(NO_CONTROL, 'no control characters');
+const finite = () => Joi.number().min(-SCENE_LIMITS.absNumberMax).max(SCENE_LIMITS.absNumberMax);
+const items = (max: number, itemMax: number) => Joi.array().items(line(itemMax).min(1)).min(SCENE_LIMITS.itemsMin).max(max);
+
+/** Where a client finds the icon names (the details of an unknown icon say so). */
+export const ICON_LIST_LINK = `GET /api/v1/capabilities (icons) or ${ICON_SET.url}`;
+
+const chartSchema = Joi.object({
+  type: Joi.string()
+    .valid(...CHART_TYPES)
+    .required(),
+  labels: Joi.array().items(line(SCENE_LIMITS.chartLabel).min(1)).min(SCENE_LIMITS.chartPointsMin).max(SCENE_LIMITS.chartPointsMax).required(),
+  values: Joi.array()
+    .items(finite().required())
+    .min(SCENE_LIMITS.chartPointsMin)
+    .max(SCENE_LIMITS.chartPointsMax)
+    .required()
+    .custom((values: number[], helpers) => {
+      const chart = helpers.state.ancestors[0] as { labels?: unknown; type?: unknown };
+      if (Array.isArray(chart.labels) && chart.labels.length !== values.length) {
+        return helpers.error('chart.lengths', { labels: chart.labels.length, values: values.length });
+      }
+      if (chart.type === 'pie' && (values.some((v) => v < 0) || !values.some((v) => v > 0))) return helpers.error('chart.pie');
+      return values;
+    })
+    .messages({
+      'chart.lengths': '{{#label}} has {{#values}} values for {{#labels}} labels: a chart needs one value per label',
+      'chart.pie': '{{#label}} of a pie chart must be zero or more, and not all zero',
+    }),
+  unit: line(SCENE_LIMITS.chartUnit).allow(''),
+}).unknown(false);
+
+const comparisonSide = Joi.object({
+  heading: line(SCENE_LIMITS.comparisonHeading).min(1).required(),
+  items: items(SCENE_LIMITS.comparisonItemsMax, SCENE_LIMITS.comparisonItem).required(),
+}).unknown(false);
+
+/** The value schema of each content field (whether a layout takes it is decided below). */
+const CONTENT_FIELDS: Record<keyof SceneContent, Joi.Schema> = {
+  title: line(SCENE_LIMITS.title).allow(''),
+  text: Joi.string().trim().min(1).max(SCENE_LIMITS.text).pattern(NO_CONTROL_EXCEPT_NEWLINE_TAB, 'no control characters'),
+  items: items(SCENE_LIMITS.itemsMax, SCENE_LIMITS.item),
+  value: finite(),
+  prefix: line(SCENE_LIMITS.prefix).allow(''),
+  suffix: line(SCENE_LIMITS.suffix).allow(''),
+  label: line(SCENE_LIMITS.label).allow(''),
+  chart: chartSchema,
+  quote: Joi.string().trim().min(1).max(SCENE_LIMITS.quote).pattern(NO_CONTROL_EXCEPT_NEWLINE_TAB, 'no control characters'),
+  attribution: line(SCENE_LIMITS.attribution).allow(''),
+  icon: Joi.string()
+    .custom((name: string, helpers) => (isIconName(name) ? name : helpers.error('icon.unknown')))
+    .messages({ 'icon.unknown': `{{#label}} is not an icon of the bundled set (${ICON_SET.name}); the names: ${ICON_LIST_LINK}` }),
+  left: comparisonSide,
+  right: comparisonSide,
+};
+
+/**
+ * One content field across every layout: the field's schema (required where
+ * the layout needs it) for layouts that use it, a clear refusal for layouts
+ * that don't, and for the old shape (no layout) title and text only.
+ */
+function contentField(field: keyof SceneContent): Joi.Schema {
+  const base = CONTENT_FIELDS[field];
+  const users = LAYOUTS.filter((l) => LAYOUT_FIELDS[l].required.includes(field) || LAYOUT_FIELDS[l].optional.includes(field));
+  const branches = LAYOUTS.map((layout) => {
+    const { required, optional } = LAYOUT_FIELDS[layout];
+    let then: Joi.Schema;
+    if (required.includes(field)) then = field === 'title' ? line(SCENE_LIMITS.title).min(1).required() : base.required();
+    else if (optional.includes(field)) then = base;
+    else
+      then = Joi.any()
+        .forbidden()
+        .messages({ 'any.unknown': `{{#label}} is not used by layout '${layout}' (its fields: ${[...required, ...optional].join(', ')}); layouts that use it: ${users.join(', ')}` });
+    return { is: layout, then };
+  });
+  // No layout: the old shape {title?, text, duration_seconds?}; text is needed unless a title is given.
+  const oldShape =
+    field === 'text'
+      ? base.when('title', {
+          is: Joi.string().min(1).required(),
+          otherwise: Joi.required().messages({ 'any.required': "{{#label}} is required (a scene without a 'layout' needs text, or a title alone)" }),
+        })
+      : field === 'title'
+        ? base
+        : Joi.any().forbidden().messages({ 'any.unknown': `{{#label}} needs a layout; layouts that use it: ${users.join(', ')}` });
+  return Joi.when('layout', { switch: branches, otherwise: oldShape });
+}
+
+/**
+ * A scene of configuration.scenes[]: a layout with the content fields
+ * LAYOUT_FIELDS gives it, or the old shape {title?, text, duration_seconds?},
+ * which plans as a `text` scene (a `title` scene when only a title is given).
+ */
 export const sceneSpecSchema = Joi.object({
-  title: Joi.string().trim().allow('').max(200).pattern(NO_CONTROL, 'no control characters'),
-  text: Joi.string().trim().min(1).max(1000).pattern(NO_CONTROL_EXCEPT_NEWLINE_TAB, 'no control characters').required(),
-  duration_seconds: Joi.number().min(1).max(60),
+  layout: Joi.string().valid(...LAYOUTS),
+  ...Object.fromEntries((Object.keys(CONTENT_FIELDS) as Array<keyof SceneContent>).map((f) => [f, contentField(f)])),
+  duration_seconds: Joi.number().min(SCENE_LIMITS.sceneSecondsMin).max(SCENE_LIMITS.sceneSecondsMax),
+  transition: Joi.string().valid(...TRANSITIONS),
+  animation: Joi.string().valid(...ANIMATIONS),
 }).unknown(false);
 
 export const jobConfigurationSchema = Joi.object({
@@ -22,8 +120,11 @@ export const jobConfigurationSchema = Joi.object({
   quality: Joi.string()
     .valid(...QUALITIES)
     .default('medium'),
-  scenes: Joi.array().items(sceneSpecSchema).min(1).max(50),
+  scenes: Joi.array().items(sceneSpecSchema).min(1).max(SCENE_LIMITS.scenesMax),
   theme: Joi.string().valid(...THEME_NAMES),
+  // Not defaulted here (16:9 and no bar when absent), so stored configurations stay as sent.
+  aspect: Joi.string().valid(...ASPECTS),
+  progress_bar: Joi.boolean(),
   subtitles: Joi.boolean().default(true),
   narration: Joi.boolean().default(false),
   max_scene_concurrency: Joi.number().integer().min(1).max(8),
@@ -110,6 +211,8 @@ export interface FieldProblem {
   field: string;
   message: string;
   type: string;
+  /** Where to look the allowed values up (an unknown icon: the capabilities route). */
+  see?: string;
 }
 
 export function joiProblems(error: Joi.ValidationError): FieldProblem[] {
@@ -117,6 +220,7 @@ export function joiProblems(error: Joi.ValidationError): FieldProblem[] {
     field: d.path.join('.') || '(body)',
     message: d.message.replace(/"/g, "'"),
     type: d.type,
+    ...(d.type === 'icon.unknown' ? { see: '/api/v1/capabilities' } : {}),
   }));
 }
 

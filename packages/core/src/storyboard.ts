@@ -1,10 +1,13 @@
 import type { JobConfiguration } from './job';
-import type { SceneSpec } from './scene-model';
+import { DEFAULT_TRANSITION, LAYOUT_FIELDS, SCENE_LIMITS, type Layout, type PlannedScene, type PlannedSceneKind, type SceneContent, type SceneSpec } from './scene-model';
+import { BULLET_LINE, NUMBERED_LINE, clean, detectChart, detectNumberedRun, detectSentenceList, detectStat, findQuote, findSequence, iconFor, shorten } from './scene-rules';
+import { buildSeconds } from './scene-timing';
 
 /**
- * The built-in storyboard planner's pure logic: splitting context into
- * readable chunks and timing scenes by reading speed. It lives in core so the
- * API can reject an over-long job at submit (plannedDurationSeconds) with
+ * The built-in storyboard planner, pure: explicit scenes normalised, or a
+ * topic and context turned into scenes with layouts chosen by rules, each
+ * timed by reading speed and by what its builds need. It lives in core so
+ * the API can answer /plan and reject an over-long job at submit with
  * exactly the numbers the worker's planner will use.
  */
 
@@ -18,7 +21,10 @@ export const CHUNK_MAX_WORDS = 40;
 export const CHUNK_MAX_CHARS = 240;
 export const CLOSING_TEXT = 'Thanks for watching.';
 
-/** The drawtext renderer's scene (to be replaced by the scene model's StoryboardScene). */
+/**
+ * @deprecated The drawtext renderer's flattened scene (title + text), derived
+ * from planScenes() until the frame renderer replaces that renderer.
+ */
 export interface StoryboardScene {
   kind: 'title' | 'content' | 'closing' | 'explicit';
   /** Heading drawn large; '' for none. */
@@ -97,57 +103,270 @@ function splitLongSentence(sentence: string): string[] {
   return out;
 }
 
-/** Context → readable chunks: paragraphs first, then whole sentences packed up to the chunk budget. */
-export function chunkContext(context: string | undefined): string[] {
-  if (!context) return [];
-  const paragraphs = context
-    .replace(/\r\n?/g, '\n')
-    .split(/\n\s*\n/)
-    .map((p) => p.replace(/\s+/g, ' ').trim())
-    .filter(Boolean);
+/** Whole sentences packed up to the chunk budget (over-long ones cut at word gaps). */
+export function packSentences(sentences: readonly string[]): string[] {
   const chunks: string[] = [];
-  for (const paragraph of paragraphs) {
-    let current = '';
-    for (const sentence of splitSentences(paragraph)) {
-      const pieces = tooBig(sentence) ? splitLongSentence(sentence) : [sentence];
-      for (const piece of pieces) {
-        const candidate = current ? `${current}${joiner(current, piece)}${piece}` : piece;
-        if (current && tooBig(candidate)) {
-          chunks.push(current);
-          current = piece;
-        } else {
-          current = candidate;
-        }
+  let current = '';
+  for (const sentence of sentences) {
+    const pieces = tooBig(sentence) ? splitLongSentence(sentence) : [sentence];
+    for (const piece of pieces) {
+      const candidate = current ? `${current}${joiner(current, piece)}${piece}` : piece;
+      if (current && tooBig(candidate)) {
+        chunks.push(current);
+        current = piece;
+      } else {
+        current = candidate;
       }
     }
-    if (current) chunks.push(current);
   }
+  if (current) chunks.push(current);
   return chunks;
 }
 
-function explicitScene(scene: SceneSpec): StoryboardScene {
-  const title = scene.title?.trim() ?? '';
-  const text = scene.text?.trim() ?? '';
-  return { kind: 'explicit', title, text, durationSeconds: scene.duration_seconds ?? readingSeconds(`${title} ${text}`) };
+/** Context → paragraphs (blank lines apart), each with its lines kept. */
+function paragraphsOf(context: string | undefined): string[][] {
+  if (!context) return [];
+  return context
+    .replace(/\r\n?/g, '\n')
+    .split(/\n\s*\n/)
+    .map((p) =>
+      p
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    )
+    .filter((lines) => lines.length > 0);
+}
+
+/** Context → readable chunks: paragraphs first, then whole sentences packed up to the chunk budget. */
+export function chunkContext(context: string | undefined): string[] {
+  return paragraphsOf(context).flatMap((lines) => packSentences(splitSentences(lines.join(' ').replace(/\s+/g, ' '))));
+}
+
+// ------------------------------------------------------------------ rules
+
+type Draft = { layout: Layout; content: SceneContent };
+
+const itemFits = (item: string) => [...item].length <= SCENE_LIMITS.item;
+
+/** Plain sentences → text scenes (icon_text when a keyword of ICON_KEYWORDS occurs). */
+function textScenes(sentences: readonly string[]): Draft[] {
+  return packSentences(sentences.map(clean).filter(Boolean)).map((chunk) => {
+    const icon = iconFor(chunk);
+    return icon ? { layout: 'icon_text', content: { icon, text: chunk } } : { layout: 'text', content: { text: chunk } };
+  });
+}
+
+/** Items → one or more bullets/steps scenes of at most SCENE_LIMITS.itemsMax items, split evenly; over-long items stay text. */
+function listScenes(layout: 'bullets' | 'steps', items: readonly string[], title: string): Draft[] {
+  const cleaned = items.map(clean).filter(Boolean);
+  if (cleaned.length === 0) return [];
+  if (!cleaned.every(itemFits)) return textScenes([title, ...cleaned].filter(Boolean).map((s) => (/[.!?…。！？]$/u.test(s) ? s : `${s}.`)));
+  const groups = Math.ceil(cleaned.length / SCENE_LIMITS.itemsMax);
+  const size = Math.ceil(cleaned.length / groups);
+  const out: Draft[] = [];
+  for (let i = 0; i < cleaned.length; i += size) {
+    out.push({ layout, content: { ...(title ? { title } : {}), items: cleaned.slice(i, i + size) } });
+  }
+  return out;
+}
+
+/** A lead-in ending with a colon heads the list that follows ("You will need:"); any other lead is its own scene. */
+function withLead(lead: string, list: (title: string) => Draft[]): Draft[] {
+  const l = clean(lead);
+  if (l.endsWith(':') && [...l].length - 1 <= SCENE_LIMITS.title && l.length > 1) return list(l.slice(0, -1).trim());
+  return [...planSentences(splitSentences(l)), ...list('')];
+}
+
+/** Sentences of one paragraph: "first … then … finally" → steps, then per sentence chart, stat, bullets, else text. */
+function planSentences(sentences: readonly string[]): Draft[] {
+  if (sentences.length === 0) return [];
+  const sequence = findSequence(sentences);
+  if (sequence && sequence.items.every(itemFits)) {
+    return [...planSentences(sentences.slice(0, sequence.from)), ...listScenes('steps', sequence.items, ''), ...planSentences(sentences.slice(sequence.to + 1))];
+  }
+  const out: Draft[] = [];
+  let plain: string[] = [];
+  const flush = () => {
+    out.push(...textScenes(plain));
+    plain = [];
+  };
+  for (const sentence of sentences) {
+    const chart = detectChart(sentence);
+    const stat = chart ? null : detectStat(sentence);
+    const list = chart || stat ? null : detectSentenceList(sentence);
+    const draft: Draft | null = chart ? { layout: 'chart', content: chart } : stat ? { layout: 'stat', content: stat } : list ? { layout: 'bullets', content: list } : null;
+    if (draft) {
+      flush();
+      out.push(draft);
+    } else {
+      plain.push(sentence);
+    }
+  }
+  flush();
+  return out;
+}
+
+/** Running text of a paragraph: a numbered run → steps; a quoted sentence → quote; the rest sentence by sentence. */
+function planProse(text: string): Draft[] {
+  const prose = clean(text);
+  if (!prose) return [];
+  const run = detectNumberedRun(prose);
+  if (run && run.items.every(itemFits)) return withLead(run.lead, (title) => listScenes('steps', run.items, title));
+  const quote = findQuote(prose);
+  if (quote) {
+    const scene: Draft = { layout: 'quote', content: { quote: quote.quote, ...(quote.attribution ? { attribution: quote.attribution } : {}) } };
+    return [...planProse(quote.before), scene, ...planProse(quote.after)];
+  }
+  return planSentences(splitSentences(prose));
+}
+
+/** One paragraph: list lines (-, *, •, or numbered) → bullets or steps; everything else is prose. */
+function planParagraph(lines: readonly string[]): Draft[] {
+  const isListLine = (l: string) => BULLET_LINE.test(l) || NUMBERED_LINE.test(l);
+  const first = lines.findIndex(isListLine);
+  if (first < 0 || lines.filter(isListLine).length < 2) return planProse(lines.join(' '));
+  const items: string[] = [];
+  let numbered = true;
+  let end = first;
+  for (; end < lines.length; end++) {
+    const line = lines[end]!;
+    const bullet = BULLET_LINE.exec(line);
+    const number = NUMBERED_LINE.exec(line);
+    if (bullet || number) {
+      if (bullet) numbered = false;
+      items.push(bullet ? bullet[1]! : number![2]!);
+    } else if (items.length > 0 && /^\s*$/.test(line) === false && end + 1 < lines.length && isListLine(lines[end + 1]!)) {
+      // A wrapped item: the line continues the one before.
+      items[items.length - 1] += ` ${line}`;
+    } else {
+      break;
+    }
+  }
+  const lead = lines.slice(0, first).join(' ');
+  const layout = numbered ? 'steps' : 'bullets';
+  return [...withLead(lead, (title) => listScenes(layout, items, title)), ...planParagraph(lines.slice(end))];
+}
+
+// ------------------------------------------------------------------ scenes
+
+/** Every word a viewer reads in a scene (for its reading time). */
+export function sceneText(content: SceneContent): string {
+  const { title, text, items, value, prefix, suffix, label, chart, quote, attribution, left, right } = content;
+  const parts = [title, text, ...(items ?? []), value === undefined ? undefined : `${prefix ?? ''}${value}${suffix ?? ''}`, label, ...(chart ? chart.labels : []), quote, attribution];
+  for (const side of [left, right]) if (side) parts.push(side.heading, ...side.items);
+  return parts.filter((p): p is string => !!p).join(' ');
+}
+
+interface SceneOptions {
+  transition?: SceneSpec['transition'];
+  animation?: SceneSpec['animation'];
+  durationSeconds?: number;
+}
+
+/** A planned scene: reading time as ever, but never shorter than its builds need (entrances, then 1.5 s to read, then the transition). */
+function planned(kind: PlannedSceneKind, draft: Draft, options: SceneOptions = {}): PlannedScene {
+  const transition = options.transition ?? DEFAULT_TRANSITION;
+  const animation = options.animation ?? 'auto';
+  const durationSeconds =
+    options.durationSeconds ?? Math.min(SCENE_LIMITS.sceneSecondsMax, Math.max(readingSeconds(sceneText(draft.content)), buildSeconds(draft.layout, draft.content, animation, transition)));
+  return { kind, layout: draft.layout, content: draft.content, durationSeconds, transition, animation };
+}
+
+/** A client's scene → its layout and only that layout's content, trimmed, empty optional strings dropped. */
+export function normaliseScene(spec: SceneSpec): Draft {
+  const layout: Layout = spec.layout ?? (spec.text?.trim() ? 'text' : 'title');
+  const { required, optional } = LAYOUT_FIELDS[layout];
+  const content: Record<string, unknown> = {};
+  for (const field of [...required, ...optional]) {
+    const value = spec[field];
+    if (value === undefined) continue;
+    if (typeof value === 'string') {
+      if (value.trim()) content[field] = value.trim();
+    } else if (field === 'items' && Array.isArray(value)) {
+      content[field] = (value as string[]).map((i) => i.trim());
+    } else if (field === 'chart' && spec.chart) {
+      const { type, labels, values, unit } = spec.chart;
+      content.chart = { type, labels: labels.map((l) => l.trim()), values: [...values], ...(unit?.trim() ? { unit: unit.trim() } : {}) };
+    } else if ((field === 'left' || field === 'right') && spec[field]) {
+      const side = spec[field]!;
+      content[field] = { heading: side.heading.trim(), items: side.items.map((i) => i.trim()) };
+    } else {
+      content[field] = value;
+    }
+  }
+  return { layout, content: content as SceneContent };
+}
+
+/** The title scene of a topic: a topic longer than a title allows is shortened there and shown whole below. */
+function titleDraft(topic: string, layout: 'title' | 'closing', text?: string): Draft {
+  const whole = clean(topic);
+  const title = shorten(whole, SCENE_LIMITS.title);
+  const body = text ?? (title === whole ? undefined : whole);
+  return { layout, content: { title, ...(body ? { text: body } : {}) } };
+}
+
+export type PlanInput = Pick<JobConfiguration, 'topic' | 'context' | 'scenes'>;
+
+/**
+ * The deterministic built-in planner. Explicit scenes: normalised, in order.
+ * Otherwise a title scene, then per paragraph (in this precedence): list lines,
+ * numbered runs and "first … then … finally" → steps or bullets; two or more
+ * labelled numbers → chart; a sentence led by a number → stat; a sentence
+ * listing 3+ items → bullets; a quoted sentence → quote; the rest → text
+ * (icon_text on a keyword); and a closing scene.
+ */
+export function planScenes(configuration: PlanInput): PlannedScene[] {
+  const { topic, context, scenes } = configuration;
+  if (scenes && scenes.length > 0) {
+    return scenes.map((spec) => planned('explicit', normaliseScene(spec), { transition: spec.transition, animation: spec.animation, durationSeconds: spec.duration_seconds }));
+  }
+  return [
+    planned('title', titleDraft(topic, 'title')),
+    ...paragraphsOf(context)
+      .flatMap(planParagraph)
+      .map((d) => planned('content', d)),
+    planned('closing', titleDraft(topic, 'closing', CLOSING_TEXT)),
+  ];
+}
+
+// ------------------------------------------------------------------ deprecated: the drawtext renderer's view
+
+const formatNumber = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 6 });
+
+/** @deprecated A planned scene as the drawtext renderer draws it: one title and one block of text. */
+export function flattenScene(scene: PlannedScene): StoryboardScene {
+  const { title = '', text = '', items = [], value, prefix = '', suffix = '', label, chart, quote, attribution, left, right } = scene.content;
+  let body: string;
+  switch (scene.layout) {
+    case 'bullets':
+    case 'steps':
+      body = items.join('\n');
+      break;
+    case 'stat':
+      body = `${prefix}${formatNumber(value ?? 0)}${suffix}${label ? ` — ${label}` : ''}`;
+      break;
+    case 'chart':
+      body = chart ? chart.labels.map((l, i) => `${l}: ${formatNumber(chart.values[i] ?? 0)}${chart.unit ? ` ${chart.unit}` : ''}`).join('\n') : '';
+      break;
+    case 'quote':
+      body = `“${quote ?? ''}”${attribution ? `\n— ${attribution}` : ''}`;
+      break;
+    case 'comparison':
+      body = [left, right].map((side) => (side ? [side.heading, ...side.items].join('\n') : '')).join('\n\n');
+      break;
+    default:
+      body = text;
+  }
+  return { kind: scene.kind, title, text: body, durationSeconds: scene.durationSeconds };
 }
 
 /**
- * The deterministic built-in storyboard: explicit scenes as given, otherwise a
- * title scene, one scene per context chunk and a closing scene.
+ * @deprecated The drawtext renderer's storyboard: planScenes() flattened
+ * (items on lines, a stat as "prefix value suffix — label", chart points as
+ * "label: value unit" lines, a quote with its attribution, a comparison as
+ * two headed lists). Goes when the frame renderer replaces drawtext.
  */
-export function planStoryboard(configuration: Pick<JobConfiguration, 'topic' | 'context' | 'scenes'>): StoryboardScene[] {
-  const { topic, context, scenes } = configuration;
-  if (scenes && scenes.length > 0) return scenes.map(explicitScene);
-  const title = topic.trim();
-  const planned: StoryboardScene[] = [{ kind: 'title', title, text: '', durationSeconds: readingSeconds(title) }];
-  for (const chunk of chunkContext(context)) {
-    planned.push({ kind: 'content', title: '', text: chunk, durationSeconds: readingSeconds(chunk) });
-  }
-  planned.push({ kind: 'closing', title, text: CLOSING_TEXT, durationSeconds: MIN_SCENE_SECONDS });
-  return planned;
-}
-
-/** Total planned seconds of a configuration; the API rejects more than MAX_PLANNED_DURATION_SECONDS. */
-export function plannedDurationSeconds(configuration: Pick<JobConfiguration, 'topic' | 'context' | 'scenes'>): number {
-  return planStoryboard(configuration).reduce((sum, s) => sum + s.durationSeconds, 0);
+export function planStoryboard(configuration: PlanInput): StoryboardScene[] {
+  return planScenes(configuration).map(flattenScene);
 }

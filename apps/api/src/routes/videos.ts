@@ -13,6 +13,7 @@ import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
 import type { DeliveryLog } from '@vidgen/webhooks';
 import { claimSubmission, idempotencyKeyOf } from '../idempotency';
 import { createJobControlHandlers, registerJobControlRoutes, type JobControlDeps } from './job-control';
+import { registerPlanRoute } from './scenes';
 
 export { jobPath };
 
@@ -159,6 +160,8 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         .json({ job_id: jobId, status: record.status, progress: record.progress, links: { self: jobPath(jobId) } });
     },
   });
+
+  registerPlanRoute(router, deps);
 
   route(router, '/jobs/:job_id', {
     get: async (req, res) => {

@@ -1,0 +1,128 @@
+import { Router } from 'express';
+import {
+  ANIMATIONS,
+  ASPECTS,
+  BUILD_STAGGER_SECONDS,
+  CHART_TYPES,
+  COUNT_UP_SECONDS,
+  DEFAULT_ASPECT,
+  DEFAULT_THEME_NAME,
+  DEFAULT_TRANSITION,
+  ENTRANCE_SECONDS,
+  ICON_SET,
+  LAYOUTS,
+  LAYOUT_FIELDS,
+  MAX_PLANNED_DURATION_SECONDS,
+  QUALITIES,
+  QUALITY_PRESETS,
+  SCENE_LIMITS,
+  SCENE_MODEL_VERSION,
+  THEME_NAMES,
+  TRANSITIONS,
+  TRANSITION_SECONDS,
+  VidgenError,
+  frameSizeFor,
+  iconNames,
+  planVideo,
+  validateGenerateRequest,
+  type RenderPlan,
+} from '@vidgen/core';
+import type { ApiKey } from '@vidgen/config';
+import { authenticate } from '../middleware/auth';
+import { route } from '../middleware/errors';
+
+/** What the scene routes need: the same submit policy as /generate. */
+export interface SceneRouteDeps {
+  apiKeys: readonly ApiKey[];
+  allowUltra: boolean;
+  narrationEnabled: boolean;
+}
+
+const seconds = (frames: number, fps: number) => Math.round((frames / fps) * 1000) / 1000;
+
+/** The render plan as the API shows it: seconds instead of frames, snake_case like the rest of the API. */
+export function presentPlan(plan: RenderPlan) {
+  const { fps } = plan;
+  return {
+    version: plan.version,
+    quality: plan.quality,
+    width: plan.width,
+    height: plan.height,
+    fps,
+    aspect: plan.aspect,
+    theme: plan.theme,
+    progress_bar: plan.progressBar,
+    total_frames: plan.totalFrames,
+    total_seconds: seconds(plan.totalFrames, fps),
+    scenes: plan.scenes.map((s) => ({
+      index: s.index,
+      layout: s.layout,
+      kind: s.kind,
+      content: s.content,
+      start_seconds: seconds(s.startFrame, fps),
+      duration_seconds: seconds(s.frames, fps),
+      transition: { type: s.transition.type, seconds: seconds(s.transition.frames, fps) },
+      animation: s.animation,
+      timeline: s.timeline,
+    })),
+  };
+}
+
+/** What this deployment can render: one document, built once (it changes only with the code and the policy). */
+export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled'>) {
+  return {
+    version: SCENE_MODEL_VERSION,
+    qualities: QUALITIES.map((name) => {
+      const { fps, label } = QUALITY_PRESETS[name];
+      return { name, label, fps, allowed: name !== 'ultra' || policy.allowUltra, sizes: Object.fromEntries(ASPECTS.map((a) => [a, frameSizeFor(name, a)])) };
+    }),
+    aspects: ASPECTS,
+    default_aspect: DEFAULT_ASPECT,
+    themes: THEME_NAMES,
+    default_theme: DEFAULT_THEME_NAME,
+    layouts: LAYOUTS.map((name) => ({ name, required: LAYOUT_FIELDS[name].required, optional: LAYOUT_FIELDS[name].optional })),
+    transitions: TRANSITIONS,
+    default_transition: DEFAULT_TRANSITION,
+    animations: ANIMATIONS,
+    chart_types: CHART_TYPES,
+    timing: { transition_seconds: TRANSITION_SECONDS, entrance_seconds: ENTRANCE_SECONDS, build_stagger_seconds: BUILD_STAGGER_SECONDS, count_up_seconds: COUNT_UP_SECONDS },
+    icon_set: ICON_SET,
+    icons: iconNames(),
+    limits: { scene: SCENE_LIMITS, max_video_seconds: MAX_PLANNED_DURATION_SECONDS, max_scenes: SCENE_LIMITS.scenesMax },
+    narration: { enabled: policy.narrationEnabled },
+  };
+}
+
+/**
+ * GET /api/v1/capabilities: what a client may put in a configuration.
+ * Mounted at /api/v1 with its own authentication, like every route there.
+ */
+export function createCapabilitiesRouter(deps: SceneRouteDeps): Router {
+  const router = Router();
+  const body = capabilities(deps);
+  router.use('/capabilities', authenticate(deps.apiKeys));
+  route(router, '/capabilities', {
+    get: (_req, res) => {
+      res.setHeader('Cache-Control', 'private, max-age=300');
+      res.json(body);
+    },
+  });
+  return router;
+}
+
+/**
+ * POST /api/v1/videos/plan: the plan a /generate body would render (layouts,
+ * timings, total length), checked exactly as /generate checks it, without
+ * creating a job or touching Redis. Registered on the videos router, behind
+ * its authentication and JSON parser.
+ */
+export function registerPlanRoute(router: Router, deps: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled'>): void {
+  route(router, '/plan', {
+    post: (req, res) => {
+      if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
+      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled });
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ plan: presentPlan(planVideo(request.configuration)) });
+    },
+  });
+}
