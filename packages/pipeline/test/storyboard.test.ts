@@ -6,6 +6,7 @@ import {
   VidgenError,
   chunkContext,
   countWords,
+  planScenes,
   planStoryboard,
   plannedDurationSeconds,
   readingSeconds,
@@ -76,7 +77,7 @@ describe('storyboard planner (pure)', () => {
   it('plannedDurationSeconds sums the plan, and the builtin Planner returns the same plan', async () => {
     const input = { topic: 'T', scenes: [{ text: 'a', duration_seconds: 10 }, { text: 'b', duration_seconds: 20 }] };
     expect(plannedDurationSeconds(input)).toBe(30);
-    expect(await builtinPlanner.plan(input)).toEqual(planStoryboard(input));
+    expect(await builtinPlanner.plan(input)).toEqual(planScenes(input));
   });
 });
 
