@@ -83,7 +83,7 @@ describe('a light two-scene video: bullets building, then a crossfade', () => {
     expect(facts.video).toMatchObject({ codec: 'h264', width: plan.width, height: plan.height, fps: plan.fps, pix_fmt: 'yuv420p' });
     expect(facts.audio).toMatchObject({ codec: 'aac', channels: 2, sample_rate: 48000 });
     const durations = await streamDurations(result.videoPath);
-    expect(durations.video).toBeCloseTo(plan.totalFrames / plan.fps, 3);
+    expect(durations.video).toBeCloseTo(plan.totalFrames / plan.fps, 2);
     expect(Math.abs(durations.audio! - durations.video!)).toBeLessThan(0.05);
     const boxes = await topLevelBoxes(result.videoPath);
     expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
@@ -182,7 +182,7 @@ describe('a longer video renders as parallel units', () => {
       expect(files.filter((f) => /^unit-\d+\.mp4$/.test(f)).sort()).toEqual(['unit-000.mp4', 'unit-001.mp4']);
       expect(await frameCount(result.videoPath)).toBe(result.plan.totalFrames);
       const durations = await streamDurations(result.videoPath);
-      expect(durations.video).toBeCloseTo(22, 3);
+      expect(durations.video).toBeCloseTo(22, 2);
       expect(Math.abs(durations.audio! - 22)).toBeLessThan(0.05);
       // Unit one holds scene 1, unit two scenes 2 and 3: each shows at its planned time.
       expect(squash(await ocrAt(result.videoPath, 4, result.scratchDir))).toContain('Morning Harbour');
