@@ -54,6 +54,8 @@ export interface VideoGenerationOutput {
   warnings: string[];
   /** Frames painted and piped into ffmpeg (the rest ffmpeg held), of plan.totalFrames. */
   paintedFrames: number;
+  /** Render units the scenes were split into (each a worker thread and an ffmpeg). */
+  units: number;
   scratchDir: string;
 }
 
@@ -175,6 +177,7 @@ export class VideoGenerationOrchestrator {
       scenes,
       warnings,
       paintedFrames: clips.reduce((n, c) => n + c.paintedFrames, 0),
+      units: clips.length,
       scratchDir,
     };
   }
