@@ -23,14 +23,22 @@ export function canvasMeasurer(): Measurer {
   registerBundledFonts();
   const ctx = createCanvas(1, 1).getContext('2d');
   let current = '';
+  // Layout measures the same words at the same sizes many times (wrapping while searching for a size).
+  const cache = new Map<string, number>();
   return {
     width(text, size, weight) {
+      const key = `${size}|${weight}|${text}`;
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit;
       const font = fontString(size, weight);
       if (font !== current) {
         ctx.font = font;
         current = font;
       }
-      return ctx.measureText(text).width;
+      const w = ctx.measureText(text).width;
+      if (cache.size > 100_000) cache.clear();
+      cache.set(key, w);
+      return w;
     },
   };
 }
