@@ -5,7 +5,7 @@ import { countUpValue, formatStat } from './format';
 import type { Rect } from './geometry';
 import { ICON_STROKE, ICON_VIEWBOX, iconNodes } from './icons';
 import type { Palette } from './palettes';
-import { withAlpha } from './palettes';
+import { parseHex, withAlpha } from './palettes';
 import type { ColorRole, Element, Part } from './scene-layout';
 import { progressAt } from './timing';
 
@@ -22,12 +22,19 @@ export function colorOf(palette: Palette, role: ColorRole): string {
   return palette[role as 'text' | 'muted' | 'accent' | 'surface' | 'onAccent'];
 }
 
+/**
+ * The background gradient, top to bottom, one solid row at a time: Skia
+ * dithers its gradients, and that noise costs x264 bits and PNG bytes;
+ * solid rows are exact and compress to almost nothing.
+ */
 export function drawBackground(ctx: SKRSContext2D, palette: Palette, width: number, height: number): void {
-  const g = ctx.createLinearGradient(0, 0, width, height);
-  g.addColorStop(0, palette.background[0]);
-  g.addColorStop(1, palette.background[1]);
-  ctx.fillStyle = g;
-  ctx.fillRect(0, 0, width, height);
+  const [a, b] = palette.background.map(parseHex) as [[number, number, number], [number, number, number]];
+  for (let y = 0; y < height; y++) {
+    const t = height > 1 ? y / (height - 1) : 0;
+    const c = a.map((v, i) => Math.round(v + (b[i]! - v) * t));
+    ctx.fillStyle = `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+    ctx.fillRect(0, y, width, 1);
+  }
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -125,8 +132,11 @@ function drawPart(ctx: SKRSContext2D, p: Part, palette: Palette, state: PartStat
       }
       if (w <= 0 || h <= 0) return;
       ctx.fillStyle = p.alpha !== undefined ? withAlpha(colorOf(palette, p.color), p.alpha) : colorOf(palette, p.color);
+      const rr = Math.min(p.radius, w / 2, h / 2);
       ctx.beginPath();
-      ctx.roundRect(x, y, w, h, Math.min(p.radius, w / 2, h / 2));
+      // Bars keep a square foot on their axis and round only their growing end.
+      const radii = p.grow === 'up' ? [rr, rr, 0, 0] : p.grow === 'down' ? [0, 0, rr, rr] : p.grow === 'right' ? [0, rr, rr, 0] : p.grow === 'left' ? [rr, 0, 0, rr] : rr;
+      ctx.roundRect(x, y, w, h, radii);
       ctx.fill();
       return;
     }

@@ -18,6 +18,7 @@ export const EASINGS = Object.freeze({
   /** Overshoots slightly before settling: for pops. Exactly 0 at 0 and 1 at 1. */
   easeOutBack: (t: number) => {
     const x = clamp01(t);
+    if (x === 0 || x === 1) return x;
     const c1 = 1.70158;
     const c3 = c1 + 1;
     return 1 + c3 * (x - 1) ** 3 + c1 * (x - 1) ** 2;

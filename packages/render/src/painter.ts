@@ -4,7 +4,7 @@ import { EASINGS } from './easing';
 import { fontString, registerBundledFonts, sanitizeText } from './fonts';
 import { clipTo, drawBackground, drawElement, isComplete, isVisible } from './draw';
 import { paletteFor, type Palette } from './palettes';
-import { layoutScene, type SceneLayout } from './scene-layout';
+import { layoutScene, type Element, type SceneLayout } from './scene-layout';
 import type { Measurer } from './text-layout';
 
 export interface Painter {
@@ -19,18 +19,37 @@ export interface Painter {
 }
 
 /** A Measurer on Skia's own metrics for the bundled fonts: the widths the layout wraps with are the widths drawn. */
+/**
+ * A 2D context on a new canvas, with the language pinned: Skia's 'portable'
+ * text gives the same pixels everywhere only when ctx.lang is set (the
+ * default follows the host's language).
+ */
+function newContext(canvas: Canvas): SKRSContext2D {
+  const ctx = canvas.getContext('2d');
+  ctx.lang = 'en';
+  return ctx;
+}
+
 export function canvasMeasurer(): Measurer {
   registerBundledFonts();
-  const ctx = createCanvas(1, 1).getContext('2d');
+  const ctx = newContext(createCanvas(1, 1));
   let current = '';
+  // Layout measures the same words at the same sizes many times (wrapping while searching for a size).
+  const cache = new Map<string, number>();
   return {
     width(text, size, weight) {
+      const key = `${size}|${weight}|${text}`;
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit;
       const font = fontString(size, weight);
       if (font !== current) {
         ctx.font = font;
         current = font;
       }
-      return ctx.measureText(text).width;
+      const w = ctx.measureText(text).width;
+      if (cache.size > 100_000) cache.clear();
+      cache.set(key, w);
+      return w;
     },
   };
 }
@@ -93,9 +112,9 @@ class PlanPainter implements Painter {
     this.layouts = this.scenes.map(() => undefined);
     this.measure = canvasMeasurer();
     this.out = createCanvas(this.width, this.height);
-    this.outCtx = this.out.getContext('2d');
+    this.outCtx = newContext(this.out);
     this.layer = createCanvas(this.width, this.height);
-    this.layerCtx = this.layer.getContext('2d');
+    this.layerCtx = newContext(this.layer);
   }
 
   layout(i: number): SceneLayout {
@@ -110,13 +129,13 @@ class PlanPainter implements Painter {
   private paintBackground(ctx: SKRSContext2D): void {
     if (!this.background) {
       this.background = createCanvas(this.width, this.height);
-      drawBackground(this.background.getContext('2d'), this.palette, this.width, this.height);
+      drawBackground(newContext(this.background), this.palette, this.width, this.height);
     }
     ctx.drawImage(this.background, 0, 0);
   }
 
-  /** Scene i at local frame k, drawn onto ctx (which it covers entirely). */
-  private paintScene(ctx: SKRSContext2D, i: number, k: number): void {
+  /** Brings the layer to scene i's settled elements at local frame k; returns the elements still moving. */
+  private settle(i: number, k: number): Element[] {
     const l = this.layout(i);
     const settled = l.elements.filter((e) => isComplete(e, k));
     // Completion only grows with k, so the number settled names the set.
@@ -129,8 +148,14 @@ class PlanPainter implements Painter {
       this.layerCtx.restore();
       this.layerKey = key;
     }
+    return l.elements.filter((e) => isVisible(e, k) && !isComplete(e, k));
+  }
+
+  /** Scene i at local frame k, drawn onto ctx (which it covers entirely). */
+  private paintScene(ctx: SKRSContext2D, i: number, k: number): void {
+    const moving = this.settle(i, k);
+    const l = this.layout(i);
     ctx.drawImage(this.layer, 0, 0);
-    const moving = l.elements.filter((e) => isVisible(e, k) && !isComplete(e, k));
     if (moving.length === 0) return;
     ctx.save();
     clipTo(ctx, l.safe);
@@ -142,7 +167,7 @@ class PlanPainter implements Painter {
   private incomingFirstFrame(j: number): Canvas {
     if (!this.incoming) {
       const canvas = createCanvas(this.width, this.height);
-      this.incoming = { canvas, ctx: canvas.getContext('2d'), scene: -1 };
+      this.incoming = { canvas, ctx: newContext(canvas), scene: -1 };
     }
     if (this.incoming.scene !== j) {
       this.paintScene(this.incoming.ctx, j, 0);
@@ -154,7 +179,7 @@ class PlanPainter implements Painter {
   private scratchCanvas(): { canvas: Canvas; ctx: SKRSContext2D } {
     if (!this.scratch) {
       const canvas = createCanvas(this.width, this.height);
-      this.scratch = { canvas, ctx: canvas.getContext('2d') };
+      this.scratch = { canvas, ctx: newContext(canvas) };
     }
     return this.scratch;
   }
@@ -185,6 +210,9 @@ class PlanPainter implements Painter {
       const outgoing = this.scratchCanvas();
       this.paintScene(outgoing.ctx, i, k);
       this.compose(scene.transition.type, outgoing.canvas, incoming, TRANSITION_EASING((j + 1) / (tf + 1)));
+    } else if (!this.plan.progressBar && this.settle(i, k).length === 0) {
+      // A still picture is the layer itself: no copy onto the output canvas.
+      return this.layer.data();
     } else {
       this.paintScene(ctx, i, k);
     }
@@ -244,7 +272,7 @@ export function createPainter(plan: RenderPlan): Painter {
 /** For tests and docs: the background alone, as frame() would return it (rgba). */
 export function backgroundFrame(plan: Pick<RenderPlan, 'width' | 'height' | 'theme'>): Buffer {
   const c = createCanvas(plan.width, plan.height);
-  drawBackground(c.getContext('2d'), paletteFor(plan.theme), plan.width, plan.height);
+  drawBackground(newContext(c), paletteFor(plan.theme), plan.width, plan.height);
   return c.data();
 }
 

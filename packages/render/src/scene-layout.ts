@@ -77,6 +77,27 @@ interface Ctx {
   measure: Measurer;
   s: SceneSchedule;
   out: SceneLayout;
+  /** Tighter chrome (padding, gaps) for text that does not fit with the roomy one. */
+  dense: boolean;
+  /** Largest share of the region a content scene's heading may take. */
+  titleShare: number;
+}
+
+/** Runs one layout candidate; if it overflows, undoes what it added and says so. */
+function attempt(c: Ctx, run: () => void): boolean {
+  const marks = [c.out.elements.length, c.out.overflow.length, c.out.fontSizes.length] as const;
+  run();
+  if (c.out.overflow.length === marks[1]) return true;
+  c.out.elements.length = marks[0];
+  c.out.overflow.length = marks[1];
+  c.out.fontSizes.length = marks[2];
+  return false;
+}
+
+/** The first candidate that fits; when none does, the first again, with its overflow reported. */
+function firstFitting(c: Ctx, candidates: Array<() => void>): void {
+  for (const run of candidates) if (attempt(c, run)) return;
+  candidates[0]!();
 }
 
 function partBounds(p: Part): Rect {
@@ -133,14 +154,14 @@ function fit(c: Ctx, id: string, text: string, box: { width: number; height: num
 function heading(c: Ctx, title: string | undefined): Rect {
   const r = c.region;
   if (title === undefined || title === '') return r;
-  const w = fit(c, 'title', title, { width: r.w, height: r.h * (c.portrait ? 0.2 : 0.25) }, 6.4 * c.u, 700, LH_TITLE);
+  const w = fit(c, 'title', title, { width: r.w, height: r.h * c.titleShare }, 6.4 * c.u, 700, LH_TITLE);
   const text = place(w, r.x, r.y, r.w, 'start', 'text');
   add(c, 'title', [text], 'slide-up', c.s.title, { rtl: w.rtl });
   const ruleW = 9 * c.u;
   const ruleY = r.y + w.height + 1.4 * c.u;
   const ruleH = Math.max(2, 0.75 * c.u);
   add(c, 'title-rule', [{ kind: 'rect', x: w.rtl ? r.x + r.w - ruleW : r.x, y: ruleY, w: ruleW, h: ruleH, radius: ruleH / 2, color: 'accent' }], 'wipe', c.s.title, { rtl: w.rtl });
-  const top = ruleY + ruleH + (c.portrait ? 4 : 3.6) * c.u;
+  const top = ruleY + ruleH + (c.dense ? 2.4 : c.portrait ? 4 : 3.6) * c.u;
   return { x: r.x, y: top, w: r.w, h: r.y + r.h - top };
 }
 
@@ -148,11 +169,13 @@ function centredStack(c: Ctx, content: SceneContent, opts: { titleMax: number; c
   const r = c.region;
   const boxW = r.w * 0.9;
   const x = r.x + (r.w - boxW) / 2;
-  const title = fit(c, 'title', content.title ?? '', { width: boxW, height: r.h * 0.5 }, opts.titleMax * c.u, 700, LH_TITLE);
-  const sub = content.text !== undefined && content.text !== '' ? fit(c, 'text', content.text, { width: boxW, height: r.h * 0.3 }, 4.6 * c.u, 400, LH_BODY) : undefined;
   const ruleW = 14 * c.u;
   const ruleH = Math.max(2, 0.9 * c.u);
-  const gap = 3.4 * c.u;
+  const gap = (c.dense ? 2 : 3.4) * c.u;
+  const hasSub = content.text !== undefined && content.text !== '';
+  const title = fit(c, 'title', content.title ?? '', { width: boxW, height: r.h * (hasSub ? (c.dense ? 0.3 : 0.5) : 1) - ruleH - gap }, opts.titleMax * c.u, 700, LH_TITLE);
+  // The subtitle has whatever the title leaves.
+  const sub = hasSub ? fit(c, 'text', content.text!, { width: boxW, height: r.h - title.height - ruleH - 2 * gap }, 4.6 * c.u, 400, LH_BODY) : undefined;
   const total = title.height + gap + ruleH + (sub ? gap + sub.height : 0);
   let y = r.y + (r.h - total) / 2;
   const ruleFirst = opts.closing;
@@ -214,7 +237,7 @@ function fitRows(c: Ctx, id: string, texts: string[], height: number, max: numbe
 function bulletsLayout(c: Ctx, content: SceneContent): void {
   const body = heading(c, content.title);
   const items = content.items ?? [];
-  const geo = (s: number) => ({ px: 0.85 * s, py: 0.5 * s, marker: 1.3 * s, gap: 0.42 * s });
+  const geo = (s: number) => (c.dense ? { px: 0.6 * s, py: 0.22 * s, marker: 1.1 * s, gap: 0.22 * s } : { px: 0.85 * s, py: 0.5 * s, marker: 1.3 * s, gap: 0.42 * s });
   const { size, rows } = fitRows(c, 'items', items, body.h, 4.4 * c.u, (s) => {
     const g = geo(s);
     return { textW: body.w - 2 * g.px - g.marker, rowExtra: 2 * g.py, minRow: 0, gap: g.gap };
@@ -247,7 +270,7 @@ function bulletsLayout(c: Ctx, content: SceneContent): void {
 function stepsLayout(c: Ctx, content: SceneContent): void {
   const body = heading(c, content.title);
   const items = content.items ?? [];
-  const geo = (s: number) => ({ d: 1.75 * s, gapX: 0.9 * s, gap: 0.7 * s });
+  const geo = (s: number) => (c.dense ? { d: 1.4 * s, gapX: 0.7 * s, gap: 0.3 * s } : { d: 1.75 * s, gapX: 0.9 * s, gap: 0.7 * s });
   const { size, rows } = fitRows(c, 'items', items, body.h, 4.4 * c.u, (s) => {
     const g = geo(s);
     // The first line is centred on the circle, so a row is as tall as the circle or the text below the circle's centre line.
@@ -267,7 +290,7 @@ function stepsLayout(c: Ctx, content: SceneContent): void {
       const to = cy - g.d / 2;
       add(c, `connector-${i}`, [{ kind: 'polyline', points: [[cx, from], [cx, to]], color: 'accent', width: Math.max(2, 0.14 * size), alpha: 0.6 }], 'draw', c.s.items[i]!);
     }
-    const numeral = wrapAt(String(i + 1), g.d, Math.round(0.62 * g.d), { weight: 700, lineHeight: 1.2 }, c.measure);
+    const numeral = wrapAt(String(i + 1), g.d, Math.max(c.min, Math.round(0.62 * g.d)), { weight: 700, lineHeight: 1.2 }, c.measure);
     const numeralPart = place(numeral, cx - g.d / 2, cy - numeral.height / 2, g.d, 'center', 'onAccent');
     add(c, `step-${i}`, [{ kind: 'circle', cx, cy, r: g.d / 2, color: 'accent' }, numeralPart], 'pop', c.s.items[i]!);
     const textW = body.w - g.d - g.gapX;
@@ -325,7 +348,7 @@ function quoteLayout(c: Ctx, content: SceneContent): void {
   const attribution = content.attribution !== undefined && content.attribution !== '' ? `— ${content.attribution}` : undefined;
   const textW = body.w - 2 * pad;
   const r = fitSize(c.min, Math.max(c.min, 5.2 * c.u), (s) => {
-    const mark = Math.min(3 * s, 16 * c.u);
+    const mark = c.dense ? 2 * s : Math.min(4.2 * s, 20 * c.u);
     const q = wrapAt(quote, textW, s, { weight: 400, lineHeight: LH_BODY }, c.measure);
     const a = attribution ? wrapAt(attribution, textW, Math.max(c.min, Math.round(0.8 * s)), { weight: 700, lineHeight: LH_BODY }, c.measure) : undefined;
     const total = 2 * pad + mark * 0.5 + q.height + (a ? 0.9 * s + a.height : 0);
@@ -349,8 +372,8 @@ function iconTextLayout(c: Ctx, content: SceneContent): void {
   const body = heading(c, content.title);
   const text = content.text ?? '';
   const sideBySide = !c.portrait;
-  const D = sideBySide ? Math.min(body.h * 0.62, body.w * 0.28) : Math.min(body.w * 0.42, body.h * 0.3);
-  const gap = 4.5 * c.u;
+  const D = (c.dense ? 0.55 : 1) * (sideBySide ? Math.min(body.h * 0.62, body.w * 0.28) : Math.min(body.w * 0.42, body.h * 0.3));
+  const gap = (c.dense ? 3 : 4.5) * c.u;
   const rtl = isRtl(text);
   const textBox = sideBySide ? { width: body.w - D - gap, height: body.h } : { width: body.w, height: body.h - D - gap };
   const w = fit(c, 'text', text, textBox, 5.2 * c.u, 400, LH_BODY);
@@ -389,12 +412,15 @@ function iconTextLayout(c: Ctx, content: SceneContent): void {
 
 function comparisonLayout(c: Ctx, content: SceneContent): void {
   const body = heading(c, content.title);
+  firstFitting(c, [() => comparisonColumns(c, content, body, c.portrait), () => comparisonColumns(c, content, body, true)]);
+}
+
+function comparisonColumns(c: Ctx, content: SceneContent, body: Rect, stacked: boolean): void {
   const sides = [content.left ?? { heading: '', items: [] }, content.right ?? { heading: '', items: [] }];
-  const stacked = c.portrait;
-  const G = 5 * c.u;
+  const G = (c.dense ? 2.5 : 5) * c.u;
   const colW = stacked ? body.w : (body.w - G) / 2;
   const colH = stacked ? (body.h - G) / 2 : body.h;
-  const geo = (s: number) => ({ pad: Math.max(1.4 * s, 2.4 * c.u), marker: 1.2 * s, gap: 0.45 * s, headGap: 0.8 * s });
+  const geo = (s: number) => (c.dense ? { pad: 0.8 * s, marker: 1 * s, gap: 0.2 * s, headGap: 0.4 * s } : { pad: Math.max(1.4 * s, 2.4 * c.u), marker: 1.2 * s, gap: 0.45 * s, headGap: 0.8 * s });
   // One size for both columns, so neither looks more important.
   const r = fitSize(c.min, Math.max(c.min, 4.2 * c.u), (s) => {
     const g = geo(s);
@@ -450,7 +476,7 @@ function comparisonLayout(c: Ctx, content: SceneContent): void {
   const badge = Math.max(5.5 * c.u, 2 * s);
   const bcx = stacked ? body.x + body.w / 2 : body.x + colW + G / 2;
   const bcy = stacked ? body.y + colH + G / 2 : top + cardH / 2;
-  const vs = wrapAt('vs', badge, Math.round(badge * 0.4), { weight: 700, lineHeight: 1.2 }, c.measure);
+  const vs = wrapAt('vs', badge, Math.max(c.min, Math.round(badge * 0.4)), { weight: 700, lineHeight: 1.2 }, c.measure);
   add(c, 'vs', [{ kind: 'circle', cx: bcx, cy: bcy, r: badge / 2, color: 'accent' }, place(vs, bcx - badge / 2, bcy - vs.height / 2, badge, 'center', 'onAccent')], 'pop', c.s.body);
 }
 
@@ -464,11 +490,13 @@ function chartLayout(c: Ctx, content: SceneContent): void {
   const unit = chart.unit !== undefined && chart.unit !== '' ? chart.unit : undefined;
   // A pie needs parts of a positive whole; anything else is shown as bars.
   const pieOk = chart.type === 'pie' && values.every((v) => v >= 0) && values.some((v) => v > 0);
-  if (pieOk) return pieLayout(c, body, labels, values, unit);
-  if (chart.type === 'column' || chart.type === 'line') {
-    if (verticalChart(c, body, chart.type, labels, values, valueTexts, unit, false)) return;
-  }
-  horizontalChart(c, body, chart.type === 'line' ? 'line' : 'bar', labels, values, valueTexts, unit);
+  const vertical = (type: 'column' | 'line') => () => verticalChart(c, body, type, labels, values, valueTexts, unit);
+  const horizontal = (type: 'bar' | 'line') => () => horizontalChart(c, body, type, labels, values, valueTexts, unit);
+  if (pieOk) firstFitting(c, [() => pieLayout(c, body, labels, values, unit, c.portrait), () => pieLayout(c, body, labels, values, unit, true), horizontal('bar'), vertical('column')]);
+  else if (chart.type === 'column') firstFitting(c, [vertical('column'), horizontal('bar')]);
+  else if (chart.type === 'line') firstFitting(c, [vertical('line'), horizontal('line')]);
+  // Bars, and a pie that cannot be one (negative or all-zero values).
+  else firstFitting(c, [horizontal('bar'), vertical('column')]);
 }
 
 function unitCaption(c: Ctx, unit: string | undefined, body: Rect, s: number): { part?: Extract<Part, { kind: 'text' }>; height: number } {
@@ -489,14 +517,14 @@ function horizontalChart(c: Ctx, body: Rect, type: 'bar' | 'line', labels: strin
   const r = fitSize(c.min, Math.max(c.min, 3.8 * c.u), (s) => {
     const cap = unitCaption(c, unit, body, s);
     const natural = Math.max(...labels.map((l) => c.measure.width(l, s, 400)));
-    const labelW = Math.min(body.w * 0.34, natural);
+    const labelW = Math.min(body.w * (c.dense ? 0.46 : 0.34), natural);
     const valueW = Math.max(...valueTexts.map((t) => c.measure.width(t, s, 700)));
     const wrapped = labels.map((l) => wrapAt(l, labelW, s, { weight: 400, lineHeight: 1.2 }, c.measure));
-    const rowHs = wrapped.map((w) => Math.max(w.height, 1.3 * s));
-    const gap = 0.45 * s;
+    const rowHs = wrapped.map((w) => Math.max(w.height, (c.dense ? 1.2 : 1.3) * s));
+    const gap = (c.dense ? 0.2 : 0.45) * s;
     const total = cap.height + rowHs.reduce((a, b) => a + b, 0) + gap * (labels.length - 1);
     const plotW = body.w - labelW - 0.8 * s - (valueW + 0.5 * s) * (negatives ? 2 : 1);
-    return { value: { cap, labelW, valueW, wrapped, rowHs, gap, total, plotW }, fits: total <= body.h + 0.01 && plotW >= body.w * 0.25 && wrapped.every((w) => w.width <= labelW + 0.01) };
+    return { value: { cap, labelW, valueW, wrapped, rowHs, gap, total, plotW }, fits: total <= body.h + 0.01 && plotW >= body.w * (c.dense ? 0.18 : 0.25) && wrapped.every((w) => w.width <= labelW + 0.01) };
   });
   if (!r.fits) c.out.overflow.push('chart');
   const s = r.size;
@@ -544,7 +572,7 @@ function horizontalChart(c: Ctx, body: Rect, type: 'bar' | 'line', labels: strin
   });
 }
 
-function verticalChart(c: Ctx, body: Rect, type: 'column' | 'line', labels: string[], values: number[], valueTexts: string[], unit: string | undefined, force: boolean): boolean {
+function verticalChart(c: Ctx, body: Rect, type: 'column' | 'line', labels: string[], values: number[], valueTexts: string[], unit: string | undefined): void {
   const n = labels.length;
   const { lo, hi, span } = axisRange(values);
   const colW = body.w / Math.max(1, n);
@@ -557,7 +585,6 @@ function verticalChart(c: Ctx, body: Rect, type: 'column' | 'line', labels: stri
     const plotH = body.h - cap.height - labelsH - 0.6 * s - valueH * (lo < 0 ? 2 : 1);
     return { value: { cap, wrapped, labelsH, valueH, plotH }, fits: plotH >= body.h * 0.4 && valueW <= colW * 0.95 && wrapped.every((w) => w.width <= colW * 0.92 + 0.01) };
   });
-  if (!r.fits && !force) return false;
   if (!r.fits) c.out.overflow.push('chart');
   const s = r.size;
   const { cap, wrapped, valueH, plotH } = r.value;
@@ -594,13 +621,12 @@ function verticalChart(c: Ctx, body: Rect, type: 'column' | 'line', labels: stri
       add(c, `item-${i}`, parts, 'grow', window);
     }
   });
-  return true;
 }
 
-function pieLayout(c: Ctx, body: Rect, labels: string[], values: number[], unit: string | undefined): void {
+function pieLayout(c: Ctx, body: Rect, labels: string[], values: number[], unit: string | undefined, stacked: boolean): void {
   const sum = values.reduce((a, b) => a + b, 0);
-  const side = !c.portrait;
-  const D = side ? Math.min(body.h, body.w * 0.42) : Math.min(body.w * 0.7, body.h * 0.42);
+  const side = !stacked;
+  const D = (c.dense ? 0.7 : 1) * (side ? Math.min(body.h, body.w * 0.42) : Math.min(body.w * 0.7, body.h * 0.42));
   const gap = 4 * c.u;
   const legend: Rect = side ? { x: body.x + D + gap, y: body.y, w: body.w - D - gap, h: body.h } : { x: body.x, y: body.y + D + gap, w: body.w, h: body.h - D - gap };
   const pct = values.map((v) => `${formatChartValue(v)} · ${Math.round((v / sum) * 100)}%`);
@@ -610,7 +636,7 @@ function pieLayout(c: Ctx, body: Rect, labels: string[], values: number[], unit:
     const valueW = Math.max(...pct.map((t) => c.measure.width(t, s, 700)));
     const textW = legend.w - sw - 0.6 * s - valueW - 0.8 * s;
     const wrapped = labels.map((l) => wrapAt(l, textW, s, { weight: 400, lineHeight: 1.2 }, c.measure));
-    const gapY = 0.4 * s;
+    const gapY = (c.dense ? 0.15 : 0.4) * s;
     const total = cap.height + wrapped.reduce((a, w) => a + Math.max(w.height, 1.2 * s), 0) + gapY * (labels.length - 1);
     return { value: { cap, sw, valueW, textW, wrapped, gapY, total }, fits: textW >= legend.w * 0.3 && total <= legend.h + 0.01 && wrapped.every((w) => w.width <= textW + 0.01) };
   });
@@ -653,15 +679,33 @@ function pieLayout(c: Ctx, body: Rect, labels: string[], values: number[], unit:
   });
 }
 
-/** Lays a scene out in a frame: the same answer for the same scene, frame and fonts. */
+/**
+ * Lays a scene out in a frame: the same answer for the same scene, frame and
+ * fonts. Roomy first; text that does not fit gets tighter chrome and a
+ * smaller heading before anything is reported as overflowing.
+ */
 export function layoutScene(scene: RenderPlanScene, frame: FrameSize, measure: Measurer): SceneLayout {
+  const attempts: Array<{ dense: boolean; titleShare: number }> = [
+    { dense: false, titleShare: 0.25 },
+    { dense: true, titleShare: 0.2 },
+    { dense: true, titleShare: 0.12 },
+  ];
+  let last: SceneLayout | undefined;
+  for (const a of attempts) {
+    last = layoutOnce(scene, frame, measure, a.dense, a.titleShare);
+    if (last.overflow.length === 0) return last;
+  }
+  return last!;
+}
+
+function layoutOnce(scene: RenderPlanScene, frame: FrameSize, measure: Measurer, dense: boolean, titleShare: number): SceneLayout {
   const { width: W, height: H } = frame;
   const safe = safeArea(W, H);
   const u = Math.min(W, H) / 100;
   const pad = 2 * u;
   const region = { x: safe.x + pad, y: safe.y + pad, w: safe.w - 2 * pad, h: safe.h - 2 * pad };
   const out: SceneLayout = { elements: [], safe, region, minFont: minFontSize(W, H), overflow: [], fontSizes: [] };
-  const c: Ctx = { W, H, u, min: out.minFont, region, portrait: H > W * 1.2, measure, s: sceneSchedule(scene, frame.fps), out };
+  const c: Ctx = { W, H, u, min: out.minFont, region, portrait: H > W * 1.2, measure, s: sceneSchedule(scene, frame.fps), out, dense, titleShare };
   const content = scene.content;
   switch (scene.layout) {
     case 'title':

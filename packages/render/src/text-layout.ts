@@ -65,57 +65,70 @@ function pieces(paragraph: string): Piece[] {
  * only a part still too wide is broken between characters. Greedy: each
  * chunk holds as much as fits.
  */
-function splitLongWord(word: string, fits: (s: string) => boolean): string[] {
+function splitLongWord(word: string, maxWidth: number, widthOf: (s: string) => number): string[] {
   const hyphenParts = word.split(/(?<=[-\u2010\u2011])/u);
   const chunks: string[] = [];
   let cur = '';
-  const pushGraphemes = (part: string): void => {
-    for (const g of splitGraphemes(part)) {
-      if (cur === '' || fits(cur + g)) cur += g;
-      else {
-        chunks.push(cur);
-        cur = g;
-      }
-    }
+  let curW = 0;
+  const flush = (): void => {
+    if (cur !== '') chunks.push(cur);
+    cur = '';
+    curW = 0;
   };
   for (const part of hyphenParts) {
-    if (cur !== '' && fits(cur + part)) cur += part;
-    else if (fits(part)) {
-      if (cur !== '') chunks.push(cur);
+    const pw = widthOf(part);
+    if (cur !== '' && curW + pw <= maxWidth) {
+      cur += part;
+      curW += pw;
+    } else if (pw <= maxWidth) {
+      flush();
       cur = part;
+      curW = pw;
     } else {
-      if (cur !== '') chunks.push(cur);
-      cur = '';
-      pushGraphemes(part);
+      flush();
+      for (const g of splitGraphemes(part)) {
+        const gw = widthOf(g);
+        if (cur !== '' && curW + gw > maxWidth) flush();
+        cur += g;
+        curW += gw;
+      }
     }
   }
-  if (cur !== '') chunks.push(cur);
+  flush();
   return chunks;
 }
 
 /**
  * Greedy line breaking: at spaces (and between CJK characters) first; a word
  * wider than the whole line breaks after its hyphens, and only then inside.
- * Newlines in the text are kept as paragraph breaks.
+ * Newlines in the text are kept as paragraph breaks. A line's width is the
+ * sum of its pieces' measured widths (words are measured whole, so shaping
+ * and kerning inside a word count); the caller measures the finished lines.
  */
 export function wrapText(text: string, maxWidth: number, size: number, weight: FontWeight, measure: Measurer): string[] {
-  const fits = (s: string): boolean => measure.width(s, size, weight) <= maxWidth;
+  const widthOf = (s: string): number => measure.width(s, size, weight);
+  const spaceW = widthOf(' ');
   const lines: string[] = [];
   for (const paragraph of text.split('\n')) {
     let cur = '';
+    let curW = 0;
     for (const piece of pieces(paragraph.replace(/ +/g, ' ').trim())) {
-      const candidate = cur === '' ? piece.text : cur + piece.glue + piece.text;
-      if (fits(candidate)) {
-        cur = candidate;
+      const pw = widthOf(piece.text);
+      const glueW = piece.glue === ' ' ? spaceW : 0;
+      if (cur === '' ? pw <= maxWidth : curW + glueW + pw <= maxWidth) {
+        cur = cur === '' ? piece.text : cur + piece.glue + piece.text;
+        curW = cur === piece.text ? pw : curW + glueW + pw;
         continue;
       }
       if (cur !== '') lines.push(cur);
-      if (fits(piece.text)) {
+      if (pw <= maxWidth) {
         cur = piece.text;
+        curW = pw;
         continue;
       }
-      const chunks = splitLongWord(piece.text, fits);
+      const chunks = splitLongWord(piece.text, maxWidth, widthOf);
       cur = chunks.pop() ?? '';
+      curW = widthOf(cur);
       lines.push(...chunks);
     }
     if (cur !== '' || lines.length === 0) lines.push(cur);
