@@ -15,7 +15,8 @@ describe('job → VideoGenerationConfig', () => {
   it('fails a bad job with VALIDATION_FAILED before any rendering', async () => {
     const ffmpegPath = '/nonexistent/ffmpeg';
     const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: '/nonexistent-base' });
-    for (const configuration of [{ quality: 'extreme' }, { theme: 'neon' }, { topic: '' }, { scenes: [{ layout: 'nope', text: 'x' }] }, { aspect: '4:3' }] as const) {
+    // A scene of only a title is valid since the scene model (a title scene); one with neither title nor text is not.
+    for (const configuration of [{ quality: 'extreme' }, { theme: 'neon' }, { topic: '' }, { scenes: [{ title: '' }] }, { scenes: [{ layout: 'stat' }] }, { scenes: [{ layout: 'nope', text: 'x' }] }, { aspect: '4:3' }] as const) {
       const job = makeJob(configuration as never);
       const err = await integrator.run(job).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(VidgenError);
