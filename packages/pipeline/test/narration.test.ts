@@ -20,7 +20,7 @@ describe('narration on the frame renderer', () => {
         quality: 'low',
         narration: true,
         scenes: [
-          { layout: 'bullets', title: 'Narrated', items: ['Narration makes this one second scene considerably longer than planned'], duration_seconds: 1, animation: 'none' },
+          { layout: 'text', title: 'Narrated', text: 'Narration makes this one second scene considerably longer than planned.', duration_seconds: 1, animation: 'none' },
           { layout: 'stat', title: 'Share', value: 42, suffix: '%', duration_seconds: 2, animation: 'none' },
         ],
       }),
