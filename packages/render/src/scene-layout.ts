@@ -270,6 +270,45 @@ function bulletsLayout(c: Ctx, content: SceneContent): void {
 function stepsLayout(c: Ctx, content: SceneContent): void {
   const body = heading(c, content.title);
   const items = content.items ?? [];
+  // A few short steps read best as a timeline across a wide frame; anything else as a list.
+  const across = !c.portrait && c.W > c.H && items.length >= 2 && items.length <= 5;
+  if (across) firstFitting(c, [() => stepsAcross(c, body, items), () => stepsDown(c, body, items)]);
+  else stepsDown(c, body, items);
+}
+
+function stepsAcross(c: Ctx, body: Rect, items: string[]): void {
+  const n = items.length;
+  const colW = body.w / n;
+  const textW = colW * 0.84;
+  const r = fitSize(c.min, Math.max(c.min, 4.2 * c.u), (s) => {
+    const wrapped = items.map((t) => wrapAt(t, textW, s, { weight: 400, lineHeight: LH_BODY }, c.measure));
+    const d = 2 * s;
+    const total = d + 0.9 * s + Math.max(...wrapped.map((w) => w.height));
+    return { value: { wrapped, d, total }, fits: total <= body.h + 0.01 && wrapped.every((w) => w.width <= textW + 0.01 && w.lines.length <= 4) };
+  });
+  if (!r.fits) c.out.overflow.push('items');
+  const s = r.size;
+  const { wrapped, d, total } = r.value;
+  const rtlAll = items.every((t) => isRtl(t));
+  const top = body.y + Math.max(0, (body.h - total) / 2.4);
+  const cy = top + d / 2;
+  const cxOf = (i: number) => body.x + colW * ((rtlAll ? n - 1 - i : i) + 0.5);
+  items.forEach((_, i) => {
+    const cx = cxOf(i);
+    if (i > 0) {
+      const prev = cxOf(i - 1);
+      const dir = cx > prev ? 1 : -1;
+      const gap = 0.35 * s;
+      add(c, `connector-${i}`, [{ kind: 'polyline', points: [[prev + dir * (d / 2 + gap), cy], [cx - dir * (d / 2 + gap), cy]], color: 'accent', width: Math.max(2, 0.14 * s), alpha: 0.6 }], 'draw', c.s.items[i]!);
+    }
+    const numeral = wrapAt(String(i + 1), d, Math.max(c.min, Math.round(0.6 * d)), { weight: 700, lineHeight: 1.2 }, c.measure);
+    add(c, `step-${i}`, [{ kind: 'circle', cx, cy, r: d / 2, color: 'accent' }, place(numeral, cx - d / 2, cy - numeral.height / 2, d, 'center', 'onAccent')], 'pop', c.s.items[i]!);
+    const w = wrapped[i]!;
+    add(c, `item-${i}`, [place(w, cx - textW / 2, top + d + 0.9 * s, textW, 'center', 'text')], 'slide-up', c.s.items[i]!, { rtl: w.rtl });
+  });
+}
+
+function stepsDown(c: Ctx, body: Rect, items: string[]): void {
   const geo = (s: number) => (c.dense ? { d: 1.4 * s, gapX: 0.7 * s, gap: 0.3 * s } : { d: 1.75 * s, gapX: 0.9 * s, gap: 0.7 * s });
   const { size, rows } = fitRows(c, 'items', items, body.h, 4.4 * c.u, (s) => {
     const g = geo(s);
