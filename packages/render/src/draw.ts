@@ -173,9 +173,11 @@ function drawPart(ctx: SKRSContext2D, p: Part, palette: Palette, state: PartStat
       const a1 = p.a0 + (p.a1 - p.a0) * r;
       if (a1 <= p.a0) return;
       ctx.fillStyle = colorOf(palette, p.color);
+      // A ring segment (donut), with a hairline gap between slices.
+      const gapAngle = Math.min(0.012, (a1 - p.a0) / 4);
       ctx.beginPath();
-      ctx.moveTo(p.cx, p.cy);
-      ctx.arc(p.cx, p.cy, p.r, p.a0, a1);
+      ctx.arc(p.cx, p.cy, p.r, p.a0 + gapAngle, a1 - gapAngle);
+      ctx.arc(p.cx, p.cy, p.inner, a1 - gapAngle, p.a0 + gapAngle, true);
       ctx.closePath();
       ctx.fill();
       return;

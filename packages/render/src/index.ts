@@ -8,3 +8,4 @@ export { ICON_NAMES, isIconName } from './icons';
 export { registerBundledFonts, sanitizeText, hasBundledGlyph, bundledFontFiles, REPLACEMENT_CHARACTER, FONT_STACK } from './fonts';
 export { SAFE_MARGIN, MIN_FONT_FRACTION, safeArea, minFontSize, inside, type Rect } from './geometry';
 export { formatNumber, formatStat, formatChartValue, countUpValue, decimalsOf } from './format';
+export { fixturePlan, frameSizeOf, EXAMPLE_SCENES, type FixtureScene, type FixtureOptions } from './plan-fixtures';

@@ -26,7 +26,7 @@ export type Part =
   | { kind: 'rect'; x: number; y: number; w: number; h: number; radius: number; color: ColorRole; alpha?: number; grow?: 'right' | 'left' | 'up' | 'down' }
   | { kind: 'circle'; cx: number; cy: number; r: number; color: ColorRole; alpha?: number }
   | { kind: 'polyline'; points: Array<[number, number]>; color: ColorRole; width: number; alpha?: number }
-  | { kind: 'slice'; cx: number; cy: number; r: number; a0: number; a1: number; color: ColorRole }
+  | { kind: 'slice'; cx: number; cy: number; r: number; inner: number; a0: number; a1: number; color: ColorRole }
   | { kind: 'icon'; name: string; x: number; y: number; size: number; color: ColorRole }
   | { kind: 'number'; value: number; decimals: number; prefix: string; suffix: string; cx: number; baseline: number; size: number; color: ColorRole };
 
@@ -270,6 +270,45 @@ function bulletsLayout(c: Ctx, content: SceneContent): void {
 function stepsLayout(c: Ctx, content: SceneContent): void {
   const body = heading(c, content.title);
   const items = content.items ?? [];
+  // A few short steps read best as a timeline across a wide frame; anything else as a list.
+  const across = !c.portrait && c.W > c.H && items.length >= 2 && items.length <= 5;
+  if (across) firstFitting(c, [() => stepsAcross(c, body, items), () => stepsDown(c, body, items)]);
+  else stepsDown(c, body, items);
+}
+
+function stepsAcross(c: Ctx, body: Rect, items: string[]): void {
+  const n = items.length;
+  const colW = body.w / n;
+  const textW = colW * 0.84;
+  const r = fitSize(c.min, Math.max(c.min, 4.2 * c.u), (s) => {
+    const wrapped = items.map((t) => wrapAt(t, textW, s, { weight: 400, lineHeight: LH_BODY }, c.measure));
+    const d = 2 * s;
+    const total = d + 0.9 * s + Math.max(...wrapped.map((w) => w.height));
+    return { value: { wrapped, d, total }, fits: total <= body.h + 0.01 && wrapped.every((w) => w.width <= textW + 0.01 && w.lines.length <= 4) };
+  });
+  if (!r.fits) c.out.overflow.push('items');
+  const s = r.size;
+  const { wrapped, d, total } = r.value;
+  const rtlAll = items.every((t) => isRtl(t));
+  const top = body.y + Math.max(0, (body.h - total) / 2.4);
+  const cy = top + d / 2;
+  const cxOf = (i: number) => body.x + colW * ((rtlAll ? n - 1 - i : i) + 0.5);
+  items.forEach((_, i) => {
+    const cx = cxOf(i);
+    if (i > 0) {
+      const prev = cxOf(i - 1);
+      const dir = cx > prev ? 1 : -1;
+      const gap = 0.35 * s;
+      add(c, `connector-${i}`, [{ kind: 'polyline', points: [[prev + dir * (d / 2 + gap), cy], [cx - dir * (d / 2 + gap), cy]], color: 'accent', width: Math.max(2, 0.14 * s), alpha: 0.6 }], 'draw', c.s.items[i]!);
+    }
+    const numeral = wrapAt(String(i + 1), d, Math.max(c.min, Math.round(0.6 * d)), { weight: 700, lineHeight: 1.2 }, c.measure);
+    add(c, `step-${i}`, [{ kind: 'circle', cx, cy, r: d / 2, color: 'accent' }, place(numeral, cx - d / 2, cy - numeral.height / 2, d, 'center', 'onAccent')], 'pop', c.s.items[i]!);
+    const w = wrapped[i]!;
+    add(c, `item-${i}`, [place(w, cx - textW / 2, top + d + 0.9 * s, textW, 'center', 'text')], 'slide-up', c.s.items[i]!, { rtl: w.rtl });
+  });
+}
+
+function stepsDown(c: Ctx, body: Rect, items: string[]): void {
   const geo = (s: number) => (c.dense ? { d: 1.4 * s, gapX: 0.7 * s, gap: 0.3 * s } : { d: 1.75 * s, gapX: 0.9 * s, gap: 0.7 * s });
   const { size, rows } = fitRows(c, 'items', items, body.h, 4.4 * c.u, (s) => {
     const g = geo(s);
@@ -343,29 +382,37 @@ function statLayout(c: Ctx, content: SceneContent): void {
 
 function quoteLayout(c: Ctx, content: SceneContent): void {
   const body = heading(c, content.title);
-  const pad = 3.6 * c.u;
+  const pad = (c.dense ? 2.4 : 3.6) * c.u;
   const quote = content.quote ?? '';
   const attribution = content.attribution !== undefined && content.attribution !== '' ? `— ${content.attribution}` : undefined;
-  const textW = body.w - 2 * pad;
+  const rtl = isRtl(quote);
+  // A large quotation mark hangs in a gutter beside the first line.
+  const markAt = (s: number) => Math.round(c.dense ? 2.6 * s : Math.min(5 * s, 22 * c.u));
+  const gutterAt = (s: number) => c.measure.width('\u201c', markAt(s), 700) + 0.8 * s;
   const r = fitSize(c.min, Math.max(c.min, 5.2 * c.u), (s) => {
-    const mark = c.dense ? 2 * s : Math.min(4.2 * s, 20 * c.u);
+    const textW = body.w - 2 * pad - gutterAt(s);
     const q = wrapAt(quote, textW, s, { weight: 400, lineHeight: LH_BODY }, c.measure);
     const a = attribution ? wrapAt(attribution, textW, Math.max(c.min, Math.round(0.8 * s)), { weight: 700, lineHeight: LH_BODY }, c.measure) : undefined;
-    const total = 2 * pad + mark * 0.5 + q.height + (a ? 0.9 * s + a.height : 0);
-    return { value: { mark, q, a, total }, fits: total <= body.h + 0.01 && q.width <= textW + 0.01 && (a?.width ?? 0) <= textW + 0.01 };
+    const total = 2 * pad + q.height + (a ? 0.9 * s + a.height : 0);
+    return { value: { q, a, total, textW }, fits: total <= body.h + 0.01 && q.width <= textW + 0.01 && (a?.width ?? 0) <= textW + 0.01 };
   });
   if (!r.fits) c.out.overflow.push('quote');
   c.out.fontSizes.push({ id: 'quote', size: r.size });
-  const { mark, q, a, total } = r.value;
+  const { q, a, total, textW } = r.value;
+  const s = r.size;
+  const mark = markAt(s);
+  const gutter = gutterAt(s);
   const y = body.y + Math.max(0, (body.h - total) / 2.4);
-  const rtl = q.rtl;
-  // The quotation mark's ink sits in the top half of its em box: half an em of room holds it.
-  const markLine = wrapAt('\u201c', mark * 2, Math.round(mark), { weight: 700, lineHeight: 1 }, c.measure);
-  const markX = rtl ? body.x + body.w - pad - markLine.width : body.x + pad;
+  const textX = rtl ? body.x + pad : body.x + pad + gutter;
   add(c, 'card', [{ kind: 'rect', x: body.x, y, w: body.w, h: total, radius: 2 * c.u, color: 'surface' }], 'fade', c.s.body);
-  add(c, 'mark', [place(markLine, markX, y + pad * 0.6 - mark * 0.12, markLine.width, 'start', 'accent')], 'pop', c.s.body, { bounds: { x: markX, y: y + pad * 0.6, w: markLine.width, h: mark * 0.5 } });
-  add(c, 'quote', [place(q, body.x + pad, y + pad + mark * 0.5, textW, 'start', 'text')], 'fade', c.s.body, { rtl });
-  if (a) add(c, 'attribution', [place(a, body.x + pad, y + pad + mark * 0.5 + q.height + 0.9 * r.size, textW, 'end', 'muted')], rtl ? 'slide-right' : 'slide-left', c.s.after, { rtl: a.rtl });
+  const markLine = wrapAt('\u201c', mark * 2, mark, { weight: 700, lineHeight: 1 }, c.measure);
+  // Ink of the mark's top at the first line's cap height: both measured from Noto's metrics (cap 0.714 em, the mark's ink top 0.174 em below its box top).
+  const capTop = y + pad + (s * LH_BODY) / 2 + 0.388 * s - 0.714 * s;
+  const markTop = capTop - 0.174 * mark;
+  const markX = rtl ? body.x + body.w - pad - markLine.width : body.x + pad;
+  add(c, 'mark', [place(markLine, markX, markTop, markLine.width, 'start', 'accent')], 'pop', c.s.body, { bounds: { x: markX, y: capTop, w: markLine.width, h: 0.3 * mark } });
+  add(c, 'quote', [place(q, textX, y + pad, textW, 'start', 'text')], 'fade', c.s.body, { rtl });
+  if (a) add(c, 'attribution', [place(a, textX, y + pad + q.height + 0.9 * s, textW, 'end', 'muted')], rtl ? 'slide-right' : 'slide-left', c.s.after, { rtl: a.rtl });
 }
 
 function iconTextLayout(c: Ctx, content: SceneContent): void {
@@ -623,7 +670,8 @@ function verticalChart(c: Ctx, body: Rect, type: 'column' | 'line', labels: stri
   });
 }
 
-function pieLayout(c: Ctx, body: Rect, labels: string[], values: number[], unit: string | undefined, stacked: boolean): void {
+function pieLayout(c: Ctx, bodyIn: Rect, labels: string[], values: number[], unit: string | undefined, stacked: boolean): void {
+  let body = bodyIn;
   const sum = values.reduce((a, b) => a + b, 0);
   const side = !stacked;
   const D = (c.dense ? 0.7 : 1) * (side ? Math.min(body.h, body.w * 0.42) : Math.min(body.w * 0.7, body.h * 0.42));
@@ -642,7 +690,24 @@ function pieLayout(c: Ctx, body: Rect, labels: string[], values: number[], unit:
   });
   if (!r.fits) c.out.overflow.push('chart');
   const s = r.size;
-  const { cap, sw, valueW, textW, wrapped, gapY, total } = r.value;
+  const { cap, sw, valueW, wrapped, gapY, total } = r.value;
+  // The legend is as wide as its longest row, and pie + legend sit centred together.
+  const textW = Math.min(r.value.textW, Math.max(...wrapped.map((w) => w.width)));
+  const legendW = Math.max(sw + 0.6 * s + textW + 1.6 * s + valueW, cap.part ? Math.max(...cap.part.lines.map((l) => l.width)) : 0);
+  const legendX0 = legend.x;
+  if (side) {
+    const shift = Math.max(0, (body.w - (D + gap + legendW)) / 2);
+    body = { ...body, x: body.x + shift };
+    legend.x += shift;
+  } else {
+    legend.x += Math.max(0, (legend.w - legendW) / 2);
+  }
+  legend.w = Math.min(legend.w, legendW);
+  if (cap.part) {
+    const dx = legend.x - legendX0;
+    cap.part.lines.forEach((l) => (l.x += dx));
+    cap.part.bounds = { ...cap.part.bounds, x: cap.part.bounds.x + dx, w: Math.min(cap.part.bounds.w, legendW) };
+  }
   const blockTop = side ? body.y + Math.max(0, (body.h - Math.max(D, total)) / 2.4) : body.y;
   const cx = side ? body.x + D / 2 : body.x + body.w / 2;
   const cy = side ? blockTop + Math.max(D, total) / 2 : body.y + D / 2;
@@ -666,7 +731,7 @@ function pieLayout(c: Ctx, body: Rect, labels: string[], values: number[], unit:
       c,
       `item-${i}`,
       [
-        { kind: 'slice', cx, cy, r: D / 2, a0: a, a1: a + sweep, color },
+        { kind: 'slice', cx, cy, r: D / 2, inner: D * 0.29, a0: a, a1: a + sweep, color },
         { kind: 'rect', x: legend.x, y: mid - sw / 2, w: sw, h: sw, radius: sw * 0.25, color },
         place(w, legend.x + sw + 0.6 * s, mid - w.height / 2, textW, 'start', 'text'),
         place(vt, legend.x + legend.w - vt.width, mid - vt.height / 2, vt.width, 'start', 'muted'),
@@ -701,11 +766,13 @@ export function layoutScene(scene: RenderPlanScene, frame: FrameSize, measure: M
 function layoutOnce(scene: RenderPlanScene, frame: FrameSize, measure: Measurer, dense: boolean, titleShare: number): SceneLayout {
   const { width: W, height: H } = frame;
   const safe = safeArea(W, H);
-  const u = Math.min(W, H) / 100;
-  const pad = 2 * u;
+  const portrait = H > W * 1.2;
+  // A tall frame has room for larger type than its short side suggests.
+  const u = (Math.min(W, H) / 100) * (portrait ? 1.3 : 1);
+  const pad = 2 * (Math.min(W, H) / 100);
   const region = { x: safe.x + pad, y: safe.y + pad, w: safe.w - 2 * pad, h: safe.h - 2 * pad };
   const out: SceneLayout = { elements: [], safe, region, minFont: minFontSize(W, H), overflow: [], fontSizes: [] };
-  const c: Ctx = { W, H, u, min: out.minFont, region, portrait: H > W * 1.2, measure, s: sceneSchedule(scene, frame.fps), out, dense, titleShare };
+  const c: Ctx = { W, H, u, min: out.minFont, region, portrait, measure, s: sceneSchedule(scene, frame.fps), out, dense, titleShare };
   const content = scene.content;
   switch (scene.layout) {
     case 'title':

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
-import { LAYOUTS, type Aspect, type Layout, type ThemeName } from '@vidgen/core';
+import { LAYOUTS, type Aspect, type Layout, type SceneContent, type ThemeName } from '@vidgen/core';
 import { createPainter } from '../painter';
 import { EXAMPLE_SCENES, fixturePlan } from '../plan-fixtures';
 
@@ -19,9 +19,9 @@ function png(width: number, height: number, rgba: Buffer): Buffer {
   return c.encodeSync('png');
 }
 
-function settledFrame(layout: Layout, theme: ThemeName, aspect: Aspect): { png: Buffer; width: number; height: number } {
+function settledFrame(layout: Layout, theme: ThemeName, aspect: Aspect, content: SceneContent = EXAMPLE_SCENES[layout]): { png: Buffer; width: number; height: number } {
   // One scene, long enough for every entrance and a count-up to finish.
-  const plan = fixturePlan([{ layout, content: EXAMPLE_SCENES[layout], seconds: 6 }], { quality: 'medium', aspect, theme });
+  const plan = fixturePlan([{ layout, content, seconds: 6 }], { quality: 'medium', aspect, theme });
   const painter = createPainter(plan);
   return { png: png(plan.width, plan.height, painter.frame(plan.totalFrames - 1)), width: plan.width, height: plan.height };
 }
@@ -37,7 +37,8 @@ function main(): void {
   };
   for (const layout of LAYOUTS) write(`${layout}.png`, settledFrame(layout, 'dark', '16:9').png);
   write('bullets-9x16.png', settledFrame('bullets', 'dark', '9:16').png);
-  write('chart-light.png', settledFrame('chart', 'light', '16:9').png);
+  const chart = EXAMPLE_SCENES.chart.chart!;
+  write('chart-pie-light.png', settledFrame('chart', 'light', '16:9', { ...EXAMPLE_SCENES.chart, chart: { ...chart, type: 'pie' } }).png);
   console.log(written.join('\n'));
 }
 
