@@ -41,26 +41,29 @@ export const COUNT_UP_SECONDS = 1.2;
 /**
  * Text limits, in characters (code points). Chosen so that the longest
  * allowed text of every layout fits at the minimum font size at every
- * quality and aspect; @vidgen/render's geometry test proves it.
+ * quality and aspect; @vidgen/render's geometry test proves it (worst
+ * cases: 'W'-heavy text, one endless word, full-width CJK). The square 1:1
+ * frame binds: item, chartLabel and the comparison's texts are as long as
+ * it holds at the minimum font size.
  */
 export const SCENE_LIMITS = Object.freeze({
   title: 100,
   text: 400,
   itemsMin: 1,
   itemsMax: 8,
-  item: 120,
+  item: 64,
   prefix: 8,
   suffix: 12,
   label: 80,
   chartPointsMin: 2,
   chartPointsMax: 12,
-  chartLabel: 24,
+  chartLabel: 20,
   chartUnit: 12,
   quote: 300,
   attribution: 80,
-  comparisonHeading: 60,
+  comparisonHeading: 40,
   comparisonItemsMax: 5,
-  comparisonItem: 60,
+  comparisonItem: 36,
   /** |value| of a stat or a chart point. */
   absNumberMax: 1e12,
   sceneSecondsMin: 1,

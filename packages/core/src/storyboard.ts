@@ -21,19 +21,6 @@ export const CHUNK_MAX_WORDS = 40;
 export const CHUNK_MAX_CHARS = 240;
 export const CLOSING_TEXT = 'Thanks for watching.';
 
-/**
- * @deprecated The drawtext renderer's flattened scene (title + text), derived
- * from planScenes() until the frame renderer replaces that renderer.
- */
-export interface StoryboardScene {
-  kind: 'title' | 'content' | 'closing' | 'explicit';
-  /** Heading drawn large; '' for none. */
-  title: string;
-  /** Body text; '' for none. */
-  text: string;
-  durationSeconds: number;
-}
-
 /** Unspaced scripts (CJK, Thai…) have no word gaps: count such a run as one word per 2 characters. */
 const UNSPACED = /[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]/u;
 
@@ -328,45 +315,4 @@ export function planScenes(configuration: PlanInput): PlannedScene[] {
       .map((d) => planned('content', d)),
     planned('closing', titleDraft(topic, 'closing', CLOSING_TEXT)),
   ];
-}
-
-// ------------------------------------------------------------------ deprecated: the drawtext renderer's view
-
-const formatNumber = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 6 });
-
-/** @deprecated A planned scene as the drawtext renderer draws it: one title and one block of text. */
-export function flattenScene(scene: PlannedScene): StoryboardScene {
-  const { title = '', text = '', items = [], value, prefix = '', suffix = '', label, chart, quote, attribution, left, right } = scene.content;
-  let body: string;
-  switch (scene.layout) {
-    case 'bullets':
-    case 'steps':
-      body = items.join('\n');
-      break;
-    case 'stat':
-      body = `${prefix}${formatNumber(value ?? 0)}${suffix}${label ? ` — ${label}` : ''}`;
-      break;
-    case 'chart':
-      body = chart ? chart.labels.map((l, i) => `${l}: ${formatNumber(chart.values[i] ?? 0)}${chart.unit ? ` ${chart.unit}` : ''}`).join('\n') : '';
-      break;
-    case 'quote':
-      body = `“${quote ?? ''}”${attribution ? `\n— ${attribution}` : ''}`;
-      break;
-    case 'comparison':
-      body = [left, right].map((side) => (side ? [side.heading, ...side.items].join('\n') : '')).join('\n\n');
-      break;
-    default:
-      body = text;
-  }
-  return { kind: scene.kind, title, text: body, durationSeconds: scene.durationSeconds };
-}
-
-/**
- * @deprecated The drawtext renderer's storyboard: planScenes() flattened
- * (items on lines, a stat as "prefix value suffix — label", chart points as
- * "label: value unit" lines, a quote with its attribution, a comparison as
- * two headed lists). Goes when the frame renderer replaces drawtext.
- */
-export function planStoryboard(configuration: PlanInput): StoryboardScene[] {
-  return planScenes(configuration).map(flattenScene);
 }

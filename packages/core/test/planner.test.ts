@@ -1,11 +1,8 @@
 import {
-  CLOSING_TEXT,
   SCENE_LIMITS,
   buildSeconds,
-  flattenScene,
   jobConfigurationSchema,
   planScenes,
-  planStoryboard,
   readingSeconds,
   sceneText,
   validate,
@@ -226,21 +223,5 @@ describe('rules planner: whatever the text, only valid scenes', () => {
       expect(scenes.at(-1)?.layout).toBe('closing');
       expectValid(scenes);
     }
-  });
-});
-
-describe('planStoryboard (deprecated): the drawtext view', () => {
-  it('flattens every layout to a title and text', () => {
-    const flat = (layout: Layout, content: SceneContent) => flattenScene({ kind: 'explicit', layout, content, durationSeconds: 3, transition: 'cut', animation: 'auto' });
-    expect(flat('bullets', { title: 'T', items: ['a', 'b'] })).toMatchObject({ title: 'T', text: 'a\nb' });
-    expect(flat('stat', { value: 1234.5, prefix: '$', suffix: ' million', label: 'raised' })).toMatchObject({ text: '$1,234.5 million — raised' });
-    expect(flat('chart', { chart: { type: 'bar', labels: ['A', 'B'], values: [1, 2], unit: '%' } })).toMatchObject({ text: 'A: 1 %\nB: 2 %' });
-    expect(flat('quote', { quote: 'Q.', attribution: 'N' })).toMatchObject({ title: '', text: '“Q.”\n— N' });
-    expect(flat('comparison', { left: { heading: 'L', items: ['a'] }, right: { heading: 'R', items: ['b', 'c'] } })).toMatchObject({ text: 'L\na\n\nR\nb\nc' });
-    expect(flat('icon_text', { icon: 'zap', text: 'x' })).toMatchObject({ text: 'x' });
-    const plan = planStoryboard({ topic: 'Volcanoes', context: 'Tea 50%, coffee 30% and water 20%.' });
-    expect(plan.map((s) => s.kind)).toEqual(['title', 'content', 'closing']);
-    expect(plan[1]?.text).toBe('Tea: 50 %\nCoffee: 30 %\nWater: 20 %');
-    expect(plan[2]).toMatchObject({ title: 'Volcanoes', text: CLOSING_TEXT });
   });
 });

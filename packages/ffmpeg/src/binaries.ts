@@ -1,5 +1,3 @@
-import path from 'node:path';
-
 /** ffmpeg from @ffmpeg-installer/ffmpeg unless overridden (FFMPEG_PATH in the apps' config). */
 export function resolveFfmpegPath(override?: string): string {
   if (override) return override;
@@ -12,11 +10,4 @@ export function resolveFfprobePath(override?: string): string {
   if (override) return override;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('ffprobe-static') as { path: string }).path;
-}
-
-export type FontName = 'DejaVuSans.ttf' | 'DejaVuSans-Bold.ttf';
-
-/** Fonts come from the dejavu-fonts-ttf package, never from whatever the OS has. */
-export function fontPath(name: FontName): string {
-  return path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf', name);
 }

@@ -1,4 +1,5 @@
 import { VidgenError, type Logger, silentLogger } from '@vidgen/core';
+import type { Writable } from 'node:stream';
 import { runTool } from './tool';
 
 export interface FfmpegProgress {
@@ -21,6 +22,8 @@ export interface RunFfmpegOptions {
   cwd?: string;
   /** How much of stderr to keep for error reports. */
   stderrTailBytes?: number;
+  /** ffmpeg reads stdin (`-i pipe:0`): the pipe, once ffmpeg has started; see RunToolOptions.onStdin. */
+  onStdin?: (stdin: Writable, pid: number) => void;
 }
 
 export interface RunFfmpegResult {
@@ -54,7 +57,8 @@ export function parseProgressBlock(lines: readonly string[], expectedDurationSec
  * `-progress pipe:1` output; failures become RENDER_FAILED with the stderr tail.
  */
 export async function runFfmpeg(options: RunFfmpegOptions): Promise<RunFfmpegResult> {
-  const { ffmpegPath, args, expectedDurationSeconds, onProgress, signal, logger = silentLogger, cwd, stderrTailBytes = 4096 } = options;
+  const { ffmpegPath, args, expectedDurationSeconds, onProgress, signal, logger = silentLogger, cwd, stderrTailBytes = 4096, onStdin } = options;
+  // -nostdin stops ffmpeg's interactive keys; it does not stop `-i pipe:0`.
   const fullArgs = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'warning', '-progress', 'pipe:1', '-nostats', ...args];
   if (signal?.aborted) throw new VidgenError('JOB_CANCELLED', { message: 'Aborted before ffmpeg started.' });
   let block: string[] = [];
@@ -64,6 +68,7 @@ export async function runFfmpeg(options: RunFfmpegOptions): Promise<RunFfmpegRes
     signal,
     cwd,
     stderrTailBytes,
+    onStdin,
     onStdoutLine: (line) => {
       block.push(line);
       if (!line.startsWith('progress=')) return;

@@ -1,6 +1,11 @@
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 
 /** SIGKILLs a child started with `detached: true` and everything in its process group (the child alone if the group is gone). */
+export function killProcessGroup(pid: number | undefined): void {
+  killGroup(pid);
+}
+
 function killGroup(pid: number | undefined): void {
   if (!pid) return;
   try {
@@ -27,6 +32,13 @@ export interface RunToolOptions {
   onStdoutLine?: (line: string) => void;
   /** Collected stdout beyond this kills the process group and ends the run as 'overflow'. */
   maxStdoutBytes?: number;
+  /**
+   * Gives the tool a stdin pipe (otherwise stdin is ignored) and hands it over
+   * once the process has started, with the pid (for a caller that must kill
+   * the group from elsewhere). Write errors (EPIPE when the tool exits early)
+   * are swallowed here: the run's outcome reports how the tool ended.
+   */
+  onStdin?: (stdin: Writable, pid: number) => void;
 }
 
 export type ToolRun =
@@ -41,11 +53,11 @@ export type ToolRun =
  * it ended; the callers map that into the error taxonomy. Never rejects.
  */
 export function runTool(options: RunToolOptions): Promise<ToolRun> {
-  const { path, args, signal, timeoutMs, cwd, stderrTailBytes = 4096, onStdoutLine, maxStdoutBytes = 16 * 1024 * 1024 } = options;
+  const { path, args, signal, timeoutMs, cwd, stderrTailBytes = 4096, onStdoutLine, maxStdoutBytes = 16 * 1024 * 1024, onStdin } = options;
   const started = Date.now();
   return new Promise<ToolRun>((resolve) => {
     if (signal?.aborted) return resolve({ outcome: 'aborted', stderrTail: '' });
-    const child = spawn(path, [...args], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(path, [...args], { cwd, detached: true, stdio: [onStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let pending = '';
     let stderr = '';
@@ -59,9 +71,16 @@ export function runTool(options: RunToolOptions): Promise<ToolRun> {
     const onAbort = () => killGroup(child.pid);
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = timeoutMs === undefined ? null : setTimeout(() => stop('timeout'), timeoutMs);
+    if (onStdin && child.stdin) {
+      child.stdin.on('error', () => {});
+      if (child.pid !== undefined) onStdin(child.stdin, child.pid);
+    }
 
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
+    // stdout and stderr are always pipes (stdio above), stdin only with onStdin.
+    const outPipe = child.stdout!;
+    const errPipe = child.stderr!;
+    outPipe.setEncoding('utf8');
+    outPipe.on('data', (chunk: string) => {
       if (!onStdoutLine) {
         stdout += chunk;
         if (stdout.length > maxStdoutBytes) stop('overflow');
@@ -75,8 +94,8 @@ export function runTool(options: RunToolOptions): Promise<ToolRun> {
         onStdoutLine(line);
       }
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    errPipe.setEncoding('utf8');
+    errPipe.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-stderrTailBytes);
     });
 

@@ -1,8 +1,9 @@
 import Joi from 'joi';
-import { QUALITIES, QUALITY_PRESETS, THEME_NAMES, sceneSpecSchema, validate, type JobRecord, type Quality, type SceneSpec } from '@vidgen/core';
+import { ASPECTS, DEFAULT_ASPECT, QUALITIES, QUALITY_PRESETS, THEME_NAMES, frameSizeFor, sceneSpecSchema, validate, type Aspect, type JobRecord, type Quality, type SceneSpec, type ThemeName } from '@vidgen/core';
 import { availableCores, effectiveSceneConcurrency } from './concurrency';
 import { encoderSettingsFor, type EncoderSettings } from './encoder';
-import { DEFAULT_THEME, THEMES, type ThemeSpec } from './themes';
+
+export const DEFAULT_THEME: ThemeName = 'dark';
 
 /** Everything the orchestrator needs, derived from a job record and the worker's options. */
 export interface VideoGenerationConfig {
@@ -12,16 +13,19 @@ export interface VideoGenerationConfig {
   /** Explicit storyboard, or null for the planner. */
   scenes: SceneSpec[] | null;
   quality: Quality;
+  aspect: Aspect;
+  progressBar: boolean;
   width: number;
   height: number;
   fps: number;
   encoder: EncoderSettings;
-  theme: ThemeSpec;
+  theme: ThemeName;
   subtitles: boolean;
   narration: boolean;
+  /** Render units in flight at most (units of consecutive scenes, each a worker thread and an ffmpeg). */
   sceneConcurrency: number;
-  /** x264 threads per scene clip: the cores divided among the scenes in flight, so parallel encoders do not oversubscribe. */
-  threadsPerScene: number;
+  /** Cores the units' x264 threads are divided among, so parallel encoders do not oversubscribe. */
+  cores: number;
   /** The job's scratch dir is created under this and removed afterwards. */
   scratchBaseDir: string;
 }
@@ -32,8 +36,6 @@ export interface IntegratorConfigOptions {
   cores?: number;
 }
 
-const hexColor = Joi.string().pattern(/^0x[0-9A-Fa-f]{6}$/);
-
 export const videoGenerationConfigSchema = Joi.object({
   jobId: Joi.string().min(1).max(200).required(),
   topic: Joi.string().min(1).max(200).required(),
@@ -42,6 +44,10 @@ export const videoGenerationConfigSchema = Joi.object({
   quality: Joi.string()
     .valid(...QUALITIES)
     .required(),
+  aspect: Joi.string()
+    .valid(...ASPECTS)
+    .required(),
+  progressBar: Joi.boolean().required(),
   width: Joi.number().integer().min(16).max(7680).required(),
   height: Joi.number().integer().min(16).max(4320).required(),
   fps: Joi.number().integer().min(1).max(120).required(),
@@ -58,20 +64,13 @@ export const videoGenerationConfigSchema = Joi.object({
     audioSampleRate: Joi.number().valid(48000).required(),
     audioChannels: Joi.number().valid(2).required(),
   }).required(),
-  theme: Joi.object({
-    name: Joi.string()
-      .valid(...THEME_NAMES)
-      .required(),
-    background: hexColor.required(),
-    text: hexColor.required(),
-    accent: hexColor.required(),
-    font: Joi.string().valid('DejaVuSans.ttf', 'DejaVuSans-Bold.ttf').required(),
-    boldFont: Joi.string().valid('DejaVuSans.ttf', 'DejaVuSans-Bold.ttf').required(),
-  }).required(),
+  theme: Joi.string()
+    .valid(...THEME_NAMES)
+    .required(),
   subtitles: Joi.boolean().required(),
   narration: Joi.boolean().required(),
   sceneConcurrency: Joi.number().integer().min(1).max(8).required(),
-  threadsPerScene: Joi.number().integer().min(1).max(64).required(),
+  cores: Joi.number().integer().min(1).max(1024).required(),
   scratchBaseDir: Joi.string().min(1).required(),
 }).unknown(false);
 
@@ -85,21 +84,25 @@ export function buildVideoGenerationConfig(job: JobRecord, options: IntegratorCo
   const preset = QUALITY_PRESETS[quality] ?? QUALITY_PRESETS.medium;
   const cores = Math.max(1, Math.floor(options.cores ?? availableCores()));
   const sceneConcurrency = QUALITY_PRESETS[quality] ? effectiveSceneConcurrency({ requested: c.max_scene_concurrency, quality, cores }) : 1;
+  const aspect = c.aspect ?? DEFAULT_ASPECT;
+  const size = QUALITY_PRESETS[quality] && (ASPECTS as readonly string[]).includes(aspect) ? frameSizeFor(quality, aspect) : { width: preset.width, height: preset.height };
   const candidate = {
     jobId: job.job_id,
     topic: c.topic,
     context: c.scenes ? '' : (c.context ?? ''),
     scenes: c.scenes ?? null,
     quality,
-    width: preset.width,
-    height: preset.height,
+    aspect,
+    progressBar: c.progress_bar ?? false,
+    width: size.width,
+    height: size.height,
     fps: preset.fps,
     encoder: encoderSettingsFor(preset),
-    theme: THEMES[c.theme ?? DEFAULT_THEME] ?? c.theme,
+    theme: c.theme ?? DEFAULT_THEME,
     subtitles: c.subtitles ?? true,
     narration: c.narration ?? false,
     sceneConcurrency,
-    threadsPerScene: Math.max(1, Math.floor(cores / sceneConcurrency)),
+    cores,
     scratchBaseDir: options.scratchBaseDir,
   };
   return Object.freeze(validate<VideoGenerationConfig>(videoGenerationConfigSchema, candidate));

@@ -2,9 +2,8 @@ import { silentLogger, type JobRecord, type Logger } from '@vidgen/core';
 import { buildVideoGenerationConfig, type VideoGenerationConfig } from './config';
 import { VideoGenerationOrchestrator, type OrchestratorDeps, type VideoGenerationResult } from './orchestrator';
 import { safeProgressSink, type ProgressCallback } from './safe-progress';
-import { fontkitMeasurer } from './font-metrics';
-import { layoutScene } from './layout';
-import { THEMES, themeFontFiles } from './themes';
+import { unitWorkerScript } from './frame-renderer';
+import { defaultPainterModule } from './painter';
 
 export interface PipelineIntegratorOptions extends Omit<OrchestratorDeps, 'logger'> {
   /** Each job's scratch dir is created under this (e.g. os.tmpdir() or a worker volume). */
@@ -32,15 +31,13 @@ export class PipelineIntegrator {
   constructor(private readonly options: PipelineIntegratorOptions) {}
 
   /**
-   * Loads every theme's fonts and runs the layout once, so the first job does
-   * not pay for it. Call at worker boot (optional).
+   * Fails at boot, not at the first job, when the drawing library or the unit
+   * worker script is missing. (Painting happens in each unit's worker thread,
+   * which registers its fonts there; nothing in this thread needs warming.)
    */
   warmUp(): void {
-    const measurerFor = this.options.measurerFor ?? fontkitMeasurer;
-    for (const theme of Object.values(THEMES)) {
-      const measurer = measurerFor(themeFontFiles(theme));
-      layoutScene({ width: 1280, height: 720, title: 'Warm up', text: 'The quick brown fox jumps over the lazy dog. '.repeat(4), measurer });
-    }
+    this.options.painterModule ?? defaultPainterModule();
+    unitWorkerScript();
   }
 
   /** Pure conversion + re-validation; throws VidgenError('VALIDATION_FAILED'). */

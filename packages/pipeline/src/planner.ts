@@ -1,4 +1,4 @@
-import { planStoryboard, type StoryboardScene, type SceneSpec } from '@vidgen/core';
+import { planScenes, type PlannedScene, type SceneSpec } from '@vidgen/core';
 
 export interface PlannerInput {
   topic: string;
@@ -6,14 +6,14 @@ export interface PlannerInput {
   scenes?: SceneSpec[];
 }
 
-/** Turns a job's request into scenes. The built-in one is deterministic; an LLM planner can implement the same. */
+/** Turns a job's request into planned scenes (layouts, content, lengths). The built-in one is deterministic; an LLM planner can implement the same. */
 export interface Planner {
-  plan(input: PlannerInput, signal?: AbortSignal): Promise<StoryboardScene[]>;
+  plan(input: PlannerInput, signal?: AbortSignal): Promise<PlannedScene[]>;
 }
 
-/** The deterministic planner from core (the same timing the API checks at submit). */
+/** The deterministic rules planner from core (the same one the API's /plan and submit checks use). */
 export const builtinPlanner: Planner = {
   async plan(input) {
-    return planStoryboard(input);
+    return planScenes(input);
   },
 };

@@ -2,127 +2,63 @@ import { QUALITY_PRESETS } from '@vidgen/core';
 import {
   SCENE_CONCURRENCY_CAP,
   UnitProgress,
-  buildConcatArgs,
-  buildSceneClipArgs,
-  buildSilentVideoArgs,
+  buildAssembleArgs,
   buildWebVtt,
   concatListContent,
   effectiveSceneConcurrency,
   encoderSettingsFor,
-  fadeSeconds,
   formatVttTimestamp,
-  groupScenes,
-  silentGroupCount,
+  narrationAudioGraph,
+  sceneTextLines,
   wavDurationSeconds,
 } from '../src';
 
 const encoder = encoderSettingsFor(QUALITY_PRESETS.medium);
-const base = {
-  width: 1280,
-  height: 720,
-  fps: 30,
-  durationSeconds: 4,
-  encoder,
-  background: '0x101826',
-  textColor: '0xF5F7FA',
-  accentColor: '0x5EC8F2',
-  lines: [{ textFile: '/scratch/scene-000-line-000.txt', fontFile: '/fonts/DejaVu Sans:Bold.ttf', sizePx: 58, x: 100, baseline: 200 }],
-  rule: { x: 512, y: 300, w: 256, h: 4 },
-  narrationFile: null,
-  output: '/scratch/scene-000.mp4',
-};
 
-describe('scene clip arguments (pure)', () => {
-  it('draws text only from files with expansion=none, escaping our own paths', () => {
-    const args = buildSceneClipArgs(base);
-    const graph = args[args.indexOf('-filter_complex') + 1] ?? '';
-    expect(graph).toContain('textfile=/scratch/scene-000-line-000.txt:expansion=none');
-    expect(graph).toContain('fontfile=/fonts/DejaVu Sans\\\\:Bold.ttf');
-    expect(graph).toContain('y=200-ascent');
-    expect(graph).toContain(`loop=loop=119:size=1:start=0`);
-    expect(graph).not.toMatch(/\btext=/);
-  });
-
-  it('encodes with the shared settings, a silent stereo track and the given threads', () => {
-    const args = buildSceneClipArgs({ ...base, threads: 1 });
-    expect(args).toEqual(expect.arrayContaining(['anullsrc=r=48000:cl=stereo', '-c:v', 'libx264', '-crf', '23', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ac', '2']));
-    expect(args.slice(args.indexOf('-threads'), args.indexOf('-threads') + 2)).toEqual(['-threads', '1']);
-    expect(args[args.length - 1]).toBe('/scratch/scene-000.mp4');
-  });
-
-  it('mixes narration padded to the scene length', () => {
-    const args = buildSceneClipArgs({ ...base, narrationFile: '/scratch/n.wav' });
-    expect(args.slice(0, 8)).toContain('/scratch/n.wav');
-    expect(args[args.indexOf('-filter_complex') + 1]).toContain('[1:a]aresample=48000,aformat=channel_layouts=stereo,apad[a]');
-    expect(args).not.toContain('anullsrc=r=48000:cl=stereo');
-  });
-
-  it('draws the text once on a single source frame, fades in, and fades out only when asked (last scene)', () => {
-    const graphOf = (a: string[]) => a[a.indexOf('-filter_complex') + 1] ?? '';
-    const middle = buildSceneClipArgs(base);
-    expect(middle).toContain('color=c=0x101826:s=1280x720:r=30:d=0.033333');
-    expect(graphOf(middle)).toContain('fade=t=in:st=0:d=0.4');
-    expect(graphOf(middle)).not.toContain('fade=t=out');
-    expect(graphOf(buildSceneClipArgs({ ...base, fadeOut: true }))).toContain('fade=t=out:st=3.600:d=0.4');
-  });
-
-  it('keeps fades short on short scenes', () => {
-    expect(fadeSeconds(10)).toBe(0.4);
-    expect(fadeSeconds(1)).toBe(0.25);
-  });
-});
-
-describe('silent video arguments and groups (pure)', () => {
-  const scene = (n: number, seconds: number, fadeOut = false) => ({
-    durationSeconds: seconds,
-    lines: [{ textFile: `/scratch/scene-00${n}-line-000.txt`, fontFile: '/fonts/DejaVuSans.ttf', sizePx: 36, x: 10, baseline: 50 }],
-    rule: null,
-    fadeOut,
-  });
-  const silent = { width: 1280, height: 720, fps: 30, encoder, background: '0x101826', textColor: '0xF5F7FA', accentColor: '0x5EC8F2', output: '/scratch/part-000.mp4' };
-
-  it('renders several scenes in one encode: one single-frame input each, joined by the concat filter', () => {
-    const args = buildSilentVideoArgs({ ...silent, scenes: [scene(0, 2), scene(1, 3, true)] });
-    const graph = args[args.indexOf('-filter_complex') + 1] ?? '';
-    expect(args.filter((a) => a === 'color=c=0x101826:s=1280x720:r=30:d=0.033333')).toHaveLength(2);
-    expect(graph).toContain('[0:v]trim=end_frame=1,drawtext=fontfile=/fonts/DejaVuSans.ttf:textfile=/scratch/scene-000-line-000.txt:expansion=none');
-    expect(graph).toContain('loop=loop=59:size=1:start=0');
-    expect(graph).toContain('loop=loop=89:size=1:start=0');
-    expect(graph).toContain('[v0][v1]concat=n=2:v=1:a=0[v]');
-    expect(graph.match(/fade=t=out/g)).toHaveLength(1);
-    expect(args.slice(args.indexOf('-map'), args.indexOf('-map') + 4)).toEqual(['-map', '[v]', '-map', '2:a']);
-    expect(args[args.indexOf('-t') + 1]).toBe('5.000000');
-    expect(args).not.toContain('-threads');
-    expect(buildSilentVideoArgs({ ...silent, scenes: [scene(0, 2)], threads: 1 })).toEqual(expect.arrayContaining(['-threads', '1']));
-    expect(() => buildSilentVideoArgs({ ...silent, scenes: [] })).toThrow();
-  });
-
-  it('uses one process for a short video and up to the concurrency for a long one', () => {
-    expect(silentGroupCount(19.9, 6, 2)).toBe(1);
-    expect(silentGroupCount(30, 6, 2)).toBe(2);
-    expect(silentGroupCount(600, 6, 4)).toBe(4);
-    expect(silentGroupCount(600, 3, 8)).toBe(3);
-    expect(silentGroupCount(600, 6, 1)).toBe(1);
-  });
-
-  it('splits scenes into consecutive, non-empty groups of about equal frames', () => {
-    expect(groupScenes([150, 150, 150, 150, 150, 150], 2)).toEqual([[0, 1, 2], [3, 4, 5]]);
-    expect(groupScenes([900, 30, 30, 30], 2)).toEqual([[0], [1, 2, 3]]);
-    expect(groupScenes([30, 30, 30, 900], 2)).toEqual([[0, 1, 2], [3]]);
-    expect(groupScenes([1000, 1, 1], 3)).toEqual([[0], [1], [2]]);
-    expect(groupScenes([5, 5], 4)).toEqual([[0], [1]]);
-    expect(groupScenes([5, 5, 5], 1)).toEqual([[0, 1, 2]]);
-  });
-});
-
-describe('concat (pure)', () => {
+describe('assembling (pure)', () => {
   it('quotes list entries and cuts each clip at its video length', () => {
     expect(concatListContent([{ path: '/a/b.mp4', durationSeconds: 2 }, { path: "/it's/c.mp4", durationSeconds: 1 / 3 }])).toBe(
       "file '/a/b.mp4'\noutpoint 2.000000\nfile '/it'\\''s/c.mp4'\noutpoint 0.333333\n",
     );
   });
-  it('stream-copies into an MP4 with +faststart', () => {
-    expect(buildConcatArgs({ listFile: '/l.txt', output: '/o.mp4' })).toEqual(['-f', 'concat', '-safe', '0', '-i', '/l.txt', '-map', '0:v', '-map', '0:a', '-c', 'copy', '-movflags', '+faststart', '/o.mp4']);
+
+  it('stream-copies the video and encodes one silent AAC track cut to the video, +faststart', () => {
+    expect(buildAssembleArgs({ listFile: '/l.txt', encoder, totalSeconds: 6, output: '/o.mp4' })).toEqual([
+      '-f', 'concat', '-safe', '0', '-i', '/l.txt', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo',
+      '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000',
+      '-t', '6.000000', '-movflags', '+faststart', '/o.mp4',
+    ]);
+  });
+
+  it('narration: each WAV padded and cut to its scene on the 48 kHz grid, silence for a mute scene, one concat; numbers only', () => {
+    const slots = [
+      { wav: '/s/n-000.wav', startSeconds: 0, endSeconds: 1.5 },
+      { wav: null, startSeconds: 1.5, endSeconds: 2 },
+      { wav: '/s/n-002.wav', startSeconds: 2, endSeconds: 10 / 3 },
+    ];
+    const { graph, wavs } = narrationAudioGraph(slots, encoder);
+    expect(wavs).toEqual(['/s/n-000.wav', '/s/n-002.wav']);
+    expect(graph).toBe(
+      [
+        '[1:a]aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=end_sample=72000[s0]',
+        'anullsrc=r=48000:cl=stereo,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=end_sample=24000[s1]',
+        '[2:a]aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=end_sample=64000[s2]',
+        '[s0][s1][s2]concat=n=3:v=0:a=1[a]',
+      ].join(';'),
+    );
+    const args = buildAssembleArgs({ listFile: '/l.txt', encoder, totalSeconds: 10 / 3, narration: slots, output: '/o.mp4' });
+    expect(args.slice(0, 10)).toEqual(['-f', 'concat', '-safe', '0', '-i', '/l.txt', '-i', '/s/n-000.wav', '-i', '/s/n-002.wav']);
+    expect(args).toEqual(expect.arrayContaining(['-map', '[a]', '-c:v', 'copy', '-t', '3.333333']));
+  });
+});
+
+describe('scene text (pure)', () => {
+  it('flattens what a scene shows, in reading order, for narration and subtitles', () => {
+    expect(sceneTextLines({ title: 'Efficiency', value: 22.5, suffix: '%', label: 'of sunlight' })).toEqual(['Efficiency', '22.5%', 'of sunlight']);
+    expect(sceneTextLines({ title: 'Parts', items: ['Cells ', 'Glass'] })).toEqual(['Parts', 'Cells', 'Glass']);
+    expect(sceneTextLines({ chart: { type: 'bar', labels: ['Noon', '4 pm'], values: [4.2, 1], unit: 'kW' } })).toEqual(['Noon: 4.2 kW', '4 pm: 1 kW']);
+    expect(sceneTextLines({ left: { heading: 'Old', items: ['a'] }, right: { heading: 'New', items: ['b'] } })).toEqual(['Old', 'a', 'New', 'b']);
+    expect(sceneTextLines({ quote: 'To be', attribution: 'Hamlet' })).toEqual(['To be', 'Hamlet']);
   });
 });
 
@@ -164,7 +100,7 @@ describe('WAV duration (pure)', () => {
 });
 
 describe('progress and concurrency (pure)', () => {
-  it('aggregates frames across parallel scenes, monotonic and clamped', () => {
+  it('aggregates frames across parallel units, monotonic and clamped', () => {
     const p = new UnitProgress([100, 300]);
     expect(p.update(1, 150)).toBe(37.5);
     expect(p.update(1, 100)).toBe(37.5);

@@ -13,7 +13,8 @@ describe('cancellation', () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  it('an abort mid-render kills every ffmpeg, starts no new one and removes the scratch dir', async () => {
+  it('an abort mid-render kills every ffmpeg, ends every unit worker thread, starts nothing new and removes the scratch dir', async () => {
+    const threadsBefore = (await readdir('/proc/self/task')).length;
     const controller = new AbortController();
     const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: base, cores: 2 });
     const scenes = Array.from({ length: 6 }, (_, i) => ({ title: `Scene ${i + 1}`, text: 'A long scene to be cancelled.', duration_seconds: 20 }));
@@ -23,7 +24,7 @@ describe('cancellation', () => {
     });
     run.catch(() => {});
 
-    // Poll /proc until the scenes' ffmpeg processes exist (no sleeps that assert timing).
+    // Poll /proc until the units' ffmpeg processes exist (no sleeps that assert timing).
     let pids: number[] = [];
     while (!settled && pids.length === 0) {
       pids = await ffmpegChildren();
@@ -36,6 +37,8 @@ describe('cancellation', () => {
     expect(await ffmpegChildren()).toEqual([]);
     // Each ffmpeg led its own process group (detached): nothing of those groups is left.
     for (const pid of pids) expect(await processGroupAlive(pid)).toBe(false);
+    // The units' worker threads have exited too.
+    expect((await readdir('/proc/self/task')).length).toBeLessThanOrEqual(threadsBefore);
     expect(await readdir(base)).toEqual([]);
   });
 

@@ -74,8 +74,9 @@ export async function pngFrame(video: string, seconds: number, out: string): Pro
   await exec(ffmpegPath, ['-v', 'error', '-y', '-ss', String(seconds), '-i', video, '-frames:v', '1', out]);
 }
 
-export async function ocr(png: string): Promise<string> {
-  const { stdout } = await exec('tesseract', [png, 'stdout', '--psm', '6']);
+/** Tesseract's text of a PNG; page segmentation 6 (one block) by default, 3 (automatic) for lines of mixed sizes. */
+export async function ocr(png: string, psm: '3' | '6' = '6'): Promise<string> {
+  const { stdout } = await exec('tesseract', [png, 'stdout', '--psm', psm]);
   return String(stdout);
 }
 

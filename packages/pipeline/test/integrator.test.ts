@@ -1,11 +1,13 @@
 import { VidgenError } from '@vidgen/core';
-import { PipelineIntegrator, THEMES, buildVideoGenerationConfig, safeProgressSink } from '../src';
+import { PipelineIntegrator, buildVideoGenerationConfig, safeProgressSink } from '../src';
 import { makeJob } from './helpers';
 
 describe('job → VideoGenerationConfig', () => {
-  it('maps quality, theme, storyboard and concurrency', () => {
+  it('maps quality, aspect, theme, storyboard and concurrency', () => {
     const config = buildVideoGenerationConfig(makeJob({ quality: 'high', theme: 'light', scenes: [{ text: 'x' }], max_scene_concurrency: 8, context: 'unused' }), { scratchBaseDir: '/tmp', cores: 16 });
-    expect(config).toMatchObject({ width: 1920, height: 1080, fps: 60, theme: THEMES.light, scenes: [{ text: 'x' }], context: '', subtitles: true, narration: false, sceneConcurrency: 2, threadsPerScene: 8 });
+    expect(config).toMatchObject({ width: 1920, height: 1080, fps: 60, aspect: '16:9', progressBar: false, theme: 'light', scenes: [{ text: 'x' }], context: '', subtitles: true, narration: false, sceneConcurrency: 2, cores: 16 });
+    const portrait = buildVideoGenerationConfig(makeJob({ quality: 'medium', aspect: '9:16', progress_bar: true, scenes: [{ text: 'x' }] }), { scratchBaseDir: '/tmp', cores: 2 });
+    expect(portrait).toMatchObject({ width: 720, height: 1280, aspect: '9:16', progressBar: true, theme: 'dark' });
     expect(config.encoder).toMatchObject({ videoCodec: 'libx264', crf: 21, x264Preset: 'veryfast', gopFrames: 120, audioBitrateKbps: 160 });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -14,7 +16,7 @@ describe('job → VideoGenerationConfig', () => {
     const ffmpegPath = '/nonexistent/ffmpeg';
     const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: '/nonexistent-base' });
     // A scene of only a title is valid since the scene model (a title scene); one with neither title nor text is not.
-    for (const configuration of [{ quality: 'extreme' }, { theme: 'neon' }, { topic: '' }, { scenes: [{ title: '' }] }, { scenes: [{ layout: 'stat' }] }] as const) {
+    for (const configuration of [{ quality: 'extreme' }, { theme: 'neon' }, { topic: '' }, { scenes: [{ title: '' }] }, { scenes: [{ layout: 'stat' }] }, { scenes: [{ layout: 'nope', text: 'x' }] }, { aspect: '4:3' }] as const) {
       const job = makeJob(configuration as never);
       const err = await integrator.run(job).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(VidgenError);

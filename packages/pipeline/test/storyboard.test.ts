@@ -1,12 +1,11 @@
 import {
   CHUNK_MAX_CHARS,
   CHUNK_MAX_WORDS,
-  MAX_SCENE_SECONDS,
   MIN_SCENE_SECONDS,
   VidgenError,
   chunkContext,
   countWords,
-  planStoryboard,
+  planScenes,
   plannedDurationSeconds,
   readingSeconds,
   splitSentences,
@@ -15,26 +14,6 @@ import {
 import { builtinPlanner } from '../src';
 
 describe('storyboard planner (pure)', () => {
-  it('plans a title and a closing scene for an empty context', () => {
-    for (const context of [undefined, '', '   \n\n  ']) {
-      const scenes = planStoryboard({ topic: 'Volcanoes', context });
-      expect(scenes.map((s) => s.kind)).toEqual(['title', 'closing']);
-      expect(scenes[0]?.title).toBe('Volcanoes');
-    }
-  });
-
-  it('splits context at paragraphs and sentences and times scenes by reading speed', () => {
-    const context = 'First sentence here. Second one follows!\n\nA new paragraph starts. It has two sentences?';
-    const scenes = planStoryboard({ topic: 'T', context });
-    expect(scenes.map((s) => s.kind)).toEqual(['title', 'content', 'content', 'closing']);
-    expect(scenes[1]?.text).toBe('First sentence here. Second one follows!');
-    expect(scenes[2]?.text).toBe('A new paragraph starts. It has two sentences?');
-    for (const s of scenes) {
-      expect(s.durationSeconds).toBeGreaterThanOrEqual(MIN_SCENE_SECONDS);
-      expect(s.durationSeconds).toBeLessThanOrEqual(MAX_SCENE_SECONDS);
-    }
-  });
-
   it('cuts one huge paragraph into readable chunks without losing words', () => {
     const words = Array.from({ length: 600 }, (_, i) => `word${i}`);
     const context = `${words.slice(0, 300).join(' ')}. ${words.slice(300).join(' ')}`;
@@ -61,22 +40,10 @@ describe('storyboard planner (pure)', () => {
     expect(splitSentences('Привет, мир. Как дела? Ελληνικά κείμενο. مرحبا بالعالم.')).toEqual(['Привет, мир.', 'Как дела?', 'Ελληνικά κείμενο.', 'مرحبا بالعالم.']);
   });
 
-  it('uses explicit scenes as given, defaulting durations from reading time', () => {
-    const scenes = planStoryboard({
-      topic: 'ignored',
-      context: 'ignored context',
-      scenes: [{ title: 'One', text: 'short', duration_seconds: 7 }, { text: 'no title, no duration' }],
-    });
-    expect(scenes).toEqual([
-      { kind: 'explicit', title: 'One', text: 'short', durationSeconds: 7 },
-      { kind: 'explicit', title: '', text: 'no title, no duration', durationSeconds: readingSeconds(' no title, no duration') },
-    ]);
-  });
-
   it('plannedDurationSeconds sums the plan, and the builtin Planner returns the same plan', async () => {
     const input = { topic: 'T', scenes: [{ text: 'a', duration_seconds: 10 }, { text: 'b', duration_seconds: 20 }] };
     expect(plannedDurationSeconds(input)).toBe(30);
-    expect(await builtinPlanner.plan(input)).toEqual(planStoryboard(input));
+    expect(await builtinPlanner.plan(input)).toEqual(planScenes(input));
   });
 });
 

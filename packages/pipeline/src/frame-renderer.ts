@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { VidgenError, buildRenderPlan, isErrorCode, silentLogger, type Logger, type PlannedScene, type RenderPlan, type RenderPlanConfiguration } from '@vidgen/core';
+import { killProcessGroup, runFfmpeg } from '@vidgen/ffmpeg';
+import { buildAssembleArgs, concatListContent, type NarrationSlot } from './concat-args';
+import type { EncoderSettings } from './encoder';
+import type { UnitJob, UnitMessage } from './paint-unit';
+import { defaultPainterModule } from './painter';
+import type { AssembleOptions, RenderUnitOptions, RenderedClip, SceneRange, SceneRenderer } from './scene-renderer';
+import { rangeFrames } from './units';
+
+export interface FrameSceneRendererOptions {
+  ffmpegPath: string;
+  encoder: EncoderSettings;
+  /** The job's output format: quality, aspect, theme, progress bar. */
+  format: RenderPlanConfiguration;
+  /** The drawing library's module path (createPainter, motionRanges); @vidgen/render by default. */
+  painterModule?: string;
+  logger?: Logger;
+}
+
+/** How long a cancelled unit's worker may take to stop its ffmpeg before the thread is terminated. */
+const UNIT_ABORT_GRACE_MS = 5000;
+
+/** The compiled worker script: next to this file in dist; from the sources (jest) the built copy in dist. */
+export function unitWorkerScript(): string {
+  const here = path.join(__dirname, 'unit-worker.js');
+  const script = existsSync(here) ? here : path.join(__dirname, '..', 'dist', 'unit-worker.js');
+  if (!existsSync(script)) throw new Error(`render unit worker script not found at ${script} (build @vidgen/pipeline)`);
+  return script;
+}
+
+function unitError(m: Extract<UnitMessage, { type: 'error' }>): VidgenError {
+  const code = isErrorCode(m.code) ? m.code : 'RENDER_FAILED';
+  return new VidgenError(code, { message: code === 'RENDER_FAILED' && !m.code ? `Rendering failed: ${m.message}` : m.message, details: m.details ?? undefined });
+}
+
+/**
+ * Draws frames with the painter and pipes them into ffmpeg: each unit in its
+ * own worker thread (painting is synchronous CPU work; the job's event loop
+ * stays free), ffmpeg holding every still frame, units joined by stream copy.
+ */
+export class FrameSceneRenderer implements SceneRenderer {
+  private readonly logger: Logger;
+  private readonly painterModule: string;
+
+  constructor(private readonly options: FrameSceneRendererOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.painterModule = options.painterModule ?? defaultPainterModule();
+  }
+
+  plan(scenes: readonly PlannedScene[], options: { speechSeconds?: ReadonlyArray<number | null> } = {}): RenderPlan {
+    return buildRenderPlan(this.options.format, scenes, { speechSeconds: options.speechSeconds });
+  }
+
+  /**
+   * One unit in a worker thread. A cancel kills the unit's ffmpeg group and
+   * terminates the worker; this settles only once the worker has exited, so no
+   * thread or process outlives it.
+   */
+  renderUnit(plan: RenderPlan, range: SceneRange, options: RenderUnitOptions): Promise<RenderedClip> {
+    const { output, threads, signal, onFrames } = options;
+    const { startFrame, endFrame } = rangeFrames(plan, range);
+    if (signal?.aborted) return Promise.reject(new VidgenError('JOB_CANCELLED'));
+    const job: UnitJob = { plan, range, output, encoder: this.options.encoder, threads, ffmpegPath: this.options.ffmpegPath, painterModule: this.painterModule };
+    return new Promise<RenderedClip>((resolve, reject) => {
+      const worker = new Worker(unitWorkerScript(), { workerData: job });
+      let pid: number | undefined;
+      let outcome: { clip: RenderedClip } | { error: unknown } | null = null;
+      let grace: NodeJS.Timeout | null = null;
+      // The worker stops its ffmpeg and reaps it (a terminated thread's children would stay zombies); terminate only if it hangs.
+      const onAbort = () => {
+        outcome ??= { error: new VidgenError('JOB_CANCELLED') };
+        worker.postMessage({ type: 'abort' });
+        killProcessGroup(pid);
+        grace = setTimeout(() => void worker.terminate(), UNIT_ABORT_GRACE_MS);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.on('message', (m: UnitMessage) => {
+        if (m.type === 'pid') pid = m.pid;
+        else if (m.type === 'frames') onFrames?.(Math.min(m.frames, endFrame - startFrame));
+        else if (m.type === 'done') outcome ??= { clip: { path: output, range, startFrame, endFrame, paintedFrames: m.paintedFrames, warnings: m.warnings } };
+        else if (m.type === 'error') outcome ??= { error: unitError(m) };
+      });
+      worker.on('error', (err) => {
+        outcome ??= { error: new VidgenError('RENDER_FAILED', { message: `Render unit failed: ${err.message}`, cause: err }) };
+        killProcessGroup(pid);
+      });
+      worker.on('exit', (code) => {
+        if (grace) clearTimeout(grace);
+        signal?.removeEventListener('abort', onAbort);
+        if (outcome && 'clip' in outcome) return resolve(outcome.clip);
+        if (outcome) return reject(outcome.error);
+        reject(new VidgenError('RENDER_FAILED', { message: `Render unit exited with code ${code} before it finished` }));
+      });
+    });
+  }
+
+  async assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void> {
+    const { plan, output, narration, scratchDir, signal, onPercent } = options;
+    const ordered = [...clips].sort((a, b) => a.startFrame - b.startFrame);
+    let expected = 0;
+    for (const clip of ordered) {
+      if (clip.startFrame !== expected) throw new VidgenError('RENDER_FAILED', { message: `render units leave a gap or overlap at frame ${expected}` });
+      expected = clip.endFrame;
+    }
+    if (expected !== plan.totalFrames) throw new VidgenError('RENDER_FAILED', { message: `render units cover ${expected} of ${plan.totalFrames} frames` });
+    const totalSeconds = plan.totalFrames / plan.fps;
+    const listFile = path.join(scratchDir, 'units.txt');
+    await writeFile(listFile, concatListContent(ordered.map((c) => ({ path: c.path, durationSeconds: (c.endFrame - c.startFrame) / plan.fps }))));
+    const slots: NarrationSlot[] | undefined = narration?.some(Boolean)
+      ? plan.scenes.map((s, i) => ({ wav: narration[i] ?? null, startSeconds: s.startFrame / plan.fps, endSeconds: (s.startFrame + s.frames) / plan.fps }))
+      : undefined;
+    await runFfmpeg({
+      ffmpegPath: this.options.ffmpegPath,
+      args: buildAssembleArgs({ listFile, encoder: this.options.encoder, totalSeconds, narration: slots, output }),
+      expectedDurationSeconds: totalSeconds,
+      onProgress: (p) => onPercent?.(p.percentage ?? 0),
+      signal,
+      logger: this.logger,
+    });
+  }
+}

@@ -1,0 +1,143 @@
+import type { Writable } from 'node:stream';
+import { VidgenError, type RenderPlan } from '@vidgen/core';
+import { runFfmpeg } from '@vidgen/ffmpeg';
+import type { EncoderSettings } from './encoder';
+import type { PainterModule } from './painter';
+import type { SceneRange } from './scene-renderer';
+import { buildUnitEncodeArgs, countFrames, paintedRuns } from './unit-args';
+import { rangeFrames } from './units';
+
+/** Everything one unit needs, as plain data (it crosses into a worker thread). */
+export interface UnitJob {
+  plan: RenderPlan;
+  range: SceneRange;
+  output: string;
+  encoder: EncoderSettings;
+  threads?: number;
+  ffmpegPath: string;
+  /** Module path of the drawing library (createPainter, motionRanges). */
+  painterModule: string;
+}
+
+export interface UnitDone {
+  paintedFrames: number;
+  warnings: string[];
+}
+
+export type UnitMessage =
+  | { type: 'pid'; pid: number }
+  | { type: 'frames'; frames: number }
+  | ({ type: 'done' } & UnitDone)
+  | { type: 'error'; code: string | null; message: string; details: unknown };
+
+export interface PaintUnitHooks {
+  signal?: AbortSignal;
+  /** ffmpeg's pid once it runs (the parent kills its group on cancel). */
+  onPid?: (pid: number) => void;
+  /** Output frames encoded so far in this unit, from ffmpeg's progress. */
+  onFrames?: (frames: number) => void;
+}
+
+/** ffmpeg stopped reading: its own exit says why. */
+class PipeClosed extends Error {
+  constructor() {
+    super('ffmpeg closed its input');
+  }
+}
+
+/** Resolves once `stdin` takes `chunk` (at once, or after 'drain'); rejects if the pipe closes first. */
+function write(stdin: Writable, chunk: Buffer): Promise<void> {
+  if (stdin.destroyed || stdin.writableEnded) return Promise.reject(new PipeClosed());
+  if (stdin.write(chunk)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      stdin.off('drain', onDrain);
+      stdin.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new PipeClosed());
+    stdin.on('drain', onDrain);
+    stdin.on('close', onClose);
+  });
+}
+
+/**
+ * Renders one unit in the current thread: paints only the frames inside the
+ * motion ranges (and the unit's first), pipes them into ffmpeg with
+ * backpressure, and lets ffmpeg hold every other frame (see unit-args.ts).
+ * Painting frame n+1 overlaps the pipe taking frame n; each frame is copied
+ * because the painter may reuse its buffer.
+ */
+export async function paintUnit(job: UnitJob, hooks: PaintUnitHooks = {}): Promise<UnitDone> {
+  const { plan, range, output, encoder, threads, ffmpegPath, painterModule } = job;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const drawing = require(painterModule) as PainterModule;
+  const painter = drawing.createPainter(plan);
+  if (painter.width !== plan.width || painter.height !== plan.height) throw new VidgenError('RENDER_FAILED', { message: `painter size ${painter.width}x${painter.height} is not the plan's ${plan.width}x${plan.height}` });
+  const { startFrame, endFrame } = rangeFrames(plan, range);
+  const runs = paintedRuns(drawing.motionRanges(plan), startFrame, endFrame);
+  const args = buildUnitEncodeArgs({
+    width: plan.width,
+    height: plan.height,
+    fps: plan.fps,
+    pixelFormat: painter.pixelFormat,
+    runs: runs.map(([a, b]) => [a - startFrame, b - startFrame] as const),
+    unitFrames: endFrame - startFrame,
+    encoder,
+    threads,
+    output,
+  });
+
+  // A failed painter stops ffmpeg too; ffmpeg's own failure wins over the pipe error it causes.
+  const local = new AbortController();
+  const abort = () => local.abort();
+  hooks.signal?.addEventListener('abort', abort, { once: true });
+  if (hooks.signal?.aborted) local.abort();
+  let stdin: Writable | null = null;
+  try {
+    const encoding = runFfmpeg({
+      ffmpegPath,
+      args,
+      expectedDurationSeconds: (endFrame - startFrame) / plan.fps,
+      signal: local.signal,
+      onStdin: (pipe, pid) => {
+        stdin = pipe;
+        hooks.onPid?.(pid);
+      },
+      onProgress: (p) => hooks.onFrames?.(p.frame),
+    });
+    const piping = (async () => {
+      const pipe = stdin as Writable | null;
+      if (!pipe) return; // ffmpeg never started: its own outcome says why
+      let pending: Promise<void> = Promise.resolve();
+      let last: Buffer | null = null;
+      for (const [a, b] of runs) {
+        for (let n = a; n < b; n++) {
+          if (local.signal.aborted) throw new VidgenError('JOB_CANCELLED');
+          const copy = Buffer.from(painter.frame(n));
+          await pending;
+          pending = write(pipe, copy);
+          last = copy;
+        }
+      }
+      await pending;
+      // The sentinel: the last picture again, one slot past the unit's end (see holdTimestampExpression).
+      if (last) await write(pipe, last);
+      pipe.end();
+    })().catch((err: unknown) => {
+      // The painter failed (not the pipe): stop ffmpeg, which waits for frames that will not come.
+      if (!(err instanceof PipeClosed)) local.abort();
+      throw err;
+    });
+    const [encoded, piped] = await Promise.allSettled([encoding, piping]);
+    if (hooks.signal?.aborted) throw new VidgenError('JOB_CANCELLED');
+    if (piped.status === 'rejected' && !(piped.reason instanceof PipeClosed)) throw piped.reason;
+    if (encoded.status === 'rejected') throw encoded.reason;
+    if (piped.status === 'rejected') throw new VidgenError('RENDER_FAILED', { message: 'ffmpeg stopped reading frames but exited cleanly' });
+  } finally {
+    hooks.signal?.removeEventListener('abort', abort);
+  }
+  return { paintedFrames: countFrames(runs), warnings: [...painter.warnings] };
+}

@@ -1,0 +1,20 @@
+import type { RenderPlan } from '@vidgen/core';
+import type { Painter } from '@vidgen/render';
+
+export type { Painter };
+
+/**
+ * What a unit loads, by module path, inside its worker thread: the drawing
+ * library's two functions of the renderer contract (issue 12). A unit needs
+ * nothing but the plan.
+ */
+export interface PainterModule {
+  createPainter(plan: RenderPlan): Painter;
+  /** Global frame ranges [from, to) where something moves; every other frame equals the one before it. */
+  motionRanges(plan: RenderPlan): Array<[number, number]>;
+}
+
+/** The drawing library the units load unless told otherwise: @vidgen/render. */
+export function defaultPainterModule(): string {
+  return require.resolve('@vidgen/render');
+}

@@ -1,0 +1,57 @@
+import type { PlannedScene, RenderPlan } from '@vidgen/core';
+
+/** Consecutive scenes [from, to) of a plan: what one render unit draws. */
+export interface SceneRange {
+  from: number;
+  to: number;
+}
+
+/** A rendered unit: a video-only H.264 MP4 that starts with an IDR, so units join by stream copy. */
+export interface RenderedClip {
+  path: string;
+  range: SceneRange;
+  /** Global frames [startFrame, endFrame) of the plan. */
+  startFrame: number;
+  endFrame: number;
+  /** Frames painted (and piped into ffmpeg); the others ffmpeg held. */
+  paintedFrames: number;
+  /** Characters no bundled font has (the painter's messages, one per scene). */
+  warnings: string[];
+}
+
+export interface RenderUnitOptions {
+  /** Where the clip is written. */
+  output: string;
+  /** x264 threads of this unit's encoder (the cores divided among the units in flight). */
+  threads?: number;
+  signal?: AbortSignal;
+  /** Output frames done in this unit so far (painted and held), rising. */
+  onFrames?: (frames: number) => void;
+}
+
+export interface AssembleOptions {
+  plan: RenderPlan;
+  output: string;
+  /** Narration: one WAV per scene (null where a scene says nothing), placed at the scene's start. Absent: a silent AAC track. */
+  narration?: ReadonlyArray<string | null>;
+  /** Scratch space for the concat list. */
+  scratchDir: string;
+  signal?: AbortSignal;
+  /** 0..100 of the join. */
+  onPercent?: (pct: number) => void;
+}
+
+/**
+ * The renderer behind the orchestrator, in three steps that pass data, so a
+ * later issue can fan units out across workers: a unit needs only the plan
+ * and its scene range.
+ *
+ *   plan (RenderPlan, plain data) → renderUnit per scene range → assemble
+ */
+export interface SceneRenderer {
+  /** Planned scenes → the RenderPlan (frames, timelines, transitions): plain, serialisable data. Narration lengthens scenes to their speech. */
+  plan(scenes: readonly PlannedScene[], options?: { speechSeconds?: ReadonlyArray<number | null> }): RenderPlan;
+  renderUnit(plan: RenderPlan, range: SceneRange, options: RenderUnitOptions): Promise<RenderedClip>;
+  /** Joins the clips (in plan order, by stream copy) with one audio track into the final MP4 (+faststart). */
+  assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import { videoEncoderArgs, type EncoderSettings } from './encoder';
+
+/** A run of consecutive frames [from, to). */
+export type FrameRun = readonly [number, number];
+
+/**
+ * The frames of a unit [start, end) that are painted and piped: the motion
+ * ranges clipped to the unit, merged, and always the unit's first frame
+ * (ffmpeg needs a picture to hold). Every other frame is identical to the one
+ * before it, so ffmpeg repeats that one instead. Global frame numbers. Pure.
+ */
+export function paintedRuns(motion: ReadonlyArray<readonly [number, number]>, start: number, end: number): FrameRun[] {
+  const clipped = motion
+    .map(([a, b]) => [Math.max(a, start), Math.min(b, end)] as [number, number])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  if (clipped.length === 0 || clipped[0]![0] > start) clipped.unshift([start, start + 1]);
+  const merged: Array<[number, number]> = [];
+  for (const [a, b] of clipped) {
+    const last = merged[merged.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else merged.push([a, b]);
+  }
+  return merged;
+}
+
+export function countFrames(runs: readonly FrameRun[]): number {
+  return runs.reduce((n, [a, b]) => n + (b - a), 0);
+}
+
+/**
+ * setpts expression placing the n-th piped frame at its frame slot in the
+ * unit: N plus the frames held before it (one step term per gap). The last
+ * piped picture comes once more as a sentinel at slot `unitFrames`: ffmpeg
+ * 4.1's fps filter drops its final input frame at EOF, so the sentinel is what
+ * lets it repeat the real last frame up to the unit's end. Numbers only, never
+ * text. `runs` are unit-local (0 = the unit's first frame). Pure.
+ */
+export function holdTimestampExpression(runs: readonly FrameRun[], unitFrames: number, fps: number): string {
+  let piped = 0;
+  let slot = 0;
+  const terms: string[] = [];
+  const step = (atInput: number, gap: number) => {
+    if (gap > 0) terms.push(`gte(N\\,${atInput})*${gap}`);
+  };
+  for (const [a, b] of runs) {
+    step(piped, a - slot);
+    piped += b - a;
+    slot = b;
+  }
+  step(piped, unitFrames - slot);
+  // setpts in units of the stream's time base: slot / (fps * TB).
+  return `(N${terms.map((t) => `+${t}`).join('')})/(${fps}*TB)`;
+}
+
+export interface UnitEncodeArgsOptions {
+  width: number;
+  height: number;
+  fps: number;
+  pixelFormat: 'rgba' | 'bgra';
+  /** Unit-local runs of piped frames (paintedRuns minus the unit's start). */
+  runs: readonly FrameRun[];
+  unitFrames: number;
+  encoder: EncoderSettings;
+  threads?: number;
+  output: string;
+}
+
+/**
+ * ffmpeg arguments of one render unit: raw frames on stdin, stamped to their
+ * slots by setpts, gaps filled by the fps filter repeating the frame before
+ * (held frames are neither painted nor piped), exactly `unitFrames` frames
+ * encoded with the shared settings; video only (the audio is muxed once when
+ * the units are joined). A fresh encode starts with an IDR, so units join by
+ * stream copy. Pure: numbers and our own paths only.
+ */
+export function buildUnitEncodeArgs(options: UnitEncodeArgsOptions): string[] {
+  const { width, height, fps, pixelFormat, runs, unitFrames, encoder, threads, output } = options;
+  const filter = [`setpts=${holdTimestampExpression(runs, unitFrames, fps)}`, `fps=fps=${fps}`, `format=${encoder.pixelFormat}`].join(',');
+  return [
+    '-f', 'rawvideo', '-pix_fmt', pixelFormat, '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
+    '-filter:v', filter,
+    '-frames:v', String(unitFrames),
+    '-an',
+    ...videoEncoderArgs(encoder, fps),
+    ...(threads ? ['-threads', String(threads)] : []),
+    output,
+  ];
+}
