@@ -8,6 +8,7 @@ import { JobStore, closeRedis, createRedis, createVideoQueue, readQueueStats, wa
 import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
 import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed';
 import { createServer } from './server';
+import { createHttpServer } from './http-server';
 import { createJobControlWiring } from './job-control-wiring';
 import { createEventTokens } from './tokens';
 
@@ -108,8 +109,9 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
   await waitForRedis(redis, 3000).catch(() => logger.warn('redis is not reachable yet; answering 503 until it is'));
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.api.port, config.api.host, () => resolve(s));
+    const s = createHttpServer(app, config.api.http);
     s.once('error', reject);
+    s.listen(config.api.port, config.api.host, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;

@@ -23,6 +23,8 @@ export interface Config {
     allowUltra: boolean;
     bodyLimitBytes: number;
     shutdownGraceMs: number;
+    /** Node HTTP server limits: headers and whole request receive times, idle keep-alive, open connections (0: no cap). */
+    http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
     /** Signs short-lived URL tokens; random per process when unset in development. */
     signingSecret: string;
     signingSecretGenerated: boolean;
@@ -174,6 +176,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
   if (v.NODE_ENV === 'production' && !v.SIGNING_SECRET) problems.push('SIGNING_SECRET: required when NODE_ENV=production (every API replica must sign and verify tokens alike)');
   if (Boolean(v.S3_ACCESS_KEY_ID) !== Boolean(v.S3_SECRET_ACCESS_KEY)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   if (v.API_PORT !== 0 && v.API_PORT === v.WORKER_HTTP_PORT && v.API_HOST === v.WORKER_HTTP_HOST) problems.push('API_PORT and WORKER_HTTP_PORT must differ');
+  if (v.API_REQUEST_TIMEOUT_MS < v.API_HEADERS_TIMEOUT_MS) problems.push('API_REQUEST_TIMEOUT_MS must be at least API_HEADERS_TIMEOUT_MS (the headers are part of the request)');
   if (v.S3_RETRY_MAX_DELAY_MS < v.S3_RETRY_BASE_DELAY_MS) problems.push('S3_RETRY_MAX_DELAY_MS must be at least S3_RETRY_BASE_DELAY_MS');
   problems.push(...deploymentProblems(v));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -188,6 +191,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       allowUltra: v.ALLOW_ULTRA,
       bodyLimitBytes: v.REQUEST_BODY_LIMIT_BYTES,
       shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+      http: { headersTimeoutMs: v.API_HEADERS_TIMEOUT_MS, requestTimeoutMs: v.API_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: v.API_KEEP_ALIVE_TIMEOUT_MS, maxConnections: v.API_MAX_CONNECTIONS },
       signingSecret: v.SIGNING_SECRET ?? randomBytes(32).toString('hex'),
       signingSecretGenerated: !v.SIGNING_SECRET,
       eventsTokenTtlSeconds: v.EVENTS_TOKEN_TTL_SECONDS,

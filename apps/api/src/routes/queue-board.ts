@@ -17,6 +17,9 @@ export function createQueueBoardRouter(queue: VideoQueue, adminApiKey: string): 
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({ queues: [new BullAdapter(queue, { readOnlyMode: true })], serverAdapter, options: { uiConfig: { boardTitle: 'vidgen queues' } } });
+  // bull-board serves from an Express app of its own, which would announce itself (X-Powered-By) on every page.
+  const board = serverAdapter.getRouter() as Router & { disable?: (setting: string) => unknown };
+  board.disable?.('x-powered-by');
   const router = Router();
   router.use(
     QUEUE_BOARD_PATH,
@@ -25,7 +28,7 @@ export function createQueueBoardRouter(queue: VideoQueue, adminApiKey: string): 
       next();
     },
     requireAdminKey(adminApiKey),
-    serverAdapter.getRouter() as Router,
+    board,
   );
   return router;
 }
