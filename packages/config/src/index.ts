@@ -7,6 +7,7 @@ export * from './settings';
 export * from './redact';
 export * from './docs';
 export * from './templates';
+export * from './secrets-policy';
 
 export interface ApiKey {
   owner: string;

@@ -9,14 +9,14 @@ const port = () => Joi.number().integer().min(0).max(65535);
  * environment: apps load this once at boot and pass options down.
  */
 export const envSchema = Joi.object({
-  NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development').description('Runtime mode. production requires API_KEYS, SIGNING_SECRET and real S3 credentials (or S3_USE_DEFAULT_CREDENTIALS=true).'),
+  NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development').description('Runtime mode. production requires API_KEYS, SIGNING_SECRET and real S3 credentials (or S3_USE_DEFAULT_CREDENTIALS=true), and refuses secrets copied from a template (containing CHANGE_ME or change-me, or a published example).'),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'debug').default('info').description('Lowest log level written.'),
   LOG_FORMAT: Joi.string().valid('auto', 'json', 'pretty').default('auto').description('json, pretty, or auto (pretty only when stdout is a terminal).'),
   QUEUE_METRICS_CACHE_MS: Joi.number().integer().min(0).max(60000).default(5000).description('How long the queue counts on /metrics are reused before a scrape reads them again (a slow read never holds a scrape for more than 250 ms).'),
 
   API_HOST: Joi.string().hostname().default('127.0.0.1').description('Address the API listens on (0.0.0.0 in containers).'),
   API_PORT: port().default(3000).description('Port of the HTTP API.'),
-  API_KEYS: Joi.string().allow('').default('').description('Comma-separated owner:key pairs; several keys per owner allow rotation. Empty: open development mode as owner "anonymous".').meta({ secret: true }),
+  API_KEYS: Joi.string().allow('').default('').description('Comma-separated owner:key pairs; several keys per owner allow rotation. Production refuses keys under 24 characters and template placeholders (CHANGE_ME, change-me). Empty: open development mode as owner "anonymous".').meta({ secret: true }),
   ALLOW_ULTRA: bool().default(false).description('Accept quality "ultra" (3840x2160@60).'),
   REQUEST_BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(10 * 1024 * 1024).default(1024 * 1024).description('Largest accepted request body.'),
   SIGNING_SECRET: Joi.string().min(32).description('Secret (32+ characters) that signs short-lived URL tokens (event streams). Required in production; development makes a random one per process.').meta({ secret: true }),
