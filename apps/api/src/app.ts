@@ -37,9 +37,9 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
   const redis = createRedis({ url: config.redis.url, failFast: true, connectionName: 'vidgen-api' });
   redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
   const control = createJobControlWiring(config, redis, logger);
-  const store = new JobStore(redis, config.redis.prefix, { ...control.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds });
+  const store = new JobStore(redis, config.redis.prefix, { ...control.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
   const metadata = new VideoMetadataManager(redis, config.redis.prefix, { maxVersions: config.metadata.maxVersions });
-  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, terminalTtlSeconds: config.redis.recordTtlSeconds, logger });
+  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds, logger });
   // A subscribed connection can run nothing else, so the feed gets its own.
   const subscriberRedis = createFeedRedis(config.redis.url);
   subscriberRedis.on('error', (err) => logger.warn('redis subscriber error', { err: err.message }));

@@ -43,7 +43,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const s3 = createS3Client(config.s3);
   // Object purges and webhook deliveries; the store's terminal hook enqueues the webhooks.
   const background = createBackgroundWork(config, redis, s3, logger);
-  const store = new JobStore(redis, config.redis.prefix, { ...background.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds });
+  const store = new JobStore(redis, config.redis.prefix, { ...background.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
   const queue = createVideoQueue({
     redisUrl: config.redis.url,
     prefix: config.redis.prefix,
@@ -90,7 +90,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const address = health.address();
   const healthPort = typeof address === 'object' && address ? address.port : config.worker.port;
 
-  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds });
+  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
   const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir, cores: os.cpus().length, logger });
   integrator.warmUp();
   // Render times from the handler to the instrumentation, per job, each taken once.

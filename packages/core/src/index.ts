@@ -5,5 +5,6 @@ export * from './canonical';
 export * from './job';
 export * from './scene-model';
 export * from './schemas';
+export * from './length-bound';
 export * from './progress';
 export * from './pool';
