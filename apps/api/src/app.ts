@@ -88,6 +88,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     signedUrlTtlSeconds: config.s3.signedUrlTtlSeconds,
     allowUltra: config.api.allowUltra,
     narrationEnabled: config.narrationEnabled,
+    maxVideoSeconds: config.limits.maxVideoSeconds,
     attempts: config.queue.attempts,
     backoffMs: config.queue.backoffMs,
     enqueueTimeoutMs: 5000,

@@ -88,6 +88,7 @@ export const envSchema = Joi.object({
   WEBHOOK_MAX_ATTEMPTS: Joi.number().integer().min(1).max(50).default(10).description('Attempts per webhook event (a 2xx answer ends them).'),
   WEBHOOK_BACKOFF_MS: Joi.number().integer().min(10).max(3600000).default(5000).description('Base delay of the exponential backoff between webhook delivery attempts.'),
   WEBHOOK_RETRY_WINDOW_MS: Joi.number().integer().min(1000).max(7 * 24 * 3600 * 1000).default(24 * 3600 * 1000).description('Webhook deliveries stop once this long has passed since the event, whatever attempts are left.'),
+  MAX_VIDEO_SECONDS: Joi.number().integer().min(10).max(600).default(600).description('Longest video a job may render, speech included: at submit the planned length with the estimated narration (about 15 characters a second) must fit (400 beyond), and a worker whose real speech would pass it fails the job with VIDEO_TOO_LONG before encoding. At most 600 (the planner\'s ceiling).'),
   NARRATION_ENABLED: bool().default(false).description('Workers of this deployment have espeak-ng: accept narration and require TTS for readiness.'),
 
   DATA_DIR: Joi.string().default('.data').description('Embedded-mode data (S3 objects, Redis) for `pnpm start`.'),

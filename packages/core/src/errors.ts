@@ -296,6 +296,13 @@ export const ERROR_CODES = define({
     message: 'The worker ran out of scratch disk space.',
     suggestedAction: 'The job is retried automatically; the operator should enlarge SCRATCH_DIR or lower WORKER_CONCURRENCY.',
   },
+  VIDEO_TOO_LONG: {
+    category: 'validation',
+    status: 400,
+    retryable: false,
+    message: 'With its narration the video would be longer than this deployment renders.',
+    suggestedAction: 'Shorten the narrated text (long numbers and digit strings speak slowly) or split the job into several; the limit is MAX_VIDEO_SECONDS.',
+  },
   RENDER_TOOL_UNAVAILABLE: {
     category: 'dependency_unavailable',
     status: 503,

@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { VidgenError, isVidgenError, runPool, silentLogger, type Logger, type StoryboardScene, type ProgressSink, type StageName } from '@vidgen/core';
+import { VidgenError, assertRenderedLength, isVidgenError, runPool, silentLogger, type Logger, type StoryboardScene, type ProgressSink, type StageName } from '@vidgen/core';
 import { runFfmpeg } from '@vidgen/ffmpeg';
 import type { VideoGenerationConfig } from './config';
 import { buildConcatArgs, concatListContent } from './concat-args';
@@ -24,6 +24,8 @@ export interface OrchestratorDeps {
   ttsCheck?: () => Promise<boolean>;
   measurerFor?: (fonts: ThemeFonts) => TextMeasurer;
   logger?: Logger;
+  /** MAX_VIDEO_SECONDS: the backstop after speech synthesis (VIDEO_TOO_LONG); default the core's. */
+  maxVideoSeconds?: number;
 }
 
 export interface RunOptions {
@@ -165,6 +167,7 @@ export class VideoGenerationOrchestrator {
       return { planned: p, layout, frames, durationSeconds: frames / fps, narrationFile: s?.file ?? null, last: i === laidOut.length - 1 };
     });
     const totalSeconds = work.reduce((a, w) => a + w.durationSeconds, 0);
+    assertRenderedLength(work.map((w) => w.durationSeconds), this.deps.maxVideoSeconds); // speech is known, nothing is encoded yet
     const videoPath = path.join(scratchDir, 'video.mp4');
     const render: SceneRender = { work, videoPath, totalSeconds, scratchDir, fonts, signal, stage };
     if (work.every((w) => w.narrationFile === null)) await this.renderSilent(render);

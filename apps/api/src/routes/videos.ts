@@ -29,6 +29,8 @@ export interface VideosRouteDeps extends JobControlDeps {
   /** Signs download URLs for the endpoint clients use (S3_PUBLIC_ENDPOINT or S3_ENDPOINT). */
   allowUltra: boolean;
   narrationEnabled: boolean;
+  /** MAX_VIDEO_SECONDS: the longest video, estimated speech included; default the core's. */
+  maxVideoSeconds?: number;
   attempts: number;
   backoffMs: number;
   enqueueTimeoutMs: number;
@@ -104,7 +106,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     post: async (req, res) => {
       // req.is() is null without a body (then validation reports the missing body), false for another type.
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
-      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled });
+      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled, maxVideoSeconds: deps.maxVideoSeconds });
       const owner = req.owner!;
       const idempotencyKey = deps.idempotency ? idempotencyKeyOf(req.get('idempotency-key')) : null;
       const jobId = randomUUID();
