@@ -1,6 +1,7 @@
 import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import {
+  FairShare,
   IdempotencyStore,
   RateLimiter,
   createMaintenanceQueue,
@@ -21,6 +22,8 @@ export interface JobControlWiring {
     rateLimiter: RateLimiter;
     idempotency: IdempotencyStore;
     webhookDeliveries: DeliveryLog;
+    /** Owner-fair priorities for enqueued jobs; absent with QUEUE_FAIR_SHARE=false (FIFO). */
+    fairShare?: FairShare;
   };
   close(): Promise<void>;
 }
@@ -42,6 +45,7 @@ export function createJobControlWiring(config: Config, redis: Redis, logger: Log
       rateLimiter: new RateLimiter(redis, { prefix, action: 'submit', limit: config.api.rateLimit.submissions, windowMs: config.api.rateLimit.windowSeconds * 1000 }),
       idempotency: new IdempotencyStore(redis, prefix),
       webhookDeliveries: new DeliveryLog(redis, prefix, recordTtlSeconds),
+      ...(config.queue.fairShare ? { fairShare: new FairShare(redis, prefix) } : {}),
     },
     async close() {
       await Promise.all([maintenance.close().catch(() => undefined), webhooks.close().catch(() => undefined)]);

@@ -8,7 +8,7 @@ import { binaryVersion, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ff
 import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { JobStore, closeRedis, createRedis, createVideoQueue, type VideoQueue } from '@vidgen/queue';
+import { FairShare, JobStore, closeRedis, createRedis, createVideoQueue, type VideoQueue } from '@vidgen/queue';
 import { S3UploadManager, checkBucket, createS3Client } from '@vidgen/storage';
 import { createUploadObserver } from './upload-observer';
 import { createGenerateVideoHandler } from './handlers/generate-video';
@@ -51,6 +51,9 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     stalledIntervalMs: config.queue.stalledIntervalMs,
     maxStalledCount: config.queue.maxStalledCount,
   });
+  // Owner-fair scheduling: virtual now follows the priority (fair tag) of each job this worker starts.
+  const fairShare = config.queue.fairShare ? new FairShare(redis, config.redis.prefix) : null;
+  if (fairShare) queue.on('active', (job) => void fairShare.started(job.opts.priority).catch((err) => logger.warn('fair share update failed', { err })));
   queue.on('error', (err) => {
     metrics.redisError('queue');
     logger.warn('queue error', { err: err.message });

@@ -61,6 +61,8 @@ export interface Config {
     lockDurationMs: number;
     stalledIntervalMs: number;
     maxStalledCount: number;
+    /** Owner-fair priorities (QUEUE_FAIR_SHARE); false: FIFO. */
+    fairShare: boolean;
   };
   s3: {
     endpoint?: string;
@@ -223,6 +225,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       lockDurationMs: v.BULL_LOCK_DURATION_MS,
       stalledIntervalMs: v.BULL_STALLED_INTERVAL_MS,
       maxStalledCount: v.BULL_MAX_STALLED_COUNT,
+      fairShare: v.QUEUE_FAIR_SHARE,
     },
     s3: {
       endpoint: v.S3_ENDPOINT,

@@ -80,6 +80,7 @@ export const envSchema = Joi.object({
   FFMPEG_PATH: Joi.string().description('ffmpeg binary; default: the one shipped by @ffmpeg-installer/ffmpeg.'),
   FFPROBE_PATH: Joi.string().description('ffprobe binary; default: the one shipped by ffprobe-static.'),
   SCRATCH_STALE_AFTER_MS: Joi.number().integer().min(1000).max(7 * 24 * 3600 * 1000).default(3600000).description('At worker start, scratch dirs untouched for longer than this are left over from a dead worker and are removed (keep it above the longest job).'),
+  QUEUE_FAIR_SHARE: bool().default(true).description('Owner-fair scheduling: a free worker takes the waiting job of the owner with the least recent service (weighted by video seconds, as Bull priorities), not the oldest job overall, so one owner\'s backlog cannot starve the others. false: plain FIFO (benchmarks compare the two).'),
   RATE_LIMIT_SUBMISSIONS: Joi.number().integer().min(0).max(1000000).default(60).description('Job submissions one owner may make per RATE_LIMIT_WINDOW_SECONDS, counted in Redis across API replicas (429 rate_limited with Retry-After beyond it); 0 disables the limit.'),
   RATE_LIMIT_WINDOW_SECONDS: Joi.number().integer().min(1).max(86400).default(60).description('Length of the sliding window of RATE_LIMIT_SUBMISSIONS.'),
   WEBHOOK_SECRETS: Joi.string().allow('').default('').description('Comma-separated owner:secret pairs; webhook deliveries of an owner\'s jobs are signed with its secret (X-Vidgen-Signature). An owner without a secret gets unsigned deliveries.').meta({ secret: true }),

@@ -55,6 +55,8 @@ export interface EnqueueOptions {
   backoffMs: number;
   /** The Bull job id; default the job id. A resubmitted job needs a fresh one (queueJobIdFor). */
   bullJobId?: string;
+  /** Bull priority (lower runs first): the owner-fair tag from FairShare.tagFor; absent: plain FIFO. */
+  priority?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export interface EnqueueOptions {
 export function enqueueJob(queue: VideoQueue, payload: QueuePayload, options: EnqueueOptions): Promise<VideoJob> {
   return queue.add(payload, {
     jobId: options.bullJobId ?? payload.job_id,
+    ...(options.priority ? { priority: options.priority } : {}),
     attempts: options.attempts,
     backoff: { type: 'exponential', delay: options.backoffMs },
     removeOnComplete: true,

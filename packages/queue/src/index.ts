@@ -10,3 +10,4 @@ export * from './control';
 export * from './idempotency';
 export * from './rate-limit';
 export * from './aux-queues';
+export * from './fair-share';

@@ -1,6 +1,6 @@
 import type { RequestHandler, Router } from 'express';
 import Joi from 'joi';
-import { JOB_STATUSES, VidgenError, validate, type JobRecord, type JobStatus, type Logger } from '@vidgen/core';
+import { JOB_STATUSES, VidgenError, plannedVideoSeconds, validate, type JobRecord, type JobStatus, type Logger } from '@vidgen/core';
 import { jobVideoKey, ownerVideosKey, videoIdForJob, videoKey, videoVersionsKey } from '@vidgen/metadata';
 import { progressKey } from '@vidgen/progress';
 import {
@@ -10,6 +10,7 @@ import {
   listOwnerJobs,
   publishCancel,
   queueJobIdFor,
+  type FairShare,
   type MaintenanceQueue,
   type RateLimiter,
   type TransitionResult,
@@ -34,6 +35,8 @@ export interface JobControlDeps extends JobReader {
   backoffMs: number;
   /** A retry starts a render like a submission does, so it spends the same per-owner budget. */
   rateLimiter?: RateLimiter;
+  /** Owner-fair Bull priorities (QUEUE_FAIR_SHARE); absent: FIFO. */
+  fairShare?: FairShare;
   /** Partial outputs may still be landing when a cancel arrives: a second purge sweeps them after this delay. */
   cancelSweepDelayMs?: number;
   logger: Logger;
@@ -138,7 +141,8 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
       }
       const bullJobId = queueJobIdFor(record.job_id, outcome.resubmission);
       try {
-        await enqueueJob(deps.queue, { job_id: record.job_id, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, bullJobId });
+        const priority = await deps.fairShare?.tagFor(record.owner, plannedVideoSeconds(record.configuration));
+        await enqueueJob(deps.queue, { job_id: record.job_id, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, bullJobId, priority });
       } catch (err) {
         // The job must not sit queued with nothing in the queue: it goes back to failed, and the client may retry again.
         const e = new VidgenError('REDIS_UNAVAILABLE', { cause: err, message: 'The queue did not accept the job.' });

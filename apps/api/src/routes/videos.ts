@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { VidgenError, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
+import { VidgenError, plannedVideoSeconds, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
 import { enqueueJob, type VideoQueue } from '@vidgen/queue';
 import { safeFileName, type UrlSigner } from '@vidgen/storage';
@@ -143,8 +143,9 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
           throw err;
         });
       try {
+        const priority = await deps.fairShare?.tagFor(owner, plannedVideoSeconds(request.configuration));
         await withTimeout(
-          enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs }),
+          enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, priority }),
           deps.enqueueTimeoutMs,
         );
       } catch (err) {
