@@ -3,6 +3,7 @@ import type { Logger } from '@vidgen/core';
 import {
   FairShare,
   IdempotencyStore,
+  OwnerBacklog,
   RateLimiter,
   createMaintenanceQueue,
   createWebhookQueue,
@@ -24,6 +25,8 @@ export interface JobControlWiring {
     webhookDeliveries: DeliveryLog;
     /** Owner-fair priorities for enqueued jobs; absent with QUEUE_FAIR_SHARE=false (FIFO). */
     fairShare?: FairShare;
+    backlog: OwnerBacklog;
+    ownerMaxQueuedJobs: number;
   };
   close(): Promise<void>;
 }
@@ -46,6 +49,8 @@ export function createJobControlWiring(config: Config, redis: Redis, logger: Log
       idempotency: new IdempotencyStore(redis, prefix),
       webhookDeliveries: new DeliveryLog(redis, prefix, recordTtlSeconds),
       ...(config.queue.fairShare ? { fairShare: new FairShare(redis, prefix) } : {}),
+      backlog: new OwnerBacklog(redis, prefix),
+      ownerMaxQueuedJobs: config.limits.ownerMaxQueuedJobs,
     },
     async close() {
       await Promise.all([maintenance.close().catch(() => undefined), webhooks.close().catch(() => undefined)]);

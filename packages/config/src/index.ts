@@ -50,7 +50,7 @@ export interface Config {
   };
   narrationEnabled: boolean;
   /** What one job may cost: MAX_VIDEO_SECONDS (speech included). */
-  limits: { maxVideoSeconds: number };
+  limits: { maxVideoSeconds: number; ownerMaxQueuedJobs: number };
   redis: { url: string; prefix: string; recordTtlSeconds: number; failedRecordTtlSeconds: number; cluster: boolean };
   progress: { minIntervalMs: number };
   /** Versioned video metadata: at most maxVersions versions per video (METADATA_VERSION_LIMIT beyond). */
@@ -215,7 +215,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       retryWindowMs: v.WEBHOOK_RETRY_WINDOW_MS,
     },
     narrationEnabled: v.NARRATION_ENABLED,
-    limits: { maxVideoSeconds: v.MAX_VIDEO_SECONDS },
+    limits: { maxVideoSeconds: v.MAX_VIDEO_SECONDS, ownerMaxQueuedJobs: v.OWNER_MAX_QUEUED_JOBS },
     redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS, failedRecordTtlSeconds: v.JOB_RECORD_TTL_FAILED_SECONDS, cluster: v.REDIS_CLUSTER },
     progress: { minIntervalMs: v.PROGRESS_MIN_INTERVAL_MS },
     metadata: { maxVersions: v.METADATA_MAX_VERSIONS },

@@ -240,6 +240,13 @@ export const ERROR_CODES = define({
     message: 'Too many job submissions; the per-owner rate limit was reached.',
     suggestedAction: 'Wait for the number of seconds in the Retry-After header, then submit again.',
   },
+  QUEUE_QUOTA_EXCEEDED: {
+    category: 'rate_limited',
+    status: 429,
+    retryable: true,
+    message: 'Too many of your jobs are queued; the per-owner limit of queued jobs was reached.',
+    suggestedAction: 'Wait until some of your queued jobs start (GET /api/v1/videos/jobs?status=queued shows them), or cancel ones you no longer need, then submit again.',
+  },
   TOO_MANY_EVENT_STREAMS: {
     category: 'rate_limited',
     status: 429,

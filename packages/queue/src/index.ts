@@ -11,3 +11,4 @@ export * from './idempotency';
 export * from './rate-limit';
 export * from './aux-queues';
 export * from './fair-share';
+export * from './owner-backlog';

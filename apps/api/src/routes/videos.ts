@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { VidgenError, plannedVideoSeconds, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
-import { enqueueJob, type VideoQueue } from '@vidgen/queue';
+import { enqueueJob, queuePosition, type VideoQueue } from '@vidgen/queue';
 import { safeFileName, type UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
 import { takeSubmission } from '../rate-limit';
@@ -12,7 +12,7 @@ import { jobIdParam, jobPath, readOwnJob, signedEventsPath } from './job-state';
 import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
 import type { DeliveryLog } from '@vidgen/webhooks';
 import { claimSubmission, idempotencyKeyOf } from '../idempotency';
-import { createJobControlHandlers, registerJobControlRoutes, type JobControlDeps } from './job-control';
+import { assertQueueQuota, createJobControlHandlers, registerJobControlRoutes, type JobControlDeps } from './job-control';
 
 export { jobPath };
 
@@ -77,9 +77,12 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         outputs: record.result.outputs,
       };
     }
+    // Jobs that would run before it, computed on read (nothing is written per waiting job).
+    const position = state.status === 'queued' ? await queuePosition(queue, deps.redis, await store.queueJobId(record.job_id)).catch(() => null) : undefined;
     return {
       job_id: record.job_id,
       status: state.status,
+      ...(position !== undefined ? { queue_position: position } : {}),
       progress: state.progress,
       configuration: record.configuration,
       attempt: state.attempt,
@@ -124,6 +127,10 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       }
       // A failed first request frees its key, so the client's retry with it can succeed.
       const releaseKey = () => (idempotencyKey ? deps.idempotency!.release(owner, idempotencyKey, jobId).catch(() => undefined) : undefined);
+      await assertQueueQuota(deps, owner).catch(async (err) => {
+        await releaseKey();
+        throw err;
+      });
       await takeSubmission(deps.rateLimiter, owner, res).catch(async (err) => {
         await releaseKey();
         throw err;
@@ -154,6 +161,8 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         await releaseKey();
         throw err instanceof VidgenError ? err : new VidgenError('REDIS_UNAVAILABLE', { cause: err });
       }
+      // Counted against OWNER_MAX_QUEUED_JOBS while its record says queued (see OwnerBacklog).
+      await deps.backlog?.add(owner, jobId).catch((err) => logger.warn('owner backlog update failed', { err }));
       logger.info('job submitted', { quality: request.configuration.quality });
       deps.metrics?.jobSubmitted(request.configuration.quality);
       res
