@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { jobKey } from './keys';
+import { asRedisError } from './job-store';
 import type { VideoQueue } from './bull';
 
 /** <prefix>:owner:<owner>:queued: sorted set of the owner's job ids that were queued, by enqueue time. */
@@ -33,6 +34,15 @@ export class OwnerBacklog {
    * bound and answers at once; at or above it every member's status is read and stale ones go.
    */
   async count(owner: string, atLeast: number): Promise<number> {
+    try {
+      return await this.countOrThrow(owner, atLeast);
+    } catch (err) {
+      // Redis down: REDIS_UNAVAILABLE (503), like every other read of the submit path.
+      throw asRedisError(err);
+    }
+  }
+
+  private async countOrThrow(owner: string, atLeast: number): Promise<number> {
     const key = ownerQueuedKey(this.prefix, owner);
     if ((await this.redis.zcard(key)) < atLeast) return this.redis.zcard(key);
     const members = await this.redis.zrange(key, 0, -1);
