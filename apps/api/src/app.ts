@@ -8,6 +8,7 @@ import { JobStore, closeRedis, createRedis, createVideoQueue, readQueueStats, wa
 import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
 import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed';
 import { createServer } from './server';
+import { createHttpServer } from './http-server';
 import { createJobControlWiring } from './job-control-wiring';
 import { createEventTokens } from './tokens';
 import type { BoardQueue } from './routes/queue-board';
@@ -37,9 +38,9 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
   const redis = createRedis({ url: config.redis.url, failFast: true, connectionName: 'vidgen-api' });
   redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
   const control = createJobControlWiring(config, redis, logger);
-  const store = new JobStore(redis, config.redis.prefix, { ...control.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds });
+  const store = new JobStore(redis, config.redis.prefix, { ...control.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
   const metadata = new VideoMetadataManager(redis, config.redis.prefix, { maxVersions: config.metadata.maxVersions });
-  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, terminalTtlSeconds: config.redis.recordTtlSeconds, logger });
+  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds, logger });
   // A subscribed connection can run nothing else, so the feed gets its own.
   const subscriberRedis = createFeedRedis(config.redis.url);
   subscriberRedis.on('error', (err) => logger.warn('redis subscriber error', { err: err.message }));
@@ -93,6 +94,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     signedUrlTtlSeconds: config.s3.signedUrlTtlSeconds,
     allowUltra: config.api.allowUltra,
     narrationEnabled: config.narrationEnabled,
+    maxVideoSeconds: config.limits.maxVideoSeconds,
     attempts: config.queue.attempts,
     backoffMs: config.queue.backoffMs,
     enqueueTimeoutMs: 5000,
@@ -117,8 +119,9 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
   await waitForRedis(redis, 3000).catch(() => logger.warn('redis is not reachable yet; answering 503 until it is'));
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.api.port, config.api.host, () => resolve(s));
+    const s = createHttpServer(app, config.api.http);
     s.once('error', reject);
+    s.listen(config.api.port, config.api.host, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;

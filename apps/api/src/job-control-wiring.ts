@@ -1,7 +1,9 @@
 import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import {
+  FairShare,
   IdempotencyStore,
+  OwnerBacklog,
   RateLimiter,
   createMaintenanceQueue,
   createWebhookQueue,
@@ -22,6 +24,10 @@ export interface JobControlWiring {
     rateLimiter: RateLimiter;
     idempotency: IdempotencyStore;
     webhookDeliveries: DeliveryLog;
+    /** Owner-fair priorities for enqueued jobs; absent with QUEUE_FAIR_SHARE=false (FIFO). */
+    fairShare?: FairShare;
+    backlog: OwnerBacklog;
+    ownerMaxQueuedJobs: number;
   };
   /** The producer queues, for the queue board. */
   queues: { maintenance: MaintenanceQueue; webhooks: WebhookQueue };
@@ -45,6 +51,9 @@ export function createJobControlWiring(config: Config, redis: Redis, logger: Log
       rateLimiter: new RateLimiter(redis, { prefix, action: 'submit', limit: config.api.rateLimit.submissions, windowMs: config.api.rateLimit.windowSeconds * 1000 }),
       idempotency: new IdempotencyStore(redis, prefix),
       webhookDeliveries: new DeliveryLog(redis, prefix, recordTtlSeconds),
+      ...(config.queue.fairShare ? { fairShare: new FairShare(redis, prefix) } : {}),
+      backlog: new OwnerBacklog(redis, prefix),
+      ownerMaxQueuedJobs: config.limits.ownerMaxQueuedJobs,
     },
     queues: { maintenance, webhooks },
     async close() {

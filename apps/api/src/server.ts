@@ -5,6 +5,8 @@ import type { ReadinessReport } from '@vidgen/observability';
 import { authenticate } from './middleware/auth';
 import { correlation } from './middleware/correlation';
 import { cors } from './middleware/cors';
+import { refusePrototypeKeys } from './middleware/json-keys';
+import { securityHeaders } from './middleware/security-headers';
 import { errorHandler, notFound, route } from './middleware/errors';
 import { createEventsRouter, type EventsRouteDeps } from './routes/events';
 import { createHlsRouter, type HlsRouteDeps } from './routes/hls';
@@ -37,6 +39,7 @@ export function createServer(deps: ServerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(securityHeaders());
   app.use(correlation(deps.logger));
   if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
@@ -65,6 +68,7 @@ export function createServer(deps: ServerDeps): express.Express {
     '/api/v1/videos',
     authenticate(deps.apiKeys),
     express.json({ limit: deps.bodyLimitBytes, strict: true }),
+    refusePrototypeKeys,
     createVideosRouter(deps),
     createMetadataRouter(deps),
   );

@@ -69,11 +69,11 @@ describe('with no worker running', () => {
     expect(res.body.completed_at).not.toBeNull();
     expect(await queue.getJob(jobId)).toBeNull();
     expect((await getJob(jobId)).body.status).toBe('cancelled');
-    // Retention starts at the cancel, though the job never had a progress run (JOB_RECORD_TTL_SECONDS).
-    const { recordTtlSeconds } = loadConfig({ ...env.env }).redis;
+    // Retention starts at the cancel, though the job never had a progress run (JOB_RECORD_TTL_FAILED_SECONDS: no video).
+    const { failedRecordTtlSeconds } = loadConfig({ ...env.env }).redis;
     const ttl = await redis.ttl(jobKey(env.prefix, jobId));
-    expect(ttl).toBeGreaterThan(recordTtlSeconds - 60);
-    expect(ttl).toBeLessThanOrEqual(recordTtlSeconds);
+    expect(ttl).toBeGreaterThan(failedRecordTtlSeconds - 60);
+    expect(ttl).toBeLessThanOrEqual(failedRecordTtlSeconds);
 
     const again = await request(api.server).post(`/api/v1/videos/jobs/${jobId}/cancel`).set(auth());
     expect(again.status).toBe(409);

@@ -8,7 +8,7 @@ import { binaryVersion, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ff
 import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { JobStore, closeRedis, createRedis, createVideoQueue, type VideoQueue } from '@vidgen/queue';
+import { FairShare, JobStore, closeRedis, createRedis, createVideoQueue, type VideoQueue } from '@vidgen/queue';
 import { S3UploadManager, checkBucket, createS3Client } from '@vidgen/storage';
 import { createUploadObserver } from './upload-observer';
 import { createGenerateVideoHandler } from './handlers/generate-video';
@@ -43,7 +43,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const s3 = createS3Client(config.s3);
   // Object purges and webhook deliveries; the store's terminal hook enqueues the webhooks.
   const background = createBackgroundWork(config, redis, s3, logger);
-  const store = new JobStore(redis, config.redis.prefix, { ...background.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds });
+  const store = new JobStore(redis, config.redis.prefix, { ...background.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
   const queue = createVideoQueue({
     redisUrl: config.redis.url,
     prefix: config.redis.prefix,
@@ -52,6 +52,9 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     maxStalledCount: config.queue.maxStalledCount,
     retryProcessDelayMs: config.queue.retryProcessDelayMs,
   });
+  // Owner-fair scheduling: virtual now follows the priority (fair tag) of each job this worker starts.
+  const fairShare = config.queue.fairShare ? new FairShare(redis, config.redis.prefix) : null;
+  if (fairShare) queue.on('active', (job) => void fairShare.started(job.opts.priority).catch((err) => logger.warn('fair share update failed', { err })));
   queue.on('error', (err) => {
     metrics.redisError('queue');
     logger.warn('queue error', { err: err.message });
@@ -95,8 +98,8 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const address = health.address();
   const healthPort = typeof address === 'object' && address ? address.port : config.worker.port;
 
-  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds });
-  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger });
+  const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
+  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger, maxVideoSeconds: config.limits.maxVideoSeconds });
   integrator.warmUp();
   // Render times from the handler to the instrumentation, per job, each taken once.
   const renderTimes = new Map<string, number>();

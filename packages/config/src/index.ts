@@ -7,6 +7,7 @@ export * from './settings';
 export * from './redact';
 export * from './docs';
 export * from './templates';
+export * from './secrets-policy';
 
 export interface ApiKey {
   owner: string;
@@ -23,6 +24,8 @@ export interface Config {
     allowUltra: boolean;
     bodyLimitBytes: number;
     shutdownGraceMs: number;
+    /** Node HTTP server limits: headers and whole request receive times, idle keep-alive, open connections (0: no cap). */
+    http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
     /** Signs short-lived URL tokens; random per process when unset in development. */
     signingSecret: string;
     signingSecretGenerated: boolean;
@@ -54,7 +57,9 @@ export interface Config {
   narrationDefault: boolean;
   /** Narration engine: the one TTS_ENGINE names (else the best installed) and the per-sentence time limit. */
   tts: { engine: 'festival' | 'flite' | 'espeak' | undefined; sentenceTimeoutMs: number };
-  redis: { url: string; prefix: string; recordTtlSeconds: number; cluster: boolean };
+  /** What one job may cost: MAX_VIDEO_SECONDS (speech included). */
+  limits: { maxVideoSeconds: number; ownerMaxQueuedJobs: number };
+  redis: { url: string; prefix: string; recordTtlSeconds: number; failedRecordTtlSeconds: number; cluster: boolean };
   progress: { minIntervalMs: number };
   /** Versioned video metadata: at most maxVersions versions per video (METADATA_VERSION_LIMIT beyond). */
   metadata: { maxVersions: number };
@@ -66,6 +71,8 @@ export interface Config {
     maxStalledCount: number;
     /** Bull's wait after a Redis error in the processing loop. */
     retryProcessDelayMs: number;
+    /** Owner-fair priorities (QUEUE_FAIR_SHARE); false: FIFO. */
+    fairShare: boolean;
   };
   s3: {
     endpoint?: string;
@@ -194,6 +201,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
   if (v.NODE_ENV === 'production' && !v.SIGNING_SECRET) problems.push('SIGNING_SECRET: required when NODE_ENV=production (every API replica must sign and verify tokens alike)');
   if (Boolean(v.S3_ACCESS_KEY_ID) !== Boolean(v.S3_SECRET_ACCESS_KEY)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   if (v.API_PORT !== 0 && v.API_PORT === v.WORKER_HTTP_PORT && v.API_HOST === v.WORKER_HTTP_HOST) problems.push('API_PORT and WORKER_HTTP_PORT must differ');
+  if (v.API_REQUEST_TIMEOUT_MS < v.API_HEADERS_TIMEOUT_MS) problems.push('API_REQUEST_TIMEOUT_MS must be at least API_HEADERS_TIMEOUT_MS (the headers are part of the request)');
   if (v.S3_RETRY_MAX_DELAY_MS < v.S3_RETRY_BASE_DELAY_MS) problems.push('S3_RETRY_MAX_DELAY_MS must be at least S3_RETRY_BASE_DELAY_MS');
   problems.push(...deploymentProblems(v));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -208,6 +216,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       allowUltra: v.ALLOW_ULTRA,
       bodyLimitBytes: v.REQUEST_BODY_LIMIT_BYTES,
       shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+      http: { headersTimeoutMs: v.API_HEADERS_TIMEOUT_MS, requestTimeoutMs: v.API_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: v.API_KEEP_ALIVE_TIMEOUT_MS, maxConnections: v.API_MAX_CONNECTIONS },
       signingSecret: v.SIGNING_SECRET ?? randomBytes(32).toString('hex'),
       signingSecretGenerated: !v.SIGNING_SECRET,
       eventsTokenTtlSeconds: v.EVENTS_TOKEN_TTL_SECONDS,
@@ -230,7 +239,8 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
     narrationEnabled: v.NARRATION_ENABLED,
     narrationDefault: v.NARRATION_DEFAULT,
     tts: { engine: v.TTS_ENGINE, sentenceTimeoutMs: v.TTS_SENTENCE_TIMEOUT_MS },
-    redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS, cluster: v.REDIS_CLUSTER },
+    limits: { maxVideoSeconds: v.MAX_VIDEO_SECONDS, ownerMaxQueuedJobs: v.OWNER_MAX_QUEUED_JOBS },
+    redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS, failedRecordTtlSeconds: v.JOB_RECORD_TTL_FAILED_SECONDS, cluster: v.REDIS_CLUSTER },
     progress: { minIntervalMs: v.PROGRESS_MIN_INTERVAL_MS },
     metadata: { maxVersions: v.METADATA_MAX_VERSIONS },
     queue: {
@@ -240,6 +250,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       stalledIntervalMs: v.BULL_STALLED_INTERVAL_MS,
       maxStalledCount: v.BULL_MAX_STALLED_COUNT,
       retryProcessDelayMs: v.BULL_RETRY_PROCESS_DELAY_MS,
+      fairShare: v.QUEUE_FAIR_SHARE,
     },
     s3: {
       endpoint: v.S3_ENDPOINT,

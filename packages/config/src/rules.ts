@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { placeholderSecretProblems } from './secrets-policy';
 
 /** The validated environment (after defaults and conversion), as the rules read it. */
 export type ValidatedEnv = Record<string, unknown>;
@@ -33,6 +34,7 @@ export function deploymentProblems(v: ValidatedEnv): string[] {
     if (v.S3_ACCESS_KEY_ID === EMBEDDED_S3_ACCESS_KEY) {
       problems.push(`S3_ACCESS_KEY_ID: "${EMBEDDED_S3_ACCESS_KEY}" is the embedded development store's credential, not allowed when NODE_ENV=production`);
     }
+    problems.push(...placeholderSecretProblems(v));
   }
   return problems;
 }

@@ -72,8 +72,8 @@ describe('loadConfig', () => {
 
   it('refuses production without API keys', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required when NODE_ENV=production/);
-    expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:0123456789' })).toThrow(/SIGNING_SECRET/);
-    expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:0123456789', SIGNING_SECRET: 's'.repeat(32) })).toThrow(/S3_ACCESS_KEY_ID\/S3_SECRET_ACCESS_KEY: required/);
-    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:0123456789', SIGNING_SECRET: 's'.repeat(32), S3_USE_DEFAULT_CREDENTIALS: 'true', PUBLIC_BASE_URL: 'https://api.example.com' }).env).toBe('production');
+    expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:0123456789abcdef01234567' })).toThrow(/SIGNING_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:0123456789abcdef01234567', SIGNING_SECRET: 's'.repeat(32) })).toThrow(/S3_ACCESS_KEY_ID\/S3_SECRET_ACCESS_KEY: required/);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:0123456789abcdef01234567', SIGNING_SECRET: 's'.repeat(32), S3_USE_DEFAULT_CREDENTIALS: 'true', PUBLIC_BASE_URL: 'https://api.example.com' }).env).toBe('production');
   });
 });

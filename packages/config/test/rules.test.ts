@@ -1,6 +1,6 @@
 import { ConfigError, defaultPublicBaseUrl, loadConfig, loadConfigWithWarnings } from '@vidgen/config';
 
-const PROD = { NODE_ENV: 'production', API_KEYS: 'ops:0123456789', SIGNING_SECRET: 's'.repeat(32), PUBLIC_BASE_URL: 'https://api.example.com' };
+const PROD = { NODE_ENV: 'production', API_KEYS: 'ops:0123456789abcdef01234567', SIGNING_SECRET: 's'.repeat(32), PUBLIC_BASE_URL: 'https://api.example.com' };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -63,5 +63,33 @@ describe('deployment rules', () => {
     expect(warnings).toEqual([expect.stringMatching(/^WORKER_CONCURRENCY=64 exceeds the \d+ CPU cores?/)]);
     expect(loadConfigWithWarnings({ WORKER_CONCURRENCY: '1' }).warnings).toEqual([]);
     expect(loadConfigWithWarnings({ ...PROD, S3_USE_DEFAULT_CREDENTIALS: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' }).warnings).toEqual([expect.stringMatching(/^WEBHOOK_ALLOW_PRIVATE=true in production/)]);
+  });
+});
+
+describe('placeholder secrets in production', () => {
+  const REAL = { ...PROD, S3_USE_DEFAULT_CREDENTIALS: 'true' };
+
+  it.each([
+    ['SIGNING_SECRET', { SIGNING_SECRET: 'CHANGE_ME_32_OR_MORE_RANDOM_CHARACTERS_x' }],
+    ['SIGNING_SECRET', { SIGNING_SECRET: 'local-compose-signing-secret-change-me-0123456789' }],
+    ['ADMIN_API_KEY', { ADMIN_API_KEY: 'local-compose-admin-key-change-me' }],
+    ['REDIS_URL', { REDIS_URL: 'rediss://:CHANGE_ME@redis.internal:6379' }],
+    ['S3_SECRET_ACCESS_KEY', { S3_USE_DEFAULT_CREDENTIALS: 'false', S3_ACCESS_KEY_ID: 'AKIAREAL0123', S3_SECRET_ACCESS_KEY: 'vidgen-secret-key' }],
+    ['API_KEYS', { API_KEYS: 'demo:demo-key-change-me' }],
+    ['API_KEYS', { API_KEYS: 'ops:0123456789abcdef01234567,CHANGE_ME_OWNER:0123456789abcdef01234567' }],
+    ['WEBHOOK_SECRETS', { WEBHOOK_SECRETS: 'ops:changeme-webhook-secret-16' }],
+  ])('refuses a placeholder %s', (name, env) => {
+    const problems = problemsOf({ ...REAL, ...env });
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name}: .*placeholder`))]);
+  });
+
+  it('refuses API keys under 24 characters, naming the owner and not the key', () => {
+    const problems = problemsOf({ ...REAL, API_KEYS: 'ops:0123456789abcdef01234567,ci:0123456789abcdef0123456' });
+    expect(problems).toEqual(['API_KEYS: the key of owner "ci" has 23 characters; production needs at least 24; generate one with `openssl rand -hex 32`']);
+    expect(problemsOf({ ...REAL, API_KEYS: 'ci:0123456789abcdef01234567' })).toEqual([]);
+  });
+
+  it('leaves development and test alone: short keys and placeholders are local conveniences there', () => {
+    expect(loadConfig({ API_KEYS: 'demo:demo-key-change-me', SIGNING_SECRET: 'change-me-'.repeat(4) }).api.keys).toEqual([{ owner: 'demo', key: 'demo-key-change-me' }]);
   });
 });

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, settingNames, syncTemplate, TEMPLATE_LINE, TEMPLATE_PATHS } from '@vidgen/config';
+import { ConfigError, loadConfig, secretSettingNames, settingNames, syncTemplate, TEMPLATE_LINE, TEMPLATE_PATHS } from '@vidgen/config';
 
 const ROOT = path.resolve(__dirname, '../../..');
 function parseTemplate(file: string): { listed: string[]; env: Record<string, string> } {
@@ -16,6 +17,21 @@ function parseTemplate(file: string): { listed: string[]; env: Record<string, st
   return { listed, env };
 }
 
+/** Every CHANGE_ME token replaced by fresh random hex, as an operator filling in the template would. */
+function fillPlaceholders(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/change[_-]?me\w*/gi, () => randomBytes(16).toString('hex'))]));
+}
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
 describe.each([...TEMPLATE_PATHS])('%s', (file) => {
   it('lists exactly the settings of the schema, once each', () => {
     const { listed } = parseTemplate(file);
@@ -28,8 +44,8 @@ describe.each([...TEMPLATE_PATHS])('%s', (file) => {
     }
   });
 
-  it('is a valid configuration as written', () => {
-    expect(() => loadConfig(parseTemplate(file).env)).not.toThrow();
+  it('is a valid configuration once its placeholders are filled in', () => {
+    expect(() => loadConfig(fillPlaceholders(parseTemplate(file).env))).not.toThrow();
   });
 });
 
@@ -45,10 +61,19 @@ describe('the templates', () => {
   });
 
 
-  it('production.env.template is production and keeps secrets as placeholders', () => {
+  it('production.env.template is production, and its placeholder secrets are refused as written, each named', () => {
     const { env } = parseTemplate('config/production.env.template');
-    expect(loadConfig(env).env).toBe('production');
-    for (const name of ['API_KEYS', 'SIGNING_SECRET', 'S3_SECRET_ACCESS_KEY', 'REDIS_URL']) expect(env[name]).toContain('CHANGE_ME');
+    const problems = problemsOf(env);
+    for (const name of ['API_KEYS', 'SIGNING_SECRET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'REDIS_URL']) {
+      expect(env[name]).toContain('CHANGE_ME');
+      expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${name}: .*placeholder`)));
+    }
+    expect(problems.filter((p) => !/placeholder/.test(p))).toEqual([]);
+    // No problem line repeats a secret value (owners are not secret, keys are).
+    const values = secretSettingNames().flatMap((name) => (env[name] ? env[name]!.split(',').map((entry) => entry.slice(entry.indexOf(':') + 1)) : []));
+    for (const value of values.filter((v) => v.length >= 16)) for (const p of problems) expect(p).not.toContain(value);
+    expect(values).toContain('CHANGE_ME_KEY_24_PLUS_CHARS_openssl_rand_hex_16');
+    expect(loadConfig(fillPlaceholders(env)).env).toBe('production');
   });
 });
 
@@ -65,6 +90,17 @@ describe('pnpm config:check', () => {
     expect(r.stdout).toContain('API_PORT=3000  # default');
     for (const secret of ['x'.repeat(40), 'hunter2pass', 'AKIAEXAMPLE', 'topsecretvalue']) expect(r.stdout).not.toContain(secret);
     expect(r.stdout).toContain('configuration OK');
+  });
+
+  it('lists placeholder secrets with the other problems', () => {
+    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', API_PORT: 'abc', API_KEYS: 'ops:CHANGE_ME_KEY_24_PLUS_CHARS_openssl_rand_hex_16,ci:short-key-123', SIGNING_SECRET: 'change-me-'.repeat(4), S3_USE_DEFAULT_CREDENTIALS: 'true' };
+    const r = spawnSync(process.execPath, [check], { env, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('API_PORT');
+    expect(r.stderr).toMatch(/API_KEYS: the entry of owner "ops" is a template placeholder/);
+    expect(r.stderr).toMatch(/API_KEYS: the key of owner "ci" has 13 characters; production needs at least 24/);
+    expect(r.stderr).toMatch(/SIGNING_SECRET: is a template placeholder/);
+    expect(r.stderr).not.toContain('short-key-123');
   });
 
   it('lists every problem and exits 1', () => {

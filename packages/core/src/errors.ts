@@ -254,6 +254,13 @@ export const ERROR_CODES = define({
     message: 'Too many job submissions; the per-owner rate limit was reached.',
     suggestedAction: 'Wait for the number of seconds in the Retry-After header, then submit again.',
   },
+  QUEUE_QUOTA_EXCEEDED: {
+    category: 'rate_limited',
+    status: 429,
+    retryable: true,
+    message: 'Too many of your jobs are queued; the per-owner limit of queued jobs was reached.',
+    suggestedAction: 'Wait until some of your queued jobs start (GET /api/v1/videos/jobs?status=queued shows them), or cancel ones you no longer need, then submit again.',
+  },
   TOO_MANY_EVENT_STREAMS: {
     category: 'rate_limited',
     status: 429,
@@ -309,6 +316,13 @@ export const ERROR_CODES = define({
     retryable: true,
     message: 'The worker ran out of scratch disk space.',
     suggestedAction: 'The job is retried automatically; the operator should enlarge SCRATCH_DIR or lower WORKER_CONCURRENCY.',
+  },
+  VIDEO_TOO_LONG: {
+    category: 'validation',
+    status: 400,
+    retryable: false,
+    message: 'With its narration the video would be longer than this deployment renders.',
+    suggestedAction: 'Shorten the narrated text (long numbers and digit strings speak slowly) or split the job into several; the limit is MAX_VIDEO_SECONDS.',
   },
   RENDER_TOOL_UNAVAILABLE: {
     category: 'dependency_unavailable',

@@ -9,6 +9,7 @@ export { ICON_KEYWORDS, iconFor } from './scene-rules';
 export * from './scene-timing';
 export * from './render-plan';
 export * from './schemas';
+export * from './length-bound';
 export * from './progress';
 export * from './pool';
 export * from './voice-fields';

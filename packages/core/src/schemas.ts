@@ -4,6 +4,7 @@ import { JOB_STATUSES, STAGE_NAMES, TERMINAL_STATUSES } from './stages';
 import { OUTPUT_FORMATS, OUTPUT_KINDS, QUALITIES, THEME_NAMES } from './job';
 import { MAX_PLANNED_DURATION_SECONDS } from './storyboard';
 import { plannedDurationSeconds } from './render-plan';
+import { assertWithinBounds, type LengthPolicy } from './length-bound';
 import type { GenerateRequest, JobResult } from './job';
 import { ERROR_CATEGORIES } from './errors';
 import { ANIMATIONS, ASPECTS, CHART_TYPES, LAYOUTS, LAYOUT_FIELDS, SCENE_LIMITS, TRANSITIONS, type SceneContent } from './scene-model';
@@ -243,7 +244,7 @@ export function validate<T>(schema: Joi.Schema, value: unknown): T {
   return out as T;
 }
 
-export interface SubmitPolicy {
+export interface SubmitPolicy extends LengthPolicy {
   allowUltra: boolean;
   /** NARRATION_ENABLED: workers have espeak-ng. Absent means false. */
   narrationEnabled?: boolean;
@@ -262,6 +263,7 @@ export function validateGenerateRequest(body: unknown, policy: SubmitPolicy): Ge
       details: [{ field: 'configuration.narration', message: 'narration needs NARRATION_ENABLED=true on this deployment', type: 'any.invalid' }],
     });
   }
+  assertWithinBounds(request.configuration, policy);
   const planned = plannedDurationSeconds(request.configuration);
   if (planned > MAX_PLANNED_DURATION_SECONDS) {
     throw new VidgenError('VALIDATION_FAILED', {

@@ -22,12 +22,29 @@ export function isSecretKey(key: string): boolean {
  * a URL's userinfo (redis://:pass@host). The parameter name stays visible so
  * a line still says what was there.
  */
+//
+// Every pattern runs in linear time on any input, because logs see hostile strings (request
+// paths): each match starts at a fixed literal (`X-Amz-`, `[?&;]name=`, `Bearer`, `://`), and
+// every quantifier before the last is bounded or cannot overlap what follows it. The userinfo
+// pattern used to start with the scheme (`\b[a-z][a-z0-9+.-]*://`): on `/` + `a.` x 8000 every
+// `a` is a word boundary where the scheme ran to the end and backtracked, 250 ms of CPU per
+// request (issue 13). It now starts at `://`; the scheme is not needed to know a password.
 const STRING_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/\b(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s"'<>]*/gi, `$1=${REDACTED}`],
   [/([?&;](?:token|access_token|refresh_token|id_token|api_key|apikey|key|sig|signature|secret|password)=)[^&\s"'<>#]*/gi, `$1${REDACTED}`],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/g, `$1 ${REDACTED}`],
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*):[^\s@/"']+@/gi, `$1:${REDACTED}@`],
+  [/\b(Bearer|Basic)\s{1,16}[A-Za-z0-9._~+/=-]{4,}/g, `$1 ${REDACTED}`],
+  [/(:\/\/[^\s:/@"']{0,256}):[^\s@/"']{1,1024}@/g, `$1:${REDACTED}@`],
 ];
+
+/** Longest request path a log line carries: enough for any real route, and a bound on what a hostile one costs to log. */
+export const MAX_LOGGED_PATH = 512;
+
+/** The path of a request URL (no query string), cut to MAX_LOGGED_PATH characters with a marker. */
+export function loggedPath(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…[${path.length} chars]` : path;
+}
 
 export function redactString(value: string): string {
   let out = value;

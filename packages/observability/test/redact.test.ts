@@ -1,4 +1,4 @@
-import { REDACTED, isSecretKey, redact, redactString } from '../src/redact';
+import { MAX_LOGGED_PATH, REDACTED, isSecretKey, loggedPath, redact, redactString } from '../src/redact';
 
 describe('redaction by key name', () => {
   it.each(['authorization', 'Authorization', 'api_key', 'apiKey', 'API_KEYS', 'password', 'webhook_secret', 'signing_secret', 'secretAccessKey', 'token', 'session_token', 'X-Amz-Signature', 'x-amz-credential', 'credentials', 'cookie'])(
@@ -52,5 +52,26 @@ describe('redaction inside strings', () => {
   it('leaves ordinary text alone', () => {
     const text = 'job completed in 1200 ms: videos/owner/123/video.mp4 (token bucket refilled)';
     expect(redactString(text)).toBe(text);
+  });
+});
+
+describe('redaction on hostile and long strings', () => {
+  it('still redacts URL userinfo and signed URLs inside longer text', () => {
+    const text = `upload to https://s3.example/b/k?X-Amz-Signature=abc&token=t1 failed; retrying via redis://default:pw@cache:6379 and postgres://u:p@db/x`;
+    expect(redactString(text)).toBe(`upload to https://s3.example/b/k?X-Amz-Signature=${REDACTED}&token=${REDACTED} failed; retrying via redis://default:${REDACTED}@cache:6379 and postgres://u:${REDACTED}@db/x`);
+  });
+
+  it('leaves `a.a.a.…` and `://` floods unchanged (no match to find in them)', () => {
+    // Compared as booleans: a failure must not print 16 KB strings.
+    for (const s of ['/' + 'a.'.repeat(8000), '://'.repeat(5000), 'a://'.repeat(4000) + ':', 'Bearer !'.repeat(2000)]) expect(redactString(s) === s).toBe(true);
+  });
+});
+
+describe('loggedPath', () => {
+  it('drops the query string and cuts paths beyond 512 characters, saying how long they were', () => {
+    expect(loggedPath('/api/v1/videos/jobs/j1/events?token=secret')).toBe('/api/v1/videos/jobs/j1/events');
+    const long = '/' + 'x'.repeat(MAX_LOGGED_PATH + 99);
+    expect(loggedPath(`${long}?q=1`)).toBe(`${long.slice(0, MAX_LOGGED_PATH)}…[${long.length} chars]`);
+    expect(loggedPath('/' + 'y'.repeat(MAX_LOGGED_PATH - 1))).toHaveLength(MAX_LOGGED_PATH);
   });
 });

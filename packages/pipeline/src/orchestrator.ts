@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { VidgenError, isVidgenError, runPool, silentLogger, type Logger, type PlannedScene, type ProgressSink, type RenderPlan, type StageName } from '@vidgen/core';
+import { VidgenError, assertRenderedLength, isVidgenError, runPool, silentLogger, type Logger, type PlannedScene, type ProgressSink, type RenderPlan, type StageName } from '@vidgen/core';
 import type { VideoGenerationConfig } from './config';
 import { FrameSceneRenderer } from './frame-renderer';
 import { builtinPlanner, type Planner } from './planner';
@@ -20,6 +20,8 @@ export interface OrchestratorDeps {
   /** The drawing library's module path, loaded in each unit's worker thread; @vidgen/render by default. */
   painterModule?: string;
   logger?: Logger;
+  /** MAX_VIDEO_SECONDS: the backstop after speech synthesis (VIDEO_TOO_LONG); default the core's. */
+  maxVideoSeconds?: number;
 }
 
 export interface RunOptions {
@@ -135,6 +137,8 @@ export class VideoGenerationOrchestrator {
     stage('rendering_scenes', 0);
     const speech = config.narration ? await this.narrate(planned, scratchDir, signal) : null;
     const plan = this.renderer.plan(planned, { speechSeconds: speech?.map((s) => s?.seconds ?? null) });
+    // Speech is known and nothing is encoded yet: a real overrun of the estimate fails here, permanently.
+    assertRenderedLength(plan.scenes.map((s) => s.frames / plan.fps), this.deps.maxVideoSeconds);
     const clips = await this.renderUnits(plan, scratchDir, signal, (pct) => stage('rendering_scenes', Math.min(99, pct)));
     stage('rendering_scenes', 100);
 

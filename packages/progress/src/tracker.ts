@@ -34,6 +34,8 @@ export interface JobProgressTrackerOptions {
   clock?: () => number;
   /** How long progress and the job record are kept after a terminal status. */
   terminalTtlSeconds?: number;
+  /** The same for failed and cancelled jobs (JOB_RECORD_TTL_FAILED_SECONDS); default terminalTtlSeconds. */
+  failedTtlSeconds?: number;
 }
 
 /** What the progress callback needs from a tracker (so it can be tested against a fake). */
@@ -68,16 +70,18 @@ export class JobProgressTracker implements ProgressWriter {
   private readonly logger: Logger;
   private readonly clock: () => number;
   private readonly ttl: number;
+  private readonly failedTtl: number;
   private readonly script: ProgressScript;
   private readonly channel: string;
   readonly weights: StageWeights;
 
   constructor(options: JobProgressTrackerOptions) {
     const { redis, prefix, weights = DEFAULT_STAGE_WEIGHTS, logger = silentLogger, clock = Date.now } = options;
-    const { terminalTtlSeconds = DEFAULT_TERMINAL_TTL_SECONDS } = options;
-    if (!Number.isSafeInteger(terminalTtlSeconds) || terminalTtlSeconds <= 0) {
-      throw new RangeError('terminalTtlSeconds must be a positive whole number of seconds');
+    const { terminalTtlSeconds = DEFAULT_TERMINAL_TTL_SECONDS, failedTtlSeconds = terminalTtlSeconds } = options;
+    for (const ttl of [terminalTtlSeconds, failedTtlSeconds]) {
+      if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError('terminalTtlSeconds and failedTtlSeconds must be positive whole numbers of seconds');
     }
+    this.failedTtl = failedTtlSeconds;
     this.redis = redis;
     this.prefix = prefix;
     this.weights = normalizeWeights(weights);
@@ -120,7 +124,7 @@ export class JobProgressTracker implements ProgressWriter {
   /** Ends the run with a terminal status and starts retention (EXPIRE on progress and the job record). */
   async finish(jobId: string, runId: string, status: TerminalStatus): Promise<ProgressResult> {
     if (!isTerminalStatus(status)) return this.refuse(jobId, 'invalid_status', { run_id: runId, status });
-    return this.run(jobId, 'finish', runId, status, '', String(this.ttl));
+    return this.run(jobId, 'finish', runId, status, '', String(status === 'completed' ? this.ttl : this.failedTtl));
   }
 
   /**

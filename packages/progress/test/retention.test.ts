@@ -71,3 +71,18 @@ it('refuses to start a run for a job whose record already ended (cancelled betwe
   // The record keeps its retention: the refused start did not PERSIST it.
   expect(await redis.ttl(store.key(jobId))).toBeGreaterThan(0);
 });
+
+it('keeps failed and cancelled runs for failedTtlSeconds, completed ones for terminalTtlSeconds', async () => {
+  const FAILED_TTL = 600;
+  const split = new JobProgressTracker({ redis, prefix, terminalTtlSeconds: TTL, failedTtlSeconds: FAILED_TTL });
+  for (const [status, expected] of [['failed', FAILED_TTL], ['cancelled', FAILED_TTL], ['completed', TTL]] as const) {
+    const { jobId } = await processing();
+    const run = await split.startRun(jobId, { attempt: 1 });
+    if (!run.ok) throw new Error(`startRun refused: ${run.reason}`);
+    expect((await split.finish(jobId, run.runId, status)).ok).toBe(true);
+    for (const key of [store.key(jobId), progressKey(prefix, jobId)]) {
+      const ttl = await redis.ttl(key);
+      expect({ status, ok: ttl > expected - 60 && ttl <= expected }).toEqual({ status, ok: true });
+    }
+  }
+});

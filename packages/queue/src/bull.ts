@@ -79,12 +79,15 @@ export interface EnqueueOptions {
   backoffMs: number;
   /** The Bull job id; default the job id. A resubmitted job needs a fresh one (queueJobIdFor). */
   bullJobId?: string;
+  /** Bull priority (lower runs first): the owner-fair tag from FairShare.tagFor; absent: plain FIFO. */
+  priority?: number;
 }
 
 /** Adds a job under our own job id; finished Bull jobs are kept as QUEUE_HISTORY says. */
 export function enqueueJob(queue: VideoQueue, payload: QueuePayload, options: EnqueueOptions): Promise<VideoJob> {
   return queue.add(payload, {
     jobId: options.bullJobId ?? payload.job_id,
+    ...(options.priority ? { priority: options.priority } : {}),
     attempts: options.attempts,
     backoff: { type: 'exponential', delay: options.backoffMs },
     ...QUEUE_HISTORY,

@@ -11,3 +11,5 @@ export * from './idempotency';
 export * from './rate-limit';
 export * from './aux-queues';
 export * from './voice-registry';
+export * from './fair-share';
+export * from './owner-backlog';

@@ -111,6 +111,11 @@ export interface JobStoreOptions {
    */
   terminalTtlSeconds?: number;
   /**
+   * The same for failed and cancelled jobs (JOB_RECORD_TTL_FAILED_SECONDS): they hold no video
+   * and are resubmitted within days if at all, so they can go sooner. Default terminalTtlSeconds.
+   */
+  failedTtlSeconds?: number;
+  /**
    * Called after a successful transition to completed, failed or cancelled
    * (webhooks hang off it, so the handler needs no change), with the event id
    * the transition stored on the record (`terminal_event_id`): a replay after
@@ -157,17 +162,19 @@ export function asRedisError(err: unknown): unknown {
 export class JobStore {
   private readonly redis: Redis & StoreCommands;
   private readonly ttl: string;
+  private readonly failedTtl: string;
 
   constructor(
     redis: Redis,
     private readonly prefix: string,
     private readonly options: JobStoreOptions = {},
   ) {
-    const { terminalTtlSeconds = DEFAULT_TERMINAL_TTL_SECONDS } = options;
-    if (!Number.isSafeInteger(terminalTtlSeconds) || terminalTtlSeconds <= 0) {
-      throw new RangeError('terminalTtlSeconds must be a positive whole number of seconds');
+    const { terminalTtlSeconds = DEFAULT_TERMINAL_TTL_SECONDS, failedTtlSeconds = terminalTtlSeconds } = options;
+    for (const ttl of [terminalTtlSeconds, failedTtlSeconds]) {
+      if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError('terminalTtlSeconds and failedTtlSeconds must be positive whole numbers of seconds');
     }
     this.ttl = String(terminalTtlSeconds);
+    this.failedTtl = String(failedTtlSeconds);
     this.redis = redis as Redis & StoreCommands;
     if (!(this.redis as Partial<StoreCommands>).vidgenTransition) {
       redis.defineCommand('vidgenTransition', { numberOfKeys: 2, lua: TRANSITION });
@@ -228,7 +235,9 @@ export class JobStore {
   }
 
   private async transition(jobId: string, from: readonly JobStatus[], to: JobStatus | '', fields: Record<string, string>): Promise<TransitionResult> {
-    const args = [from.join(','), to, this.ttl, ...Object.entries(fields).flat()];
+    // The retention the script applies if `to` is terminal: shorter for jobs that ended without a video.
+    const ttl = to === 'failed' || to === 'cancelled' ? this.failedTtl : this.ttl;
+    const args = [from.join(','), to, ttl, ...Object.entries(fields).flat()];
     return (await this.call(() => this.redis.vidgenTransition(this.key(jobId), jobProgressKey(this.prefix, jobId), ...args))) as TransitionResult;
   }
 

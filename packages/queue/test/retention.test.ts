@@ -157,3 +157,36 @@ describe('JobStore retention', () => {
     }
   });
 });
+
+describe('JobStore retention of jobs that ended without a video (JOB_RECORD_TTL_FAILED_SECONDS)', () => {
+  const FAILED_TTL = 600;
+  let split: JobStore;
+  beforeAll(() => {
+    split = new JobStore(redis, prefix, { terminalTtlSeconds: TTL, failedTtlSeconds: FAILED_TTL });
+  });
+
+  const within = (ttl: number, max: number) => {
+    expect(ttl).toBeGreaterThan(max - 60);
+    expect(ttl).toBeLessThanOrEqual(max);
+  };
+
+  it('keeps completed jobs for terminalTtlSeconds and failed or cancelled ones for failedTtlSeconds, record and progress', async () => {
+    const completed = await create();
+    expect(await split.markProcessing(completed, 1)).toBe('ok');
+    expect(await split.complete(completed, result, 1)).toBe('ok');
+    for (const ttl of await ttls(completed)) within(ttl, TTL);
+
+    const failed = await create();
+    expect(await split.markProcessing(failed, 1)).toBe('ok');
+    expect(await split.fail(failed, error, 1)).toBe('ok');
+    for (const ttl of await ttls(failed)) within(ttl, FAILED_TTL);
+
+    const cancelled = await create();
+    expect(await split.cancel(cancelled)).toBe('ok');
+    for (const ttl of await ttls(cancelled)) within(ttl, FAILED_TTL);
+  });
+
+  it('refuses a retention that is not a positive whole number of seconds', () => {
+    expect(() => new JobStore(redis, prefix, { failedTtlSeconds: 0 })).toThrow(RangeError);
+  });
+});

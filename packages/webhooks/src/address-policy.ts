@@ -1,75 +1,39 @@
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, part) => (acc << 8) + Number(part), 0) >>> 0;
-}
+/**
+ * IPv6 global unicast is 2000::/3 (IANA); everything outside it is reserved, unallocated or
+ * special, including the forms that embed an IPv4 address in the low 32 bits: IPv4-compatible
+ * ::a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d, NAT64 64:ff9b::/96, discard 100::/64.
+ */
+const V6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3') as [ipaddr.IPv6, number];
 
-/** Non-public IPv4 ranges: this network, private, CGNAT, loopback, link-local, IETF, documentation, benchmarking, multicast, reserved. */
-const V4_BLOCKED: ReadonlyArray<[string, number]> = [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-];
-
-function v4Public(ip: string): boolean {
-  const n = ipv4ToInt(ip);
-  return !V4_BLOCKED.some(([base, bits]) => {
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    return (n & mask) === (ipv4ToInt(base) & mask);
-  });
-}
-
-/** Expands an IPv6 address into 8 16-bit groups (an embedded IPv4 tail becomes two groups). */
-function v6Groups(ip: string): number[] {
-  let s = ip.toLowerCase().split('%')[0]!;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (v4) {
-    const n = ipv4ToInt(v4[1]!);
-    s = s.slice(0, -v4[1]!.length) + `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
-  }
-  const [head, tail] = s.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : new Array(8 - h.length - t.length).fill('0');
-  return [...h, ...fill, ...t].map((g) => parseInt(g || '0', 16));
-}
-
-function v6Public(ip: string): boolean {
-  const g = v6Groups(ip);
-  if (g.length !== 8) return false;
-  const first = g[0]!;
-  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible: judge the embedded IPv4 address.
-  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) {
-    if (g[5] === 0 && g[6] === 0 && (g[7] === 0 || g[7] === 1)) return false; // :: and ::1
-    return v4Public(`${g[6]! >> 8}.${g[6]! & 0xff}.${g[7]! >> 8}.${g[7]! & 0xff}`);
-  }
-  if ((first & 0xfe00) === 0xfc00) return false; // fc00::/7 unique local
-  if ((first & 0xffc0) === 0xfe80) return false; // fe80::/10 link-local
-  if ((first & 0xffc0) === 0xfec0) return false; // fec0::/10 site-local (deprecated)
-  if ((first & 0xff00) === 0xff00) return false; // multicast
-  if (first === 0x2001 && g[1] === 0x0db8) return false; // documentation
-  if (first === 0x0064 && g[1] === 0xff9b) return false; // NAT64: would reach IPv4 behind it
-  if (first === 0x2002) return false; // 6to4 embeds arbitrary IPv4
-  return true;
-}
-
-/** Whether an IP address is publicly routable: not loopback, private, link-local, CGNAT, multicast or reserved. */
+/**
+ * Whether a webhook may be delivered to this address. The ranges are ipaddr.js's (a library
+ * kept up with the IANA special-purpose registries); only its `unicast` range passes, which
+ * refuses loopback, private, CGNAT, link-local, multicast, reserved, documentation and
+ * benchmarking ranges, and the IPv6 forms that tunnel to an IPv4 address chosen by whoever
+ * wrote it (6to4 2002::/16, Teredo 2001::/32, NAT64). An IPv4-mapped address (::ffff:a.b.c.d)
+ * is the IPv4 address itself on a dual-stack socket, so it is judged as that address.
+ */
 export function isPublicAddress(ip: string): boolean {
+  // net.isIP first: ipaddr.js also parses legacy forms (0x7f.1, 127.1) that no resolver returns.
   const family = isIP(ip);
-  if (family === 4) return v4Public(ip);
-  if (family === 6) return v6Public(ip);
-  return false;
+  if (family === 0) return false;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    // An IPv6 address goes through the WHATWG URL parser first, which writes a dotted IPv4 tail
+    // as hex (::8.8.8.8 → ::808:808): ipaddr.js 2.5 reads any `::a.b.c.d` as IPv4-mapped, which
+    // would let IPv4-compatible addresses pass as their IPv4 address. The zone (%eth0) goes too.
+    addr = family === 4 ? ipaddr.IPv4.parse(ip) : ipaddr.IPv6.parse(new URL(`http://[${ip.split('%')[0]}]`).hostname.slice(1, -1));
+  } catch {
+    return false;
+  }
+  if (addr instanceof ipaddr.IPv6) {
+    if (addr.isIPv4MappedAddress()) return addr.toIPv4Address().range() === 'unicast';
+    if (!addr.match(V6_GLOBAL_UNICAST)) return false;
+  }
+  return addr.range() === 'unicast';
 }
 
 /** The URL if it is an http(s) URL without credentials; null otherwise. */

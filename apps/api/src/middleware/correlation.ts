@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '@vidgen/core';
-import { acceptCorrelationId, runWithContext } from '@vidgen/observability';
+import { acceptCorrelationId, loggedPath, runWithContext } from '@vidgen/observability';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -28,7 +28,7 @@ export function correlation(logger: Logger): RequestHandler {
       runWithContext({ correlation_id: id, owner: req.owner }, () =>
         logger.info('http request', {
           method: req.method,
-          path: req.originalUrl.split('?')[0],
+          path: loggedPath(req.originalUrl),
           status: res.statusCode,
           duration_ms: Math.round(durationMs * 10) / 10,
         }),

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
 import { VidgenError, toErrorBody, type Logger } from '@vidgen/core';
+import { loggedPath } from '@vidgen/observability';
 import { ROUTE_TEMPLATE } from './http-metrics';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -53,7 +54,7 @@ function fromExpress(err: unknown): VidgenError | null {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const e = err instanceof VidgenError ? err : (fromExpress(err) ?? new VidgenError('INTERNAL_ERROR', { cause: err }));
-    const meta = { code: e.code, category: e.category, status: e.status, method: req.method, path: req.originalUrl.split('?')[0], correlation_id: req.correlationId ?? null };
+    const meta = { code: e.code, category: e.category, status: e.status, method: req.method, path: loggedPath(req.originalUrl), correlation_id: req.correlationId ?? null };
     if (e.status >= 500) logger.error('request failed', { ...meta, err: (e.cause as Error) ?? e });
     else logger.info('request rejected', meta);
     if (res.headersSent) {

@@ -1,6 +1,6 @@
 import type { RequestHandler, Router } from 'express';
 import Joi from 'joi';
-import { JOB_STATUSES, VidgenError, validate, type JobRecord, type JobStatus, type Logger } from '@vidgen/core';
+import { JOB_STATUSES, VidgenError, plannedVideoSeconds, validate, type JobRecord, type JobStatus, type Logger } from '@vidgen/core';
 import { jobVideoKey, ownerVideosKey, videoIdForJob, videoKey, videoVersionsKey } from '@vidgen/metadata';
 import { progressKey } from '@vidgen/progress';
 import {
@@ -10,7 +10,9 @@ import {
   listOwnerJobs,
   publishCancel,
   queueJobIdFor,
+  type FairShare,
   type MaintenanceQueue,
+  type OwnerBacklog,
   type RateLimiter,
   type TransitionResult,
   type Redis,
@@ -34,9 +36,22 @@ export interface JobControlDeps extends JobReader {
   backoffMs: number;
   /** A retry starts a render like a submission does, so it spends the same per-owner budget. */
   rateLimiter?: RateLimiter;
+  /** Owner-fair Bull priorities (QUEUE_FAIR_SHARE); absent: FIFO. */
+  fairShare?: FairShare;
+  /** Each owner's queued jobs, for OWNER_MAX_QUEUED_JOBS (0 or absent: no limit). */
+  backlog?: OwnerBacklog;
+  ownerMaxQueuedJobs?: number;
   /** Partial outputs may still be landing when a cancel arrives: a second purge sweeps them after this delay. */
   cancelSweepDelayMs?: number;
   logger: Logger;
+}
+
+/** 429 QUEUE_QUOTA_EXCEEDED when the owner already has OWNER_MAX_QUEUED_JOBS jobs queued. */
+export async function assertQueueQuota(deps: Pick<JobControlDeps, 'backlog' | 'ownerMaxQueuedJobs'>, owner: string): Promise<void> {
+  const limit = deps.ownerMaxQueuedJobs ?? 0;
+  if (!deps.backlog || limit <= 0) return;
+  const queued = await deps.backlog.count(owner, limit);
+  if (queued >= limit) throw new VidgenError('QUEUE_QUOTA_EXCEEDED', { details: { limit, queued } });
 }
 
 export type JobPresenter = (record: JobRecord, state: JobProgressState) => Promise<unknown>;
@@ -131,7 +146,10 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
 
     retry: async (req, res) => {
       const { record } = await ownJob(req.params, req.owner!);
-      if (record.status === 'failed' || record.status === 'cancelled') await takeSubmission(deps.rateLimiter, req.owner!, res);
+      if (record.status === 'failed' || record.status === 'cancelled') {
+        await assertQueueQuota(deps, req.owner!);
+        await takeSubmission(deps.rateLimiter, req.owner!, res);
+      }
       const outcome = await store.resubmit(record.job_id);
       if (!outcome.ok) {
         if (outcome.status === 'missing') throw new VidgenError('JOB_NOT_FOUND');
@@ -139,7 +157,8 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
       }
       const bullJobId = queueJobIdFor(record.job_id, outcome.resubmission);
       try {
-        await enqueueJob(deps.queue, { job_id: record.job_id, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, bullJobId });
+        const priority = await deps.fairShare?.tagFor(record.owner, plannedVideoSeconds(record.configuration));
+        await enqueueJob(deps.queue, { job_id: record.job_id, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, bullJobId, priority });
       } catch (err) {
         // The job must not sit queued with nothing in the queue: it goes back to failed, and the client may retry again.
         const e = new VidgenError('REDIS_UNAVAILABLE', { cause: err, message: 'The queue did not accept the job.' });
@@ -148,6 +167,7 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
           .catch(() => undefined);
         throw e;
       }
+      await deps.backlog?.add(record.owner, record.job_id).catch((err) => logger.warn('owner backlog update failed', { err }));
       logger.info('job resubmitted', { previous_status: record.status, resubmission: outcome.resubmission, bull_job_id: bullJobId });
       res.status(202).json(await presentCurrent(record.job_id, req.owner!));
     },

@@ -22,6 +22,9 @@ export function createQueueBoardRouter(queues: readonly BoardQueue[], adminApiKe
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({ queues: queues.map((q) => new BullAdapter(q, { readOnlyMode: true })), serverAdapter, options: { uiConfig: { boardTitle: 'vidgen queues' } } });
+  // bull-board serves from an Express app of its own, which would announce itself (X-Powered-By) on every page.
+  const board = serverAdapter.getRouter() as Router & { disable?: (setting: string) => unknown };
+  board.disable?.('x-powered-by');
   const router = Router();
   router.use(
     QUEUE_BOARD_PATH,
@@ -30,7 +33,7 @@ export function createQueueBoardRouter(queues: readonly BoardQueue[], adminApiKe
       next();
     },
     requireAdminKey(adminApiKey),
-    serverAdapter.getRouter() as Router,
+    board,
   );
   return router;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { VidgenError, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
+import { VidgenError, plannedVideoSeconds, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
 import { urlWindow } from '@vidgen/metadata';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
-import { enqueueJob, type VideoQueue } from '@vidgen/queue';
+import { enqueueJob, queuePosition, type VideoQueue } from '@vidgen/queue';
 import { safeFileName, type UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
 import { takeSubmission } from '../rate-limit';
@@ -14,7 +14,7 @@ import { hlsMasterPath, storyboardPath, withHlsToken } from './hls';
 import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
 import type { DeliveryLog } from '@vidgen/webhooks';
 import { claimSubmission, idempotencyKeyOf } from '../idempotency';
-import { createJobControlHandlers, registerJobControlRoutes, type JobControlDeps } from './job-control';
+import { assertQueueQuota, createJobControlHandlers, registerJobControlRoutes, type JobControlDeps } from './job-control';
 import { registerPlanRoute } from './scenes';
 
 export { jobPath };
@@ -32,6 +32,8 @@ export interface VideosRouteDeps extends JobControlDeps {
   /** Signs download URLs for the endpoint clients use (S3_PUBLIC_ENDPOINT or S3_ENDPOINT). */
   allowUltra: boolean;
   narrationEnabled: boolean;
+  /** MAX_VIDEO_SECONDS: the longest video, estimated speech included; default the core's. */
+  maxVideoSeconds?: number;
   attempts: number;
   backoffMs: number;
   enqueueTimeoutMs: number;
@@ -95,9 +97,12 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         outputs: record.result.outputs,
       };
     }
+    // Jobs that would run before it, computed on read (nothing is written per waiting job).
+    const position = state.status === 'queued' ? await queuePosition(queue, deps.redis, await store.queueJobId(record.job_id)).catch(() => null) : undefined;
     return {
       job_id: record.job_id,
       status: state.status,
+      ...(position !== undefined ? { queue_position: position } : {}),
       progress: state.progress,
       configuration: record.configuration,
       attempt: state.attempt,
@@ -124,7 +129,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     post: async (req, res) => {
       // req.is() is null without a body (then validation reports the missing body), false for another type.
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
-      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled });
+      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled, maxVideoSeconds: deps.maxVideoSeconds });
       const owner = req.owner!;
       const idempotencyKey = deps.idempotency ? idempotencyKeyOf(req.get('idempotency-key')) : null;
       const jobId = randomUUID();
@@ -142,6 +147,10 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       }
       // A failed first request frees its key, so the client's retry with it can succeed.
       const releaseKey = () => (idempotencyKey ? deps.idempotency!.release(owner, idempotencyKey, jobId).catch(() => undefined) : undefined);
+      await assertQueueQuota(deps, owner).catch(async (err) => {
+        await releaseKey();
+        throw err;
+      });
       await takeSubmission(deps.rateLimiter, owner, res).catch(async (err) => {
         await releaseKey();
         throw err;
@@ -161,8 +170,9 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
           throw err;
         });
       try {
+        const priority = await deps.fairShare?.tagFor(owner, plannedVideoSeconds(request.configuration));
         await withTimeout(
-          enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs }),
+          enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, priority }),
           deps.enqueueTimeoutMs,
         );
       } catch (err) {
@@ -171,6 +181,8 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         await releaseKey();
         throw err instanceof VidgenError ? err : new VidgenError('REDIS_UNAVAILABLE', { cause: err });
       }
+      // Counted against OWNER_MAX_QUEUED_JOBS while its record says queued (see OwnerBacklog).
+      await deps.backlog?.add(owner, jobId).catch((err) => logger.warn('owner backlog update failed', { err }));
       logger.info('job submitted', { quality: request.configuration.quality });
       deps.metrics?.jobSubmitted(request.configuration.quality);
       res

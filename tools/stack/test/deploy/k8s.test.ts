@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -41,8 +42,10 @@ describe('infra/k8s', () => {
     expect(Object.keys(secret).filter((k) => !names.includes(k))).toEqual([]);
     expect(Object.keys(configMap).filter((k) => secrets.has(k))).toEqual([]);
     expect(Object.keys(secret).filter((k) => !secrets.has(k))).toEqual([]);
-    // Together they are a valid production configuration.
-    const config = loadConfig({ ...configMap, ...secret });
+    // As written, production refuses every placeholder; filled in, together they are a valid production configuration.
+    expect(() => loadConfig({ ...configMap, ...secret })).toThrow(/API_KEYS: .*placeholder[\s\S]*SIGNING_SECRET: .*placeholder/);
+    const filled = Object.fromEntries(Object.entries(secret).map(([k, v]) => [k, v.replace(/change[_-]?me\w*/gi, () => randomBytes(16).toString('hex'))]));
+    const config = loadConfig({ ...configMap, ...filled });
     expect(config.env).toBe('production');
     expect([config.api.host, config.worker.host]).toEqual(['0.0.0.0', '0.0.0.0']);
   });

@@ -1,0 +1,79 @@
+import { MAX_CONFIGURATION_TEXT_CHARS, VidgenError, assertRenderedLength, assertTextBound, configurationTextChars, plannedSceneLengths, plannedVideoSeconds, speechSecondsEstimate, validateGenerateRequest } from '@vidgen/core';
+
+const policy = { allowUltra: false };
+
+describe('the text bound of one configuration', () => {
+  it('counts every string of topic, context and scenes (titles, texts and any nested field)', () => {
+    expect(configurationTextChars({ topic: 'abc', context: 'de' })).toBe(5);
+    expect(configurationTextChars({ topic: 'a', scenes: [{ title: 'bc', text: 'def' }, { text: 'g', items: ['hi', 'jk'] } as never] })).toBe(11);
+  });
+
+  it('accepts exactly the limit and refuses one more, naming the limit', () => {
+    // 20 scenes of 999 characters and a topic of the rest.
+    const configuration = (total: number) => ({ topic: 't'.repeat(total - 20 * 999), scenes: Array.from({ length: 20 }, () => ({ text: 'x'.repeat(999), duration_seconds: 1 })) });
+    expect(() => validateGenerateRequest({ configuration: configuration(MAX_CONFIGURATION_TEXT_CHARS) }, policy)).not.toThrow();
+    try {
+      validateGenerateRequest({ configuration: configuration(MAX_CONFIGURATION_TEXT_CHARS + 1) }, policy);
+      throw new Error('accepted');
+    } catch (err) {
+      expect(err).toBeInstanceOf(VidgenError);
+      expect((err as VidgenError).code).toBe('VALIDATION_FAILED');
+      expect((err as VidgenError).details).toEqual([expect.objectContaining({ field: 'configuration', type: 'text.max', limit: MAX_CONFIGURATION_TEXT_CHARS })]);
+    }
+  });
+
+  it('refuses lone surrogates and accepts paired ones (emoji)', () => {
+    expect(() => assertTextBound({ topic: 'ok 😀' })).not.toThrow();
+    expect(() => assertTextBound({ topic: 'bad \ud800' })).toThrow(VidgenError);
+    expect(() => assertTextBound({ topic: 't', scenes: [{ text: 'x\udc00' }] })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ field: 'configuration.scenes', type: 'string.unicode' })] }));
+  });
+});
+
+describe('the speech estimate and the rendered-length bound', () => {
+  const narrated = { allowUltra: false, narrationEnabled: true };
+
+  it('counts characters at 15 a second, digits twice', () => {
+    expect(speechSecondsEstimate('a'.repeat(150))).toBe(10);
+    expect(speechSecondsEstimate('1'.repeat(150))).toBe(20);
+    expect(speechSecondsEstimate('')).toBe(0);
+  });
+
+  it('refuses the 1000-digit one-second narrated scene: its estimate passes the 60 s scene limit', () => {
+    const body = { configuration: { topic: 'Digits', narration: true, scenes: [{ text: '7'.repeat(1000), duration_seconds: 1 }] } };
+    const err = (() => {
+      try {
+        validateGenerateRequest(body, narrated);
+      } catch (e) {
+        return e as VidgenError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.details).toEqual([expect.objectContaining({ field: 'configuration.scenes[0]', type: 'duration.max', limit: 60 })]);
+    // Without narration the same scene is one second long and fine.
+    expect(() => validateGenerateRequest({ configuration: { ...body.configuration, narration: false } }, narrated)).not.toThrow();
+  });
+
+  it('keeps the planned total with speech within MAX_VIDEO_SECONDS, and stretches scenes to their speech', () => {
+    const scenes = Array.from({ length: 12 }, () => ({ text: 'x'.repeat(750), duration_seconds: 1 })); // 50 s of speech each
+    const configuration = { topic: 't', quality: 'low' as const, narration: true, scenes };
+    expect(plannedVideoSeconds(configuration)).toBeCloseTo(12 * 50.6, 5);
+    expect(plannedVideoSeconds({ ...configuration, narration: false })).toBe(12);
+    expect(() => validateGenerateRequest({ configuration }, narrated)).toThrow(VidgenError);
+    expect(() => validateGenerateRequest({ configuration }, { ...narrated, maxVideoSeconds: 600 })).toThrow(VidgenError);
+    expect(() => validateGenerateRequest({ configuration: { ...configuration, scenes: scenes.slice(0, 11) } }, narrated)).not.toThrow();
+    expect(() => validateGenerateRequest({ configuration: { ...configuration, scenes: scenes.slice(0, 11) } }, { ...narrated, maxVideoSeconds: 500 })).toThrow(VidgenError);
+  });
+
+  it('estimates planner-made scenes from context too', () => {
+    const lengths = plannedSceneLengths({ topic: 'Tides', context: 'The moon pulls the oceans.', narration: true });
+    expect(lengths.map((l) => l.field)).toEqual(['configuration.context', 'configuration.context', 'configuration.context']);
+    expect(lengths.every((l) => l.seconds >= l.plannedSeconds && l.speechSeconds > 0)).toBe(true);
+  });
+
+  it('the worker backstop throws VIDEO_TOO_LONG, permanent, only past the limit', () => {
+    expect(() => assertRenderedLength([300, 300])).not.toThrow();
+    expect(() => assertRenderedLength([300, 300.1])).toThrow(expect.objectContaining({ code: 'VIDEO_TOO_LONG', retryable: false }));
+    expect(() => assertRenderedLength([20, 20], 30)).toThrow(expect.objectContaining({ details: { duration_seconds: 40, limit_seconds: 30, longest_scene_seconds: 20 } }));
+  });
+});

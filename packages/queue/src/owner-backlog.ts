@@ -1,0 +1,68 @@
+import type { Redis } from 'ioredis';
+import { jobKey } from './keys';
+import { asRedisError } from './job-store';
+import type { VideoQueue } from './bull';
+
+/** <prefix>:owner:<owner>:queued: sorted set of the owner's job ids that were queued, by enqueue time. */
+export function ownerQueuedKey(prefix: string, owner: string): string {
+  return `${prefix}:owner:${owner}:queued`;
+}
+
+/**
+ * An owner's queued jobs, for OWNER_MAX_QUEUED_JOBS. The API adds a job when it enqueues it and
+ * nobody removes it on the way out: a member counts only while its record says `queued`, and
+ * members that say otherwise (started, ended, expired, deleted) are pruned when a count needs
+ * them. So a worker killed at any point leaves nothing wrong behind, unlike a counter it would
+ * have had to decrement.
+ */
+export class OwnerBacklog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async add(owner: string, jobId: string, at: number = Date.now()): Promise<void> {
+    await this.redis.zadd(ownerQueuedKey(this.prefix, owner), at, jobId);
+  }
+
+  async remove(owner: string, jobId: string): Promise<void> {
+    await this.redis.zrem(ownerQueuedKey(this.prefix, owner), jobId);
+  }
+
+  /**
+   * The owner's queued jobs, exact once it reaches `atLeast`: below it the set's size is an upper
+   * bound and answers at once; at or above it every member's status is read and stale ones go.
+   */
+  async count(owner: string, atLeast: number): Promise<number> {
+    try {
+      return await this.countOrThrow(owner, atLeast);
+    } catch (err) {
+      // Redis down: REDIS_UNAVAILABLE (503), like every other read of the submit path.
+      throw asRedisError(err);
+    }
+  }
+
+  private async countOrThrow(owner: string, atLeast: number): Promise<number> {
+    const key = ownerQueuedKey(this.prefix, owner);
+    if ((await this.redis.zcard(key)) < atLeast) return this.redis.zcard(key);
+    const members = await this.redis.zrange(key, 0, -1);
+    const pipeline = this.redis.pipeline();
+    for (const id of members) pipeline.hget(jobKey(this.prefix, id), 'status');
+    const statuses = ((await pipeline.exec()) ?? []).map(([, status]) => status);
+    const stale = members.filter((_, i) => statuses[i] !== 'queued');
+    if (stale.length > 0) await this.redis.zrem(key, ...stale);
+    return members.length - stale.length;
+  }
+}
+
+/**
+ * Jobs that would run before this one: its distance from the right end of Bull's wait list,
+ * which is the run order (workers take from the right; prioritized jobs are inserted at their
+ * place). Null when the Bull job is not waiting (delayed for a retry backoff, active, gone).
+ * Computed on read, so no dispatch writes anything per waiting job.
+ */
+export async function queuePosition(queue: VideoQueue, redis: Redis, bullJobId: string): Promise<number | null> {
+  const wait = queue.toKey('wait');
+  const [len, pos] = await Promise.all([redis.llen(wait), redis.call('LPOS', wait, bullJobId) as Promise<number | null>]);
+  return pos === null ? null : Math.max(0, len - 1 - pos);
+}
