@@ -63,11 +63,15 @@ const CONTENT_FIELDS: Record<keyof SceneContent, Joi.Schema> = {
   quote: Joi.string().trim().min(1).max(SCENE_LIMITS.quote).pattern(NO_CONTROL_EXCEPT_NEWLINE_TAB, 'no control characters'),
   attribution: line(SCENE_LIMITS.attribution).allow(''),
   icon: Joi.string()
+    .max(64)
     .custom((name: string, helpers) => (isIconName(name) ? name : helpers.error('icon.unknown')))
     .messages({ 'icon.unknown': `{{#label}} is not an icon of the bundled set (${ICON_SET.name}); the names: ${ICON_LIST_LINK}` }),
   left: comparisonSide,
   right: comparisonSide,
 };
+
+/** Each layout's fields, as the refusal of an unused field lists them. */
+const FIELDS_OF: Record<string, string> = Object.fromEntries(LAYOUTS.map((l) => [l, [...LAYOUT_FIELDS[l].required, ...LAYOUT_FIELDS[l].optional].join(', ')]));
 
 /**
  * One content field across every layout: the field's schema (required where
@@ -76,18 +80,17 @@ const CONTENT_FIELDS: Record<keyof SceneContent, Joi.Schema> = {
  */
 function contentField(field: keyof SceneContent): Joi.Schema {
   const base = CONTENT_FIELDS[field];
-  const users = LAYOUTS.filter((l) => LAYOUT_FIELDS[l].required.includes(field) || LAYOUT_FIELDS[l].optional.includes(field));
-  const branches = LAYOUTS.map((layout) => {
-    const { required, optional } = LAYOUT_FIELDS[layout];
-    let then: Joi.Schema;
-    if (required.includes(field)) then = field === 'title' ? line(SCENE_LIMITS.title).min(1).required() : base.required();
-    else if (optional.includes(field)) then = base;
-    else
-      then = Joi.any()
-        .forbidden()
-        .messages({ 'any.unknown': `{{#label}} is not used by layout '${layout}' (its fields: ${[...required, ...optional].join(', ')}); layouts that use it: ${users.join(', ')}` });
-    return { is: layout, then };
-  });
+  const requiring = LAYOUTS.filter((l) => LAYOUT_FIELDS[l].required.includes(field));
+  const allowing = LAYOUTS.filter((l) => LAYOUT_FIELDS[l].optional.includes(field));
+  const users = [...LAYOUTS.filter((l) => requiring.includes(l) || allowing.includes(l))].join(', ');
+  // One refusal for every layout that doesn't take the field; it names the scene's layout from the value it sees.
+  const unused = Joi.any()
+    .custom((_value, helpers) => {
+      const layout = String((helpers.state.ancestors[0] as { layout?: unknown }).layout);
+      return helpers.error('scene.fieldUnused', { layout, fields: FIELDS_OF[layout] ?? '', users });
+    })
+    .messages({ 'scene.fieldUnused': "{{#label}} is not used by layout '{{#layout}}' (its fields: {{#fields}}); layouts that use it: {{#users}}" });
+  const required = field === 'title' ? line(SCENE_LIMITS.title).min(1).required() : base.required();
   // No layout: the old shape {title?, text, duration_seconds?}; text is needed unless a title is given.
   const oldShape =
     field === 'text'
@@ -97,8 +100,15 @@ function contentField(field: keyof SceneContent): Joi.Schema {
         })
       : field === 'title'
         ? base
-        : Joi.any().forbidden().messages({ 'any.unknown': `{{#label}} needs a layout; layouts that use it: ${users.join(', ')}` });
-  return Joi.when('layout', { switch: branches, otherwise: oldShape });
+        : Joi.any().forbidden().messages({ 'any.unknown': `{{#label}} needs a layout; layouts that use it: ${users}` });
+  return Joi.when('layout', {
+    switch: [
+      ...(requiring.length ? [{ is: Joi.valid(...requiring).required(), then: required }] : []),
+      ...(allowing.length ? [{ is: Joi.valid(...allowing).required(), then: base }] : []),
+      { is: Joi.valid(...LAYOUTS).required(), then: unused },
+    ],
+    otherwise: oldShape,
+  });
 }
 
 /**

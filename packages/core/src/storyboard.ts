@@ -223,8 +223,8 @@ function planParagraph(lines: readonly string[]): Draft[] {
     if (bullet || number) {
       if (bullet) numbered = false;
       items.push(bullet ? bullet[1]! : number![2]!);
-    } else if (items.length > 0 && /^\s*$/.test(line) === false && end + 1 < lines.length && isListLine(lines[end + 1]!)) {
-      // A wrapped item: the line continues the one before.
+    } else if (end + 1 < lines.length && isListLine(lines[end + 1]!)) {
+      // A line between two list lines is a wrapped item: it continues the one before.
       items[items.length - 1] += ` ${line}`;
     } else {
       break;

@@ -138,6 +138,11 @@ describe('rules planner: each rule and its edges', () => {
     expect(contentOf('Step 1: Open the app. Step 2: Tap settings. Step 3: Choose a theme.')).toEqual({ items: ['Open the app', 'Tap settings', 'Choose a theme'] });
     expect(contentOf('First mix the flour, then add the eggs, and finally bake it.')).toEqual({ items: ['Mix the flour', 'Add the eggs', 'Bake it'] });
     expect(layoutsOf('1. Boil water\n2. Add pasta\n3. Drain')).toEqual(['title', 'steps', 'closing']);
+    // A line between two list lines continues the item before; list lines keep their wording.
+    expect(planScenes({ topic: 'T', context: 'Bring:\n- a tent that sleeps\ntwo people\n- a stove\nAfter the list, prose.' }).slice(1, -1)).toMatchObject([
+      { layout: 'bullets', content: { title: 'Bring', items: ['a tent that sleeps two people', 'a stove'] } },
+      { layout: 'text', content: { text: 'After the list, prose.' } },
+    ]);
   });
 
   it('more than eight list lines become several scenes; an over-long item keeps the list as text', () => {
@@ -192,5 +197,31 @@ describe('rules planner: each rule and its edges', () => {
     });
     expect(a).toEqual({ kind: 'explicit', layout: 'stat', content: { value: 5, label: 'apples' }, durationSeconds: 2, transition: 'crossfade', animation: 'auto' });
     expect(b).toMatchObject({ kind: 'explicit', layout: 'title', content: { title: 'Only' }, durationSeconds: 3 });
+  });
+});
+
+describe('rules planner: whatever the text, only valid scenes', () => {
+  it('plans 100 generated contexts of mixed pieces into scenes the schema accepts', () => {
+    // A fixed-seed generator (mulberry32), so a failure is reproducible.
+    let seed = 12;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pieces = [
+      'First,', 'then', 'Finally,', 'next', '1.', '2)', 'Step 3:', '- ', '• ', '\n', '\n\n', ':', ',', ' and ', ' or ', '.', '?', '“', '”', '"', '—', ' said ',
+      '12%', '$4.5 million', '1,200', '2021', '1e5', '-3', '0.5', '99 percent', '€7', '13-inch', 'Solar', 'wind', 'Maria', 'the', 'data', 'energy', 'time',
+      '光合作用是植物', 'مرحبا بالعالم', 'שלום', 'Привет', '😀', 'x'.repeat(130), '%{pts}', '\\', "'", ';', '\t',
+    ];
+    for (let n = 0; n < 100; n++) {
+      const length = 1 + Math.floor(random() * 80);
+      const context = Array.from({ length }, () => pieces[Math.floor(random() * pieces.length)]).join(random() < 0.5 ? ' ' : '');
+      const scenes = planScenes({ topic: 'Fuzz', context });
+      expect(scenes[0]?.layout).toBe('title');
+      expect(scenes.at(-1)?.layout).toBe('closing');
+      expectValid(scenes);
+    }
   });
 });

@@ -146,7 +146,7 @@ describe('scene schema: each bad-input rule names the field', () => {
 
   it('refuses a field the layout does not use, saying which layouts do', () => {
     const [p] = problems(config({ layout: 'bullets', items: ['a'], value: 3 }))!;
-    expect(p).toMatchObject({ field: 'scenes.0.value', type: 'any.unknown' });
+    expect(p).toMatchObject({ field: 'scenes.0.value', type: 'scene.fieldUnused' });
     expect(p?.message).toContain("not used by layout 'bullets'");
     expect(p?.message).toContain('stat');
     expect(fields(config({ layout: 'stat', value: 1, text: 'x' }))).toEqual(['scenes.0.text']);
