@@ -119,6 +119,7 @@ export async function startSuiteStack(options: SuiteStackOptions): Promise<Suite
       SCRATCH_DIR: scratchDir,
       ARTIFACT_CACHE_DIR: path.join(dir, 'artifacts'),
       RATE_LIMIT_SUBMISSIONS: '0',
+      OWNER_MAX_QUEUED_JOBS: '0', // one owner submits the whole run
       WEBHOOK_ALLOW_PRIVATE: 'true',
       WEBHOOK_BACKOFF_MS: '200',
       ...options.env,

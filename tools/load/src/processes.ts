@@ -90,6 +90,7 @@ export async function startSuiteStack(options: { name: string; env?: NodeJS.Proc
     API_KEYS: `${WRITER.owner}:${WRITER.key},${READER.owner}:${READER.key}`,
     SIGNING_SECRET: randomBytes(24).toString('hex'),
     RATE_LIMIT_SUBMISSIONS: '0',
+    OWNER_MAX_QUEUED_JOBS: '0', // one owner submits the whole run
     LOG_FORMAT: 'json',
     ...options.env,
   };
