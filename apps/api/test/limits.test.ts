@@ -38,7 +38,8 @@ const submit = (configuration: unknown, extra: Record<string, unknown> = {}) => 
 function maximalConfiguration(total: number) {
   const topic = '€'.repeat(200);
   const perScene = (total - topic.length) / 50;
-  const scenes = Array.from({ length: 50 }, () => ({ title: '€'.repeat(perScene / 2), text: '文'.repeat(perScene / 2), duration_seconds: 1 }));
+  // A title at its 100-character limit, the rest in the text (at most 400).
+  const scenes = Array.from({ length: 50 }, () => ({ title: '€'.repeat(100), text: '文'.repeat(perScene - 100), duration_seconds: 1 }));
   return { topic, quality: 'low', scenes };
 }
 

@@ -31,8 +31,8 @@ afterAll(async () => {
 
 const submit = (configuration: Record<string, unknown>) => request(api.server).post('/api/v1/videos/generate').set(auth).send({ configuration: { quality: 'low', subtitles: false, ...configuration } });
 
-it('refuses the 1000-digit one-second narrated scene at submit with 400: its speech estimate passes the 60 s scene limit', async () => {
-  const res = await submit({ topic: 'Digits', narration: true, scenes: [{ text: '4'.repeat(1000), duration_seconds: 1 }] });
+it('refuses a one-second narrated scene of 500 digits (title and text at their limits) at submit with 400: its speech estimate passes the 60 s scene limit', async () => {
+  const res = await submit({ topic: 'Digits', narration: true, scenes: [{ title: '4'.repeat(100), text: '4'.repeat(400), duration_seconds: 1 }] });
   expect(res.status).toBe(400);
   expect(res.body.error.code).toBe('VALIDATION_FAILED');
   expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'configuration.scenes[0]', type: 'duration.max', limit: 60 })]);

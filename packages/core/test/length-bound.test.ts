@@ -9,8 +9,8 @@ describe('the text bound of one configuration', () => {
   });
 
   it('accepts exactly the limit and refuses one more, naming the limit', () => {
-    // 20 scenes of 999 characters and a topic of the rest.
-    const configuration = (total: number) => ({ topic: 't'.repeat(total - 20 * 999), scenes: Array.from({ length: 20 }, () => ({ text: 'x'.repeat(999), duration_seconds: 1 })) });
+    // 50 scenes (the most) of 399 characters (under the 400 per text) and a topic of the rest.
+    const configuration = (total: number) => ({ topic: 't'.repeat(total - 50 * 399), scenes: Array.from({ length: 50 }, () => ({ text: 'x'.repeat(399), duration_seconds: 1 })) });
     expect(() => validateGenerateRequest({ configuration: configuration(MAX_CONFIGURATION_TEXT_CHARS) }, policy)).not.toThrow();
     try {
       validateGenerateRequest({ configuration: configuration(MAX_CONFIGURATION_TEXT_CHARS + 1) }, policy);
@@ -38,8 +38,8 @@ describe('the speech estimate and the rendered-length bound', () => {
     expect(speechSecondsEstimate('')).toBe(0);
   });
 
-  it('refuses the 1000-digit one-second narrated scene: its estimate passes the 60 s scene limit', () => {
-    const body = { configuration: { topic: 'Digits', narration: true, scenes: [{ text: '7'.repeat(1000), duration_seconds: 1 }] } };
+  it('refuses a one-second narrated scene of 500 digits (a title and a text at their limits): its estimate passes the 60 s scene limit', () => {
+    const body = { configuration: { topic: 'Digits', narration: true, scenes: [{ title: '7'.repeat(100), text: '7'.repeat(400), duration_seconds: 1 }] } };
     const err = (() => {
       try {
         validateGenerateRequest(body, narrated);
@@ -55,14 +55,14 @@ describe('the speech estimate and the rendered-length bound', () => {
   });
 
   it('keeps the planned total with speech within MAX_VIDEO_SECONDS, and stretches scenes to their speech', () => {
-    const scenes = Array.from({ length: 12 }, () => ({ text: 'x'.repeat(750), duration_seconds: 1 })); // 50 s of speech each
+    const scenes = Array.from({ length: 24 }, () => ({ text: 'x'.repeat(375), duration_seconds: 1 })); // 25 s of speech each
     const configuration = { topic: 't', quality: 'low' as const, narration: true, scenes };
-    expect(plannedVideoSeconds(configuration)).toBeCloseTo(12 * 50.6, 5);
-    expect(plannedVideoSeconds({ ...configuration, narration: false })).toBe(12);
+    expect(plannedVideoSeconds(configuration)).toBeCloseTo(24 * 25.6, 5);
+    expect(plannedVideoSeconds({ ...configuration, narration: false })).toBe(24);
     expect(() => validateGenerateRequest({ configuration }, narrated)).toThrow(VidgenError);
     expect(() => validateGenerateRequest({ configuration }, { ...narrated, maxVideoSeconds: 600 })).toThrow(VidgenError);
-    expect(() => validateGenerateRequest({ configuration: { ...configuration, scenes: scenes.slice(0, 11) } }, narrated)).not.toThrow();
-    expect(() => validateGenerateRequest({ configuration: { ...configuration, scenes: scenes.slice(0, 11) } }, { ...narrated, maxVideoSeconds: 500 })).toThrow(VidgenError);
+    expect(() => validateGenerateRequest({ configuration: { ...configuration, scenes: scenes.slice(0, 23) } }, narrated)).not.toThrow();
+    expect(() => validateGenerateRequest({ configuration: { ...configuration, scenes: scenes.slice(0, 23) } }, { ...narrated, maxVideoSeconds: 500 })).toThrow(VidgenError);
   });
 
   it('estimates planner-made scenes from context too', () => {

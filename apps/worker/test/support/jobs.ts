@@ -7,20 +7,20 @@ import { waitFor } from '@vidgen/testing';
 import { listProcesses, type ProcessInfo } from '../../src/janitor';
 
 /**
- * An ffmpeg that renders scenes in real time: it adds -re before every lavfi
- * input (the scene sources), so a job stays in rendering_scenes for about as
- * long as its video lasts while using almost no CPU. Other ffmpeg runs
- * (concat, thumbnails, HLS) are untouched.
+ * An ffmpeg that renders scenes slowly: it adds -re before every rawvideo or
+ * lavfi input (the painted frames piped into each render unit, the silent
+ * track), so a job stays in rendering_scenes for seconds while using little
+ * CPU. Other ffmpeg runs (thumbnails, HLS) are untouched.
  */
 export async function writeRealTimeFfmpeg(dir: string): Promise<string> {
   const file = path.join(dir, 'ffmpeg-realtime');
   const script = `#!/bin/sh
-prev=""
+slow=""
 for a in "$@"; do
   shift
-  if [ "$a" = "-i" ] && [ "$prev" = "lavfi" ]; then set -- "$@" -re; fi
+  case "$a" in lavfi|rawvideo) slow=1 ;; esac
+  if [ "$a" = "-i" ] && [ -n "$slow" ]; then set -- "$@" -re; slow=""; fi
   set -- "$@" "$a"
-  prev="$a"
 done
 exec "${resolveFfmpegPath()}" "$@"
 `;
@@ -60,4 +60,14 @@ export async function processesUnder(dir: string): Promise<ProcessInfo[]> {
 /** Entries left in a worker's scratch base dir (missing dir: none). */
 export async function scratchEntries(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
+}
+
+/** Job scratch dirs left under a scratch base: inside each worker process's own dir (worker-<pid>-<start>, which lives as long as its worker), or loose. */
+export async function jobScratchDirs(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await scratchEntries(dir)) {
+    if (/^worker-\d+-\d+$/.test(name)) out.push(...(await scratchEntries(path.join(dir, name))).map((n) => `${name}/${n}`));
+    else out.push(name);
+  }
+  return out;
 }

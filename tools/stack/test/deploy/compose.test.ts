@@ -85,8 +85,8 @@ describe('docker-compose.yml', () => {
       expect(loadConfig({ ...env, NODE_ENV: 'production' }).env).toBe('production');
     }
     // MinIO and the bucket job get the same credentials as the apps.
-    expect(generated.services.minio.environment).toEqual({ MINIO_ROOT_USER: secrets.S3_ACCESS_KEY_ID, MINIO_ROOT_PASSWORD: secrets.S3_SECRET_ACCESS_KEY });
-    expect(generated.services['create-bucket'].environment).toEqual(generated.services.minio.environment);
+    expect(generated.services.minio.environment).toEqual({ MINIO_ROOT_USER: secrets.S3_ACCESS_KEY_ID, MINIO_ROOT_PASSWORD: secrets.S3_SECRET_ACCESS_KEY, MINIO_API_CORS_ALLOW_ORIGIN: '*' });
+    expect(generated.services['create-bucket'].environment).toEqual({ MINIO_ROOT_USER: secrets.S3_ACCESS_KEY_ID, MINIO_ROOT_PASSWORD: secrets.S3_SECRET_ACCESS_KEY });
     expect(generated.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD).toBe(secrets.GRAFANA_ADMIN_PASSWORD);
     expect(readFileSync(path.join(dir, COMPOSE_ADMIN_KEY_FILE), 'utf8')).toBe(secrets.ADMIN_API_KEY);
     // Two runs give different secrets, and a second run keeps the first .env unless forced.

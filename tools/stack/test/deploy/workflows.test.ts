@@ -94,7 +94,7 @@ describe('the app images', () => {
     const runs = (ci.jobs.test.steps as Obj[]).map((s) => s.run).filter(Boolean);
     expect(runs).toEqual(expect.arrayContaining(['pnpm lint', 'pnpm test', 'pnpm chaos --quick', 'pnpm soak --quick']));
     expect(runs.indexOf('pnpm chaos --quick')).toBeGreaterThan(runs.indexOf('pnpm test'));
-    expect(readFileSync(path.join(ROOT, '.ci/run'), 'utf8')).toMatch(/for suite in chaos soak; do[\s\S]*pnpm "\$suite" --quick/);
+    expect(readFileSync(path.join(ROOT, '.ci/run'), 'utf8')).toMatch(/for suite in chaos soak load; do[\s\S]*pnpm "\$suite" --quick/);
     expect(readJson('package.json').scripts.lint).toContain('tsconfig.lint.json');
   });
 });
