@@ -147,6 +147,8 @@ async function main(): Promise<number> {
   };
 
   for (let i = 0; i < plan.jobs; ) {
+    // Replacements that failed to start (a timing on a loaded machine) are tried again: never run out of workers.
+    if (live().length < 3) await replace({ name: 'a failed replacement', currentJob: () => null } as SuiteWorker, 'starting again');
     await refreshOpen();
     if (open >= plan.inFlight) {
       await sleep(300);
