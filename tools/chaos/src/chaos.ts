@@ -109,13 +109,15 @@ async function main(): Promise<number> {
   // the worker that ran it is SIGKILLed before it gets to the webhook enqueue and the progress finish.
   let armed = 0;
   let monitor: Awaited<ReturnType<Redis['monitor']>> | null = null;
+  const unwatch = () => (monitor as { disconnect(): void } | null)?.disconnect();
   const watch = async () => {
-    (monitor as { disconnect(): void } | null)?.disconnect();
-    const client = new Redis(stack.redisUrl);
+    unwatch();
+    // Never reconnecting: a MONITOR connection that reconnects by itself confuses ioredis' reply queue; the suite opens a new one after the Redis restart.
+    const client = new Redis(stack.redisUrl, { retryStrategy: () => null });
     client.on('error', () => undefined);
     monitor = await client.monitor();
-    client.disconnect(); // monitor() opens a connection of its own
     monitor.on('error', () => undefined);
+    client.disconnect(); // monitor() opened a connection of its own
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (armed === 0 || !/^evalsha$|^eval$/i.test(args[0] ?? '') || args[6] !== 'completed' || args[5] !== 'processing') return;
       const id = jobIdOfKey(args[3] ?? '');
@@ -160,6 +162,7 @@ async function main(): Promise<number> {
       for (const s of burst) if (s.ok) acked.push({ id: s.jobId, at: s.at });
       i += burst.length;
       const killAt = Date.now();
+      unwatch();
       await stack.killRedis();
       windowAcks = acked.filter((a) => a.at >= killAt - 1000).length;
       note(`SIGKILL redis (${windowAcks} acknowledged submissions in its last second)`);
