@@ -109,15 +109,18 @@ async function main(): Promise<number> {
   // the worker that ran it is SIGKILLed before it gets to the webhook enqueue and the progress finish.
   let armed = 0;
   let monitor: Awaited<ReturnType<Redis['monitor']>> | null = null;
-  const unwatch = () => (monitor as { disconnect(): void } | null)?.disconnect();
+  let monitorClient: Redis | null = null;
+  const unwatch = () => {
+    (monitor as { disconnect(): void } | null)?.disconnect();
+    monitorClient?.disconnect();
+  };
   const watch = async () => {
     unwatch();
-    // Never reconnecting: a MONITOR connection that reconnects by itself confuses ioredis' reply queue; the suite opens a new one after the Redis restart.
-    const client = new Redis(stack.redisUrl, { retryStrategy: () => null });
-    client.on('error', () => undefined);
-    monitor = await client.monitor();
+    // Never reconnecting, and closed before the Redis crash: a MONITOR connection that reconnects confuses ioredis' reply queue.
+    monitorClient = new Redis(stack.redisUrl, { retryStrategy: () => null });
+    monitorClient.on('error', () => undefined);
+    monitor = await monitorClient.monitor();
     monitor.on('error', () => undefined);
-    client.disconnect(); // monitor() opened a connection of its own
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (armed === 0 || !/^evalsha$|^eval$/i.test(args[0] ?? '') || args[6] !== 'completed' || args[5] !== 'processing') return;
       const id = jobIdOfKey(args[3] ?? '');
@@ -226,7 +229,7 @@ async function main(): Promise<number> {
     if (tracked.every((id) => withEvent.has(id))) break;
     await sleep(500);
   }
-  (monitor as { disconnect(): void } | null)?.disconnect();
+  unwatch();
   const findings = await checkJobs(stack, tracked);
   violations.push(...findings.violations);
 
