@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { JobProgressTracker } from '@vidgen/progress';
@@ -54,8 +55,9 @@ it('a worker killed with SIGKILL mid-render: another completes the job, finalize
   expect(await redis.hget(store.key(jobId), 'finalizations')).toBe('1');
 
   // No worker started since the kill: the survivor's periodic janitor removed the dead worker's dir and killed its orphans.
-  const left = await waitFor(() => scratchEntries(scratch), (names) => names.every(ownDir(survivor)), { timeoutMs: 10000, what: 'the dead worker\'s scratch dir to go' });
+  const left = await waitFor(() => readdir(scratch), (names) => names.every(ownDir(survivor)), { timeoutMs: 10000, what: 'the dead worker\'s scratch dir to go' });
   expect(left.filter(ownDir(survivor))).toHaveLength(1);
+  expect(await scratchEntries(scratch)).toEqual([]);
   expect(await processesUnder(scratch)).toEqual([]);
   // A clean stop takes the worker's own dir with it.
   expect(await survivor.stop('SIGTERM')).toEqual({ code: 0, signal: null });

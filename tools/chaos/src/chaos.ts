@@ -109,12 +109,17 @@ async function main(): Promise<number> {
   // the worker that ran it is SIGKILLed before it gets to the webhook enqueue and the progress finish.
   let armed = 0;
   let monitor: Awaited<ReturnType<Redis['monitor']>> | null = null;
-  const watch = async () => {
+  let monitorClient: Redis | null = null;
+  const unwatch = () => {
     (monitor as { disconnect(): void } | null)?.disconnect();
-    const client = new Redis(stack.redisUrl);
-    client.on('error', () => undefined);
-    monitor = await client.monitor();
-    client.disconnect(); // monitor() opens a connection of its own
+    monitorClient?.disconnect();
+  };
+  const watch = async () => {
+    unwatch();
+    // Never reconnecting, and closed before the Redis crash: a MONITOR connection that reconnects confuses ioredis' reply queue.
+    monitorClient = new Redis(stack.redisUrl, { retryStrategy: () => null });
+    monitorClient.on('error', () => undefined);
+    monitor = await monitorClient.monitor();
     monitor.on('error', () => undefined);
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (armed === 0 || !/^evalsha$|^eval$/i.test(args[0] ?? '') || args[6] !== 'completed' || args[5] !== 'processing') return;
@@ -147,6 +152,8 @@ async function main(): Promise<number> {
   };
 
   for (let i = 0; i < plan.jobs; ) {
+    // Replacements that failed to start (a timing on a loaded machine) are tried again: never run out of workers.
+    if (live().length < 3) await replace({ name: 'a failed replacement', currentJob: () => null } as SuiteWorker, 'starting again');
     await refreshOpen();
     if (open >= plan.inFlight) {
       await sleep(300);
@@ -158,6 +165,7 @@ async function main(): Promise<number> {
       for (const s of burst) if (s.ok) acked.push({ id: s.jobId, at: s.at });
       i += burst.length;
       const killAt = Date.now();
+      unwatch();
       await stack.killRedis();
       windowAcks = acked.filter((a) => a.at >= killAt - 1000).length;
       note(`SIGKILL redis (${windowAcks} acknowledged submissions in its last second)`);
@@ -221,7 +229,7 @@ async function main(): Promise<number> {
     if (tracked.every((id) => withEvent.has(id))) break;
     await sleep(500);
   }
-  (monitor as { disconnect(): void } | null)?.disconnect();
+  unwatch();
   const findings = await checkJobs(stack, tracked);
   violations.push(...findings.violations);
 

@@ -57,9 +57,18 @@ export async function processesUnder(dir: string): Promise<ProcessInfo[]> {
   return (await listProcesses()).filter((p) => p.argv.some((a) => a.includes(dir)) || (p.cwd !== null && p.cwd.startsWith(dir)));
 }
 
-/** Entries left in a worker's scratch base dir (missing dir: none). */
+/**
+ * Job scratch dirs left in a scratch base dir (missing dir: none): the entries
+ * inside each worker process's own dir (`worker-<pid>-<start>/<job dir>`), and
+ * any other entry. A running worker's own dir with nothing in it is not listed.
+ */
 export async function scratchEntries(dir: string): Promise<string[]> {
-  return readdir(dir).catch(() => []);
+  const out: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!/^worker-\d+-\d+$/.test(name)) out.push(name);
+    else out.push(...(await readdir(path.join(dir, name)).catch(() => [] as string[])).map((inner) => `${name}/${inner}`));
+  }
+  return out;
 }
 
 /** Job scratch dirs left under a scratch base: inside each worker process's own dir (worker-<pid>-<start>, which lives as long as its worker), or loose. */
