@@ -9,7 +9,7 @@ import { createS3Client, ensureBucket } from '@vidgen/storage';
 import { createTestEnv, startWorkerProcess, waitFor, type TestEnv } from '@vidgen/testing';
 import { ArtifactCache } from '../src/handlers/artifact-cache';
 import type { PreparedDelivery } from '../src/handlers/prepare-delivery';
-import { longJob, jobScratchDirs, submitJob } from './support/jobs';
+import { longJob, scratchEntries, submitJob } from './support/jobs';
 import { openJobWorld, type JobWorld } from './support/world';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {}, child() { return logger; } } as never;
@@ -44,7 +44,7 @@ describe('ArtifactCache', () => {
     const cache = new ArtifactCache({ dir: path.join(dir, 'cache'), ttlMs: 60000, logger, now: () => now });
     const p = await prepared();
     expect(await cache.keep('job-1', p)).toBe(true);
-    expect(await jobScratchDirs(path.join(dir, 'scratch'))).toEqual([]);
+    expect(await scratchEntries(path.join(dir, 'scratch'))).toEqual([]);
     const back = await cache.load('job-1');
     expect(back).toMatchObject({ durationSeconds: 2, video: p.video, variants: [] });
     expect(back!.outputs.map((o) => [o.kind, o.output, o.contentType])).toEqual(p.outputs.map((o) => [o.kind, o.output, o.contentType]));
@@ -125,7 +125,7 @@ describe('a job whose upload failed', () => {
         expect(await ended(jobId)).toMatchObject({ status: 'failed', error: { category: 'storage', retryable: true, stage: 'uploading' } });
       }
       expect((await readdir(cacheDir)).sort()).toEqual([cached, expired]);
-      expect(await jobScratchDirs(scratch)).toEqual([]);
+      expect(await scratchEntries(scratch)).toEqual([]);
 
       s3 = await startEmbeddedS3({ port, directory: s3Dir });
       // The cache of one job is gone (expired and swept): its retry is a full run.

@@ -9,7 +9,7 @@ import { JobProgressTracker } from '@vidgen/progress';
 import { JobStore, type VideoQueue } from '@vidgen/queue';
 import { createS3Client } from '@vidgen/storage';
 import { API_MAIN, createTestEnv, spawnNode, startWorkerProcess, waitFor, type ChildHandle, type TestEnv } from '@vidgen/testing';
-import { longJob, processesUnder, jobScratchDirs, submitJob, waitForStage, writeRealTimeFfmpeg } from './support/jobs';
+import { longJob, processesUnder, scratchEntries, submitJob, waitForStage, writeRealTimeFfmpeg } from './support/jobs';
 import { openJobWorld, type JobWorld } from './support/world';
 
 let env: TestEnv;
@@ -49,7 +49,7 @@ describe('per-attempt time limit', () => {
       const failed = await waitFor(() => store.get(jobId), (r) => r?.status === 'failed' || r?.status === 'completed', { timeoutMs: 30000, what: 'the last attempt to time out' });
       expect(failed).toMatchObject({ status: 'failed', attempt: 2, error: { code: 'JOB_TIMEOUT', retryable: true, attempt: 2 } });
       expect(await processesUnder(scratch)).toEqual([]);
-      expect(await jobScratchDirs(scratch)).toEqual([]);
+      expect(await scratchEntries(scratch)).toEqual([]);
       expect((await tracker.getSnapshot(jobId))!.status).toBe('failed');
     } finally {
       await worker.stop();
@@ -106,7 +106,7 @@ describe('cancel of an active job through the API', () => {
         (count) => count === 0,
         { timeoutMs: 20000, what: 'the job objects to be purged' },
       );
-      await waitFor(() => jobScratchDirs(scratch), (e) => e.length === 0, { timeoutMs: 5000, what: 'the scratch dir to be removed' });
+      await waitFor(() => scratchEntries(scratch), (e) => e.length === 0, { timeoutMs: 5000, what: 'the scratch dir to be removed' });
       // The attempt ended without an error for Bull: nothing is retried (the finished Bull job stays as history).
       expect(await (await queue.getJob(jobId))!.getState()).toBe('completed');
 
@@ -145,7 +145,7 @@ describe('graceful shutdown', () => {
     // Back in Bull (delayed by its backoff, or waiting), although it was the job's only attempt.
     expect(['delayed', 'waiting']).toContain(await (await queue.getJob(jobId))!.getState());
     expect(await processesUnder(scratch)).toEqual([]);
-    expect(await jobScratchDirs(scratch)).toEqual([]);
+    expect(await scratchEntries(scratch)).toEqual([]);
 
     const second = await startWorkerProcess({ ...env.env, SCRATCH_DIR: path.join(env.scratchDir, 'sigterm-2') });
     try {

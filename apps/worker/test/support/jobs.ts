@@ -71,12 +71,3 @@ export async function scratchEntries(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Job scratch dirs left under a scratch base: inside each worker process's own dir (worker-<pid>-<start>, which lives as long as its worker), or loose. */
-export async function jobScratchDirs(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await scratchEntries(dir)) {
-    if (/^worker-\d+-\d+$/.test(name)) out.push(...(await scratchEntries(path.join(dir, name))).map((n) => `${name}/${n}`));
-    else out.push(name);
-  }
-  return out;
-}
