@@ -69,14 +69,15 @@ export interface UnitEncodeArgsOptions {
 /**
  * ffmpeg arguments of one render unit: raw frames on stdin, stamped to their
  * slots by setpts, gaps filled by the fps filter repeating the frame before
- * (held frames are neither painted nor piped), exactly `unitFrames` frames
+ * (held frames are neither painted nor piped, and converted to yuv420p once), exactly `unitFrames` frames
  * encoded with the shared settings; video only (the audio is muxed once when
  * the units are joined). A fresh encode starts with an IDR, so units join by
  * stream copy. Pure: numbers and our own paths only.
  */
 export function buildUnitEncodeArgs(options: UnitEncodeArgsOptions): string[] {
   const { width, height, fps, pixelFormat, runs, unitFrames, encoder, threads, output } = options;
-  const filter = [`setpts=${holdTimestampExpression(runs, unitFrames, fps)}`, `fps=fps=${fps}`, `format=${encoder.pixelFormat}`].join(',');
+  // Convert to the encoder's pixel format first: once per piped frame, not once per output frame after fps repeats them.
+  const filter = [`format=${encoder.pixelFormat}`, `setpts=${holdTimestampExpression(runs, unitFrames, fps)}`, `fps=fps=${fps}`].join(',');
   return [
     '-f', 'rawvideo', '-pix_fmt', pixelFormat, '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
     '-filter:v', filter,
