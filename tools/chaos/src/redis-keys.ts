@@ -22,8 +22,20 @@ export async function keyKinds(redis: Redis, prefix: string, ids: ReadonlySet<st
   return kinds;
 }
 
-/** What may stay once every job has ended: each job's retained records (README, "Redis keys"), its video's metadata (a video id of its own) and the owner indexes. */
-const RETAINED = [/^job:\{<id>\}(:(progress|video|webhooks))?$/, /^video:\{<(other-)?id>\}(:versions)?$/, /^owner:[^:]+:(jobs|videos)$/];
+/**
+ * What may stay once every job has ended: each job's retained records (README, "Redis keys"), its
+ * video's metadata (a video id of its own), the owner indexes (jobs, videos, the queued set the queue
+ * quota prunes on read), the owner-fair scheduler's two keys, and Bull's kept history (QUEUE_HISTORY:
+ * finished jobs of each queue by age and count, with their completed/failed sets).
+ */
+const RETAINED = [
+  /^job:\{<id>\}(:(progress|video|webhooks))?$/,
+  /^video:\{<(other-)?id>\}(:versions)?$/,
+  /^owner:[^:]+:(jobs|videos|queued)$/,
+  /^fair:(vnow|owners)$/,
+  /^(video-generation|webhooks|maintenance):(<id>|<other-id>|evt_<other-id>)$/,
+  /^(video-generation|webhooks|maintenance):(completed|failed)$/,
+];
 /** Bull's own counters and markers per queue; never a job hash, a lock or a non-empty wait/active list. */
 const BULL_BOOKKEEPING = /^[a-z-]+:(id|stalled-check|meta|meta-paused)$/;
 
