@@ -2,3 +2,4 @@ export * from './env';
 export * from './processes';
 export * from './wait';
 export * from './fault-proxy';
+export * from './random';

@@ -1,15 +1,4 @@
-/** A small seeded random source (mulberry32), so a run can be repeated with its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+export { seededRandom } from '@vidgen/testing';
 /**
  * A short job: low quality, one or two scenes of 1–2 s, MP4 only mostly; every
  * fifth also HLS, every fourth with subtitles, and (where the deployment has
