@@ -84,6 +84,8 @@ describe('one job across the API and worker processes', () => {
     const apiLines = api.logLines().filter((l) => l.correlation_id === correlationId);
     expect(apiLines.map((l) => l.message)).toEqual(expect.arrayContaining(['job submitted', 'http request']));
     expect(apiLines.every((l) => l.service === 'api' && typeof l.version === 'string')).toBe(true);
+    // Log lines travel through a pipe and can arrive after the job reads completed: wait for the worker's last one.
+    await waitFor(async () => worker.logLines().some((l) => l.job_id === jobId && l.message === 'job attempt finished'), Boolean, { timeoutMs: 5000, what: 'the worker\'s "job attempt finished" line' });
     const workerLines = worker.logLines().filter((l) => l.job_id === jobId);
     expect(workerLines.length).toBeGreaterThan(0);
     expect(workerLines.every((l) => l.correlation_id === correlationId && l.service === 'worker')).toBe(true);
