@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
-import Redis from 'ioredis';
 import type { Fault } from '@vidgen/testing';
 import { checkJobs, isTerminal, processesIn, readRecords, scratchLeft, waitAllTerminal } from './checks';
 import { startSuiteStack, type SuiteWorker } from './harness';
 import { seededRandom, shortJob, sleep, submit } from './jobs';
+import { monitorRedis, type MonitorConnection } from './monitor';
 import { finish, parseSuiteArgs } from './report';
 
 /**
@@ -108,20 +108,15 @@ async function main(): Promise<number> {
   // Completion kills: MONITOR on the private Redis shows the completion transition the moment it runs;
   // the worker that ran it is SIGKILLed before it gets to the webhook enqueue and the progress finish.
   let armed = 0;
-  let monitor: Awaited<ReturnType<Redis['monitor']>> | null = null;
-  let monitorClient: Redis | null = null;
+  let monitor: MonitorConnection | null = null;
   const unwatch = () => {
-    (monitor as { disconnect(): void } | null)?.disconnect();
-    monitorClient?.disconnect();
+    monitor?.close();
+    monitor = null;
   };
   const watch = async () => {
     unwatch();
-    // Never reconnecting, and closed before the Redis crash: a MONITOR connection that reconnects confuses ioredis' reply queue.
-    monitorClient = new Redis(stack.redisUrl, { retryStrategy: () => null });
-    monitorClient.on('error', () => undefined);
-    monitor = await monitorClient.monitor();
-    monitor.on('error', () => undefined);
-    monitor.on('monitor', (_time: string, args: string[]) => {
+    // Closed before the Redis crash and opened again after the restart.
+    monitor = await monitorRedis(stack.redisPort, (args) => {
       if (armed === 0 || !/^evalsha$|^eval$/i.test(args[0] ?? '') || args[6] !== 'completed' || args[5] !== 'processing') return;
       const id = jobIdOfKey(args[3] ?? '');
       const victim = live().find((w) => w.currentJob() === id);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
@@ -43,6 +44,7 @@ export interface SuiteStack {
   scratchDir: string;
   env: Record<string, string>;
   redisUrl: string;
+  redisPort: number;
   /** A client of the suite itself (reconnects after a Redis restart). */
   redis: Redis;
   store: JobStore;
@@ -80,6 +82,18 @@ function trackJobs(handle: WorkerHandle): () => string | null {
     }
   });
   return () => current;
+}
+
+/** SIGKILLs every process whose command line mentions `dir` (ffmpeg and TTS children of killed workers). Sync: runs in an exit handler. */
+function killProcessesMentioning(dir: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes(dir)) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      /* gone meanwhile, or not ours */
+    }
+  }
 }
 
 export async function startSuiteStack(options: SuiteStackOptions): Promise<SuiteStack> {
@@ -136,6 +150,17 @@ export async function startSuiteStack(options: SuiteStackOptions): Promise<Suite
       return worker;
     };
     for (let i = 0; i < options.workers; i += 1) await startWorker();
+    // If the harness itself dies (an exception, process.exit before stop()), take the stack with it:
+    // a private redis-server, workers or ffmpeg left running would outlive the suite and load the next one.
+    const onExit = () => {
+      for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+      api?.child.kill('SIGKILL');
+      redisServer.process.kill('SIGKILL');
+      killProcessesMentioning(dir);
+      rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', onExit);
+    cleanups.unshift(async () => void process.removeListener('exit', onExit));
 
     return {
       dir,
@@ -144,6 +169,7 @@ export async function startSuiteStack(options: SuiteStackOptions): Promise<Suite
       scratchDir,
       env,
       redisUrl: redisServer.url,
+      redisPort,
       redis,
       store: new JobStore(redis, prefix),
       tracker: new JobProgressTracker({ redis, prefix }),

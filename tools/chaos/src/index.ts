@@ -5,3 +5,4 @@ export * from './jobs';
 export * from './report';
 export * from './redis-keys';
 export * from './sampler';
+export { monitorRedis, parseMonitorLine, type MonitorConnection } from './monitor';
