@@ -29,6 +29,7 @@ it('sees the commands of another client on a private redis-server, and goes quie
     await client.hset('k:job:{j1}', 'status', 'completed');
     await new Promise((r) => setTimeout(r, 200));
     expect(seen).toContainEqual(['hset', 'k:job:{j1}', 'status', 'completed']);
+    await client.quit();
     await server.kill();
     await new Promise((r) => setTimeout(r, 100));
     monitor.close();
