@@ -65,12 +65,13 @@ describe('before any worker announces voices', () => {
     expect(res.body.error.message).toMatch(/configuration\.voice/);
   });
 
-  it('accepts a narrated job naming no voice (it waits in the queue like any job) and records narration: true from NARRATION_DEFAULT', async () => {
+  it('accepts a narrated job naming no voice (it waits in the queue like any job) and records narration: true from NARRATION_DEFAULT, subtitles with it', async () => {
     const res = await submit({ topic: 'Tides' });
     expect(res.status).toBe(202);
-    expect((await job(res.body.job_id)).configuration.narration).toBe(true);
+    // Subtitles follow: what is spoken, by default, for a narrated job; none by default for a silent one.
+    expect((await job(res.body.job_id)).configuration).toMatchObject({ narration: true, subtitles: true });
     const silent = await submit({ topic: 'Tides', narration: false });
-    expect((await job(silent.body.job_id)).configuration.narration).toBe(false);
+    expect((await job(silent.body.job_id)).configuration).toMatchObject({ narration: false, subtitles: false });
   });
 });
 

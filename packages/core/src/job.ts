@@ -42,7 +42,7 @@ export interface JobConfiguration {
   aspect?: Aspect;
   /** A thin progress bar along the bottom; absent means none. */
   progress_bar?: boolean;
-  /** WebVTT sidecar; the schema defaults it to true. */
+  /** WebVTT sidecar; absent at submit means on for a narrated job (what is spoken), off otherwise. */
   subtitles?: boolean;
   /** Spoken narration; absent at submit means the deployment's NARRATION_DEFAULT, which the API writes into the record. */
   narration?: boolean;

@@ -139,7 +139,8 @@ export const jobConfigurationSchema = Joi.object({
   // Not defaulted here (16:9 and no bar when absent), so stored configurations stay as sent.
   aspect: Joi.string().valid(...ASPECTS),
   progress_bar: Joi.boolean(),
-  subtitles: Joi.boolean().default(true),
+  // Not defaulted here: at submit an absent value follows narration (spoken captions on, on-screen text off).
+  subtitles: Joi.boolean(),
   // Not defaulted here: an absent value gets the deployment's NARRATION_DEFAULT at submit (validateGenerateRequest).
   narration: Joi.boolean(),
   ...voiceConfigurationKeys,
@@ -282,7 +283,8 @@ export function namesVoice(body: unknown): boolean {
 /**
  * The API's check of a submission: the shared schema, then what the
  * deployment allows. The returned configuration always says whether it is
- * narrated (NARRATION_DEFAULT filled in), so the job record shows what runs.
+ * narrated (NARRATION_DEFAULT filled in) and whether it has subtitles (by
+ * default: when narrated), so the job record shows what runs.
  */
 export function validateGenerateRequest(body: unknown, policy: SubmitPolicy): GenerateRequest {
   const request = validate<GenerateRequest>(generateRequestSchema, body);
@@ -294,6 +296,8 @@ export function validateGenerateRequest(body: unknown, policy: SubmitPolicy): Ge
   const voicePolicy = { narrationEnabled: policy.narrationEnabled === true, narrationDefault: policy.narrationDefault, liveVoices: policy.liveVoices ?? [] };
   checkVoiceFields(request.configuration, voicePolicy);
   request.configuration.narration = effectiveNarration(request.configuration, voicePolicy);
+  // Captions of what is spoken are on unless refused; the on-screen text repeated as captions only when asked for.
+  request.configuration.subtitles ??= request.configuration.narration;
   assertWithinBounds(request.configuration, policy);
   const planned = plannedDurationSeconds(request.configuration);
   if (planned > MAX_PLANNED_DURATION_SECONDS) {

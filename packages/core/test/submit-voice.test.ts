@@ -27,6 +27,16 @@ describe('narration default (NARRATION_DEFAULT)', () => {
   });
 });
 
+describe('subtitles by default', () => {
+  it('are on for a narrated job (what is spoken) and off for a silent one; a job that says keeps its choice', () => {
+    expect(validateGenerateRequest({ configuration: { topic: 'T' } }, { ...on, narrationDefault: true }).configuration.subtitles).toBe(true);
+    expect(validateGenerateRequest({ configuration: { topic: 'T', narration: true } }, on).configuration.subtitles).toBe(true);
+    expect(validateGenerateRequest({ configuration: { topic: 'T' } }, on).configuration.subtitles).toBe(false);
+    expect(validateGenerateRequest({ configuration: { topic: 'T', subtitles: true } }, off).configuration.subtitles).toBe(true);
+    expect(validateGenerateRequest({ configuration: { topic: 'T', narration: true, subtitles: false } }, on).configuration.subtitles).toBe(false);
+  });
+});
+
 describe('narration where the deployment has none', () => {
   it('refuses narration, a voice and scene narration with 400 naming each field', () => {
     const err = refusal({ configuration: { topic: 'T', narration: true, voice: 'flite:slt', scenes: [{ text: 'a' }, { text: 'b', narration: 'say b' }] } }, off);
