@@ -109,7 +109,9 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
 
   const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
   // Narration speaks with the engine chosen above (TTS_ENGINE or the best installed); a worker without one fails narrated jobs with TTS_UNAVAILABLE.
-  const speech = detected ? { synthesizer: narration?.synthesizerFor(), ttsCheck: narration ? narration.runs : async () => false } : {};
+  // `tts` is the setup of the synthesizers the pipeline builds itself, for a voice the job names (configuration.voice).
+  const tts = { engine: config.tts.engine, sentenceTimeoutMs: config.tts.sentenceTimeoutMs };
+  const speech = detected ? { synthesizer: narration?.synthesizerFor(), ttsCheck: narration ? narration.runs : async () => false, tts } : {};
   const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger, maxVideoSeconds: config.limits.maxVideoSeconds, ...speech });
   integrator.warmUp();
   // Render times from the handler to the instrumentation, per job, each taken once.
