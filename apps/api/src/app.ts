@@ -4,7 +4,7 @@ import type { Logger } from '@vidgen/core';
 import { createApiMetrics, createMetricsRegistry, createReadiness, registerQueueMetrics, renderMetrics } from '@vidgen/observability';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { JobStore, closeRedis, createRedis, createVideoQueue, readQueueStats, waitForRedis } from '@vidgen/queue';
+import { JobStore, asRedisError, closeRedis, createRedis, createVideoQueue, listLiveVoices, readQueueStats, waitForRedis } from '@vidgen/queue';
 import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
 import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed';
 import { createServer } from './server';
@@ -94,6 +94,8 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     signedUrlTtlSeconds: config.s3.signedUrlTtlSeconds,
     allowUltra: config.api.allowUltra,
     narrationEnabled: config.narrationEnabled,
+    narrationDefault: config.narrationDefault,
+    liveVoices: () => listLiveVoices(redis, config.redis.prefix).catch((err) => Promise.reject(asRedisError(err))),
     maxVideoSeconds: config.limits.maxVideoSeconds,
     attempts: config.queue.attempts,
     backoffMs: config.queue.backoffMs,

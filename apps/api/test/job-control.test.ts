@@ -137,8 +137,8 @@ describe('idempotency', () => {
     const body = { configuration: { topic: 'Idem', quality: 'low', scenes: [{ text: 'x', duration_seconds: 1 }] } };
     const first = await request(api.server).post('/api/v1/videos/generate').set(auth()).set('Idempotency-Key', key).send(body);
     expect(first.status).toBe(202);
-    // Same request after defaults, keys in another order and a default spelled out.
-    const same = { configuration: { scenes: [{ duration_seconds: 1, text: 'x' }], subtitles: true, quality: 'low', topic: 'Idem' } };
+    // Same request after defaults, keys in another order and defaults spelled out (silent, so no subtitles).
+    const same = { configuration: { scenes: [{ duration_seconds: 1, text: 'x' }], subtitles: false, narration: false, quality: 'low', topic: 'Idem' } };
     const replay = await request(api.server).post('/api/v1/videos/generate').set(auth()).set('Idempotency-Key', key).send(same);
     expect(replay.status).toBe(200);
     expect(replay.body.job_id).toBe(first.body.job_id);

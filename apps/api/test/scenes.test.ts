@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import request from 'supertest';
 import Redis from 'ioredis';
 import { loadConfig } from '@vidgen/config';
-import { LAYOUTS, SCENE_LIMITS, iconNames } from '@vidgen/core';
+import { LAYOUTS, NARRATION_LIMITS, SCENE_LIMITS, iconNames } from '@vidgen/core';
 import { createLogger } from '@vidgen/observability';
 import { createTestEnv, type TestEnv } from '@vidgen/testing';
 import { startApi, type RunningApi } from '../src/app';
@@ -166,8 +166,13 @@ describe('GET /api/v1/capabilities', () => {
     expect(c.chart_types).toEqual(['bar', 'column', 'line', 'pie']);
     expect(c.icons).toEqual([...iconNames()]);
     expect(c.icons).toContain('heart-pulse');
-    expect(c.limits).toEqual({ scene: { ...SCENE_LIMITS }, max_video_seconds: 600, max_scenes: 50 });
-    expect(c.narration).toEqual({ enabled: false });
+    expect(c.limits).toEqual({ scene: { ...SCENE_LIMITS }, max_video_seconds: 600, max_scenes: 50, narration: { ...NARRATION_LIMITS } });
+    // No narration on this deployment: no voices, whatever workers announce.
+    expect(c.narration).toEqual({ enabled: false, default: false, engines: ['festival', 'flite', 'espeak'] });
+    expect(c.voices).toEqual([]);
+    expect(c.default_voice).toBeNull();
+    expect(c.music_presets).toEqual(['none', 'calm', 'bright']);
+    expect(c.caption_modes).toEqual(['burned', 'sidecar']);
   });
 
   it('needs the API key and answers 405 to other methods', async () => {

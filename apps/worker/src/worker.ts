@@ -6,6 +6,7 @@ import type { Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import { binaryVersion, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ffmpeg';
 import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
+import { announceVoices, detectNarration, voiceWorkerId } from './narration';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
 import { FairShare, JobStore, closeRedis, createRedis, createVideoQueue, type VideoQueue } from '@vidgen/queue';
@@ -65,6 +66,12 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     onError: (err) => logger.warn('queue stats failed', { err }),
   });
 
+  // The engines and voices installed here, found once: what this worker announces and narrates with.
+  const detected = config.narrationEnabled ? await detectNarration({ engine: config.tts.engine, sentenceTimeoutMs: config.tts.sentenceTimeoutMs }) : null;
+  const narration = detected && 'narration' in detected ? detected.narration : null;
+  if (detected && 'unavailable' in detected) logger.error('no narration on this worker: it stays unready', { err: detected.unavailable.message });
+  if (narration) logger.info('narration engine', { engine: narration.engine, default_voice: narration.defaultVoice, voices: narration.voices.map((v) => v.id) });
+
   const ready = createReadiness({
     redis: { required: true, run: () => redis.ping() },
     storage: { required: true, run: () => checkBucket(s3, config.s3.bucket) },
@@ -74,7 +81,9 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     tts: {
       required: config.narrationEnabled,
       run: async () => {
-        if (!(await ttsAvailable({ engine: config.tts.engine }))) throw new Error(config.tts.engine ? `TTS_ENGINE=${config.tts.engine} is not installed` : 'no narration engine (festival, flite, espeak-ng) is installed');
+        if (detected && 'unavailable' in detected) throw new Error(detected.unavailable.message);
+        const runs = narration ? await narration.runs() : await ttsAvailable({ engine: config.tts.engine });
+        if (!runs) throw new Error(narration ? `${narration.engine} no longer runs` : config.tts.engine ? `TTS_ENGINE=${config.tts.engine} is not installed` : 'no narration engine (festival, flite, espeak-ng) is installed');
       },
     },
   });
@@ -99,7 +108,11 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const healthPort = typeof address === 'object' && address ? address.port : config.worker.port;
 
   const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
-  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger, maxVideoSeconds: config.limits.maxVideoSeconds });
+  // Narration speaks with the engine chosen above (TTS_ENGINE or the best installed); a worker without one fails narrated jobs with TTS_UNAVAILABLE.
+  // `tts` is the setup of the synthesizers the pipeline builds itself, for a voice the job names (configuration.voice).
+  const tts = { engine: config.tts.engine, sentenceTimeoutMs: config.tts.sentenceTimeoutMs };
+  const speech = detected ? { synthesizer: narration?.synthesizerFor(), ttsCheck: narration ? narration.runs : async () => false, tts } : {};
+  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger, maxVideoSeconds: config.limits.maxVideoSeconds, ...speech });
   integrator.warmUp();
   // Render times from the handler to the instrumentation, per job, each taken once.
   const renderTimes = new Map<string, number>();
@@ -138,6 +151,8 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   };
   void queue.process(config.worker.concurrency, instrumentJobHandler(handler, { tracker, store, metrics, logger, takeRenderMs }));
   background.start();
+  // Announced once the worker takes jobs; withdrawn first on shutdown.
+  const voiceHeartbeat = narration ? await announceVoices({ redis, prefix: config.redis.prefix, workerId: voiceWorkerId(path.basename(ownScratchDir)), narration, logger }) : null;
   logger.info('worker started', { health_port: healthPort, concurrency: config.worker.concurrency, prefix: config.redis.prefix });
 
   let stopping: Promise<void> | null = null;
@@ -148,6 +163,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     stop() {
       stopping ??= (async () => {
         logger.info('worker stopping: no new jobs, waiting for the active one', { grace_ms: config.worker.shutdownGraceMs });
+        await voiceHeartbeat?.stop().catch((err) => logger.warn('could not withdraw the voice announcement; it lapses by itself', { err }));
         await drainJobs({ queue, signals: control.signals, graceMs: config.worker.shutdownGraceMs, logger });
         await control.close();
         stopArtifactJanitor();

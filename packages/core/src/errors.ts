@@ -212,6 +212,13 @@ export const ERROR_CODES = define({
     message: 'Narration was requested but this worker has no text-to-speech engine (Festival, flite or espeak-ng).',
     suggestedAction: 'Submit without narration, or ask the operator to install festival and festvox-us-slt-hts (or flite, or espeak-ng) on the workers (or unset NARRATION_ENABLED).',
   },
+  VOICES_UNAVAILABLE: {
+    category: 'dependency_unavailable',
+    status: 503,
+    retryable: true,
+    message: 'No worker is announcing its voices right now, so configuration.voice cannot be checked.',
+    suggestedAction: 'Retry in a few seconds (workers announce their voices when they start), or leave configuration.voice out to get the default voice.',
+  },
   TTS_FAILED: {
     category: 'rendering',
     status: 500,

@@ -1,6 +1,7 @@
 import type { ErrorCategory, ErrorCode } from './errors';
 import type { JobStatus, ProgressStage, StageName } from './stages';
 import type { Aspect, SceneSpec } from './scene-model';
+import type { CaptionMode, MusicPresetName } from './voice-fields';
 
 export const QUALITIES = ['low', 'medium', 'high', 'ultra'] as const;
 export type Quality = (typeof QUALITIES)[number];
@@ -41,10 +42,16 @@ export interface JobConfiguration {
   aspect?: Aspect;
   /** A thin progress bar along the bottom; absent means none. */
   progress_bar?: boolean;
-  /** WebVTT sidecar; the schema defaults it to true. */
+  /** WebVTT sidecar; absent at submit means on for a narrated job (what is spoken), off otherwise. */
   subtitles?: boolean;
-  /** espeak-ng narration; the schema defaults it to false. */
+  /** Spoken narration; absent at submit means the deployment's NARRATION_DEFAULT, which the API writes into the record. */
   narration?: boolean;
+  /** `<engine>:<voice name>`, one of the voices live workers announce (GET /api/v1/capabilities); absent: the default voice. */
+  voice?: string;
+  /** A synthesized music bed under the narration; absent means none. */
+  music?: { preset: MusicPresetName; volume?: number };
+  /** 'burned': the spoken line drawn in the video (narrated jobs); 'sidecar': subtitles.vtt only. */
+  captions?: CaptionMode;
   /** Upper bound for scenes rendered in parallel; the worker caps it by quality and cores. */
   max_scene_concurrency?: number;
   /** Delivery formats; absent means DEFAULT_OUTPUT_FORMATS (both). */

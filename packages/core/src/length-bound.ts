@@ -1,5 +1,6 @@
 import { VidgenError } from './errors';
 import type { JobConfiguration } from './job';
+import type { SceneSpec } from './scene-model';
 import { SPEECH_TAIL_SECONDS } from './render-plan';
 import { MAX_PLANNED_DURATION_SECONDS, planScenes, sceneText } from './storyboard';
 
@@ -89,12 +90,19 @@ export interface PlannedSceneLength {
   seconds: number;
 }
 
+/** What an explicit scene says when narrated: its `narration`, else every string it shows. */
+function spokenText(scene: SceneSpec): string {
+  if (scene.narration !== undefined) return scene.narration;
+  const { narration: _said, ...shown } = scene;
+  return [...strings(shown)].join('. ');
+}
+
 /** Each scene's expected rendered length, speech included when the job is narrated. */
 export function plannedSceneLengths(configuration: Pick<JobConfiguration, 'topic' | 'context' | 'scenes' | 'narration'>): PlannedSceneLength[] {
   const { scenes, narration } = configuration;
   return planScenes(configuration).map((scene, i) => {
-    // An explicit scene speaks its own fields (whatever its layout has); a planned one what it shows.
-    const spoken = scenes ? [...strings(scenes[i])].join('. ') : sceneText(scene.content);
+    // An explicit scene speaks its narration, or else its own fields (whatever its layout has); a planned one what it shows.
+    const spoken = scenes ? spokenText(scenes[i]!) : sceneText(scene.content);
     const speechSeconds = narration && spoken.trim() ? speechSecondsEstimate(spoken) : 0;
     const seconds = speechSeconds > 0 ? Math.max(scene.durationSeconds, speechSeconds + SPEECH_TAIL_SECONDS) : scene.durationSeconds;
     return { field: scenes ? `configuration.scenes[${i}]` : 'configuration.context', plannedSeconds: scene.durationSeconds, speechSeconds, seconds };

@@ -123,6 +123,8 @@ export interface SceneSpec extends SceneContent {
   /** Into the next scene; default crossfade. */
   transition?: Transition;
   animation?: Animation;
+  /** What is said in the scene (narrated jobs); absent: the scene speaks its visible text. */
+  narration?: string;
 }
 
 export type PlannedSceneKind = 'title' | 'content' | 'closing' | 'explicit';

@@ -9,6 +9,7 @@ import type { GenerateRequest, JobResult } from './job';
 import { ERROR_CATEGORIES } from './errors';
 import { ANIMATIONS, ASPECTS, CHART_TYPES, LAYOUTS, LAYOUT_FIELDS, SCENE_LIMITS, TRANSITIONS, type SceneContent } from './scene-model';
 import { ICON_SET, isIconName } from './icons';
+import { checkVoiceFields, effectiveNarration, sceneNarrationSchema, voiceConfigurationKeys } from './voice-fields';
 
 // C0 control characters and DEL; newline and tab are allowed only in long-form text.
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
@@ -123,6 +124,8 @@ export const sceneSpecSchema = Joi.object({
   duration_seconds: Joi.number().min(SCENE_LIMITS.sceneSecondsMin).max(SCENE_LIMITS.sceneSecondsMax),
   transition: Joi.string().valid(...TRANSITIONS),
   animation: Joi.string().valid(...ANIMATIONS),
+  // What is said in the scene, whatever its layout shows (issue 14); only with narration.
+  narration: sceneNarrationSchema,
 }).unknown(false);
 
 export const jobConfigurationSchema = Joi.object({
@@ -136,8 +139,11 @@ export const jobConfigurationSchema = Joi.object({
   // Not defaulted here (16:9 and no bar when absent), so stored configurations stay as sent.
   aspect: Joi.string().valid(...ASPECTS),
   progress_bar: Joi.boolean(),
-  subtitles: Joi.boolean().default(true),
-  narration: Joi.boolean().default(false),
+  // Not defaulted here: at submit an absent value follows narration (spoken captions on, on-screen text off).
+  subtitles: Joi.boolean(),
+  // Not defaulted here: an absent value gets the deployment's NARRATION_DEFAULT at submit (validateGenerateRequest).
+  narration: Joi.boolean(),
+  ...voiceConfigurationKeys,
   max_scene_concurrency: Joi.number().integer().min(1).max(8),
   // Absent means every format (DEFAULT_OUTPUT_FORMATS); not defaulted here, so stored configurations stay as sent.
   formats: Joi.array()
@@ -222,17 +228,27 @@ export interface FieldProblem {
   field: string;
   message: string;
   type: string;
-  /** Where to look the allowed values up (an unknown icon: the capabilities route). */
+  /** Where to look the allowed values up (an unknown icon or voice: the capabilities route). */
   see?: string;
+  /** The values the field may take, when they are a list (an enum: music.preset, captions, quality...). */
+  allowed?: readonly unknown[];
 }
 
+/** Fields whose allowed values live on the capabilities route rather than in the schema. */
+const SEE_CAPABILITIES = new Set(['icon.unknown']);
+
 export function joiProblems(error: Joi.ValidationError): FieldProblem[] {
-  return error.details.map((d) => ({
-    field: d.path.join('.') || '(body)',
-    message: d.message.replace(/"/g, "'"),
-    type: d.type,
-    ...(d.type === 'icon.unknown' ? { see: '/api/v1/capabilities' } : {}),
-  }));
+  return error.details.map((d) => {
+    const field = d.path.join('.') || '(body)';
+    const valids = d.type === 'any.only' && Array.isArray(d.context?.valids) ? (d.context.valids as unknown[]) : undefined;
+    return {
+      field,
+      message: d.message.replace(/"/g, "'"),
+      type: d.type,
+      ...(valids ? { allowed: valids } : {}),
+      ...(SEE_CAPABILITIES.has(d.type) || field === 'configuration.voice' ? { see: '/api/v1/capabilities' } : {}),
+    };
+  });
 }
 
 /** Validates with every problem reported; throws VALIDATION_FAILED with the offending fields in details. */
@@ -246,11 +262,30 @@ export function validate<T>(schema: Joi.Schema, value: unknown): T {
 
 export interface SubmitPolicy extends LengthPolicy {
   allowUltra: boolean;
-  /** NARRATION_ENABLED: workers have espeak-ng. Absent means false. */
+  /** NARRATION_ENABLED: the workers have a narration engine. Absent means false. */
   narrationEnabled?: boolean;
+  /** NARRATION_DEFAULT: what a job that does not say gets (only with narrationEnabled). */
+  narrationDefault?: boolean;
+  /**
+   * The voice ids live workers announce (listLiveVoices), first the default.
+   * Read only when the configuration names a voice, so a caller may pass []
+   * for a body without one and spare the lookup.
+   */
+  liveVoices?: readonly string[];
 }
 
-/** The API's check of a submission: the shared schema, then what the deployment allows. */
+/** Whether a submitted body names a voice (before validation): the API looks the live voices up only then. */
+export function namesVoice(body: unknown): boolean {
+  const configuration = (body as { configuration?: { voice?: unknown } } | null)?.configuration;
+  return typeof configuration === 'object' && configuration !== null && configuration.voice !== undefined;
+}
+
+/**
+ * The API's check of a submission: the shared schema, then what the
+ * deployment allows. The returned configuration always says whether it is
+ * narrated (NARRATION_DEFAULT filled in) and whether it has subtitles (by
+ * default: when narrated), so the job record shows what runs.
+ */
 export function validateGenerateRequest(body: unknown, policy: SubmitPolicy): GenerateRequest {
   const request = validate<GenerateRequest>(generateRequestSchema, body);
   if (request.configuration.quality === 'ultra' && !policy.allowUltra) {
@@ -258,11 +293,11 @@ export function validateGenerateRequest(body: unknown, policy: SubmitPolicy): Ge
       details: [{ field: 'configuration.quality', message: "'ultra' needs ALLOW_ULTRA=true on this deployment", type: 'any.invalid' }],
     });
   }
-  if (request.configuration.narration && !policy.narrationEnabled) {
-    throw new VidgenError('VALIDATION_FAILED', {
-      details: [{ field: 'configuration.narration', message: 'narration needs NARRATION_ENABLED=true on this deployment', type: 'any.invalid' }],
-    });
-  }
+  const voicePolicy = { narrationEnabled: policy.narrationEnabled === true, narrationDefault: policy.narrationDefault, liveVoices: policy.liveVoices ?? [] };
+  checkVoiceFields(request.configuration, voicePolicy);
+  request.configuration.narration = effectiveNarration(request.configuration, voicePolicy);
+  // Captions of what is spoken are on unless refused; the on-screen text repeated as captions only when asked for.
+  request.configuration.subtitles ??= request.configuration.narration;
   assertWithinBounds(request.configuration, policy);
   const planned = plannedDurationSeconds(request.configuration);
   if (planned > MAX_PLANNED_DURATION_SECONDS) {

@@ -141,13 +141,13 @@ export function voiceFieldProblems(configuration: VoiceFieldsInput, policy: Voic
 /**
  * The API's check of the voice fields after the schema: 400 VALIDATION_FAILED
  * listing every problem (an unknown voice with the live voices as allowed
- * values); 503 DEPENDENCY_UNAVAILABLE, retryable, when the job names a voice
+ * values); 503 VOICES_UNAVAILABLE, retryable, when the job names a voice
  * while no worker is announcing any (they may be restarting).
  */
 export function checkVoiceFields(configuration: VoiceFieldsInput, policy: VoicePolicy): void {
   const problems = voiceFieldProblems(configuration, policy);
   if (problems.length > 0) throw new VidgenError('VALIDATION_FAILED', { details: problems });
   if (policy.narrationEnabled && configuration.voice !== undefined && policy.liveVoices.length === 0) {
-    throw new VidgenError('DEPENDENCY_UNAVAILABLE', { message: 'No worker is announcing its voices right now, so the voice cannot be checked.', details: { field: 'configuration.voice' } });
+    throw new VidgenError('VOICES_UNAVAILABLE', { details: { field: 'configuration.voice' } });
   }
 }

@@ -199,3 +199,31 @@ describe('the bundled icon set', () => {
     for (const { icon } of ICON_KEYWORDS) expect(isIconName(icon)).toBe(true);
   });
 });
+
+describe('scene narration (issue 14)', () => {
+  it.each(LAYOUTS)('layout %s takes narration text, trimmed, and keeps it apart from what is shown', (layout) => {
+    const out = validate<JobConfiguration>(jobConfigurationSchema, config({ ...EXAMPLES[layout], narration: '  Said, not shown.  ' }));
+    expect(out.scenes![0]).toEqual({ ...EXAMPLES[layout], narration: 'Said, not shown.' });
+    // What the scene shows is its layout's content alone.
+    expect(JSON.stringify(normaliseScene(out.scenes![0]!).content)).not.toContain('Said, not shown');
+  });
+
+  it('takes narration in the old shape too, and refuses empty, silent or over-long narration naming the field', () => {
+    expect(problems(config({ text: 'shown', narration: 'said' }))).toBeNull();
+    expect(fields(config({ text: 'shown', narration: '  ' }))).toEqual(['scenes.0.narration']);
+    expect(fields(config({ text: 'shown', narration: '?!' }))).toEqual(['scenes.0.narration']);
+    expect(fields(config({ text: 'shown', narration: 'x'.repeat(601) }))).toEqual(['scenes.0.narration']);
+    expect(fields(config({ text: 'shown', narration: 42 }))).toEqual(['scenes.0.narration']);
+  });
+
+  it('lists the allowed values of the voice-related enums in the refusal', () => {
+    const p = problems({ topic: 'T', music: { preset: 'loud' }, captions: 'open', voice: 'festival' });
+    expect(p).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'music.preset', type: 'any.only', allowed: ['none', 'calm', 'bright'] }),
+        expect.objectContaining({ field: 'captions', type: 'any.only', allowed: ['burned', 'sidecar'] }),
+      ]),
+    );
+    expect(p).toHaveLength(3);
+  });
+});

@@ -34,22 +34,22 @@ describe('voice, music, captions and scene narration: schema pieces', () => {
     expect(validate(schema, { music: { preset: 'none' } })).toEqual({ music: { preset: 'none' } });
   });
 
-  it.each([
+  it.each<[object, string, string, string[]?]>([
     [{ voice: 'festival' } as object, 'voice', 'string.pattern.name'],
     [{ voice: 'festival:x")(quit' }, 'voice', 'string.pattern.name'],
     [{ voice: 'sapi:anna' }, 'voice', 'string.pattern.name'],
-    [{ music: { preset: 'loud' } }, 'music.preset', 'any.only'],
+    [{ music: { preset: 'loud' } }, 'music.preset', 'any.only', ['none', 'calm', 'bright']],
     [{ music: { volume: 0.5 } }, 'music.preset', 'any.required'],
     [{ music: { preset: 'calm', volume: 1.5 } }, 'music.volume', 'number.max'],
     [{ music: { preset: 'calm', volume: -0.1 } }, 'music.volume', 'number.min'],
     [{ music: { preset: 'calm', tempo: 3 } }, 'music.tempo', 'object.unknown'],
-    [{ captions: 'open' }, 'captions', 'any.only'],
+    [{ captions: 'open' }, 'captions', 'any.only', ['burned', 'sidecar']],
     [{ scenes: [{ narration: '   ' }] }, 'scenes.0.narration', 'string.empty'],
     [{ scenes: [{ narration: '...' }] }, 'scenes.0.narration', 'string.pattern.name'],
     [{ scenes: [{ narration: 'bell\u0007' }] }, 'scenes.0.narration', 'string.pattern.name'],
     [{ scenes: [{ narration: 'x'.repeat(NARRATION_LIMITS.sceneChars + 1) }] }, 'scenes.0.narration', 'string.max'],
-  ])('refuses case %# at %s', (value, field, type) => {
-    expect(fieldsOf(() => validate(schema, value))).toEqual([{ field, type }]);
+  ])('refuses case %# at %s, with the allowed values of an enum', (...[value, field, type, allowed]) => {
+    expect(fieldsOf(() => validate(schema, value))).toEqual([allowed ? { field, type, allowed } : { field, type }]);
   });
 });
 
@@ -99,6 +99,6 @@ describe('voice fields against the deployment and the live voices', () => {
   });
 
   it('answers 503, retryable, when a voice is named while no worker announces any', () => {
-    expect(() => checkVoiceFields({ narration: true, voice: 'flite:slt' }, { narrationEnabled: true, liveVoices: [] })).toThrow(expect.objectContaining({ code: 'DEPENDENCY_UNAVAILABLE', retryable: true }));
+    expect(() => checkVoiceFields({ narration: true, voice: 'flite:slt' }, { narrationEnabled: true, liveVoices: [] })).toThrow(expect.objectContaining({ code: 'VOICES_UNAVAILABLE', status: 503, retryable: true }));
   });
 });

@@ -61,7 +61,7 @@ describe('submit validation of the new configuration', () => {
 
   it('accepts a storyboard with theme and applies defaults', () => {
     const req = validateGenerateRequest({ configuration: { topic: 'T', scenes: [{ text: 'x' }], theme: 'light', max_scene_concurrency: 3 } }, policy);
-    expect(req.configuration).toMatchObject({ subtitles: true, narration: false, quality: 'medium', theme: 'light' });
+    expect(req.configuration).toMatchObject({ subtitles: false, narration: false, quality: 'medium', theme: 'light' });
   });
 
   it('rejects unknown fields, bad scenes, themes and concurrency', () => {

@@ -132,6 +132,8 @@ describe('engines installed here', () => {
     expect(voices.map((v) => v.id)).toEqual(expect.arrayContaining(['flite:slt', 'espeak:en-us']));
     expect(await probeVoices({ paths: { festival: '/nonexistent/festival', flite: '/nonexistent/flite', espeak: '/nonexistent/espeak' } })).toEqual([]);
     expect(await ttsAvailable()).toBe(true);
+    // Each engine on its own (flite's --version exits 1: a readiness probe must not read that as missing).
+    for (const engine of ['festival', 'flite', 'espeak'] as const) expect({ engine, runs: await ttsAvailable({ engine }) }).toEqual({ engine, runs: true });
     expect(await ttsAvailable({ engine: 'flite', paths: { flite: '/nonexistent/flite' } })).toBe(false);
     await expect(workerVoices({ engine: 'flite' })).resolves.toMatchObject({ engine: 'flite', defaultVoice: 'flite:slt' });
     await expect(workerVoices({ engine: 'flite', paths: { flite: '/nonexistent/flite' } })).rejects.toMatchObject({ code: 'TTS_UNAVAILABLE' });

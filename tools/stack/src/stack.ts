@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import { loadConfig } from '@vidgen/config';
 import { freePort, isPortOpen, redisServerAvailable, startEmbeddedS3, startRedisServer, type EmbeddedS3, type RedisServer } from '@vidgen/embedded';
 import { createS3Client, ensureBucket } from '@vidgen/storage';
+import { engineInstalled, narrationSettings } from './narration';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const API_MAIN = path.join(REPO_ROOT, 'apps/api/dist/main.js');
@@ -22,6 +23,8 @@ export interface StackOptions {
   workers?: number;
   /** Extra node flags for the API process, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] to profile it. */
   apiNodeArgs?: string[];
+  /** Narration on by default when an engine is installed and the environment does not say (pnpm start); tests leave it off. */
+  narrationWhenInstalled?: boolean;
 }
 
 export interface Stack {
@@ -76,6 +79,11 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 30000):
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { output, freePorts = false, say = () => undefined, workers = 1, apiNodeArgs = [] } = options;
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
+  if (options.narrationWhenInstalled) {
+    const narration = await narrationSettings(env, engineInstalled(env));
+    Object.assign(env, narration);
+    if (narration.NARRATION_ENABLED) say(`narration allowed${narration.NARRATION_DEFAULT ? ' and on by default' : ''}: a narration engine is installed (NARRATION_ENABLED=false to turn it off)`);
+  }
   const config = loadConfig(env); // refuses a bad configuration before anything starts
   const dataDir = path.resolve(config.embedded.dataDir);
   await mkdir(dataDir, { recursive: true });

@@ -3,7 +3,7 @@ import { startStack } from './stack';
 /** `pnpm start`: the whole system on embedded defaults, in one process tree; Ctrl-C stops it cleanly. */
 async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`[vidgen] ${line}\n`);
-  const stack = await startStack({ output: 'inherit', say });
+  const stack = await startStack({ output: 'inherit', say, narrationWhenInstalled: true });
   const auth = process.env.API_KEYS ? ' -H "Authorization: Bearer <key>"' : '';
   say('ready. Submit a job:');
   say(

@@ -3,6 +3,7 @@ import {
   ANIMATIONS,
   ASPECTS,
   BUILD_STAGGER_SECONDS,
+  CAPTION_MODES,
   CHART_TYPES,
   COUNT_UP_SECONDS,
   DEFAULT_ASPECT,
@@ -13,6 +14,8 @@ import {
   LAYOUTS,
   LAYOUT_FIELDS,
   MAX_PLANNED_DURATION_SECONDS,
+  MUSIC_PRESET_NAMES,
+  NARRATION_LIMITS,
   QUALITIES,
   QUALITY_PRESETS,
   SCENE_LIMITS,
@@ -20,6 +23,7 @@ import {
   THEME_NAMES,
   TRANSITIONS,
   TRANSITION_SECONDS,
+  TTS_ENGINE_NAMES,
   VidgenError,
   frameSizeFor,
   iconNames,
@@ -30,12 +34,11 @@ import {
 import type { ApiKey } from '@vidgen/config';
 import { authenticate } from '../middleware/auth';
 import { route } from '../middleware/errors';
+import { submitPolicyFor, type SubmitPolicyDeps } from '../submit-policy';
 
 /** What the scene routes need: the same submit policy as /generate. */
-export interface SceneRouteDeps {
+export interface SceneRouteDeps extends SubmitPolicyDeps {
   apiKeys: readonly ApiKey[];
-  allowUltra: boolean;
-  narrationEnabled: boolean;
 }
 
 const seconds = (frames: number, fps: number) => Math.round((frames / fps) * 1000) / 1000;
@@ -68,8 +71,8 @@ export function presentPlan(plan: RenderPlan) {
   };
 }
 
-/** What this deployment can render: one document, built once (it changes only with the code and the policy). */
-export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled'>) {
+/** What this deployment can render, apart from the voices: built once (it changes only with the code and the policy). */
+export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled' | 'narrationDefault'>) {
   return {
     version: SCENE_MODEL_VERSION,
     qualities: QUALITIES.map((name) => {
@@ -88,23 +91,29 @@ export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrat
     timing: { transition_seconds: TRANSITION_SECONDS, entrance_seconds: ENTRANCE_SECONDS, build_stagger_seconds: BUILD_STAGGER_SECONDS, count_up_seconds: COUNT_UP_SECONDS },
     icon_set: ICON_SET,
     icons: iconNames(),
-    limits: { scene: SCENE_LIMITS, max_video_seconds: MAX_PLANNED_DURATION_SECONDS, max_scenes: SCENE_LIMITS.scenesMax },
-    narration: { enabled: policy.narrationEnabled },
+    limits: { scene: SCENE_LIMITS, max_video_seconds: MAX_PLANNED_DURATION_SECONDS, max_scenes: SCENE_LIMITS.scenesMax, narration: NARRATION_LIMITS },
+    narration: { enabled: policy.narrationEnabled, default: policy.narrationEnabled && policy.narrationDefault, engines: TTS_ENGINE_NAMES },
+    music_presets: MUSIC_PRESET_NAMES,
+    caption_modes: CAPTION_MODES,
   };
 }
 
 /**
  * GET /api/v1/capabilities: what a client may put in a configuration.
  * Mounted at /api/v1 with its own authentication, like every route there.
+ * The voices are those live workers announce right now (a worker's
+ * announcement lapses 30 s after it stops refreshing it), so the answer is
+ * cached briefly; none where the deployment has no narration.
  */
 export function createCapabilitiesRouter(deps: SceneRouteDeps): Router {
   const router = Router();
   const body = capabilities(deps);
   router.use('/capabilities', authenticate(deps.apiKeys));
   route(router, '/capabilities', {
-    get: (_req, res) => {
-      res.setHeader('Cache-Control', 'private, max-age=300');
-      res.json(body);
+    get: async (_req, res) => {
+      const live = deps.narrationEnabled ? await deps.liveVoices() : { voices: [], default_voice: null };
+      res.setHeader('Cache-Control', 'private, max-age=10');
+      res.json({ ...body, voices: live.voices, default_voice: live.default_voice });
     },
   });
   return router;
@@ -116,11 +125,11 @@ export function createCapabilitiesRouter(deps: SceneRouteDeps): Router {
  * creating a job or touching Redis. Registered on the videos router, behind
  * its authentication and JSON parser.
  */
-export function registerPlanRoute(router: Router, deps: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled'>): void {
+export function registerPlanRoute(router: Router, deps: SubmitPolicyDeps): void {
   route(router, '/plan', {
-    post: (req, res) => {
+    post: async (req, res) => {
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
-      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled });
+      const request = validateGenerateRequest(req.body, await submitPolicyFor(req.body, deps));
       res.setHeader('Cache-Control', 'no-store');
       res.json({ plan: presentPlan(planVideo(request.configuration)) });
     },

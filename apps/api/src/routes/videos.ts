@@ -16,10 +16,11 @@ import type { DeliveryLog } from '@vidgen/webhooks';
 import { claimSubmission, idempotencyKeyOf } from '../idempotency';
 import { assertQueueQuota, createJobControlHandlers, registerJobControlRoutes, type JobControlDeps } from './job-control';
 import { registerPlanRoute } from './scenes';
+import { submitPolicyFor, type SubmitPolicyDeps } from '../submit-policy';
 
 export { jobPath };
 
-export interface VideosRouteDeps extends JobControlDeps {
+export interface VideosRouteDeps extends JobControlDeps, SubmitPolicyDeps {
   queue: VideoQueue;
   /** Per-owner submission limit; absent: no limit. */
   rateLimiter?: RateLimiter;
@@ -29,11 +30,6 @@ export interface VideosRouteDeps extends JobControlDeps {
   webhookDeliveries?: Pick<DeliveryLog, 'list'>;
   /** Mints the short-lived token of links.events. */
   tokens: EventTokens;
-  /** Signs download URLs for the endpoint clients use (S3_PUBLIC_ENDPOINT or S3_ENDPOINT). */
-  allowUltra: boolean;
-  narrationEnabled: boolean;
-  /** MAX_VIDEO_SECONDS: the longest video, estimated speech included; default the core's. */
-  maxVideoSeconds?: number;
   attempts: number;
   backoffMs: number;
   enqueueTimeoutMs: number;
@@ -129,7 +125,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     post: async (req, res) => {
       // req.is() is null without a body (then validation reports the missing body), false for another type.
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
-      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled, maxVideoSeconds: deps.maxVideoSeconds });
+      const request = validateGenerateRequest(req.body, await submitPolicyFor(req.body, deps));
       const owner = req.owner!;
       const idempotencyKey = deps.idempotency ? idempotencyKeyOf(req.get('idempotency-key')) : null;
       const jobId = randomUUID();

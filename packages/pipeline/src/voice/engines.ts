@@ -32,13 +32,17 @@ function enginePath(engine: TtsEngine, setup: EngineSetup): string {
   return setup.paths?.[engine] ?? DEFAULT_PATHS[engine];
 }
 
+/** What each engine answers cheaply with exit code 0: flite's --version exits 1, its voice list (built in) exits 0. */
+const RUNS_ARGS: Readonly<Record<TtsEngine, readonly string[]>> = { festival: ['--version'], flite: ['-lv'], espeak: ['--version'] };
+
 /**
- * Whether the engine's binary runs (`--version`, a few milliseconds): cheap
- * enough for a readiness probe, where listing voices (Festival loads its
- * Scheme library for that) would not fit the probe's time limit under load.
+ * Whether the engine's binary runs (its version or built-in voice list, a
+ * few milliseconds): cheap enough for a readiness probe, where listing
+ * Festival's voices (it loads its Scheme library for that) would not fit
+ * the probe's time limit under load.
  */
 export async function engineRuns(engine: TtsEngine, setup: EngineSetup = {}): Promise<boolean> {
-  const run = await runTool({ path: enginePath(engine, setup), args: ['--version'], timeoutMs: 5000 });
+  const run = await runTool({ path: enginePath(engine, setup), args: [...RUNS_ARGS[engine]], timeoutMs: 5000 });
   return run.outcome === 'exited' && run.code === 0;
 }
 
