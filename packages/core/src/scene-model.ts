@@ -148,6 +148,12 @@ export interface SceneTimeline {
   /** Text, quote, stat value, icon: the scene's main element. */
   body: number;
   items: number[];
+  /**
+   * A stat's count-up, in seconds from `body` (absent: COUNT_UP_SECONDS).
+   * Narration sets it to the span of the sentence that says the number, so
+   * the number counts while it is spoken.
+   */
+  countSeconds?: number;
 }
 
 export interface RenderPlanScene {

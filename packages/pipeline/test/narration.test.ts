@@ -29,7 +29,7 @@ describe('narration on the frame renderer', () => {
       expect(result.scenes.map((s) => s.narrated)).toEqual([true, true]);
       expect(result.scenes[0]!.durationSeconds).toBeGreaterThan(2);
       // The spoken text is the scene's visible text, flattened.
-      expect(await readFile(path.join(result.scratchDir, 'narration-001.txt'), 'utf8')).toBe('Share. 42%');
+      expect(await readFile(path.join(result.scratchDir, 'narration-001.txt'), 'utf8')).toBe('Share.\n42%.');
       const { stdout } = await exec(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,duration', '-of', 'csv=p=0', result.videoPath]);
       const streams = String(stdout).trim().split('\n').map((l) => l.split(','));
       expect(streams.map(([name, type]) => [name, type])).toEqual([

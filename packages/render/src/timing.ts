@@ -72,7 +72,7 @@ export function sceneSchedule(scene: RenderPlanScene, fps: number): SceneSchedul
     title: win(t.title, ENTRANCE_SECONDS),
     body: win(t.body, ENTRANCE_SECONDS),
     after: win(t.body + BUILD_STAGGER_SECONDS, ENTRANCE_SECONDS),
-    count: win(t.body, COUNT_UP_SECONDS),
+    count: win(t.body, t.countSeconds ?? COUNT_UP_SECONDS),
     items,
   };
 }
