@@ -57,6 +57,8 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
       segmentSeconds: delivery.hlsSegmentSeconds,
       onProgress: (p) => report('encoding_renditions', p),
       signal,
+      // The sidecar's cues become the master's subtitles rendition.
+      subtitles: rendered.captions,
     });
     report('encoding_renditions', 100);
   } else {
