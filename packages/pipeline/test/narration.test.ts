@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PipelineIntegrator } from '../src';
@@ -54,5 +54,50 @@ describe('narration on the frame renderer', () => {
     const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: own, ttsCheck: async () => false });
     await expect(integrator.run(makeJob({ narration: true, scenes: [{ text: 'x', duration_seconds: 1 }] }))).rejects.toMatchObject({ code: 'TTS_UNAVAILABLE', retryable: false });
     expect(await readdir(own)).toEqual([]);
+  });
+
+  /** A stand-in `festival` (argv: --script <scm> <text> <wav> <voice>); `body` runs for text containing HANG or SILENT, real Festival otherwise. */
+  async function fakeFestival(name: string, body: string[]): Promise<string> {
+    const script = path.join(base, `${name}.sh`);
+    await writeFile(script, ['#!/bin/sh', 'if grep -q -e HANG -e SILENT "$3"; then', ...body, 'exit 0', 'fi', 'exec festival "$@"', ''].join('\n'));
+    await chmod(script, 0o755);
+    return script;
+  }
+
+  it('a synthesizer hung on a sentence is killed after TTS_SENTENCE_TIMEOUT_MS: retryable TTS_FAILED naming the scene and the sentence, nothing left behind', async () => {
+    const fake = await fakeFestival('hanging-festival', ['echo "T 0.1 0.5 Fine."', 'echo "U 0.7"', `sleep 30 & echo $! > "${path.join(base, 'hang.pid')}"`, 'wait']);
+    const own = await mkdtemp(path.join(base, 'hang-'));
+    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: own, tts: { paths: { festival: fake }, sentenceTimeoutMs: 800 } });
+    const job = makeJob({ narration: true, scenes: [{ text: 'This scene is fine.', duration_seconds: 1 }, { text: 'Fine. This one will HANG.', duration_seconds: 1 }] });
+    const err = await integrator.run({ ...job, configuration: { ...job.configuration, voice: 'festival:cmu_us_slt_arctic_hts' } as typeof job.configuration }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TTS_FAILED', retryable: true, details: { engine: 'festival', scene: 1, sentence: 1, reason: 'timeout' } });
+    expect(await readdir(own)).toEqual([]);
+    // The engine's child went with it (its process group was killed).
+    const pid = Number(await readFile(path.join(base, 'hang.pid'), 'utf8'));
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    // Gone, or a zombie waiting for init to reap it: not running either way.
+    expect(stat === null || stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z').toBe(true);
+  });
+
+  it('a narration that comes out silent fails the job (TTS_FAILED), never a silent video labelled narrated', async () => {
+    const fake = await fakeFestival('silent-festival', ['echo "T 0.1 0.5 Quiet."', 'echo "U 0.7"', `"${ffmpegPath}" -v error -y -f lavfi -i anullsrc=r=16000:cl=mono -t 0.7 -c:a pcm_s16le "$4"`]);
+    const own = await mkdtemp(path.join(base, 'silent-'));
+    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: own, tts: { paths: { festival: fake } } });
+    const job = makeJob({ narration: true, scenes: [{ text: 'SILENT please.', duration_seconds: 1 }] });
+    const err = await integrator.run({ ...job, configuration: { ...job.configuration, voice: 'festival:cmu_us_slt_arctic_hts' } as typeof job.configuration }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TTS_FAILED', retryable: true, details: { reason: 'silent' } });
+    expect(await readdir(own)).toEqual([]);
+  });
+
+  it('honours configuration.voice: another engine’s voice narrates (flite, timed per sentence)', async () => {
+    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: base });
+    const job = makeJob({ narration: true, subtitles: true, scenes: [{ text: 'Flite speaks here. Then it stops.', duration_seconds: 1, animation: 'none' }] });
+    const result = await integrator.run({ ...job, configuration: { ...job.configuration, voice: 'flite:slt' } as typeof job.configuration });
+    try {
+      expect(result.narration).toMatchObject({ voice: 'flite:slt', timing: 'sentence' });
+      expect(result.captions!.map((c) => c.text)).toEqual(['Flite speaks here.', 'Then it stops.']);
+    } finally {
+      await result.cleanup();
+    }
   });
 });
