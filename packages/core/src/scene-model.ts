@@ -175,6 +175,15 @@ export interface RenderPlanScene {
   timeline: SceneTimeline;
 }
 
+/** One caption drawn into the video (captions: "burned"): the spoken line, word by word. */
+export interface BurnedCaption {
+  startFrame: number;
+  /** Exclusive: the caption is gone from this frame on. */
+  endFrame: number;
+  /** The cue's lines (at most 2 × 42 characters); a word is the current one from its startFrame until the next word's. */
+  lines: Array<Array<{ text: string; startFrame: number }>>;
+}
+
 /** Everything needed to draw any frame of a video: plain data, JSON-serialisable. */
 export interface RenderPlan {
   version: typeof SCENE_MODEL_VERSION;
@@ -187,4 +196,6 @@ export interface RenderPlan {
   progressBar: boolean;
   scenes: RenderPlanScene[];
   totalFrames: number;
+  /** Captions drawn over the scenes, in order, not overlapping (narrated jobs with captions: "burned"). */
+  captions?: BurnedCaption[];
 }

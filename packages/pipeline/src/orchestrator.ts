@@ -15,7 +15,7 @@ import {
   type StageName,
 } from '@vidgen/core';
 import { SILENCE_LUFS, mixAudio, type AudioPlan, type MixAudioResult, type MusicSpec } from './audio';
-import { captionCues, placeWords } from './captions';
+import { burnedCaptions, captionCues, placeWords } from './captions';
 import type { VideoGenerationConfig } from './config';
 import { FrameSceneRenderer } from './frame-renderer';
 import { builtinPlanner, type Planner } from './planner';
@@ -170,9 +170,13 @@ export class VideoGenerationOrchestrator {
     stage('rendering_scenes', 0);
     const narration = config.narration ? await this.narrate(planned, scratchDir, signal) : null;
     const spoken = narration?.scenes ?? planned.map(() => null);
-    const plan = this.renderer.plan(planned, { speech: spoken.map((s): SceneSpeech | null => s && { seconds: s.seconds, ...(s.timeline ? { timeline: s.timeline } : {}), ...(s.minSeconds ? { minSeconds: s.minSeconds } : {}) }) });
+    const timedPlan = this.renderer.plan(planned, { speech: spoken.map((s): SceneSpeech | null => s && { seconds: s.seconds, ...(s.timeline ? { timeline: s.timeline } : {}), ...(s.minSeconds ? { minSeconds: s.minSeconds } : {}) }) });
     // Speech is known and nothing is encoded yet: a real overrun of the estimate fails here, permanently.
-    assertRenderedLength(plan.scenes.map((s) => s.frames / plan.fps), this.deps.maxVideoSeconds);
+    assertRenderedLength(timedPlan.scenes.map((s) => s.frames / timedPlan.fps), this.deps.maxVideoSeconds);
+    // Every spoken word on the video's timeline: the captions' source.
+    const words = placeWords(spoken.flatMap((s, i) => (s ? [{ startSeconds: timedPlan.scenes[i]!.startFrame / timedPlan.fps, words: s.words }] : [])));
+    // Burned captions are part of the picture, so they travel in the plan.
+    const plan: RenderPlan = narration && config.captions === 'burned' ? { ...timedPlan, captions: burnedCaptions(words, timedPlan.fps, timedPlan.totalFrames) } : timedPlan;
     const audioPlan = buildAudioPlan(plan, spoken, config.music);
     const audioPath = path.join(scratchDir, 'audio.wav');
     const { clips, mix } = await this.renderWithAudio(plan, audioPlan, audioPath, scratchDir, signal, (pct) => stage('rendering_scenes', Math.min(99, pct)));
@@ -204,7 +208,6 @@ export class VideoGenerationOrchestrator {
       durationSeconds: s.frames / plan.fps,
       narrated: spoken[i] != null,
     }));
-    const words = placeWords(spoken.flatMap((s, i) => (s ? [{ startSeconds: scenes[i]!.startSeconds, words: s.words }] : [])));
     let subtitlesPath: string | null = null;
     let captions: SubtitleCue[] | null = null;
     if (config.subtitles) {

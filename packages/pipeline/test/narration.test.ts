@@ -100,4 +100,42 @@ describe('narration on the frame renderer', () => {
       await result.cleanup();
     }
   });
+
+  it('captions "burned": the spoken line is drawn in the video, the word being spoken highlighted as the voice moves on', async () => {
+    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: base });
+    const job = makeJob({ narration: true, scenes: [{ text: 'Seven bright words travel along the line.', duration_seconds: 1, animation: 'none' }] });
+    const result = await integrator.run({ ...job, configuration: { ...job.configuration, captions: 'burned' } as typeof job.configuration });
+    try {
+      const { plan } = result;
+      const caption = plan.captions![0]!;
+      const words = caption.lines.flat();
+      expect(words.map((w) => w.text).join(' ')).toBe('Seven bright words travel along the line.');
+      /** x of the highlighted (amber) pixels' centre at global frame n, or null when there are none. */
+      const amberX = async (n: number): Promise<number | null> => {
+        const { stdout } = await exec(ffmpegPath, ['-v', 'error', '-ss', ((n + 0.5) / plan.fps).toFixed(4), '-i', result.videoPath, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], 'buffer');
+        const rgb = stdout as Buffer;
+        let sum = 0;
+        let count = 0;
+        for (let y = Math.floor(plan.height * 0.7); y < plan.height; y++) {
+          for (let x = 0; x < plan.width; x++) {
+            const o = (y * plan.width + x) * 3;
+            if (rgb[o]! > 200 && rgb[o + 1]! > 170 && rgb[o + 2]! < 130) {
+              sum += x;
+              count += 1;
+            }
+          }
+        }
+        return count > 30 ? sum / count : null;
+      };
+      expect(await amberX(Math.max(0, caption.startFrame - 2))).toBeNull();
+      const first = await amberX(words[0]!.startFrame);
+      const later = await amberX(words[4]!.startFrame);
+      const last = await amberX(words[words.length - 1]!.startFrame);
+      expect(first).not.toBeNull();
+      expect(later!).toBeGreaterThan(first! + 20);
+      expect(last!).toBeGreaterThan(later! + 20);
+    } finally {
+      await result.cleanup();
+    }
+  });
 });
