@@ -56,18 +56,33 @@ describe('narration on the frame renderer', () => {
     expect(await readdir(own)).toEqual([]);
   });
 
-  /** A stand-in `festival` (argv: --script <scm> <text> <wav> <voice>); `body` runs for text containing HANG or SILENT, real Festival otherwise. */
-  async function fakeFestival(name: string, body: string[]): Promise<string> {
+  /**
+   * A stand-in `festival` (argv: --script <scm> <text> <wav> <voice>): for text containing HANG it
+   * says one sentence and hangs (with a child); otherwise it says one sentence, writes `wav` with
+   * ffmpeg (a tone, or silence for text containing SILENT) and exits.
+   */
+  async function fakeFestival(name: string): Promise<string> {
     const script = path.join(base, `${name}.sh`);
-    await writeFile(script, ['#!/bin/sh', 'if grep -q -e HANG -e SILENT "$3"; then', ...body, 'exit 0', 'fi', 'exec festival "$@"', ''].join('\n'));
+    const source = (what: string) => `"${ffmpegPath}" -v error -y -f lavfi -i ${what} -t 0.7 -c:a pcm_s16le "$4"`;
+    await writeFile(
+      script,
+      [
+        '#!/bin/sh',
+        'echo "T 0.1 0.5 Said."',
+        'echo "U 0.7"',
+        `if grep -q HANG "$3"; then sleep 30 & echo $! > "${path.join(base, 'hang.pid')}"; wait; exit 0; fi`,
+        `if grep -q SILENT "$3"; then ${source('anullsrc=r=16000:cl=mono')}; else ${source('sine=frequency=300:sample_rate=16000')}; fi`,
+        '',
+      ].join('\n'),
+    );
     await chmod(script, 0o755);
     return script;
   }
 
   it('a synthesizer hung on a sentence is killed after TTS_SENTENCE_TIMEOUT_MS: retryable TTS_FAILED naming the scene and the sentence, nothing left behind', async () => {
-    const fake = await fakeFestival('hanging-festival', ['echo "T 0.1 0.5 Fine."', 'echo "U 0.7"', `sleep 30 & echo $! > "${path.join(base, 'hang.pid')}"`, 'wait']);
+    const fake = await fakeFestival('hanging-festival');
     const own = await mkdtemp(path.join(base, 'hang-'));
-    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: own, tts: { paths: { festival: fake }, sentenceTimeoutMs: 800 } });
+    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: own, tts: { paths: { festival: fake }, sentenceTimeoutMs: 2000 } });
     const job = makeJob({ narration: true, scenes: [{ text: 'This scene is fine.', duration_seconds: 1 }, { text: 'Fine. This one will HANG.', duration_seconds: 1 }] });
     const err = await integrator.run({ ...job, configuration: { ...job.configuration, voice: 'festival:cmu_us_slt_arctic_hts' } as typeof job.configuration }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'TTS_FAILED', retryable: true, details: { engine: 'festival', scene: 1, sentence: 1, reason: 'timeout' } });
@@ -80,7 +95,7 @@ describe('narration on the frame renderer', () => {
   });
 
   it('a narration that comes out silent fails the job (TTS_FAILED), never a silent video labelled narrated', async () => {
-    const fake = await fakeFestival('silent-festival', ['echo "T 0.1 0.5 Quiet."', 'echo "U 0.7"', `"${ffmpegPath}" -v error -y -f lavfi -i anullsrc=r=16000:cl=mono -t 0.7 -c:a pcm_s16le "$4"`]);
+    const fake = await fakeFestival('silent-festival');
     const own = await mkdtemp(path.join(base, 'silent-'));
     const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: own, tts: { paths: { festival: fake } } });
     const job = makeJob({ narration: true, scenes: [{ text: 'SILENT please.', duration_seconds: 1 }] });
