@@ -14,7 +14,8 @@ describe('narration on the frame renderer', () => {
   });
 
   it('speaks each scene’s visible text, stretches scenes to their speech and muxes one track as long as the video', async () => {
-    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: base });
+    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: base, progressMinIntervalMs: 0 });
+    const progress: number[] = [];
     const result = await integrator.run(
       makeJob({
         quality: 'low',
@@ -24,9 +25,13 @@ describe('narration on the frame renderer', () => {
           { layout: 'stat', title: 'Share', value: 42, suffix: '%', duration_seconds: 2, animation: 'none' },
         ],
       }),
+      { onProgress: (stage, pct) => void (stage === 'rendering_scenes' && progress.push(pct)) },
     );
     try {
       expect(result.scenes.map((s) => s.narrated)).toEqual([true, true]);
+      // Speech reports its share of the stage (scene by scene) before the units report theirs; never backwards.
+      expect(progress.some((p) => p > 0 && p <= 15)).toBe(true);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
       expect(result.scenes[0]!.durationSeconds).toBeGreaterThan(2);
       // The spoken text is the scene's visible text, flattened.
       expect(await readFile(path.join(result.scratchDir, 'narration-001.txt'), 'utf8')).toBe('Share.\n42%.');
