@@ -33,7 +33,8 @@ function formatNumber(n: number): string {
 /** A part as its own sentence: engines pause after it, and sentence engines time it exactly. */
 function asSentence(text: string): string {
   const t = text.replace(/\s+/g, ' ').trim();
-  return ENDS_SENTENCE.test(t) ? t : `${t}.`;
+  // "Step one:" ends as "Step one." rather than "Step one:.".
+  return ENDS_SENTENCE.test(t) ? t : `${t.replace(/\s*[,;:\u2013\u2014-]+$/u, '')}.`;
 }
 
 /**

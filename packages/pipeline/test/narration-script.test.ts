@@ -12,6 +12,7 @@ describe('narration scripts and spoken timelines (pure)', () => {
       ['item', 1],
     ]);
     expect(narrationScript('stat', { title: 'Share', value: 42.5, suffix: '%', label: 'of people' }).text).toBe('Share.\n42.5% of people.');
+    expect(narrationScript('steps', { title: 'Then:', items: ['mix it -'] }).text).toBe('Then.\nmix it.');
     const comparison = narrationScript('comparison', { left: { heading: 'Old', items: ['slow'] }, right: { heading: 'New', items: ['fast', 'cheap'] } });
     expect(comparison.parts.filter((p) => p.role === 'item').map((p) => [p.text, p.item])).toEqual([
       ['slow.', 0],
