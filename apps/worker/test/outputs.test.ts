@@ -6,7 +6,8 @@ const thumbnails = {
   sprite: { path: '/s/sprite.jpg', width: 1280, height: 90, sizeBytes: 1 },
   storyboardPath: '/s/storyboard.vtt',
 };
-const hls = { masterPath: '/s/hls/master.m3u8', variants: [{ label: '480p', width: 854, height: 480, playlistPath: '/s/hls/480p/index.m3u8', segmentPaths: ['/s/hls/480p/seg-00000.ts', '/s/hls/480p/seg-00001.ts'] }] };
+const hls = { masterPath: '/s/hls/master.m3u8', variants: [{ label: '480p', width: 854, height: 480, playlistPath: '/s/hls/480p/index.m3u8', segmentPaths: ['/s/hls/480p/seg-00000.ts', '/s/hls/480p/seg-00001.ts'] }], subtitles: null };
+const subtitles = { label: 'subs', playlistPath: '/s/hls/subs/index.m3u8', segmentPaths: ['/s/hls/subs/sub-00000.vtt'] };
 
 describe('planOutputs', () => {
   it('maps every file to the key layout, the video first and the master last', () => {
@@ -25,6 +26,15 @@ describe('planOutputs', () => {
       ['hls_master', 'hls/master.m3u8'],
     ]);
     expect(out.find((o) => o.kind === 'hls_segment')).toMatchObject({ rendition: '480p', contentType: 'video/mp2t' });
+  });
+
+  it('uploads the subtitles rendition (WebVTT segments, then its playlist) before the master that names it', () => {
+    const out = planOutputs({ formats: ['hls'], videoPath: '/v', width: 1, height: 1, subtitlesPath: '/s/subtitles.vtt', thumbnails: null, hls: { ...hls, subtitles } });
+    expect(out.slice(-3).map((o) => [o.kind, o.output, o.contentType, o.rendition])).toEqual([
+      ['hls_segment', 'hls/subs/sub-00000.vtt', 'text/vtt', 'subs'],
+      ['hls_playlist', 'hls/subs/index.m3u8', 'application/vnd.apple.mpegurl', 'subs'],
+      ['hls_master', 'hls/master.m3u8', 'application/vnd.apple.mpegurl', undefined],
+    ]);
   });
 
   it('leaves the MP4 out for formats ["hls"], and HLS out for ["mp4"]', () => {

@@ -1,5 +1,5 @@
 import { QUALITY_PRESETS, type JobConfiguration, type Quality, type ThemeName } from './job';
-import { DEFAULT_ASPECT, SCENE_MODEL_VERSION, TRANSITION_SECONDS, type Aspect, type PlannedScene, type RenderPlan, type RenderPlanScene, type SceneTimeline } from './scene-model';
+import { DEFAULT_ASPECT, SCENE_LIMITS, SCENE_MODEL_VERSION, TRANSITION_SECONDS, type Aspect, type PlannedScene, type RenderPlan, type RenderPlanScene, type SceneTimeline } from './scene-model';
 import { sceneTimeline, timelineEndSeconds } from './scene-timing';
 import { planScenes, type PlanInput } from './storyboard';
 
@@ -27,9 +27,24 @@ export function frameSizeFor(quality: Quality, aspect: Aspect): { width: number;
 
 export type RenderPlanConfiguration = Partial<Pick<JobConfiguration, 'quality' | 'aspect' | 'theme' | 'progress_bar'>>;
 
+/** A narrated scene's speech, as the plan needs it (plain data, from the synthesizer's timings). */
+export interface SceneSpeech {
+  /** Seconds of speech from the scene's start (the voice is placed at the scene's first frame). */
+  seconds: number;
+  /** Entrances timed to the words (each built item as it is spoken); absent: the reading-time timeline. */
+  timeline?: SceneTimeline;
+  /** A length the author asked for (duration_seconds): the scene lasts at least this. */
+  minSeconds?: number;
+}
+
 export interface RenderPlanOptions {
-  /** Seconds of narration per scene (null: none); a scene lasts at least its speech plus SPEECH_TAIL_SECONDS. */
-  speechSeconds?: ReadonlyArray<number | null>;
+  /**
+   * Narration per scene (null: the scene says nothing). A narrated scene
+   * lasts its speech plus SPEECH_TAIL_SECONDS (not its reading time), at
+   * least its minSeconds and long enough for its entrances to finish before
+   * its outgoing transition.
+   */
+  speech?: ReadonlyArray<SceneSpeech | null>;
 }
 
 /**
@@ -53,15 +68,21 @@ export function buildRenderPlan(configuration: RenderPlanConfiguration, plannedS
   const { width, height } = frameSizeFor(quality, aspect);
   let startFrame = 0;
   const scenes = plannedScenes.map((scene, index): RenderPlanScene => {
-    const speech = options.speechSeconds?.[index];
-    const seconds = typeof speech === 'number' ? Math.max(scene.durationSeconds, speech + SPEECH_TAIL_SECONDS) : scene.durationSeconds;
-    // The epsilon keeps 3 s × 30 fps at 90 frames despite binary fractions.
-    const frames = Math.max(1, Math.ceil(seconds * fps - 1e-9));
+    const speech = options.speech?.[index] ?? null;
     const last = index === plannedScenes.length - 1;
     const type = last ? 'cut' : scene.transition;
+    const spokenTimeline = speech?.timeline ?? null;
+    let seconds = scene.durationSeconds;
+    if (speech) {
+      const visualsEnd = spokenTimeline ? timelineEndSeconds(scene.layout, spokenTimeline, scene.animation) + (type === 'cut' ? 0 : TRANSITION_SECONDS) : 0;
+      seconds = Math.max(SCENE_LIMITS.sceneSecondsMin, speech.seconds + SPEECH_TAIL_SECONDS, speech.minSeconds ?? 0, visualsEnd);
+    }
+    // The epsilon keeps 3 s × 30 fps at 90 frames despite binary fractions.
+    const frames = Math.max(1, Math.ceil(seconds * fps - 1e-9));
     // A transition takes at most half the scene, so every scene also shows by itself.
     const transitionFrames = type === 'cut' ? 0 : Math.min(Math.round(TRANSITION_SECONDS * fps), Math.floor(frames / 2));
-    const timeline = fitTimeline(scene, sceneTimeline(scene.layout, scene.content, scene.animation), (frames - transitionFrames) / fps);
+    // A spoken timeline fits by construction (the scene outlasts its speech and its entrances).
+    const timeline = spokenTimeline ? { ...spokenTimeline, items: [...spokenTimeline.items] } : fitTimeline(scene, sceneTimeline(scene.layout, scene.content, scene.animation), (frames - transitionFrames) / fps);
     const planned: RenderPlanScene = {
       index,
       kind: scene.kind,

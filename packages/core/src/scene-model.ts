@@ -150,6 +150,12 @@ export interface SceneTimeline {
   /** Text, quote, stat value, icon: the scene's main element. */
   body: number;
   items: number[];
+  /**
+   * A stat's count-up, in seconds from `body` (absent: COUNT_UP_SECONDS).
+   * Narration sets it to the span of the sentence that says the number, so
+   * the number counts while it is spoken.
+   */
+  countSeconds?: number;
 }
 
 export interface RenderPlanScene {
@@ -171,6 +177,15 @@ export interface RenderPlanScene {
   timeline: SceneTimeline;
 }
 
+/** One caption drawn into the video (captions: "burned"): the spoken line, word by word. */
+export interface BurnedCaption {
+  startFrame: number;
+  /** Exclusive: the caption is gone from this frame on. */
+  endFrame: number;
+  /** The cue's lines (at most 2 × 42 characters); a word is the current one from its startFrame until the next word's. */
+  lines: Array<Array<{ text: string; startFrame: number }>>;
+}
+
 /** Everything needed to draw any frame of a video: plain data, JSON-serialisable. */
 export interface RenderPlan {
   version: typeof SCENE_MODEL_VERSION;
@@ -183,4 +198,6 @@ export interface RenderPlan {
   progressBar: boolean;
   scenes: RenderPlanScene[];
   totalFrames: number;
+  /** Captions drawn over the scenes, in order, not overlapping (narrated jobs with captions: "burned"). */
+  captions?: BurnedCaption[];
 }

@@ -41,7 +41,8 @@ export function sceneTimeline(layout: Layout, content: SceneContent, animation: 
 export function timelineEndSeconds(layout: Layout, timeline: SceneTimeline, animation: Animation): number {
   if (animation === 'none') return 0;
   const last = Math.max(timeline.title, timeline.body, ...timeline.items);
-  return last + (layout === 'stat' ? Math.max(ENTRANCE_SECONDS, COUNT_UP_SECONDS) : ENTRANCE_SECONDS);
+  if (layout !== 'stat') return last + ENTRANCE_SECONDS;
+  return Math.max(last + ENTRANCE_SECONDS, timeline.body + (timeline.countSeconds ?? COUNT_UP_SECONDS));
 }
 
 /** The shortest a scene may last so its builds finish, can be read and then leave: in half seconds, rounded up. */

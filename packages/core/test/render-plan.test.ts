@@ -89,10 +89,16 @@ describe('buildRenderPlan', () => {
     expect(short!.transition).toEqual({ type: 'crossfade', frames: 7 });
   });
 
-  it('lengthens a narrated scene to its speech plus 0.6 s, never shortens one', () => {
-    const plan = buildRenderPlan({ quality: 'medium' }, scenes, { speechSeconds: [4.1, null, 1, 10] });
-    expect(plan.scenes.map((s) => s.frames)).toEqual([Math.ceil(4.7 * 30), 150, 120, Math.ceil(10.6 * 30)]);
-    expect(plan.scenes[3]!.startFrame).toBe(141 + 150 + 120);
+  it('a narrated scene lasts its speech plus 0.6 s (not its reading time), at least 1 s, its asked length and its spoken entrances', () => {
+    const plan = buildRenderPlan({ quality: 'medium' }, scenes, { speech: [{ seconds: 4.1 }, null, { seconds: 0.2 }, { seconds: 10, minSeconds: 12 }] });
+    expect(plan.scenes.map((s) => s.frames)).toEqual([Math.ceil(4.7 * 30), 150, 30, 12 * 30]);
+    expect(plan.scenes[3]!.startFrame).toBe(141 + 150 + 30);
+    // Entrances timed to the words are kept as given; the scene outlasts the last one and its transition.
+    const spoken = buildRenderPlan({ quality: 'medium' }, [scene('bullets', { title: 'T', items: ['a', 'b'] }, 2), scene('text', { text: 'x' }, 1)], {
+      speech: [{ seconds: 2, timeline: { title: 0, body: 0, items: [0.8, 2.4] } }, null],
+    });
+    expect(spoken.scenes[0]!.timeline).toEqual({ title: 0, body: 0, items: [0.8, 2.4] });
+    expect(spoken.scenes[0]!.frames).toBe(Math.ceil((2.4 + 0.6 + 0.5) * 30));
   });
 
   it('is plain data: JSON round trip gives the same plan', () => {

@@ -1,3 +1,4 @@
+import type { BurnedCaption } from '@vidgen/core';
 import type { WordTiming } from './voice/types';
 import type { SubtitleCue } from './webvtt';
 
@@ -59,6 +60,12 @@ const SENTENCE_END = /[.!?\u2026]["'\u201d\u2019)\]]*$/u;
  * (plus a short hold that never overlaps the next cue). Pure.
  */
 export function captionCues(words: readonly WordTiming[], options: CaptionOptions = {}): SubtitleCue[] {
+  const { maxLineChars = CAPTION_LIMITS.maxLineChars } = options;
+  return timedCaptionGroups(words, options).map((g) => ({ startSeconds: g.startSeconds, endSeconds: g.endSeconds, text: wrapWords(g.words.map((w) => w.text), maxLineChars).join('\n') }));
+}
+
+/** The cues' words and spans (what captionCues writes as text). Pure. */
+export function timedCaptionGroups(words: readonly WordTiming[], options: CaptionOptions = {}): Array<{ startSeconds: number; endSeconds: number; words: WordTiming[] }> {
   const { maxLineChars = CAPTION_LIMITS.maxLineChars, maxLines = CAPTION_LIMITS.maxLines, maxCueSeconds = CAPTION_LIMITS.maxCueSeconds, pauseSeconds = 0.35, holdSeconds = 0.4 } = options;
   const groups: WordTiming[][] = [];
   let current: WordTiming[] = [];
@@ -85,6 +92,36 @@ export function captionCues(words: readonly WordTiming[], options: CaptionOption
     const next = groups[i + 1]?.[0]?.startSeconds ?? Infinity;
     // A single word longer than the cue limit still gets its whole span, cut at maxCueSeconds.
     const end = Math.min(g[g.length - 1]!.endSeconds + holdSeconds, next, start + maxCueSeconds);
-    return { startSeconds: start, endSeconds: Math.max(end, start + 0.1), text: wrapWords(g.map((w) => w.text), maxLineChars).join('\n') };
+    return { startSeconds: start, endSeconds: Math.max(end, start + 0.1), words: g };
   });
+}
+
+/**
+ * The cues as captions drawn into the video, in frames: the same groups and
+ * the same line breaks as the sidecar (a word longer than a line keeps a
+ * line of its own), each word with the frame it is first heard. Pure.
+ */
+export function burnedCaptions(words: readonly WordTiming[], fps: number, totalFrames: number, options: CaptionOptions = {}): BurnedCaption[] {
+  const { maxLineChars = CAPTION_LIMITS.maxLineChars } = options;
+  const frame = (t: number) => Math.min(totalFrames, Math.max(0, Math.round(t * fps)));
+  const out: BurnedCaption[] = [];
+  for (const g of timedCaptionGroups(words, options)) {
+    const startFrame = Math.max(frame(g.startSeconds), out[out.length - 1]?.endFrame ?? 0);
+    const endFrame = frame(g.endSeconds);
+    if (endFrame <= startFrame) continue;
+    const lines: BurnedCaption['lines'] = [];
+    let width = Infinity;
+    for (const w of g.words) {
+      const word = { text: w.text, startFrame: Math.min(endFrame - 1, Math.max(startFrame, frame(w.startSeconds))) };
+      if (width + 1 + w.text.length <= maxLineChars) {
+        lines[lines.length - 1]!.push(word);
+        width += 1 + w.text.length;
+      } else {
+        lines.push([word]);
+        width = w.text.length;
+      }
+    }
+    out.push({ startFrame, endFrame, lines });
+  }
+  return out;
 }

@@ -1,5 +1,26 @@
 import Joi from 'joi';
-import { ASPECTS, DEFAULT_ASPECT, QUALITIES, QUALITY_PRESETS, THEME_NAMES, frameSizeFor, sceneSpecSchema, validate, type Aspect, type JobRecord, type Quality, type SceneSpec, type ThemeName } from '@vidgen/core';
+import {
+  ASPECTS,
+  DEFAULT_ASPECT,
+  QUALITIES,
+  QUALITY_PRESETS,
+  THEME_NAMES,
+  captionsSchema,
+  frameSizeFor,
+  musicSchema,
+  sceneNarrationSchema,
+  sceneSpecSchema,
+  validate,
+  voiceSchema,
+  type Aspect,
+  type CaptionMode,
+  type JobRecord,
+  type MusicPresetName,
+  type Quality,
+  type SceneSpec,
+  type ThemeName,
+  type VoiceFieldsInput,
+} from '@vidgen/core';
 import { availableCores, effectiveSceneConcurrency } from './concurrency';
 import { encoderSettingsFor, type EncoderSettings } from './encoder';
 
@@ -10,8 +31,8 @@ export interface VideoGenerationConfig {
   jobId: string;
   topic: string;
   context: string;
-  /** Explicit storyboard, or null for the planner. */
-  scenes: SceneSpec[] | null;
+  /** Explicit storyboard, or null for the planner; a scene's `narration` is what is said instead of its visible text. */
+  scenes: NarratedSceneSpec[] | null;
   quality: Quality;
   aspect: Aspect;
   progressBar: boolean;
@@ -22,6 +43,12 @@ export interface VideoGenerationConfig {
   theme: ThemeName;
   subtitles: boolean;
   narration: boolean;
+  /** `<engine>:<name>` (configuration.voice), or null for the worker's default voice. */
+  voice: string | null;
+  /** The music bed, or null for none. */
+  music: { preset: MusicPresetName; volume?: number } | null;
+  /** Where the spoken captions go: the WebVTT sidecar (default) or also drawn into the video. */
+  captions: CaptionMode;
   /** Render units in flight at most (units of consecutive scenes, each a worker thread and an ffmpeg). */
   sceneConcurrency: number;
   /** Cores the units' x264 threads are divided among, so parallel encoders do not oversubscribe. */
@@ -29,6 +56,8 @@ export interface VideoGenerationConfig {
   /** The job's scratch dir is created under this and removed afterwards. */
   scratchBaseDir: string;
 }
+
+export type NarratedSceneSpec = SceneSpec & { narration?: string };
 
 export interface IntegratorConfigOptions {
   scratchBaseDir: string;
@@ -40,7 +69,7 @@ export const videoGenerationConfigSchema = Joi.object({
   jobId: Joi.string().min(1).max(200).required(),
   topic: Joi.string().min(1).max(200).required(),
   context: Joi.string().allow('').max(5000).required(),
-  scenes: Joi.array().items(sceneSpecSchema).min(1).max(50).allow(null).required(),
+  scenes: Joi.array().items(sceneSpecSchema.keys({ narration: sceneNarrationSchema })).min(1).max(50).allow(null).required(),
   quality: Joi.string()
     .valid(...QUALITIES)
     .required(),
@@ -69,6 +98,9 @@ export const videoGenerationConfigSchema = Joi.object({
     .required(),
   subtitles: Joi.boolean().required(),
   narration: Joi.boolean().required(),
+  voice: voiceSchema.allow(null).required(),
+  music: musicSchema.allow(null).required(),
+  captions: captionsSchema.required(),
   sceneConcurrency: Joi.number().integer().min(1).max(8).required(),
   cores: Joi.number().integer().min(1).max(1024).required(),
   scratchBaseDir: Joi.string().min(1).required(),
@@ -79,7 +111,8 @@ export const videoGenerationConfigSchema = Joi.object({
  * VALIDATION_FAILED here, before anything renders. Pure.
  */
 export function buildVideoGenerationConfig(job: JobRecord, options: IntegratorConfigOptions): VideoGenerationConfig {
-  const c = (job.configuration ?? {}) as Partial<JobRecord['configuration']>;
+  // The voice fields are read in voice-fields.ts's shape (the API's schema owns them).
+  const c = (job.configuration ?? {}) as Partial<JobRecord['configuration']> & VoiceFieldsInput;
   const quality = c.quality ?? 'medium';
   const preset = QUALITY_PRESETS[quality] ?? QUALITY_PRESETS.medium;
   const cores = Math.max(1, Math.floor(options.cores ?? availableCores()));
@@ -101,6 +134,9 @@ export function buildVideoGenerationConfig(job: JobRecord, options: IntegratorCo
     theme: c.theme ?? DEFAULT_THEME,
     subtitles: c.subtitles ?? true,
     narration: c.narration ?? false,
+    voice: c.voice ?? null,
+    music: c.music && c.music.preset !== 'none' ? c.music : null,
+    captions: c.captions ?? 'sidecar',
     sceneConcurrency,
     cores,
     scratchBaseDir: options.scratchBaseDir,

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { VidgenError, buildRenderPlan, isErrorCode, silentLogger, type Logger, type PlannedScene, type RenderPlan, type RenderPlanConfiguration } from '@vidgen/core';
+import { VidgenError, buildRenderPlan, isErrorCode, silentLogger, type Logger, type PlannedScene, type RenderPlan, type RenderPlanConfiguration, type RenderPlanOptions } from '@vidgen/core';
 import { killProcessGroup, runFfmpeg } from '@vidgen/ffmpeg';
-import { buildAssembleArgs, concatListContent, type NarrationSlot } from './concat-args';
+import { buildAssembleArgs, concatListContent } from './concat-args';
 import type { EncoderSettings } from './encoder';
 import type { UnitJob, UnitMessage } from './paint-unit';
 import { defaultPainterModule } from './painter';
@@ -51,8 +51,8 @@ export class FrameSceneRenderer implements SceneRenderer {
     this.painterModule = options.painterModule ?? defaultPainterModule();
   }
 
-  plan(scenes: readonly PlannedScene[], options: { speechSeconds?: ReadonlyArray<number | null> } = {}): RenderPlan {
-    return buildRenderPlan(this.options.format, scenes, { speechSeconds: options.speechSeconds });
+  plan(scenes: readonly PlannedScene[], options: RenderPlanOptions = {}): RenderPlan {
+    return buildRenderPlan(this.options.format, scenes, options);
   }
 
   /**
@@ -99,7 +99,7 @@ export class FrameSceneRenderer implements SceneRenderer {
   }
 
   async assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void> {
-    const { plan, output, narration, scratchDir, signal, onPercent } = options;
+    const { plan, output, audio, scratchDir, signal, onPercent } = options;
     const ordered = [...clips].sort((a, b) => a.startFrame - b.startFrame);
     let expected = 0;
     for (const clip of ordered) {
@@ -110,12 +110,9 @@ export class FrameSceneRenderer implements SceneRenderer {
     const totalSeconds = plan.totalFrames / plan.fps;
     const listFile = path.join(scratchDir, 'units.txt');
     await writeFile(listFile, concatListContent(ordered.map((c) => ({ path: c.path, durationSeconds: (c.endFrame - c.startFrame) / plan.fps }))));
-    const slots: NarrationSlot[] | undefined = narration?.some(Boolean)
-      ? plan.scenes.map((s, i) => ({ wav: narration[i] ?? null, startSeconds: s.startFrame / plan.fps, endSeconds: (s.startFrame + s.frames) / plan.fps }))
-      : undefined;
     await runFfmpeg({
       ffmpegPath: this.options.ffmpegPath,
-      args: buildAssembleArgs({ listFile, encoder: this.options.encoder, totalSeconds, narration: slots, output }),
+      args: buildAssembleArgs({ listFile, encoder: this.options.encoder, totalSeconds, audio, output }),
       expectedDurationSeconds: totalSeconds,
       onProgress: (p) => onPercent?.(p.percentage ?? 0),
       signal,

@@ -23,3 +23,4 @@ export * from './painter';
 export * from './paint-unit';
 export * from './frame-renderer';
 export * from './scene-text';
+export * from './narration-script';

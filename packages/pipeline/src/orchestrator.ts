@@ -1,21 +1,46 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { VidgenError, assertRenderedLength, isVidgenError, runPool, silentLogger, type Logger, type PlannedScene, type ProgressSink, type RenderPlan, type StageName } from '@vidgen/core';
+import {
+  VidgenError,
+  assertRenderedLength,
+  isVidgenError,
+  runPool,
+  silentLogger,
+  type Logger,
+  type PlannedScene,
+  type ProgressSink,
+  type RenderPlan,
+  type SceneSpeech,
+  type SceneTimeline,
+  type StageName,
+} from '@vidgen/core';
+import { SILENCE_LUFS, mixAudio, type AudioPlan, type MixAudioResult, type MusicSpec } from './audio';
+import { burnedCaptions, captionCues, placeWords } from './captions';
 import type { VideoGenerationConfig } from './config';
 import { FrameSceneRenderer } from './frame-renderer';
 import { builtinPlanner, type Planner } from './planner';
 import { UnitProgress } from './progress-aggregator';
 import type { RenderedClip, SceneRenderer } from './scene-renderer';
 import { sceneTextLines } from './scene-text';
-import { espeakSynthesizer, ttsAvailable, type SpeechSynthesizer } from './tts';
+import { narrationScript, spokenTimeline } from './narration-script';
+import { ttsAvailable } from './tts';
 import { rangeFrames, splitUnits, unitCount } from './units';
-import { buildWebVtt } from './webvtt';
+import { createSynthesizer, workerVoices, type EngineSetup } from './voice/engines';
+import type { SentenceTiming, SpeechSynthesizer, TtsEngine, WordTiming } from './voice/types';
+import { buildWebVtt, type SubtitleCue } from './webvtt';
 
 export interface OrchestratorDeps {
   ffmpegPath: string;
   planner?: Planner;
+  /**
+   * The worker's narration voice. A job naming another voice
+   * (configuration.voice) gets that one; without either, the best engine
+   * installed speaks (Festival with the HTS voice, else flite, else espeak-ng).
+   */
   synthesizer?: SpeechSynthesizer;
-  /** Whether TTS works on this worker; defaults to probing espeak-ng. */
+  /** TTS_ENGINE, TTS_SENTENCE_TIMEOUT_MS and binaries for the synthesizers built here. */
+  tts?: EngineSetup & { engine?: TtsEngine };
+  /** Whether TTS works on this worker; defaults to probing the engines. */
   ttsCheck?: () => Promise<boolean>;
   /** The drawing library's module path, loaded in each unit's worker thread; @vidgen/render by default. */
   painterModule?: string;
@@ -34,8 +59,10 @@ export interface RenderedScene {
   index: number;
   kind: PlannedScene['kind'];
   layout: PlannedScene['layout'];
-  /** The scene's visible text, flattened (what the subtitles show and the narration speaks). */
+  /** The scene's visible text, flattened (what the subtitles of a silent video show). */
   text: string;
+  /** What the narration says (the author's narration or the visible text), or null for a silent scene. */
+  spoken: string | null;
   startSeconds: number;
   durationSeconds: number;
   narrated: boolean;
@@ -46,6 +73,12 @@ export interface VideoGenerationOutput {
   videoPath: string;
   /** WebVTT sidecar inside scratchDir, or null when subtitles are off. */
   subtitlesPath: string | null;
+  /** The sidecar's cues (what is spoken when narrated), for the HLS subtitles rendition; null when subtitles are off. */
+  captions: SubtitleCue[] | null;
+  /** The one audio track: its plan (speech placed at scene starts, music) and the mix's measurements; null mix for a silent track. */
+  audio: { plan: AudioPlan; mix: MixAudioResult | null };
+  /** The narration: the voice that spoke and every word on the video's timeline; null when not narrated. */
+  narration: { voice: string; timing: 'word' | 'sentence'; words: WordTiming[] } | null;
   durationSeconds: number;
   width: number;
   height: number;
@@ -75,6 +108,9 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 const pad = (n: number) => String(n).padStart(3, '0');
+
+/** The share of rendering_scenes' progress that speech synthesis reports (measured: about a sixth of the stage's wall time on the narrated bench job). */
+const SPEECH_PROGRESS_SHARE = 15;
 
 /**
  * planning → rendering_scenes (narration first: it can lengthen scenes) →
@@ -120,7 +156,7 @@ export class VideoGenerationOrchestrator {
   private async runIn(scratchDir: string, report: ProgressSink, signal: AbortSignal | undefined): Promise<VideoGenerationOutput> {
     const { config } = this;
     if (config.narration) {
-      const available = await (this.deps.ttsCheck ?? (() => ttsAvailable()))();
+      const available = await (this.deps.ttsCheck ?? (() => ttsAvailable(this.deps.tts ?? {})))();
       if (!available) throw new VidgenError('TTS_UNAVAILABLE');
     }
 
@@ -133,23 +169,36 @@ export class VideoGenerationOrchestrator {
     if (planned.length === 0) throw new VidgenError('RENDER_FAILED', { message: 'The planner produced no scenes.' });
     stage('planning', 100);
 
-    // rendering_scenes: speech first (its lengths go into the plan), then the units
+    // rendering_scenes: speech first (its timings go into the plan), then the units, the audio track beside them
     stage('rendering_scenes', 0);
-    const speech = config.narration ? await this.narrate(planned, scratchDir, signal) : null;
-    const plan = this.renderer.plan(planned, { speechSeconds: speech?.map((s) => s?.seconds ?? null) });
+    // Speech takes the first SPEECH_PROGRESS_SHARE percent of the stage (scenes spoken), the units the rest.
+    const speechShare = config.narration ? SPEECH_PROGRESS_SHARE : 0;
+    const narration = config.narration ? await this.narrate(planned, scratchDir, signal, (done) => stage('rendering_scenes', Math.floor((speechShare * done) / planned.length))) : null;
+    const spoken = narration?.scenes ?? planned.map(() => null);
+    const timedPlan = this.renderer.plan(planned, { speech: spoken.map((s): SceneSpeech | null => s && { seconds: s.seconds, ...(s.timeline ? { timeline: s.timeline } : {}), ...(s.minSeconds ? { minSeconds: s.minSeconds } : {}) }) });
     // Speech is known and nothing is encoded yet: a real overrun of the estimate fails here, permanently.
-    assertRenderedLength(plan.scenes.map((s) => s.frames / plan.fps), this.deps.maxVideoSeconds);
-    const clips = await this.renderUnits(plan, scratchDir, signal, (pct) => stage('rendering_scenes', Math.min(99, pct)));
+    assertRenderedLength(timedPlan.scenes.map((s) => s.frames / timedPlan.fps), this.deps.maxVideoSeconds);
+    // Every spoken word on the video's timeline: the captions' source.
+    const words = placeWords(spoken.flatMap((s, i) => (s ? [{ startSeconds: timedPlan.scenes[i]!.startFrame / timedPlan.fps, words: s.words }] : [])));
+    // Burned captions are part of the picture, so they travel in the plan.
+    const plan: RenderPlan = narration && config.captions === 'burned' ? { ...timedPlan, captions: burnedCaptions(words, timedPlan.fps, timedPlan.totalFrames) } : timedPlan;
+    const audioPlan = buildAudioPlan(plan, spoken, config.music);
+    const audioPath = path.join(scratchDir, 'audio.wav');
+    const { clips, mix } = await this.renderWithAudio(plan, audioPlan, audioPath, scratchDir, signal, (pct) => stage('rendering_scenes', Math.min(99, speechShare + (pct * (100 - speechShare)) / 100)));
+    if (audioPlan.speech.length > 0 && !(mix!.voiceLoudness.integratedLufs > SILENCE_LUFS)) {
+      // Never a silent video labelled narrated.
+      throw new VidgenError('TTS_FAILED', { message: 'The narration is silent: the engine wrote WAVs without sound.', details: { engine: narration!.synthesizer.engine, reason: 'silent' } });
+    }
     stage('rendering_scenes', 100);
 
-    // combining: one stream-copy join with one audio track
+    // combining: one stream-copy join, the one audio track encoded once
     throwIfAborted(signal);
     stage('combining', 0);
     const videoPath = path.join(scratchDir, 'video.mp4');
     await this.renderer.assemble(clips, {
       plan,
       output: videoPath,
-      narration: speech?.map((s) => s?.file ?? null),
+      audio: mix ? audioPath : undefined,
       scratchDir,
       signal,
       onPercent: (pct) => stage('combining', Math.min(99, pct)),
@@ -159,20 +208,27 @@ export class VideoGenerationOrchestrator {
       kind: s.kind,
       layout: s.layout,
       text: sceneTextLines(s.content).join('\n'),
+      spoken: spoken[i]?.text ?? null,
       startSeconds: s.startFrame / plan.fps,
       durationSeconds: s.frames / plan.fps,
-      narrated: speech?.[i] != null,
+      narrated: spoken[i] != null,
     }));
     let subtitlesPath: string | null = null;
+    let captions: SubtitleCue[] | null = null;
     if (config.subtitles) {
+      // Narrated: what is spoken, timed to the words; silent: the on-screen text per scene.
+      captions = narration ? captionCues(words) : scenes.map((s) => ({ startSeconds: s.startSeconds, endSeconds: s.startSeconds + s.durationSeconds, text: s.text }));
       subtitlesPath = path.join(scratchDir, 'subtitles.vtt');
-      await writeFile(subtitlesPath, buildWebVtt(scenes.map((s) => ({ startSeconds: s.startSeconds, endSeconds: s.startSeconds + s.durationSeconds, text: s.text }))));
+      await writeFile(subtitlesPath, buildWebVtt(captions));
     }
     stage('combining', 100);
     const warnings = [...new Set(clips.flatMap((c) => c.warnings))];
     return {
       videoPath,
       subtitlesPath,
+      captions,
+      audio: { plan: audioPlan, mix },
+      narration: narration ? { voice: narration.synthesizer.voice, timing: narration.timing, words } : null,
       durationSeconds: plan.totalFrames / plan.fps,
       width: plan.width,
       height: plan.height,
@@ -184,6 +240,46 @@ export class VideoGenerationOrchestrator {
       units: clips.length,
       scratchDir,
     };
+  }
+
+  /**
+   * The render units and the audio mix run side by side (the mix needs only
+   * the plan and the speech). A failure of either stops the other, and
+   * neither is left running when this settles.
+   */
+  private async renderWithAudio(
+    plan: RenderPlan,
+    audioPlan: AudioPlan,
+    audioPath: string,
+    scratchDir: string,
+    signal: AbortSignal | undefined,
+    onPercent: (pct: number) => void,
+  ): Promise<{ clips: RenderedClip[]; mix: MixAudioResult | null }> {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) stop.abort();
+    const needsMix = audioPlan.speech.length > 0 || audioPlan.music !== undefined;
+    const settle = <T>(p: Promise<T>) =>
+      p.then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => {
+          stop.abort();
+          return { ok: false as const, error };
+        },
+      );
+    try {
+      const [units, audio] = await Promise.all([
+        settle(this.renderUnits(plan, scratchDir, stop.signal, onPercent)),
+        settle(needsMix ? mixAudio({ ffmpegPath: this.deps.ffmpegPath, plan: audioPlan, output: audioPath, scratchDir, signal: stop.signal }) : Promise.resolve(null)),
+      ]);
+      // The first real failure wins over the cancellation it caused in the other.
+      const failures = [units, audio].filter((r) => !r.ok).map((r) => (r as { error: unknown }).error);
+      if (failures.length > 0) throw failures.find((e) => !(isVidgenError(e) && e.code === 'JOB_CANCELLED')) ?? failures[0];
+      return { clips: (units as { value: RenderedClip[] }).value, mix: (audio as { value: MixAudioResult | null }).value };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /**
@@ -216,22 +312,107 @@ export class VideoGenerationOrchestrator {
     );
   }
 
-  /** Each scene's visible text spoken into its own WAV (the text travels through a file). */
-  private async narrate(planned: readonly PlannedScene[], scratchDir: string, signal: AbortSignal | undefined): Promise<Array<{ file: string; seconds: number } | null>> {
-    const synthesizer = this.deps.synthesizer ?? espeakSynthesizer();
-    return runPool(
+  /** The job's voice: configuration.voice, else the worker's synthesizer, else the best engine installed. */
+  private async synthesizer(): Promise<SpeechSynthesizer> {
+    const { voice } = this.config;
+    const given = this.deps.synthesizer;
+    if (voice && given?.voice !== voice) return createSynthesizer(voice, this.deps.tts);
+    if (given) return given;
+    return createSynthesizer(await defaultVoice(this.deps.tts ?? {}), this.deps.tts);
+  }
+
+  /**
+   * Each scene's narration (the author's, else its visible text, an item a
+   * sentence) spoken into its own WAV, the text through a file, with the
+   * entrances its timings give. A scene that should speak and stays silent
+   * is TTS_FAILED, never a silent scene labelled narrated.
+   */
+  private async narrate(planned: readonly PlannedScene[], scratchDir: string, signal: AbortSignal | undefined, onSpoken: (scenesDone: number) => void): Promise<Narration> {
+    const synthesizer = await this.synthesizer();
+    // The author's scenes map one to one onto the planned ones.
+    const specs = this.config.scenes && this.config.scenes.length === planned.length ? this.config.scenes : null;
+    let timing: 'word' | 'sentence' = 'word';
+    let done = 0;
+    const scenes = await runPool(
       [...planned],
       this.config.sceneConcurrency,
-      async (scene, i) => {
-        const spoken = sceneTextLines(scene.content).join('. ');
-        if (!spoken.trim()) return null;
+      async (scene, i): Promise<SpokenScene | null> => {
+        const script = narrationScript(scene.layout, scene.content, specs?.[i]?.narration);
+        if (!script.text.trim()) {
+          onSpoken(++done);
+          return null;
+        }
         const textFile = path.join(scratchDir, `narration-${pad(i)}.txt`);
         const wavFile = path.join(scratchDir, `narration-${pad(i)}.wav`);
-        await writeFile(textFile, spoken);
-        const { durationSeconds: seconds } = await synthesizer.synthesize({ textFile, wavFile, signal });
-        return { file: wavFile, seconds };
+        await writeFile(textFile, script.text);
+        let synthesis;
+        try {
+          synthesis = await synthesizer.synthesize({ textFile, wavFile, signal });
+        } catch (err) {
+          if (isVidgenError(err) && err.code === 'TTS_FAILED') {
+            throw new VidgenError('TTS_FAILED', { message: `Scene ${i}: ${err.message}`, details: { ...(err.details as object), scene: i }, cause: err });
+          }
+          throw err;
+        }
+        if (synthesis.words.length === 0 || !(synthesis.durationSeconds > 0)) {
+          throw new VidgenError('TTS_FAILED', { message: `${synthesizer.engine} spoke nothing for scene ${i}`, details: { engine: synthesizer.engine, scene: i, sentence: 0, reason: 'empty' } });
+        }
+        if (synthesis.timing === 'sentence') timing = 'sentence';
+        onSpoken(++done);
+        const timeline = spokenTimeline({ layout: scene.layout, content: scene.content, animation: scene.animation, script, words: synthesis.words, sentences: synthesis.sentences });
+        return {
+          text: script.text.replace(/\n/g, ' '),
+          wavFile,
+          seconds: synthesis.durationSeconds,
+          words: synthesis.words,
+          sentences: synthesis.sentences,
+          timeline,
+          minSeconds: specs?.[i]?.duration_seconds,
+        };
       },
       { signal },
     );
+    return { synthesizer, timing, scenes };
   }
+}
+
+interface SpokenScene {
+  text: string;
+  wavFile: string;
+  seconds: number;
+  /** From the start of the scene's WAV. */
+  words: WordTiming[];
+  sentences: SentenceTiming[];
+  timeline: SceneTimeline | null;
+  minSeconds?: number;
+}
+
+interface Narration {
+  synthesizer: SpeechSynthesizer;
+  timing: 'word' | 'sentence';
+  scenes: Array<SpokenScene | null>;
+}
+
+/** The one audio track of the plan: each scene's speech at its first frame, the music bed under all of it. Pure. */
+export function buildAudioPlan(plan: RenderPlan, speech: ReadonlyArray<{ wavFile: string } | null>, music: MusicSpec | null): AudioPlan {
+  return {
+    durationSeconds: plan.totalFrames / plan.fps,
+    speech: plan.scenes.flatMap((s, i) => (speech[i] ? [{ file: speech[i]!.wavFile, startSeconds: s.startFrame / plan.fps }] : [])),
+    ...(music && music.preset !== 'none' ? { music } : {}),
+  };
+}
+
+const defaultVoices = new Map<string, Promise<string>>();
+
+/** The voice of the best engine installed (probed once per process and setup: Festival loads its library to list voices). */
+function defaultVoice(setup: EngineSetup & { engine?: TtsEngine }): Promise<string> {
+  const key = JSON.stringify(setup);
+  let found = defaultVoices.get(key);
+  if (!found) {
+    found = workerVoices(setup).then((v) => v.defaultVoice);
+    // A failed probe (no engine yet) is asked again next time.
+    found.catch(() => defaultVoices.delete(key));
+    defaultVoices.set(key, found);
+  }
+  return found;
 }

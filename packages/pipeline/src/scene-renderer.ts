@@ -1,4 +1,4 @@
-import type { PlannedScene, RenderPlan } from '@vidgen/core';
+import type { PlannedScene, RenderPlan, RenderPlanOptions } from '@vidgen/core';
 
 /** Consecutive scenes [from, to) of a plan: what one render unit draws. */
 export interface SceneRange {
@@ -32,8 +32,8 @@ export interface RenderUnitOptions {
 export interface AssembleOptions {
   plan: RenderPlan;
   output: string;
-  /** Narration: one WAV per scene (null where a scene says nothing), placed at the scene's start. Absent: a silent AAC track. */
-  narration?: ReadonlyArray<string | null>;
+  /** The video's one audio track (a WAV exactly as long as the video, from mixAudio), encoded once. Absent: a silent AAC track. */
+  audio?: string;
   /** Scratch space for the concat list. */
   scratchDir: string;
   signal?: AbortSignal;
@@ -49,8 +49,8 @@ export interface AssembleOptions {
  *   plan (RenderPlan, plain data) → renderUnit per scene range → assemble
  */
 export interface SceneRenderer {
-  /** Planned scenes → the RenderPlan (frames, timelines, transitions): plain, serialisable data. Narration lengthens scenes to their speech. */
-  plan(scenes: readonly PlannedScene[], options?: { speechSeconds?: ReadonlyArray<number | null> }): RenderPlan;
+  /** Planned scenes → the RenderPlan (frames, timelines, transitions): plain, serialisable data. Narration times scenes and entrances to the speech. */
+  plan(scenes: readonly PlannedScene[], options?: RenderPlanOptions): RenderPlan;
   renderUnit(plan: RenderPlan, range: SceneRange, options: RenderUnitOptions): Promise<RenderedClip>;
   /** Joins the clips (in plan order, by stream copy) with one audio track into the final MP4 (+faststart). */
   assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void>;

@@ -8,7 +8,6 @@ import {
   effectiveSceneConcurrency,
   encoderSettingsFor,
   formatVttTimestamp,
-  narrationAudioGraph,
   sceneTextLines,
   wavDurationSeconds,
 } from '../src';
@@ -30,25 +29,12 @@ describe('assembling (pure)', () => {
     ]);
   });
 
-  it('narration: each WAV padded and cut to its scene on the 48 kHz grid, silence for a mute scene, one concat; numbers only', () => {
-    const slots = [
-      { wav: '/s/n-000.wav', startSeconds: 0, endSeconds: 1.5 },
-      { wav: null, startSeconds: 1.5, endSeconds: 2 },
-      { wav: '/s/n-002.wav', startSeconds: 2, endSeconds: 10 / 3 },
-    ];
-    const { graph, wavs } = narrationAudioGraph(slots, encoder);
-    expect(wavs).toEqual(['/s/n-000.wav', '/s/n-002.wav']);
-    expect(graph).toBe(
-      [
-        '[1:a]aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=end_sample=72000[s0]',
-        'anullsrc=r=48000:cl=stereo,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=end_sample=24000[s1]',
-        '[2:a]aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=end_sample=64000[s2]',
-        '[s0][s1][s2]concat=n=3:v=0:a=1[a]',
-      ].join(';'),
-    );
-    const args = buildAssembleArgs({ listFile: '/l.txt', encoder, totalSeconds: 10 / 3, narration: slots, output: '/o.mp4' });
-    expect(args.slice(0, 10)).toEqual(['-f', 'concat', '-safe', '0', '-i', '/l.txt', '-i', '/s/n-000.wav', '-i', '/s/n-002.wav']);
-    expect(args).toEqual(expect.arrayContaining(['-map', '[a]', '-c:v', 'copy', '-t', '3.333333']));
+  it('the mixed track: one WAV input encoded once, the video still a stream copy', () => {
+    expect(buildAssembleArgs({ listFile: '/l.txt', encoder, totalSeconds: 10 / 3, audio: '/s/audio.wav', output: '/o.mp4' })).toEqual([
+      '-f', 'concat', '-safe', '0', '-i', '/l.txt', '-i', '/s/audio.wav',
+      '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000',
+      '-t', '3.333333', '-movflags', '+faststart', '/o.mp4',
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   addSubtitlesToMaster,
   buildMasterPlaylist,
   buildSubtitleSegments,
+  burnedCaptions,
   captionCues,
   createSynthesizer,
   hlsCopyArgs,
@@ -88,6 +89,24 @@ describe('captions from word timings (pure)', () => {
       { startSeconds: 11, endSeconds: 11.8, text: 'After a' },
       { startSeconds: 12, endSeconds: 12.8, text: 'pause' },
     ]);
+  });
+
+  it('burned captions: the sidecar’s cues and line breaks in frames, each word with the frame it is first heard', () => {
+    const words = wordStream(400);
+    const fps = 30;
+    const total = Math.ceil(words[words.length - 1]!.endSeconds * fps) + 30;
+    const burned = burnedCaptions(words, fps, total);
+    const cues = captionCues(words);
+    expect(burned).toHaveLength(cues.length);
+    burned.forEach((c, i) => {
+      expect(c.lines.map((l) => l.map((w) => w.text).join(' ')).join('\n')).toBe(cues[i]!.text);
+      expect(c.startFrame).toBe(Math.round(cues[i]!.startSeconds * fps));
+      if (i > 0) expect(c.startFrame).toBeGreaterThanOrEqual(burned[i - 1]!.endFrame);
+      const starts = c.lines.flat().map((w) => w.startFrame);
+      expect(starts).toEqual([...starts].sort((a, b) => a - b));
+      for (const f of starts) expect(f >= c.startFrame && f < c.endFrame).toBe(true);
+    });
+    expect(burned.flatMap((c) => c.lines.flat()).length).toBe(words.length);
   });
 });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QUALITY_PRESETS } from '@vidgen/core';
 import { probe } from '@vidgen/ffmpeg';
-import { FrameSceneRenderer, buildUnitEncodeArgs, encoderSettingsFor, holdTimestampExpression, paintedRuns, splitUnits, unitCount, type RenderedClip } from '../src';
+import { FrameSceneRenderer, buildAudioPlan, buildUnitEncodeArgs, encoderSettingsFor, holdTimestampExpression, mixAudio, paintedRuns, splitUnits, unitCount, type RenderedClip } from '../src';
 import { exec, ffmpegChildren, ffmpegPath, ffprobePath } from './helpers';
 import { testPlan } from './plan-fixture';
 
@@ -110,13 +110,15 @@ describe('render units with ffmpeg holding still frames', () => {
     expect(Math.abs(durations.audio - durations.video)).toBeLessThan(0.05);
   });
 
-  it('narration: one audio track, each scene WAV at its scene start, as long as the video', async () => {
+  it('the mixed track (speech at scene starts) muxed once with the stream-copied video, as long as the video', async () => {
     const plan = testPlan({ scenes: [{ frames: 45 }, { frames: 30 }, { frames: 45 }] });
     const clip = await renderer.renderUnit(plan, { from: 0, to: 3 }, { output: path.join(base, 'narr.mp4') });
     const wav = path.join(base, 'tone.wav');
     await exec(ffmpegPath, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=22050:duration=0.7', wav]);
     const output = path.join(base, 'narrated.mp4');
-    await renderer.assemble([clip], { plan, output, scratchDir: base, narration: [wav, null, wav] });
+    const audio = path.join(base, 'narrated.wav');
+    await mixAudio({ ffmpegPath, plan: buildAudioPlan(plan, [{ wavFile: wav }, null, { wavFile: wav }], null), output: audio, scratchDir: base });
+    await renderer.assemble([clip], { plan, output, scratchDir: base, audio });
     const { stdout } = await exec(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_type,duration', '-of', 'csv=p=0', output]);
     const durations = Object.fromEntries(String(stdout).trim().split('\n').map((l) => l.split(',')).map(([t, d]) => [t, Number(d)]));
     expect(durations.video).toBeCloseTo(4, 3);

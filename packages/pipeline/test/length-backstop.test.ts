@@ -9,7 +9,7 @@ import { makeJob } from './helpers';
 // encoding. ffmpeg is a path that does not exist, so a job that got as far as encoding would fail
 // with RENDER_TOOL_UNAVAILABLE instead: VIDEO_TOO_LONG proves nothing was encoded.
 
-/** A synthesizer fake that reports `seconds` of speech per scene (it writes no audio: nothing may read it). */
+/** A synthesizer fake that reports `seconds` of speech per scene, one word long (it writes no audio: nothing may read it). */
 function fakeSynthesizer(seconds: number): SpeechSynthesizer & { calls: number } {
   const fake = {
     engine: 'espeak' as const,
@@ -17,7 +17,7 @@ function fakeSynthesizer(seconds: number): SpeechSynthesizer & { calls: number }
     calls: 0,
     async synthesize({ wavFile }: { wavFile: string }) {
       fake.calls += 1;
-      return { wavFile, durationSeconds: seconds, words: [], sentences: [], timing: 'sentence' as const };
+      return { wavFile, durationSeconds: seconds, words: [{ text: 'x', startSeconds: 0, endSeconds: seconds }], sentences: [], timing: 'sentence' as const };
     },
   };
   return fake;

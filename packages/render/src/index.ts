@@ -9,3 +9,4 @@ export { registerBundledFonts, sanitizeText, hasBundledGlyph, bundledFontFiles, 
 export { SAFE_MARGIN, MIN_FONT_FRACTION, safeArea, minFontSize, inside, type Rect } from './geometry';
 export { formatNumber, formatStat, formatChartValue, countUpValue, decimalsOf } from './format';
 export { fixturePlan, frameSizeOf, EXAMPLE_SCENES, type FixtureScene, type FixtureOptions } from './plan-fixtures';
+export { drawCaption, captionAt, captionChangeFrames, CAPTION_COLORS } from './captions';

@@ -1,5 +1,6 @@
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { RenderPlan, RenderPlanScene, SceneContent } from '@vidgen/core';
+import { captionAt, drawCaption } from './captions';
 import { EASINGS } from './easing';
 import { fontString, registerBundledFonts, sanitizeText } from './fonts';
 import { clipTo, drawBackground, drawElement, isComplete, isVisible } from './draw';
@@ -210,12 +211,14 @@ class PlanPainter implements Painter {
       const outgoing = this.scratchCanvas();
       this.paintScene(outgoing.ctx, i, k);
       this.compose(scene.transition.type, outgoing.canvas, incoming, TRANSITION_EASING((j + 1) / (tf + 1)));
-    } else if (!this.plan.progressBar && this.settle(i, k).length === 0) {
+    } else if (!this.plan.progressBar && !captionAt(this.plan.captions, n) && this.settle(i, k).length === 0) {
       // A still picture is the layer itself: no copy onto the output canvas.
       return this.layer.data();
     } else {
       this.paintScene(ctx, i, k);
     }
+    const caption = captionAt(this.plan.captions, n);
+    if (caption) drawCaption(ctx, caption, n, this.width, this.height);
     if (this.plan.progressBar) {
       const h = Math.max(2, Math.round(this.height * 0.006));
       ctx.fillStyle = this.palette.accent;

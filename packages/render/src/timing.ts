@@ -1,3 +1,4 @@
+import { captionChangeFrames } from './captions';
 import { BUILD_STAGGER_SECONDS, COUNT_UP_SECONDS, ENTRANCE_SECONDS, type RenderPlan, type RenderPlanScene } from '@vidgen/core';
 
 /**
@@ -72,7 +73,7 @@ export function sceneSchedule(scene: RenderPlanScene, fps: number): SceneSchedul
     title: win(t.title, ENTRANCE_SECONDS),
     body: win(t.body, ENTRANCE_SECONDS),
     after: win(t.body + BUILD_STAGGER_SECONDS, ENTRANCE_SECONDS),
-    count: win(t.body, COUNT_UP_SECONDS),
+    count: win(t.body, t.countSeconds ?? COUNT_UP_SECONDS),
     items,
   };
 }
@@ -124,7 +125,7 @@ function merge(ranges: Array<[number, number]>): Array<[number, number]> {
  * The global frame ranges [from, to) in which something moves: every frame
  * outside them is pixel-identical to the frame before it. Frame 0 and every
  * scene's first frame are inside a range. With the progress bar on, every
- * frame moves.
+ * frame moves. Burned captions add the frames where their picture changes.
  */
 export function motionRanges(plan: RenderPlan): Array<[number, number]> {
   if (plan.totalFrames <= 0) return [];
@@ -140,5 +141,7 @@ export function motionRanges(plan: RenderPlan): Array<[number, number]> {
     const tf = Math.min(scene.frames, scene.transition.frames);
     if (scene.transition.type !== 'cut' && tf > 0 && scene.index < plan.scenes.length - 1) ranges.push([end - tf, end]);
   }
+  // Burned captions change the picture where a caption starts or ends and where each word starts.
+  for (const f of captionChangeFrames(plan.captions)) ranges.push([f, f + 1]);
   return merge(ranges.map(([a, b]) => [Math.max(0, a), Math.min(plan.totalFrames, b)]));
 }

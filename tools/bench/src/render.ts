@@ -13,6 +13,15 @@
  * can miss a process shorter than that; the largest per-process peak and the largest
  * sampled sum of concurrent peaks are reported).
  *
+ * `--narrated`: the same six scenes narrated (Festival's HTS voice where installed, the
+ * calm music bed, a short narration per scene; no duration_seconds, so each scene lasts
+ * its speech plus its tail: about 30 s),
+ * interleaved with the silent reference in the same run. Reported per video-second:
+ * narrated ÷ silent wall time, the synthesis's share of the job's CPU time (the job's
+ * process plus its reaped children, from /proc/self/stat; synthesis runs alone before
+ * the units start, so its children's CPU is measured around it) and the engine's
+ * realtime factor (synthesis CPU and wall ÷ seconds of speech).
+ *
  * The drawtext renderer this replaced, measured with this script's first version on
  * the same job with its texts flattened: 5.7 s against a 10.1 s baseline (0.56),
  * 5.3 video-s per wall-s, Node 90 MB, ffmpeg 106 MB (two at once 210 MB), load 3.5.
@@ -24,7 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QUALITY_PRESETS, type JobRecord } from '@vidgen/core';
 import { resolveFfmpegPath, runFfmpeg } from '@vidgen/ffmpeg';
-import { PipelineIntegrator, audioEncoderArgs, encoderSettingsFor, videoEncoderArgs } from '@vidgen/pipeline';
+import { PipelineIntegrator, audioEncoderArgs, createSynthesizer, encoderSettingsFor, videoEncoderArgs, workerVoices, type SpeechSynthesizer } from '@vidgen/pipeline';
 
 const RUNS = 3;
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'reference-job.json');
@@ -40,6 +49,48 @@ interface ChildReport {
   painted_frames: number;
   total_frames: number;
   node_peak_sampled_rss_mb: number;
+  /** CPU of the job: this process (all threads) and its reaped children. */
+  cpu_ms: number;
+  synth_cpu_ms: number | null;
+  synth_wall_ms: number | null;
+  speech_seconds: number | null;
+  voice: string | null;
+}
+
+type Variant = 'silent' | 'narrated';
+
+/** utime + stime of this process and of its waited-for children, in ms (/proc/self/stat, clock ticks of 10 ms). */
+function cpuMs(): { self: number; children: number } {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  // Fields 14-17 of proc(5), counted from the state field (3) here.
+  return { self: (f[11]! + f[12]!) * 10, children: (f[13]! + f[14]!) * 10 };
+}
+
+/** Wraps a synthesizer: the first start to the last end of its runs, and its children's CPU in that window. */
+function measuredSynthesizer(inner: SpeechSynthesizer) {
+  const m = { first: 0n, last: 0n, cpuStart: 0, cpuEnd: 0, speech: 0, running: 0 };
+  const synth: SpeechSynthesizer = {
+    engine: inner.engine,
+    voice: inner.voice,
+    async synthesize(options) {
+      if (m.running++ === 0 && m.first === 0n) {
+        m.first = process.hrtime.bigint();
+        m.cpuStart = cpuMs().children;
+      }
+      try {
+        const out = await inner.synthesize(options);
+        m.speech += out.durationSeconds;
+        return out;
+      } finally {
+        if (--m.running === 0) {
+          m.last = process.hrtime.bigint();
+          m.cpuEnd = cpuMs().children;
+        }
+      }
+    },
+  };
+  return { synth, m };
 }
 
 const median = (xs: number[]) => {
@@ -48,8 +99,25 @@ const median = (xs: number[]) => {
 };
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
-function fixtureJob(): JobRecord {
+/** What each reference scene says (about 30 s in all): the author's narration, shorter than reading every label aloud. */
+const NARRATION = [
+  'How does a solar panel work? Let us follow the light.',
+  'A panel has four parts. Silicon cells. A glass cover. Metal contacts. And a frame.',
+  'A good panel turns about twenty two percent of sunlight into electricity.',
+  'Output climbs through the morning and peaks at noon.',
+  'A photon frees an electron. The field pushes it. The cells add up. An inverter makes it alternating.',
+  'Sunlight in, electricity out. Thanks for watching.',
+];
+
+function fixtureJob(variant: Variant = 'silent'): JobRecord {
   const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { configuration: JobRecord['configuration'] };
+  if (variant === 'narrated') {
+    // Each scene as long as its speech (plus the tail), over the calm bed.
+    const c = fixture.configuration as JobRecord['configuration'] & { music?: { preset: string } };
+    c.narration = true;
+    c.music = { preset: 'calm' };
+    c.scenes = c.scenes!.map(({ duration_seconds: _d, ...scene }, i) => ({ ...scene, narration: NARRATION[i] }));
+  }
   const now = new Date().toISOString();
   return {
     job_id: `bench-${process.pid}`,
@@ -112,14 +180,19 @@ async function child(): Promise<void> {
     }
   })();
   const scratchBaseDir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-bench-'));
-  const integrator = new PipelineIntegrator({ ffmpegPath: resolveFfmpegPath(process.env.FFMPEG_PATH), scratchBaseDir });
-  const job = fixtureJob();
+  const variant: Variant = process.env.VIDGEN_BENCH_VARIANT === 'narrated' ? 'narrated' : 'silent';
+  // A worker chooses its voice at start (probing the engines), not per job.
+  const measured = variant === 'narrated' ? measuredSynthesizer(createSynthesizer((await workerVoices()).defaultVoice)) : null;
+  const integrator = new PipelineIntegrator({ ffmpegPath: resolveFfmpegPath(process.env.FFMPEG_PATH), scratchBaseDir, synthesizer: measured?.synth });
+  const job = fixtureJob(variant);
   const config = integrator.prepare(job);
   // A worker is long-lived: fonts are loaded and the layout code is warm before its jobs arrive.
   integrator.warmUp();
+  const cpuBefore = cpuMs();
   const started = process.hrtime.bigint();
   const result = await integrator.run(job);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpuAfter = cpuMs();
   polling = false;
   await poll;
   const keep = process.argv[process.argv.indexOf('--child') + 1];
@@ -137,13 +210,18 @@ async function child(): Promise<void> {
     painted_frames: result.paintedFrames,
     total_frames: result.plan.totalFrames,
     node_peak_sampled_rss_mb: nodePeak / 1024 / 1024,
+    cpu_ms: cpuAfter.self + cpuAfter.children - cpuBefore.self - cpuBefore.children,
+    synth_cpu_ms: measured ? measured.m.cpuEnd - measured.m.cpuStart : null,
+    synth_wall_ms: measured ? Number(measured.m.last - measured.m.first) / 1e6 : null,
+    speech_seconds: measured ? measured.m.speech : null,
+    voice: measured?.synth.voice ?? null,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-function runChild(keep: string | null): Promise<ChildReport> {
+function runChild(keep: string | null, variant: Variant = 'silent'): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [__filename, '--child', ...(keep ? [keep] : [])], { maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [__filename, '--child', ...(keep ? [keep] : [])], { maxBuffer: 1024 * 1024, env: { ...process.env, VIDGEN_BENCH_VARIANT: variant } }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`bench child failed: ${stderr || err.message}`));
       const line = stdout.trim().split('\n').pop() ?? '';
       resolve(JSON.parse(line) as ChildReport);
@@ -215,13 +293,55 @@ async function main(): Promise<void> {
   }
 }
 
+/** --narrated: the narrated job against the silent reference, interleaved, medians of 3, per video-second. */
+async function narratedMain(): Promise<void> {
+  const silent: ChildReport[] = [];
+  const narrated: ChildReport[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    silent.push(await runChild(null, 'silent'));
+    narrated.push(await runChild(null, 'narrated'));
+  }
+  const perVideoSecond = (rs: ChildReport[]) => median(rs.map((r) => r.wall_ms / 1000 / r.video_seconds));
+  const ratio = perVideoSecond(narrated) / perVideoSecond(silent);
+  const cpuRatio = median(narrated.map((r) => r.cpu_ms / r.video_seconds)) / median(silent.map((r) => r.cpu_ms / r.video_seconds));
+  const synthShare = median(narrated.map((r) => (r.synth_cpu_ms ?? 0) / r.cpu_ms));
+  const rtfCpu = median(narrated.map((r) => (r.synth_cpu_ms ?? 0) / 1000 / (r.speech_seconds ?? 1)));
+  const rtfWall = median(narrated.map((r) => (r.synth_wall_ms ?? 0) / 1000 / (r.speech_seconds ?? 1)));
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'render --narrated',
+      job: 'the reference job (6 scenes, medium 1280x720@30) narrated (each scene its own narration, about 30 s) over the calm music bed, each scene as long as its speech plus 0.6 s; silent reference: the same job without narration, 5 s scenes',
+      runs: RUNS,
+      load_avg_1m: round(os.loadavg()[0] ?? 0, 2),
+      cores: os.cpus().length,
+      voice: narrated[0]?.voice ?? null,
+      silent_video_seconds: silent[0]?.video_seconds ?? null,
+      narrated_video_seconds: narrated[0]?.video_seconds ?? null,
+      speech_seconds: round(narrated[0]?.speech_seconds ?? 0, 2),
+      silent_wall_ms: round(median(silent.map((r) => r.wall_ms)), 0),
+      narrated_wall_ms: round(median(narrated.map((r) => r.wall_ms)), 0),
+      silent_cpu_ms: round(median(silent.map((r) => r.cpu_ms)), 0),
+      narrated_cpu_ms: round(median(narrated.map((r) => r.cpu_ms)), 0),
+      wall_per_video_second_ratio: round(ratio),
+      cpu_per_video_second_ratio: round(cpuRatio),
+      synthesis_cpu_share: round(synthShare),
+      synthesis_wall_ms: round(median(narrated.map((r) => r.synth_wall_ms ?? 0)), 0),
+      engine_realtime_factor_cpu: round(rtfCpu),
+      engine_realtime_factor_wall: round(rtfWall),
+      timing: 'each job: integrator.run() in a child Node process; CPU: utime+stime of the child and its reaped children (/proc/self/stat)',
+      targets: { wall_per_video_second_ratio_max: 1.4, synthesis_cpu_share_max: 0.15 },
+      met: { ratio: ratio <= 1.4, synthesis_share: synthShare <= 0.15 },
+    })}\n`,
+  );
+}
+
 if (process.argv.includes('--child')) {
   child().catch((err) => {
     process.stderr.write(`${String(err?.stack ?? err)}\n`);
     process.exit(1);
   });
 } else {
-  main().catch((err) => {
+  (process.argv.includes('--narrated') ? narratedMain() : main()).catch((err) => {
     process.stderr.write(`${String(err?.stack ?? err)}\n`);
     process.exit(1);
   });

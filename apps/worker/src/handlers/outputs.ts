@@ -42,6 +42,11 @@ export function planOutputs(s: OutputSources): LocalOutput[] {
       for (const seg of v.segmentPaths) out.push({ kind: 'hls_segment', output: OUTPUT_NAMES.hlsFile(v.label, path.basename(seg)), filePath: seg, contentType: 'video/mp2t', ...dims });
       out.push({ kind: 'hls_playlist', output: OUTPUT_NAMES.hlsPlaylist(v.label), filePath: v.playlistPath, contentType: 'application/vnd.apple.mpegurl', ...dims });
     }
+    const subs = s.hls.subtitles;
+    if (subs) {
+      for (const seg of subs.segmentPaths) out.push({ kind: 'hls_segment', output: OUTPUT_NAMES.hlsFile(subs.label, path.basename(seg)), filePath: seg, contentType: 'text/vtt', rendition: subs.label });
+      out.push({ kind: 'hls_playlist', output: OUTPUT_NAMES.hlsPlaylist(subs.label), filePath: subs.playlistPath, contentType: 'application/vnd.apple.mpegurl', rendition: subs.label });
+    }
     // Last: a master in the store means every variant it names is there.
     out.push({ kind: 'hls_master', output: OUTPUT_NAMES.hlsMaster, filePath: s.hls.masterPath, contentType: 'application/vnd.apple.mpegurl' });
   }

@@ -57,6 +57,9 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
       segmentSeconds: delivery.hlsSegmentSeconds,
       onProgress: (p) => report('encoding_renditions', p),
       signal,
+      // A narrated job's spoken captions become the master's subtitles rendition (issue 14). Silent
+      // jobs keep their masters as they were: the API's playlist route signs .ts/.m4s segments only.
+      subtitles: rendered.narration ? rendered.captions : null,
     });
     report('encoding_renditions', 100);
   } else {

@@ -38,6 +38,8 @@ export interface MixAudioResult {
   gainDb: number;
   limited: boolean;
   voiceGainDb: number;
+  /** The voice bus before any gain (silence: -70 LUFS); without speech, silence. */
+  voiceLoudness: LoudnessMeasurement;
 }
 
 /** Limited passes before the last: each corrects the gain by the loudness the limiter took. */
@@ -71,9 +73,10 @@ export async function mixAudio(options: MixAudioOptions): Promise<MixAudioResult
   checkAudioPlan(plan);
   const samples = planSamples(plan);
   let voiceGainDb = 0;
+  let voiceLoudness: LoudnessMeasurement = { integratedLufs: SILENCE_LUFS, truePeakDb: -Infinity, lra: 0 };
   if (plan.speech.length > 0) {
-    const voice = measured(await ffmpeg(ffmpegPath, buildVoiceMeasureArgs(plan), signal, 'voice measurement'), 'voice');
-    if (voice.integratedLufs > SILENCE_LUFS) voiceGainDb = TARGET_LUFS - voice.integratedLufs;
+    voiceLoudness = measured(await ffmpeg(ffmpegPath, buildVoiceMeasureArgs(plan), signal, 'voice measurement'), 'voice');
+    if (voiceLoudness.integratedLufs > SILENCE_LUFS) voiceGainDb = TARGET_LUFS - voiceLoudness.integratedLufs;
   }
   const premix = path.join(scratchDir, `premix-${process.pid}-${Date.now()}.wav`);
   try {
@@ -84,11 +87,11 @@ export async function mixAudio(options: MixAudioOptions): Promise<MixAudioResult
     for (let pass = 1; limit && pass <= LIMITER_PASSES; pass += 1) {
       const after = measured(await ffmpeg(ffmpegPath, buildFinalMixArgs({ premix, gainDb, limit, samples, output, codec, measure: true }), signal, 'final mix'), 'final mix');
       const missing = TARGET_LUFS - after.integratedLufs;
-      if (Math.abs(missing) <= 0.3) return { output, samples, premixLoudness, voiceGainDb, gainDb, limited: true };
+      if (Math.abs(missing) <= 0.3) return { output, samples, premixLoudness, voiceGainDb, voiceLoudness, gainDb, limited: true };
       gainDb += missing;
     }
     await ffmpeg(ffmpegPath, buildFinalMixArgs({ premix, gainDb, limit, samples, output, codec }), signal, 'final mix');
-    return { output, samples, premixLoudness, voiceGainDb, gainDb, limited: limit };
+    return { output, samples, premixLoudness, voiceGainDb, voiceLoudness, gainDb, limited: limit };
   } finally {
     await rm(premix, { force: true });
   }

@@ -4,7 +4,9 @@ import type { Quality } from '@vidgen/core';
 import { runFfmpeg } from '@vidgen/ffmpeg';
 import { hlsCopyArgs, hlsEncodeArgs } from './hls-args';
 import { renditionLadder } from './hls-ladder';
+import type { SubtitleCue } from '../webvtt';
 import { buildMasterPlaylist, measureBandwidth, parseMediaPlaylist } from './hls-playlist';
+import { addSubtitlesToMaster, buildSubtitleSegments } from './hls-subtitles';
 import { keyframeTimes } from './keyframes';
 
 export interface HlsVariant {
@@ -15,10 +17,21 @@ export interface HlsVariant {
   segmentPaths: string[];
 }
 
+/** The subtitles rendition: segmented WebVTT along the video segments (hls/<label>/index.m3u8 + sub-NNNNN.vtt). */
+export interface HlsSubtitles {
+  label: string;
+  playlistPath: string;
+  segmentPaths: string[];
+}
+
 export interface HlsPackage {
   masterPath: string;
   variants: HlsVariant[];
+  subtitles: HlsSubtitles | null;
 }
+
+/** The subtitles rendition's directory name beside the variants' (no variant label looks like it). */
+export const HLS_SUBTITLES_LABEL = 'subs';
 
 export interface PackageHlsOptions {
   ffmpegPath: string;
@@ -35,6 +48,8 @@ export interface PackageHlsOptions {
   /** Time limit of the keyframe scan (ffprobe) before the lower renditions; default KEYFRAME_SCAN_TIMEOUT_MS. */
   keyframeScanTimeoutMs?: number;
   onProgress?: (percentage: number) => void;
+  /** The captions (VideoGenerationOutput.captions): with cues, the master carries them as an EXT-X-MEDIA TYPE=SUBTITLES rendition. */
+  subtitles?: readonly SubtitleCue[] | null;
 }
 
 /**
@@ -43,12 +58,13 @@ export interface PackageHlsOptions {
  * then a master playlist with measured bandwidths.
  */
 export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage> {
-  const { ffmpegPath, ffprobePath, input, quality, durationSeconds, sourceFps, outDir, segmentSeconds, signal, keyframeScanTimeoutMs, onProgress } = options;
+  const { ffmpegPath, ffprobePath, input, quality, durationSeconds, sourceFps, outDir, segmentSeconds, signal, keyframeScanTimeoutMs, onProgress, subtitles: cues } = options;
   const ladder = renditionLadder(quality);
   const keyframes = ladder.some((r) => !r.reuseSource) ? await keyframeTimes(ffprobePath, input, { signal, timeoutMs: keyframeScanTimeoutMs }) : [];
   const hlsDir = path.join(outDir, 'hls');
   const variants: HlsVariant[] = [];
   const masterEntries = [];
+  let firstSegments: Array<{ durationSeconds: number }> = [];
   for (const [i, r] of ladder.entries()) {
     const dir = path.join(hlsDir, r.label);
     await mkdir(dir, { recursive: true });
@@ -57,6 +73,7 @@ export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage
     const share = 100 / ladder.length;
     await runFfmpeg({ ffmpegPath, args, signal, expectedDurationSeconds: durationSeconds, onProgress: (p) => onProgress?.(i * share + ((p.percentage ?? 0) * share) / 100) });
     const segments = parseMediaPlaylist(await readFile(out.playlistPath, 'utf8'));
+    if (i === 0) firstSegments = segments;
     const sized = await Promise.all(segments.map(async (s) => ({ ...s, path: path.join(dir, s.uri), bytes: (await stat(path.join(dir, s.uri))).size })));
     const files = (await readdir(dir)).filter((f) => f.endsWith('.ts'));
     if (files.length !== sized.length) throw new Error(`HLS ${r.label}: ${files.length} segment files but ${sized.length} in the playlist`);
@@ -64,8 +81,25 @@ export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage
     variants.push({ label: r.label, width: r.preset.width, height: r.preset.height, playlistPath: out.playlistPath, segmentPaths: sized.map((s) => s.path) });
     masterEntries.push({ uri: `${r.label}/index.m3u8`, bandwidth: bw.peak, averageBandwidth: bw.average, width: r.preset.width, height: r.preset.height, fps: Math.min(r.preset.fps, sourceFps || r.preset.fps) });
   }
+  let master = buildMasterPlaylist(masterEntries);
+  let subtitles: HlsSubtitles | null = null;
+  if (cues && cues.length > 0) {
+    // Every variant is cut at the MP4's keyframes, so the subtitle segments follow any one of them.
+    const dir = path.join(hlsDir, HLS_SUBTITLES_LABEL);
+    await mkdir(dir, { recursive: true });
+    const built = buildSubtitleSegments({ cues, segments: firstSegments });
+    const playlistPath = path.join(dir, 'index.m3u8');
+    await writeFile(playlistPath, built.playlist);
+    const segmentPaths: string[] = [];
+    for (const f of built.files) {
+      segmentPaths.push(path.join(dir, f.name));
+      await writeFile(path.join(dir, f.name), f.content);
+    }
+    subtitles = { label: HLS_SUBTITLES_LABEL, playlistPath, segmentPaths };
+    master = addSubtitlesToMaster(master, { uri: `${HLS_SUBTITLES_LABEL}/index.m3u8` });
+  }
   const masterPath = path.join(hlsDir, 'master.m3u8');
-  await writeFile(masterPath, buildMasterPlaylist(masterEntries));
+  await writeFile(masterPath, master);
   onProgress?.(100);
-  return { masterPath, variants };
+  return { masterPath, variants, subtitles };
 }
