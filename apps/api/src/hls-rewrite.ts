@@ -19,9 +19,9 @@ export async function rewritePlaylist(text: string, map: (uri: string) => Promis
   return out.join('\n');
 }
 
-/** A playlist URI we produced: a plain relative file name (or label/index.m3u8), never absolute or "..". */
+/** A playlist URI we produced: a plain relative file name (or label/index.m3u8; WebVTT segments of the subtitles rendition), never absolute or "..". */
 export function isPlainRelativeUri(uri: string): boolean {
-  return /^([A-Za-z0-9_-]+\/)?[A-Za-z0-9_-]+\.(m3u8|ts|m4s|mp4)$/.test(uri);
+  return /^([A-Za-z0-9_-]+\/)?[A-Za-z0-9_-]+\.(m3u8|ts|m4s|mp4|vtt)$/.test(uri);
 }
 
 /**

@@ -12,7 +12,9 @@ describe('rewritePlaylist', () => {
   it('accepts only plain relative URIs', () => {
     expect(isPlainRelativeUri('seg-00001.ts')).toBe(true);
     expect(isPlainRelativeUri('480p/index.m3u8')).toBe(true);
-    for (const bad of ['../x.ts', '/abs.ts', 'http://evil/x.ts', 'a/b/c.ts', 'x.sh']) expect(isPlainRelativeUri(bad)).toBe(false);
+    expect(isPlainRelativeUri('subs/index.m3u8')).toBe(true);
+    expect(isPlainRelativeUri('seg-00001.vtt')).toBe(true);
+    for (const bad of ['../x.ts', '/abs.ts', 'http://evil/x.ts', 'a/b/c.ts', 'x.sh', 'segavtt', 'x.vtt.sh']) expect(isPlainRelativeUri(bad)).toBe(false);
   });
 
   it('rewrites the sprite references of a storyboard and keeps timings and fragments', async () => {

@@ -173,7 +173,8 @@ export const outputRecordSchema = Joi.object({
   content_type: Joi.string().min(1).max(255).required(),
   width: Joi.number().integer().min(1),
   height: Joi.number().integer().min(1),
-  rendition: Joi.string().pattern(/^\d{3,4}p$/),
+  // A video rendition's label (480p…) or the HLS subtitles rendition (pipeline's HLS_SUBTITLES_LABEL).
+  rendition: Joi.string().pattern(/^(\d{3,4}p|subs)$/),
 }).unknown(false);
 
 export const jobResultSchema = Joi.object({
