@@ -8,7 +8,6 @@ import {
   captionsSchema,
   frameSizeFor,
   musicSchema,
-  sceneNarrationSchema,
   sceneSpecSchema,
   validate,
   voiceSchema,
@@ -32,7 +31,7 @@ export interface VideoGenerationConfig {
   topic: string;
   context: string;
   /** Explicit storyboard, or null for the planner; a scene's `narration` is what is said instead of its visible text. */
-  scenes: NarratedSceneSpec[] | null;
+  scenes: SceneSpec[] | null;
   quality: Quality;
   aspect: Aspect;
   progressBar: boolean;
@@ -57,8 +56,6 @@ export interface VideoGenerationConfig {
   scratchBaseDir: string;
 }
 
-export type NarratedSceneSpec = SceneSpec & { narration?: string };
-
 export interface IntegratorConfigOptions {
   scratchBaseDir: string;
   /** Cores to cap scene concurrency by; defaults to this machine's. */
@@ -69,7 +66,7 @@ export const videoGenerationConfigSchema = Joi.object({
   jobId: Joi.string().min(1).max(200).required(),
   topic: Joi.string().min(1).max(200).required(),
   context: Joi.string().allow('').max(5000).required(),
-  scenes: Joi.array().items(sceneSpecSchema.keys({ narration: sceneNarrationSchema })).min(1).max(50).allow(null).required(),
+  scenes: Joi.array().items(sceneSpecSchema).min(1).max(50).allow(null).required(),
   quality: Joi.string()
     .valid(...QUALITIES)
     .required(),
