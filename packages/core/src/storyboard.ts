@@ -293,7 +293,7 @@ function titleDraft(topic: string, layout: 'title' | 'closing', text?: string): 
   return { layout, content: { title, ...(body ? { text: body } : {}) } };
 }
 
-export type PlanInput = Pick<JobConfiguration, 'topic' | 'context' | 'scenes'>;
+export type PlanInput = Pick<JobConfiguration, 'topic' | 'context' | 'scenes' | 'planner_hints'>;
 
 /**
  * The deterministic built-in planner. Explicit scenes: normalised, in order.
@@ -308,11 +308,31 @@ export function planScenes(configuration: PlanInput): PlannedScene[] {
   if (scenes && scenes.length > 0) {
     return scenes.map((spec) => planned('explicit', normaliseScene(spec), { transition: spec.transition, animation: spec.animation, durationSeconds: spec.duration_seconds }));
   }
-  return [
+  const scenesOfTopic = [
     planned('title', titleDraft(topic, 'title')),
     ...paragraphsOf(context)
       .flatMap(planParagraph)
       .map((d) => planned('content', d)),
     planned('closing', titleDraft(topic, 'closing', CLOSING_TEXT)),
   ];
+  const target = configuration.planner_hints?.target_seconds;
+  return target ? fitToTarget(scenesOfTopic, target) : scenesOfTopic;
+}
+
+/**
+ * planner_hints.target_seconds, as far as the rules planner can honour it: every scene's
+ * length scaled by one factor, never below what its builds need (nor 3 s) and never above
+ * the 60 s scene limit, in half seconds. A topic with little context cannot reach a long
+ * target, and a long context cannot be squeezed below its builds: the result is the
+ * nearest it gets, not the target.
+ */
+export function fitToTarget(scenes: readonly PlannedScene[], targetSeconds: number): PlannedScene[] {
+  const total = scenes.reduce((sum, s) => sum + s.durationSeconds, 0);
+  if (total <= 0) return [...scenes];
+  const factor = targetSeconds / total;
+  return scenes.map((s) => {
+    const floor = Math.max(MIN_SCENE_SECONDS, buildSeconds(s.layout, s.content, s.animation, s.transition));
+    const scaled = Math.min(SCENE_LIMITS.sceneSecondsMax, Math.max(floor, s.durationSeconds * factor));
+    return { ...s, durationSeconds: Math.min(SCENE_LIMITS.sceneSecondsMax, Math.round(scaled * 2) / 2) };
+  });
 }

@@ -3,3 +3,4 @@ export * from './processes';
 export * from './wait';
 export * from './fault-proxy';
 export * from './random';
+export * from './fake-llm';

@@ -1,0 +1,4 @@
+export * from './chat';
+export * from './prompt';
+export * from './cache';
+export * from './llm-planner';
