@@ -5,6 +5,7 @@ import { createApiMetrics, createMetricsRegistry, createReadiness, registerQueue
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
 import { JobStore, closeRedis, createRedis, createVideoQueue, readQueueStats, waitForRedis } from '@vidgen/queue';
+import { plannerFromSettings } from '@vidgen/planner';
 import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
 import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed';
 import { createServer } from './server';
@@ -95,6 +96,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     allowUltra: config.api.allowUltra,
     narrationEnabled: config.narrationEnabled,
     maxVideoSeconds: config.limits.maxVideoSeconds,
+    planner: plannerFromSettings(config.planner, { redis, prefix: config.redis.prefix, maxVideoSeconds: config.limits.maxVideoSeconds, logger }),
     attempts: config.queue.attempts,
     backoffMs: config.queue.backoffMs,
     enqueueTimeoutMs: 5000,

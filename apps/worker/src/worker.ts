@@ -21,6 +21,7 @@ import { createAttemptControl, drainJobs } from './attempt-control';
 import { runJanitor, scratchOwnerName, startJanitor } from './janitor';
 import { createStaleProgressReset } from './handlers/stale-progress';
 import { ArtifactCache } from './handlers/artifact-cache';
+import { plannerFromSettings } from '@vidgen/planner';
 
 export interface RunningWorker {
   queue: VideoQueue;
@@ -99,7 +100,8 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const healthPort = typeof address === 'object' && address ? address.port : config.worker.port;
 
   const tracker = new JobProgressTracker({ redis, prefix: config.redis.prefix, logger, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
-  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger, maxVideoSeconds: config.limits.maxVideoSeconds });
+  const planner = plannerFromSettings(config.planner, { redis, prefix: config.redis.prefix, maxVideoSeconds: config.limits.maxVideoSeconds, logger, observer: { call: (model, outcome, ms) => metrics.plannerCall(model, outcome, ms / 1000), planned: (model, result, ms) => metrics.planned(model, result, ms / 1000) } });
+  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger, maxVideoSeconds: config.limits.maxVideoSeconds, planner });
   integrator.warmUp();
   // Render times from the handler to the instrumentation, per job, each taken once.
   const renderTimes = new Map<string, number>();

@@ -2,3 +2,4 @@ export * from './chat';
 export * from './prompt';
 export * from './cache';
 export * from './llm-planner';
+export * from './factory';

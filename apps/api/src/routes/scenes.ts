@@ -21,10 +21,12 @@ import {
   TRANSITIONS,
   TRANSITION_SECONDS,
   VidgenError,
+  buildRenderPlan,
   frameSizeFor,
   iconNames,
   planVideo,
   validateGenerateRequest,
+  type Planner,
   type RenderPlan,
 } from '@vidgen/core';
 import type { ApiKey } from '@vidgen/config';
@@ -36,6 +38,20 @@ export interface SceneRouteDeps {
   apiKeys: readonly ApiKey[];
   allowUltra: boolean;
   narrationEnabled: boolean;
+  /** The deployment's planner (PLANNER): what /plan previews and /capabilities lists; absent: the rules planner. */
+  planner?: Planner;
+  /** MAX_VIDEO_SECONDS, as /generate checks it. */
+  maxVideoSeconds?: number;
+}
+
+/** The planners of this deployment: the rules planner always, the language model when PLANNER=llm. */
+export function plannersOf(planner: Planner | undefined) {
+  const active = planner?.name ?? 'rules';
+  const model = planner && 'model' in planner && typeof planner.model === 'string' ? planner.model : undefined;
+  return {
+    default: active,
+    available: [{ name: 'rules' }, ...(active === 'llm' ? [{ name: 'llm', model }] : [])],
+  };
 }
 
 const seconds = (frames: number, fps: number) => Math.round((frames / fps) * 1000) / 1000;
@@ -69,7 +85,7 @@ export function presentPlan(plan: RenderPlan) {
 }
 
 /** What this deployment can render: one document, built once (it changes only with the code and the policy). */
-export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled'>) {
+export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled' | 'planner'>) {
   return {
     version: SCENE_MODEL_VERSION,
     qualities: QUALITIES.map((name) => {
@@ -90,6 +106,7 @@ export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrat
     icons: iconNames(),
     limits: { scene: SCENE_LIMITS, max_video_seconds: MAX_PLANNED_DURATION_SECONDS, max_scenes: SCENE_LIMITS.scenesMax },
     narration: { enabled: policy.narrationEnabled },
+    planners: plannersOf(policy.planner),
   };
 }
 
@@ -116,13 +133,25 @@ export function createCapabilitiesRouter(deps: SceneRouteDeps): Router {
  * creating a job or touching Redis. Registered on the videos router, behind
  * its authentication and JSON parser.
  */
-export function registerPlanRoute(router: Router, deps: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled'>): void {
+export function registerPlanRoute(router: Router, deps: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled' | 'planner' | 'maxVideoSeconds'>): void {
   route(router, '/plan', {
-    post: (req, res) => {
+    post: async (req, res) => {
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
-      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled });
+      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled, maxVideoSeconds: deps.maxVideoSeconds });
+      const { configuration } = request;
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ plan: presentPlan(planVideo(request.configuration)) });
+      if (!deps.planner || deps.planner.name === 'rules' || configuration.scenes) {
+        res.json({ plan: presentPlan(planVideo(configuration)), planner: { planner: 'rules' }, warnings: [] });
+        return;
+      }
+      // The worker asks the same planner with the same inputs, so the submission reuses this plan from the owner's cache.
+      const controller = new AbortController();
+      res.on('close', () => controller.abort(new VidgenError('JOB_CANCELLED')));
+      const planning = await deps.planner.plan(
+        { topic: configuration.topic, context: configuration.context || undefined, hints: configuration.planner_hints, owner: req.owner, narration: configuration.narration },
+        controller.signal,
+      );
+      res.json({ plan: presentPlan(buildRenderPlan(configuration, planning.scenes)), planner: planning.report, warnings: planning.warnings });
     },
   });
 }

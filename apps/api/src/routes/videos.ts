@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { VidgenError, plannedVideoSeconds, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
+import { VidgenError, plannedVideoSeconds, validateGenerateRequest, type JobRecord, type Logger, type Planner } from '@vidgen/core';
 import { urlWindow } from '@vidgen/metadata';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
 import { enqueueJob, queuePosition, type VideoQueue } from '@vidgen/queue';
@@ -34,6 +34,8 @@ export interface VideosRouteDeps extends JobControlDeps {
   narrationEnabled: boolean;
   /** MAX_VIDEO_SECONDS: the longest video, estimated speech included; default the core's. */
   maxVideoSeconds?: number;
+  /** PLANNER: what POST /plan previews with; absent: the rules planner. */
+  planner?: Planner;
   attempts: number;
   backoffMs: number;
   enqueueTimeoutMs: number;
@@ -113,6 +115,8 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       error: record.status === 'failed' ? record.error : null,
       // While a retry is pending the job is queued again; the previous attempt's error stays visible.
       last_error: record.status !== 'failed' ? record.error : null,
+      // What the job did differently from what was asked (a planner fallback); empty: nothing.
+      warnings: record.warnings ?? [],
       result,
       webhook: record.callback_url ? { callback_url: record.callback_url, deliveries: (await deps.webhookDeliveries?.list(record.job_id)) ?? [] } : null,
       links: {
