@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { VidgenError, planScenes, plannedVideoSeconds } from '@vidgen/core';
-import { SHARED_REDIS_URL, deleteKeys, fakeScenePlan, startFakeLlm, uniqueName, type FakeLlm, type FakeLlmReply } from '@vidgen/testing';
-import { LlmPlanner, RedisPlanCache, parseModelPlan, type LlmPlannerOptions, type PlannerObserver } from '@vidgen/planner';
+import { SHARED_REDIS_URL, deleteKeys, uniqueName } from '@vidgen/testing';
+import { LlmPlanner, RedisPlanCache, fakeScenePlan, parseModelPlan, startFakeLlm, type FakeLlm, type FakeLlmReply, type LlmPlannerOptions, type PlannerObserver } from '@vidgen/planner';
 
 const TOPIC = 'How tides work';
 const CONTEXT = 'The moon pulls the oceans. Two bulges follow it around the earth. Most coasts see two high tides a day.';
