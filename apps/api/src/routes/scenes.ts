@@ -24,7 +24,7 @@ import {
   buildRenderPlan,
   frameSizeFor,
   iconNames,
-  planVideo,
+  rulesPlan,
   validateGenerateRequest,
   type Planner,
   type RenderPlan,
@@ -141,7 +141,8 @@ export function registerPlanRoute(router: Router, deps: Pick<SceneRouteDeps, 'al
       const { configuration } = request;
       res.setHeader('Cache-Control', 'no-store');
       if (!deps.planner || deps.planner.name === 'rules' || configuration.scenes) {
-        res.json({ plan: presentPlan(planVideo(configuration)), planner: { planner: 'rules' }, warnings: [] });
+        const planning = rulesPlan({ topic: configuration.topic, context: configuration.context, scenes: configuration.scenes, hints: configuration.planner_hints });
+        res.json({ plan: presentPlan(buildRenderPlan(configuration, planning.scenes)), planner: planning.report, warnings: [] });
         return;
       }
       // The worker asks the same planner with the same inputs, so the submission reuses this plan from the owner's cache.
