@@ -20,6 +20,21 @@ export const MAX_PLANNED_DURATION_SECONDS = 600;
 export const CHUNK_MAX_WORDS = 40;
 export const CHUNK_MAX_CHARS = 240;
 export const CLOSING_TEXT = 'Thanks for watching.';
+/** The closing line in the languages of planner_hints.language the rules planner knows (by primary subtag); others get CLOSING_TEXT. */
+export const CLOSING_TEXTS: Readonly<Record<string, string>> = Object.freeze({
+  en: CLOSING_TEXT,
+  de: 'Danke fürs Zuschauen.',
+  fr: 'Merci de votre attention.',
+  es: 'Gracias por ver.',
+  it: 'Grazie per la visione.',
+  pt: 'Obrigado por assistir.',
+  nl: 'Bedankt voor het kijken.',
+});
+
+/** The closing line for a BCP 47 tag (its primary subtag), CLOSING_TEXT when unknown. */
+export function closingTextFor(language: string | undefined): string {
+  return (language && CLOSING_TEXTS[language.split('-')[0]!.toLowerCase()]) || CLOSING_TEXT;
+}
 
 /** Unspaced scripts (CJK, Thai…) have no word gaps: count such a run as one word per 2 characters. */
 const UNSPACED = /[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]/u;
@@ -313,7 +328,7 @@ export function planScenes(configuration: PlanInput): PlannedScene[] {
     ...paragraphsOf(context)
       .flatMap(planParagraph)
       .map((d) => planned('content', d)),
-    planned('closing', titleDraft(topic, 'closing', CLOSING_TEXT)),
+    planned('closing', titleDraft(topic, 'closing', closingTextFor(configuration.planner_hints?.language))),
   ];
   const target = configuration.planner_hints?.target_seconds;
   return target ? fitToTarget(scenesOfTopic, target) : scenesOfTopic;

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { LAYOUTS, LAYOUT_FIELDS, SCENE_LIMITS, fitToTarget, joiToJsonSchema, planScenes, scenePlanJsonSchema, validateGenerateRequest } from '@vidgen/core';
+import { CLOSING_TEXT, LAYOUTS, LAYOUT_FIELDS, SCENE_LIMITS, fitToTarget, joiToJsonSchema, planScenes, scenePlanJsonSchema, validateGenerateRequest } from '@vidgen/core';
 
 type Branch = { properties: Record<string, Record<string, unknown>>; required: string[]; additionalProperties: boolean };
 
@@ -73,5 +73,13 @@ describe('planner_hints', () => {
     expect(shorter.every((s) => s.durationSeconds >= 3)).toBe(true);
     expect(fitToTarget(natural, 10_000).every((s) => s.durationSeconds === SCENE_LIMITS.sceneSecondsMax)).toBe(true);
     expect(longer.map((s) => s.content)).toEqual(natural.map((s) => s.content));
+  });
+
+  it('the rules planner closes in the hinted language where it knows it', () => {
+    const closing = (language?: string) => planScenes({ topic: 'T', planner_hints: language ? { language } : undefined }).at(-1)!.content.text;
+    expect(closing()).toBe(CLOSING_TEXT);
+    expect(closing('de-CH')).toBe('Danke fürs Zuschauen.');
+    expect(closing('FR')).toBe('Merci de votre attention.');
+    expect(closing('ja')).toBe(CLOSING_TEXT);
   });
 });
