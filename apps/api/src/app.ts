@@ -5,6 +5,7 @@ import { createApiMetrics, createMetricsRegistry, createReadiness, registerQueue
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
 import { JobStore, asRedisError, closeRedis, createRedis, createVideoQueue, listLiveVoices, readQueueStats, waitForRedis } from '@vidgen/queue';
+import { plannerFromSettings } from '@vidgen/planner';
 import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
 import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed';
 import { createServer } from './server';
@@ -97,6 +98,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     narrationDefault: config.narrationDefault,
     liveVoices: () => listLiveVoices(redis, config.redis.prefix).catch((err) => Promise.reject(asRedisError(err))),
     maxVideoSeconds: config.limits.maxVideoSeconds,
+    planner: plannerFromSettings(config.planner, { redis, prefix: config.redis.prefix, maxVideoSeconds: config.limits.maxVideoSeconds, logger }),
     attempts: config.queue.attempts,
     backoffMs: config.queue.backoffMs,
     enqueueTimeoutMs: 5000,

@@ -22,6 +22,7 @@ import { createAttemptControl, drainJobs } from './attempt-control';
 import { runJanitor, scratchOwnerName, startJanitor } from './janitor';
 import { createStaleProgressReset } from './handlers/stale-progress';
 import { ArtifactCache } from './handlers/artifact-cache';
+import { plannerFromSettings } from '@vidgen/planner';
 
 export interface RunningWorker {
   queue: VideoQueue;
@@ -112,7 +113,8 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   // `tts` is the setup of the synthesizers the pipeline builds itself, for a voice the job names (configuration.voice).
   const tts = { engine: config.tts.engine, sentenceTimeoutMs: config.tts.sentenceTimeoutMs };
   const speech = detected ? { synthesizer: narration?.synthesizerFor(), ttsCheck: narration ? narration.runs : async () => false, tts } : {};
-  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger, maxVideoSeconds: config.limits.maxVideoSeconds, ...speech });
+  const planner = plannerFromSettings(config.planner, { redis, prefix: config.redis.prefix, maxVideoSeconds: config.limits.maxVideoSeconds, logger, observer: { call: (model, outcome, ms) => metrics.plannerCall(model, outcome, ms / 1000), planned: (model, result, ms) => metrics.planned(model, result, ms / 1000) } });
+  const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: ownScratchDir, cores: os.cpus().length, logger, maxVideoSeconds: config.limits.maxVideoSeconds, planner, ...speech });
   integrator.warmUp();
   // Render times from the handler to the instrumentation, per job, each taken once.
   const renderTimes = new Map<string, number>();

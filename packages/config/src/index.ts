@@ -57,6 +57,11 @@ export interface Config {
   narrationDefault: boolean;
   /** Narration engine: the one TTS_ENGINE names (else the best installed) and the per-sentence time limit. */
   tts: { engine: 'festival' | 'flite' | 'espeak' | undefined; sentenceTimeoutMs: number };
+  /** Who plans scenes (PLANNER) and, for llm, the endpoint and its handling (LLM_*). */
+  planner: {
+    name: 'rules' | 'llm';
+    llm?: { baseUrl: string; apiKey?: string; model: string; timeoutMs: number; maxTokens: number; fallback: boolean; cacheTtlSeconds: number };
+  };
   /** What one job may cost: MAX_VIDEO_SECONDS (speech included). */
   limits: { maxVideoSeconds: number; ownerMaxQueuedJobs: number };
   redis: { url: string; prefix: string; recordTtlSeconds: number; failedRecordTtlSeconds: number; cluster: boolean };
@@ -203,6 +208,8 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
   if (v.API_PORT !== 0 && v.API_PORT === v.WORKER_HTTP_PORT && v.API_HOST === v.WORKER_HTTP_HOST) problems.push('API_PORT and WORKER_HTTP_PORT must differ');
   if (v.API_REQUEST_TIMEOUT_MS < v.API_HEADERS_TIMEOUT_MS) problems.push('API_REQUEST_TIMEOUT_MS must be at least API_HEADERS_TIMEOUT_MS (the headers are part of the request)');
   if (v.S3_RETRY_MAX_DELAY_MS < v.S3_RETRY_BASE_DELAY_MS) problems.push('S3_RETRY_MAX_DELAY_MS must be at least S3_RETRY_BASE_DELAY_MS');
+  if (v.PLANNER === 'llm' && !v.LLM_BASE_URL) problems.push('LLM_BASE_URL: required with PLANNER=llm (the OpenAI-compatible endpoint, up to /v1)');
+  if (v.PLANNER === 'llm' && !v.LLM_MODEL) problems.push('LLM_MODEL: required with PLANNER=llm (the model name the endpoint serves)');
   problems.push(...deploymentProblems(v));
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -239,6 +246,13 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
     narrationEnabled: v.NARRATION_ENABLED,
     narrationDefault: v.NARRATION_DEFAULT,
     tts: { engine: v.TTS_ENGINE, sentenceTimeoutMs: v.TTS_SENTENCE_TIMEOUT_MS },
+    planner: {
+      name: v.PLANNER,
+      llm:
+        v.PLANNER === 'llm'
+          ? { baseUrl: v.LLM_BASE_URL, apiKey: v.LLM_API_KEY, model: v.LLM_MODEL, timeoutMs: v.LLM_TIMEOUT_MS, maxTokens: v.LLM_MAX_TOKENS, fallback: v.LLM_FALLBACK, cacheTtlSeconds: v.LLM_CACHE_TTL_SECONDS }
+          : undefined,
+    },
     limits: { maxVideoSeconds: v.MAX_VIDEO_SECONDS, ownerMaxQueuedJobs: v.OWNER_MAX_QUEUED_JOBS },
     redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS, failedRecordTtlSeconds: v.JOB_RECORD_TTL_FAILED_SECONDS, cluster: v.REDIS_CLUSTER },
     progress: { minIntervalMs: v.PROGRESS_MIN_INTERVAL_MS },

@@ -54,5 +54,8 @@ export function deploymentWarnings(v: ValidatedEnv, cores: number = os.available
   if (typeof v.WORKER_CONCURRENCY === 'number' && v.WORKER_CONCURRENCY > cores) {
     warnings.push(`WORKER_CONCURRENCY=${v.WORKER_CONCURRENCY} exceeds the ${cores} CPU core${cores === 1 ? '' : 's'} of this machine: ffmpeg jobs will compete for CPU and run slower (and may stall their Bull locks)`);
   }
+  if (v.PLANNER === 'llm' && typeof v.LLM_TIMEOUT_MS === 'number' && typeof v.JOB_TIMEOUT_MS === 'number' && 7 * v.LLM_TIMEOUT_MS > v.JOB_TIMEOUT_MS / 2) {
+    warnings.push(`LLM_TIMEOUT_MS=${v.LLM_TIMEOUT_MS}: a planning can send 7 requests (retry, repair and shortening rounds), over half of JOB_TIMEOUT_MS=${v.JOB_TIMEOUT_MS}; a slow endpoint leaves little time to render`);
+  }
   return warnings;
 }

@@ -100,6 +100,15 @@ export const envSchema = Joi.object({
   TTS_ENGINE: Joi.string().valid('festival', 'flite', 'espeak').description('The worker\'s narration engine; unset: the best installed, in the order festival (HTS voice), flite, espeak (espeak-ng). A named engine that is not installed makes the worker unready.'),
   TTS_SENTENCE_TIMEOUT_MS: Joi.number().integer().min(1000).max(600000).default(30000).description('A narration engine that finishes no sentence for this long is killed; the job fails with TTS_FAILED (retryable) naming the sentence.'),
 
+  PLANNER: Joi.string().valid('rules', 'llm').default('rules').description('Who plans the scenes of a job that gives a topic (and context) but no scenes: rules, the built-in deterministic planner; llm, a language model behind an OpenAI-compatible chat-completions endpoint (LLM_BASE_URL, LLM_MODEL; docs/planner.md), with the rules planner as the floor.'),
+  LLM_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }).description('Base URL of the OpenAI-compatible endpoint, up to and including /v1 (llama.cpp server: http://host:8080/v1; Ollama: http://host:11434/v1; a hosted API: https://api.openai.com/v1). Required with PLANNER=llm.'),
+  LLM_API_KEY: Joi.string().max(1024).description('Bearer key of the endpoint (hosted APIs); unset: no Authorization header (local servers).').meta({ secret: true }),
+  LLM_MODEL: Joi.string().max(200).description('Model name sent with every request (e.g. qwen2.5-7b-instruct, llama3.1:8b, gpt-4o-mini). Required with PLANNER=llm.'),
+  LLM_TIMEOUT_MS: Joi.number().integer().min(1000).max(300000).default(30000).description('Longest wait for one complete answer of the endpoint (headers and body); a longer one is cut and retried once. A 429 whose Retry-After is longer is not waited for. A planning sends at most 7 requests (retry, repair round, shortening round), so keep 7 times this under JOB_TIMEOUT_MS.'),
+  LLM_MAX_TOKENS: Joi.number().integer().min(256).max(32768).default(4096).description('max_tokens of each request: the longest plan the model may write.'),
+  LLM_FALLBACK: bool().default(true).description('When the model gives no usable plan (after one retry, one repair round, one shortening round), plan with the rules planner and record a PLANNER_FALLBACK warning on the job; false: the job fails with PLANNER_FAILED.'),
+  LLM_CACHE_TTL_SECONDS: Joi.number().integer().min(0).max(30 * 24 * 3600).default(86400).description('How long a model\'s plan is reused for the same owner, topic, context, hints and model (retries, repeated submissions, a /plan preview then the submission); 0: no cache.'),
+
   DATA_DIR: Joi.string().default('.data').description('Embedded-mode data (S3 objects, Redis) for `pnpm start`.'),
   EMBEDDED_S3_PORT: port().default(4569).description('Port of the embedded S3-compatible store under `pnpm start`.'),
 })

@@ -205,6 +205,13 @@ export const ERROR_CODES = define({
     message: 'An internal error occurred.',
     suggestedAction: 'Retry later; if it persists, report the correlation id to the operator.',
   },
+  PLANNER_FAILED: {
+    category: 'dependency_unavailable',
+    status: 502,
+    retryable: false,
+    message: 'The language-model planner gave no usable plan (no answer in time, an error, or a plan that stayed invalid or too long after one more try), and this deployment does not fall back to the rules planner.',
+    suggestedAction: 'Resubmit later or give the scenes yourself (configuration.scenes); the operator should check the model endpoint (LLM_BASE_URL, LLM_MODEL) or set LLM_FALLBACK=true. details.reason says what went wrong.',
+  },
   TTS_UNAVAILABLE: {
     category: 'dependency_unavailable',
     status: 503,

@@ -13,3 +13,5 @@ export * from './length-bound';
 export * from './progress';
 export * from './pool';
 export * from './voice-fields';
+export * from './json-schema';
+export * from './planning';

@@ -56,6 +56,28 @@ export interface JobConfiguration {
   max_scene_concurrency?: number;
   /** Delivery formats; absent means DEFAULT_OUTPUT_FORMATS (both). */
   formats?: OutputFormat[];
+  /** What a planner should aim for; the language-model planner reads all of it, the rules planner the length. */
+  planner_hints?: PlannerHints;
+}
+
+/** configuration.planner_hints: guidance for the planner, never a guarantee. */
+export interface PlannerHints {
+  /** Who the video is for ("beginners", "engineers"). */
+  audience?: string;
+  /** How it should sound ("friendly", "formal"). */
+  tone?: string;
+  /** Length to aim for, in seconds; the deployment's MAX_VIDEO_SECONDS bounds it at submit. */
+  target_seconds?: number;
+  /** A BCP 47 language tag ("en", "de-CH") the scenes should be written in. */
+  language?: string;
+}
+
+/** Something a job did differently from what was asked, though it succeeded (the planner fell back, say). */
+export interface JobWarning {
+  code: string;
+  stage: StageName;
+  message: string;
+  details?: unknown;
 }
 
 /** "mp4": the progressive file; "hls": the HLS package (master + one variant per rendition). */
@@ -124,6 +146,8 @@ export interface JobRecord {
   result: JobResult | null;
   /** Where terminal events are POSTed; absent or null: no webhook. */
   callback_url?: string | null;
+  /** What the job did differently from what was asked (planner fallbacks); empty or absent: none. */
+  warnings?: JobWarning[];
 }
 
 /** What travels in the Bull job: ids, never data (the handler reloads the record). */

@@ -98,7 +98,7 @@ function spokenText(scene: SceneSpec): string {
 }
 
 /** Each scene's expected rendered length, speech included when the job is narrated. */
-export function plannedSceneLengths(configuration: Pick<JobConfiguration, 'topic' | 'context' | 'scenes' | 'narration'>): PlannedSceneLength[] {
+export function plannedSceneLengths(configuration: Pick<JobConfiguration, 'topic' | 'context' | 'scenes' | 'narration' | 'planner_hints'>): PlannedSceneLength[] {
   const { scenes, narration } = configuration;
   return planScenes(configuration).map((scene, i) => {
     // An explicit scene speaks its narration, or else its own fields (whatever its layout has); a planned one what it shows.
@@ -110,7 +110,7 @@ export function plannedSceneLengths(configuration: Pick<JobConfiguration, 'topic
 }
 
 /** The whole video's expected length in seconds, speech included (what quotas reserve). */
-export function plannedVideoSeconds(configuration: Pick<JobConfiguration, 'topic' | 'context' | 'scenes' | 'narration'>): number {
+export function plannedVideoSeconds(configuration: Pick<JobConfiguration, 'topic' | 'context' | 'scenes' | 'narration' | 'planner_hints'>): number {
   return plannedSceneLengths(configuration).reduce((sum, s) => sum + s.seconds, 0);
 }
 
@@ -128,6 +128,12 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
  */
 export function assertLengthBound(configuration: JobConfiguration, policy: LengthPolicy = {}): void {
   const { maxVideoSeconds = DEFAULT_MAX_VIDEO_SECONDS } = policy;
+  const target = configuration.planner_hints?.target_seconds;
+  if (target !== undefined && target > maxVideoSeconds) {
+    throw new VidgenError('VALIDATION_FAILED', {
+      details: [{ field: 'configuration.planner_hints.target_seconds', message: `the target is ${target} s; the limit is ${maxVideoSeconds} s`, type: 'duration.max', limit: maxVideoSeconds }],
+    });
+  }
   const scenes = plannedSceneLengths(configuration);
   const tooLong = scenes.filter((s) => s.speechSeconds + SPEECH_TAIL_SECONDS > MAX_SCENE_SECONDS_WITH_SPEECH);
   if (tooLong.length > 0) {

@@ -72,6 +72,9 @@ const CONTENT_FIELDS: Record<keyof SceneContent, Joi.Schema> = {
   right: comparisonSide,
 };
 
+/** The value schema of each scene content field, for the JSON Schema a language model is given (json-schema.ts). */
+export const SCENE_CONTENT_FIELD_SCHEMAS: Readonly<Record<keyof SceneContent, Joi.Schema>> = CONTENT_FIELDS;
+
 /** Each layout's fields, as the refusal of an unused field lists them. */
 const FIELDS_OF: Record<string, string> = Object.fromEntries(LAYOUTS.map((l) => [l, [...LAYOUT_FIELDS[l].required, ...LAYOUT_FIELDS[l].optional].join(', ')]));
 
@@ -128,6 +131,15 @@ export const sceneSpecSchema = Joi.object({
   narration: sceneNarrationSchema,
 }).unknown(false);
 
+/** configuration.planner_hints: short guidance lines; target_seconds is also checked against MAX_VIDEO_SECONDS at submit. */
+export const plannerHintsSchema = Joi.object({
+  audience: line(80).min(1),
+  tone: line(40).min(1),
+  target_seconds: Joi.number().integer().min(5).max(MAX_PLANNED_DURATION_SECONDS),
+  // BCP 47 in its common shape: a language and optional subtags (en, de-CH, zh-Hant-TW).
+  language: Joi.string().max(35).pattern(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag'),
+}).unknown(false);
+
 export const jobConfigurationSchema = Joi.object({
   topic: Joi.string().trim().min(1).max(200).pattern(NO_CONTROL, 'no control characters').required(),
   context: Joi.string().trim().allow('').max(5000).pattern(NO_CONTROL_EXCEPT_NEWLINE_TAB, 'no control characters'),
@@ -150,6 +162,7 @@ export const jobConfigurationSchema = Joi.object({
     .items(Joi.string().valid(...OUTPUT_FORMATS))
     .min(1)
     .unique(),
+  planner_hints: plannerHintsSchema,
 })
   .unknown(false)
   .required();
@@ -223,6 +236,16 @@ export const jobRecordSchema = Joi.object({
   error: jobErrorSchema.allow(null).required(),
   result: jobResultSchema.allow(null).required(),
   callback_url: callbackUrlSchema.allow(null),
+  warnings: Joi.array().items(
+    Joi.object({
+      code: Joi.string().required(),
+      stage: Joi.string()
+        .valid(...STAGE_NAMES)
+        .required(),
+      message: Joi.string().required(),
+      details: Joi.any(),
+    }).unknown(false),
+  ),
 }).unknown(false);
 
 export interface FieldProblem {

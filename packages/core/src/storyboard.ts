@@ -20,6 +20,21 @@ export const MAX_PLANNED_DURATION_SECONDS = 600;
 export const CHUNK_MAX_WORDS = 40;
 export const CHUNK_MAX_CHARS = 240;
 export const CLOSING_TEXT = 'Thanks for watching.';
+/** The closing line in the languages of planner_hints.language the rules planner knows (by primary subtag); others get CLOSING_TEXT. */
+export const CLOSING_TEXTS: Readonly<Record<string, string>> = Object.freeze({
+  en: CLOSING_TEXT,
+  de: 'Danke fürs Zuschauen.',
+  fr: 'Merci de votre attention.',
+  es: 'Gracias por ver.',
+  it: 'Grazie per la visione.',
+  pt: 'Obrigado por assistir.',
+  nl: 'Bedankt voor het kijken.',
+});
+
+/** The closing line for a BCP 47 tag (its primary subtag), CLOSING_TEXT when unknown. */
+export function closingTextFor(language: string | undefined): string {
+  return (language && CLOSING_TEXTS[language.split('-')[0]!.toLowerCase()]) || CLOSING_TEXT;
+}
 
 /** Unspaced scripts (CJK, Thai…) have no word gaps: count such a run as one word per 2 characters. */
 const UNSPACED = /[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]/u;
@@ -293,7 +308,7 @@ function titleDraft(topic: string, layout: 'title' | 'closing', text?: string): 
   return { layout, content: { title, ...(body ? { text: body } : {}) } };
 }
 
-export type PlanInput = Pick<JobConfiguration, 'topic' | 'context' | 'scenes'>;
+export type PlanInput = Pick<JobConfiguration, 'topic' | 'context' | 'scenes' | 'planner_hints'>;
 
 /**
  * The deterministic built-in planner. Explicit scenes: normalised, in order.
@@ -308,11 +323,31 @@ export function planScenes(configuration: PlanInput): PlannedScene[] {
   if (scenes && scenes.length > 0) {
     return scenes.map((spec) => planned('explicit', normaliseScene(spec), { transition: spec.transition, animation: spec.animation, durationSeconds: spec.duration_seconds }));
   }
-  return [
+  const scenesOfTopic = [
     planned('title', titleDraft(topic, 'title')),
     ...paragraphsOf(context)
       .flatMap(planParagraph)
       .map((d) => planned('content', d)),
-    planned('closing', titleDraft(topic, 'closing', CLOSING_TEXT)),
+    planned('closing', titleDraft(topic, 'closing', closingTextFor(configuration.planner_hints?.language))),
   ];
+  const target = configuration.planner_hints?.target_seconds;
+  return target ? fitToTarget(scenesOfTopic, target) : scenesOfTopic;
+}
+
+/**
+ * planner_hints.target_seconds, as far as the rules planner can honour it: every scene's
+ * length scaled by one factor, never below what its builds need (nor 3 s) and never above
+ * the 60 s scene limit, in half seconds. A topic with little context cannot reach a long
+ * target, and a long context cannot be squeezed below its builds: the result is the
+ * nearest it gets, not the target.
+ */
+export function fitToTarget(scenes: readonly PlannedScene[], targetSeconds: number): PlannedScene[] {
+  const total = scenes.reduce((sum, s) => sum + s.durationSeconds, 0);
+  if (total <= 0) return [...scenes];
+  const factor = targetSeconds / total;
+  return scenes.map((s) => {
+    const floor = Math.max(MIN_SCENE_SECONDS, buildSeconds(s.layout, s.content, s.animation, s.transition));
+    const scaled = Math.min(SCENE_LIMITS.sceneSecondsMax, Math.max(floor, s.durationSeconds * factor));
+    return { ...s, durationSeconds: Math.min(SCENE_LIMITS.sceneSecondsMax, Math.round(scaled * 2) / 2) };
+  });
 }

@@ -27,6 +27,10 @@ export interface WorkerMetrics {
   observeUpload(event: UploadObservation): void;
   redisError(client: string): void;
   progressFailure(): void;
+  /** One request to the language-model endpoint: 'ok' or why it failed (timeout, http_error, rate_limited, …). */
+  plannerCall(model: string, outcome: string, seconds: number): void;
+  /** One LLM planning: the model's plan ('llm'), a cached one, a fallback to the rules planner, or a failure. */
+  planned(model: string, result: 'llm' | 'cached' | 'fallback' | 'failed', seconds: number): void;
 }
 
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
@@ -82,7 +86,32 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     registers,
   });
 
+  const plannerCalls = new Counter({
+    name: 'vidgen_worker_planner_calls_total',
+    help: 'Requests to the language-model endpoint, by model and outcome (ok, or the failure: timeout, http_error, rate_limited, network, bad_response, format_unsupported).',
+    labelNames: ['model', 'outcome'],
+    registers,
+  });
+  const plannerCallDuration = new Histogram({
+    name: 'vidgen_worker_planner_call_duration_seconds',
+    help: 'Latency of one request to the language-model endpoint, by model.',
+    labelNames: ['model'],
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+    registers,
+  });
+  const plannings = new Counter({
+    name: 'vidgen_worker_plannings_total',
+    help: 'LLM plannings, by model and result: llm (the model\'s plan), cached, fallback (the rules planner, with a warning on the job), failed (PLANNER_FAILED).',
+    labelNames: ['model', 'result'],
+    registers,
+  });
+
   return {
+    plannerCall(model, outcome, seconds) {
+      plannerCalls.inc({ model, outcome });
+      plannerCallDuration.observe({ model }, seconds);
+    },
+    planned: (model, result) => plannings.inc({ model, result }),
     jobStarted: () => active.inc(),
     jobEnded: () => active.dec(),
     attemptFinished({ outcome, quality, category = 'unknown' }, seconds) {

@@ -32,4 +32,19 @@ describe('metrics registries', () => {
     expect(text).toContain('vidgen_worker_s3_upload_bytes_total{service="worker"} 100');
     expect(text).toContain('vidgen_worker_s3_upload_errors_total{category="storage",service="worker"} 1');
   });
+
+  it('counts planner requests by model and outcome, their latency, and plannings by result', async () => {
+    const registry = createMetricsRegistry({ service: 'worker', processMetrics: false });
+    const m = createWorkerMetrics(registry);
+    m.plannerCall('qwen', 'ok', 1.5);
+    m.plannerCall('qwen', 'timeout', 30);
+    m.planned('qwen', 'fallback', 31.5);
+    m.planned('qwen', 'llm', 1.5);
+    const text = await registry.metrics();
+    expect(text).toContain('vidgen_worker_planner_calls_total{model="qwen",outcome="ok",service="worker"} 1');
+    expect(text).toContain('vidgen_worker_planner_calls_total{model="qwen",outcome="timeout",service="worker"} 1');
+    expect(text).toContain('vidgen_worker_planner_call_duration_seconds_count{service="worker",model="qwen"} 2');
+    expect(text).toContain('vidgen_worker_plannings_total{model="qwen",result="fallback",service="worker"} 1');
+    expect(text).toContain('vidgen_worker_plannings_total{model="qwen",result="llm",service="worker"} 1');
+  });
 });

@@ -1,6 +1,7 @@
 import { silentLogger, type JobRecord, type Logger } from '@vidgen/core';
 import { buildVideoGenerationConfig, type VideoGenerationConfig } from './config';
-import { VideoGenerationOrchestrator, type OrchestratorDeps, type VideoGenerationResult } from './orchestrator';
+import { VideoGenerationOrchestrator, type OrchestratorDeps, type RunOptions, type VideoGenerationResult } from './orchestrator';
+import { builtinPlanner, type Planner } from './planner';
 import { safeProgressSink, type ProgressCallback } from './safe-progress';
 import { unitWorkerScript } from './frame-renderer';
 import { defaultPainterModule } from './painter';
@@ -21,6 +22,8 @@ export interface IntegratorRunOptions {
   signal?: AbortSignal;
   /** The job's progress callback; may throw or return a promise that never settles, without effect on the job. */
   onProgress?: ProgressCallback;
+  /** The planning stage's outcome; see RunOptions.onPlanned. */
+  onPlanned?: RunOptions['onPlanned'];
 }
 
 /**
@@ -51,7 +54,13 @@ export class PipelineIntegrator {
     const jobLogger = logger.child({ job_id: job.job_id, correlation_id: job.correlation_id });
     const config = this.prepare(job);
     const onProgress = runOptions.onProgress ? safeProgressSink(runOptions.onProgress, { logger: jobLogger, onCallbackError, minIntervalMs: progressMinIntervalMs }) : undefined;
-    const orchestrator = new VideoGenerationOrchestrator(config, { ...deps, logger: jobLogger });
-    return orchestrator.run({ signal: runOptions.signal, onProgress });
+    // The planner sees what the render config does not carry: whose job it is (its plan cache) and the hints.
+    const planner = deps.planner ?? builtinPlanner;
+    const jobPlanner: Planner = {
+      name: planner.name,
+      plan: (input, signal) => planner.plan({ ...input, owner: job.owner, hints: job.configuration?.planner_hints }, signal),
+    };
+    const orchestrator = new VideoGenerationOrchestrator(config, { ...deps, planner: jobPlanner, logger: jobLogger });
+    return orchestrator.run({ signal: runOptions.signal, onProgress, onPlanned: runOptions.onPlanned });
   }
 }

@@ -8,6 +8,7 @@ import {
   silentLogger,
   type Logger,
   type PlannedScene,
+  type PlanResult,
   type ProgressSink,
   type RenderPlan,
   type SceneSpeech,
@@ -53,6 +54,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Stage progress; the integrator hands in an isolated sink. */
   onProgress?: ProgressSink;
+  /** The planning stage's outcome (planner, model, tokens, warnings), once it is known; must not throw. */
+  onPlanned?: (result: PlanResult) => void;
 }
 
 export interface RenderedScene {
@@ -144,7 +147,7 @@ export class VideoGenerationOrchestrator {
     const scratchDir = await mkdtemp(path.join(this.config.scratchBaseDir, `vidgen-${safeId}-`));
     const cleanup = () => rm(scratchDir, { recursive: true, force: true });
     try {
-      const output = await this.runIn(scratchDir, report, signal);
+      const output = await this.runIn(scratchDir, report, signal, options.onPlanned);
       return { ...output, cleanup };
     } catch (err) {
       await cleanup();
@@ -153,7 +156,7 @@ export class VideoGenerationOrchestrator {
     }
   }
 
-  private async runIn(scratchDir: string, report: ProgressSink, signal: AbortSignal | undefined): Promise<VideoGenerationOutput> {
+  private async runIn(scratchDir: string, report: ProgressSink, signal: AbortSignal | undefined, onPlanned?: (result: PlanResult) => void): Promise<VideoGenerationOutput> {
     const { config } = this;
     if (config.narration) {
       const available = await (this.deps.ttsCheck ?? (() => ttsAvailable(this.deps.tts ?? {})))();
@@ -164,8 +167,10 @@ export class VideoGenerationOrchestrator {
     const stage = (s: StageName, pct: number) => report(s, pct);
     stage('planning', 0);
     const planner = this.deps.planner ?? builtinPlanner;
-    const planned = await planner.plan({ topic: config.topic, context: config.context || undefined, scenes: config.scenes ?? undefined }, signal);
+    const planning = await planner.plan({ topic: config.topic, context: config.context || undefined, scenes: config.scenes ?? undefined, narration: config.narration }, signal);
+    const planned = planning.scenes;
     throwIfAborted(signal);
+    onPlanned?.(planning);
     if (planned.length === 0) throw new VidgenError('RENDER_FAILED', { message: 'The planner produced no scenes.' });
     stage('planning', 100);
 

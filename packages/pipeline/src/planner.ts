@@ -1,19 +1,7 @@
-import { planScenes, type PlannedScene, type SceneSpec } from '@vidgen/core';
+import { rulesPlanner, type Planner } from '@vidgen/core';
 
-export interface PlannerInput {
-  topic: string;
-  context?: string;
-  scenes?: SceneSpec[];
-}
-
-/** Turns a job's request into planned scenes (layouts, content, lengths). The built-in one is deterministic; an LLM planner can implement the same. */
-export interface Planner {
-  plan(input: PlannerInput, signal?: AbortSignal): Promise<PlannedScene[]>;
-}
+// The planner contract and the rules planner live in core (the API's /plan preview and the LLM planner share them).
+export type { Planner, PlannerInput, PlanResult, PlanReport } from '@vidgen/core';
 
 /** The deterministic rules planner from core (the same one the API's /plan and submit checks use). */
-export const builtinPlanner: Planner = {
-  async plan(input) {
-    return planScenes(input);
-  },
-};
+export const builtinPlanner: Planner = rulesPlanner;

@@ -43,7 +43,7 @@ describe('storyboard planner (pure)', () => {
   it('plannedDurationSeconds sums the plan, and the builtin Planner returns the same plan', async () => {
     const input = { topic: 'T', scenes: [{ text: 'a', duration_seconds: 10 }, { text: 'b', duration_seconds: 20 }] };
     expect(plannedDurationSeconds(input)).toBe(30);
-    expect(await builtinPlanner.plan(input)).toEqual(planScenes(input));
+    expect((await builtinPlanner.plan(input)).scenes).toEqual(planScenes(input));
   });
 });
 

@@ -10,6 +10,8 @@ export interface StageRecord {
   completed_at: string | null;
   /** Set once a stage that was started has finished (done, skipped after starting, or failed). */
   duration_ms: number | null;
+  /** What the stage told about itself in this run (planning: planner, model, tokens_in/out, latency_ms); absent: nothing. */
+  detail?: Record<string, unknown>;
 }
 
 export interface ProgressSnapshot {
@@ -39,15 +41,29 @@ function toStageStatus(value: string | undefined): StageStatus {
   return STAGE_STATUSES.find((s) => s === value) ?? 'pending';
 }
 
+/** A stage's detail of the current run (an earlier run's is left behind in the hash until overwritten). */
+function stageDetail(hash: Record<string, string>, name: StageName): Record<string, unknown> | undefined {
+  const raw = hash[`${name}:detail`];
+  if (!raw) return undefined;
+  try {
+    const { run_id: run, ...detail } = JSON.parse(raw) as Record<string, unknown>;
+    return run === hash.run_id ? detail : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function stageRecord(hash: Record<string, string>, name: StageName): StageRecord {
   const started = hash[`${name}:started_at`];
   const completed = hash[`${name}:completed_at`];
+  const detail = stageDetail(hash, name);
   return {
     name,
     status: toStageStatus(hash[`${name}:status`]),
     started_at: toIso(started),
     completed_at: toIso(completed),
     duration_ms: started && completed ? Math.max(0, Number(completed) - Number(started)) : null,
+    ...(detail ? { detail } : {}),
   };
 }
 

@@ -57,6 +57,13 @@ function pairs(flat: string[]): Record<string, string> {
   for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
   return hash;
 }
+/** A stage's detail, written only while ARGV[1] is the current run. */
+const STAGE_DETAIL = `
+if redis.call('HGET', KEYS[1], 'run_id') ~= ARGV[1] then return 'stale' end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+return 'ok'
+`;
+
 type ScriptCommand = (k1: string, k2: string, ...args: string[]) => Promise<ScriptReply>;
 
 /**
@@ -119,6 +126,23 @@ export class JobProgressTracker implements ProgressWriter {
   async skipStage(jobId: string, runId: string, stage: StageName): Promise<ProgressResult> {
     if (!isStageName(stage)) return this.refuse(jobId, 'unknown_stage', { run_id: runId, stage });
     return this.run(jobId, 'skip', runId, stage);
+  }
+
+  /**
+   * Attaches what a stage wants to tell (the planning stage: planner, model, tokens, latency)
+   * to the run's snapshot (stages[].detail). Only while `runId` is the job's run; stored with
+   * the run id, so a later run does not show it. Never throws, like every write.
+   */
+  async setStageDetail(jobId: string, runId: string, stage: StageName, detail: Record<string, unknown>): Promise<{ ok: true } | Refused> {
+    if (!isStageName(stage)) return this.refuse(jobId, 'unknown_stage', { run_id: runId, stage });
+    try {
+      const reply = await this.redis.eval(STAGE_DETAIL, 1, progressKey(this.prefix, jobId), runId, `${stage}:detail`, JSON.stringify({ ...detail, run_id: runId }));
+      return reply === 'ok' ? { ok: true } : this.refuse(jobId, 'stale_run', { run_id: runId, stage });
+    } catch (err) {
+      const error = toDependencyError(err);
+      this.logger.warn('stage detail not written', { job_id: jobId, stage, err: error.message });
+      return { ok: false, reason: error.code === 'REDIS_UNAVAILABLE' ? 'redis_unavailable' : 'redis_error', error };
+    }
   }
 
   /** Ends the run with a terminal status and starts retention (EXPIRE on progress and the job record). */

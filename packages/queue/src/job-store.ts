@@ -8,6 +8,7 @@ import {
   type JobRecord,
   type JobResult,
   type JobStatus,
+  type JobWarning,
   type ProgressStage,
   type StageName,
 } from '@vidgen/core';
@@ -252,6 +253,8 @@ export class JobStore {
       stage_index: '0',
       percentage: '0',
       error: '',
+      // An attempt's warnings are its own: the new attempt records its own.
+      warnings: '',
     });
   }
 
@@ -262,6 +265,14 @@ export class JobStore {
    */
   private static own(attempt: number | undefined): Record<string, string> {
     return attempt === undefined ? {} : { '=attempt': String(attempt) };
+  }
+
+  /**
+   * The warnings of a processing attempt (a planner fallback, say), shown with the job until
+   * its next pickup. Fenced to the attempt like every worker write.
+   */
+  setWarnings(jobId: string, warnings: readonly JobWarning[], attempt?: number): Promise<TransitionResult> {
+    return this.transition(jobId, ['processing'], '', { ...JobStore.own(attempt), warnings: warnings.length ? JSON.stringify(warnings) : '' });
   }
 
   /** Records a failed attempt that Bull will retry: the job shows as queued with its last error. */
@@ -417,5 +428,6 @@ export function toRecord(h: Record<string, string>): JobRecord {
     error: parseJson<JobError>(h.error),
     result: parseJson<JobResult>(h.result),
     callback_url: h.callback_url || null,
+    ...(h.warnings ? { warnings: parseJson<JobWarning[]>(h.warnings) ?? [] } : {}),
   };
 }

@@ -25,10 +25,12 @@ import {
   TRANSITION_SECONDS,
   TTS_ENGINE_NAMES,
   VidgenError,
+  buildRenderPlan,
   frameSizeFor,
   iconNames,
-  planVideo,
+  rulesPlan,
   validateGenerateRequest,
+  type Planner,
   type RenderPlan,
 } from '@vidgen/core';
 import type { ApiKey } from '@vidgen/config';
@@ -39,6 +41,18 @@ import { submitPolicyFor, type SubmitPolicyDeps } from '../submit-policy';
 /** What the scene routes need: the same submit policy as /generate. */
 export interface SceneRouteDeps extends SubmitPolicyDeps {
   apiKeys: readonly ApiKey[];
+  /** The deployment's planner (PLANNER): what /plan previews and /capabilities lists; absent: the rules planner. */
+  planner?: Planner;
+}
+
+/** The planners of this deployment: the rules planner always, the language model when PLANNER=llm. */
+export function plannersOf(planner: Planner | undefined) {
+  const active = planner?.name ?? 'rules';
+  const model = planner && 'model' in planner && typeof planner.model === 'string' ? planner.model : undefined;
+  return {
+    default: active,
+    available: [{ name: 'rules' }, ...(active === 'llm' ? [{ name: 'llm', model }] : [])],
+  };
 }
 
 const seconds = (frames: number, fps: number) => Math.round((frames / fps) * 1000) / 1000;
@@ -72,7 +86,7 @@ export function presentPlan(plan: RenderPlan) {
 }
 
 /** What this deployment can render, apart from the voices: built once (it changes only with the code and the policy). */
-export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled' | 'narrationDefault'>) {
+export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrationEnabled' | 'narrationDefault' | 'planner'>) {
   return {
     version: SCENE_MODEL_VERSION,
     qualities: QUALITIES.map((name) => {
@@ -95,6 +109,7 @@ export function capabilities(policy: Pick<SceneRouteDeps, 'allowUltra' | 'narrat
     narration: { enabled: policy.narrationEnabled, default: policy.narrationEnabled && policy.narrationDefault, engines: TTS_ENGINE_NAMES },
     music_presets: MUSIC_PRESET_NAMES,
     caption_modes: CAPTION_MODES,
+    planners: plannersOf(policy.planner),
   };
 }
 
@@ -125,13 +140,26 @@ export function createCapabilitiesRouter(deps: SceneRouteDeps): Router {
  * creating a job or touching Redis. Registered on the videos router, behind
  * its authentication and JSON parser.
  */
-export function registerPlanRoute(router: Router, deps: SubmitPolicyDeps): void {
+export function registerPlanRoute(router: Router, deps: SubmitPolicyDeps & { planner?: Planner }): void {
   route(router, '/plan', {
     post: async (req, res) => {
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
       const request = validateGenerateRequest(req.body, await submitPolicyFor(req.body, deps));
+      const { configuration } = request;
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ plan: presentPlan(planVideo(request.configuration)) });
+      if (!deps.planner || deps.planner.name === 'rules' || configuration.scenes) {
+        const planning = rulesPlan({ topic: configuration.topic, context: configuration.context, scenes: configuration.scenes, hints: configuration.planner_hints });
+        res.json({ plan: presentPlan(buildRenderPlan(configuration, planning.scenes)), planner: planning.report, warnings: [] });
+        return;
+      }
+      // The worker asks the same planner with the same inputs, so the submission reuses this plan from the owner's cache.
+      const controller = new AbortController();
+      res.on('close', () => controller.abort(new VidgenError('JOB_CANCELLED')));
+      const planning = await deps.planner.plan(
+        { topic: configuration.topic, context: configuration.context || undefined, hints: configuration.planner_hints, owner: req.owner, narration: configuration.narration },
+        controller.signal,
+      );
+      res.json({ plan: presentPlan(buildRenderPlan(configuration, planning.scenes)), planner: planning.report, warnings: planning.warnings });
     },
   });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { VidgenError, plannedVideoSeconds, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
+import { VidgenError, plannedVideoSeconds, validateGenerateRequest, type JobRecord, type Logger, type Planner } from '@vidgen/core';
 import { urlWindow } from '@vidgen/metadata';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
 import { enqueueJob, queuePosition, type VideoQueue } from '@vidgen/queue';
@@ -30,6 +30,8 @@ export interface VideosRouteDeps extends JobControlDeps, SubmitPolicyDeps {
   webhookDeliveries?: Pick<DeliveryLog, 'list'>;
   /** Mints the short-lived token of links.events. */
   tokens: EventTokens;
+  /** PLANNER: what POST /plan previews with; absent: the rules planner. */
+  planner?: Planner;
   attempts: number;
   backoffMs: number;
   enqueueTimeoutMs: number;
@@ -109,6 +111,8 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       error: record.status === 'failed' ? record.error : null,
       // While a retry is pending the job is queued again; the previous attempt's error stays visible.
       last_error: record.status !== 'failed' ? record.error : null,
+      // What the job did differently from what was asked (a planner fallback); empty: nothing.
+      warnings: record.warnings ?? [],
       result,
       webhook: record.callback_url ? { callback_url: record.callback_url, deliveries: (await deps.webhookDeliveries?.list(record.job_id)) ?? [] } : null,
       links: {

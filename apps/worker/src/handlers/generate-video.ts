@@ -1,4 +1,4 @@
-import { VidgenError, classifyError, validateJobResult, type JobRecord, type JobResult, type Logger, type StageName } from '@vidgen/core';
+import { VidgenError, classifyError, validateJobResult, type JobRecord, type JobResult, type Logger, type PlanResult, type StageName } from '@vidgen/core';
 import { runWithContext, setContext } from '@vidgen/observability';
 import type { PipelineIntegrator } from '@vidgen/pipeline';
 import { createProgressCallback, type JobProgressTracker } from '@vidgen/progress';
@@ -131,7 +131,17 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         for (const name of RENDER_STAGES) await skip(name);
       } else {
         const renderStarted = Date.now();
-        const rendered = await integrator.run(record, { signal, onProgress: report });
+        // The planning stage's outcome: its detail on the progress run, its warnings on the record.
+        let planWrites: Promise<unknown> = Promise.resolve();
+        const onPlanned = ({ report: planning, warnings, scenes }: PlanResult) => {
+          logger.info('planned', { ...planning, scenes: scenes.length, warnings: warnings.map((w) => w.code) });
+          planWrites = Promise.all([
+            tracker.setStageDetail(job_id, runId, 'planning', { ...planning }),
+            warnings.length ? store.setWarnings(job_id, warnings, attempt) : null,
+          ]).catch((err) => logger.warn('planning detail not stored', { err }));
+        };
+        const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned });
+        await planWrites;
         deps.onRendered?.(job_id, Date.now() - renderStarted);
         cleanup = rendered.cleanup;
         if (rendered.warnings.length) logger.warn('render warnings', { warnings: rendered.warnings });
