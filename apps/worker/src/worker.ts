@@ -8,7 +8,7 @@ import { binaryVersion, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ff
 import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { FairShare, JobStore, closeRedis, createRedis, createVideoQueue, type VideoQueue } from '@vidgen/queue';
+import { FairShare, JobStore, OwnerLeases, closeRedis, createRedis, createVideoQueue, type VideoJob, type VideoQueue } from '@vidgen/queue';
 import { S3UploadManager, checkBucket, createS3Client } from '@vidgen/storage';
 import { createUploadObserver } from './upload-observer';
 import { createGenerateVideoHandler } from './handlers/generate-video';
@@ -16,6 +16,7 @@ import { createHealthServer } from './health';
 import { createMetricsRegistry, createReadiness, createWorkerMetrics, registerQueueMetrics, renderMetrics, type ServiceInfo } from '@vidgen/observability';
 import { readQueueStats } from '@vidgen/queue';
 import { instrumentJobHandler } from './instrumentation';
+import { gateByOwner } from './owner-gate';
 import { createBackgroundWork } from './background';
 import { createAttemptControl, drainJobs } from './attempt-control';
 import { runJanitor, scratchOwnerName, startJanitor } from './janitor';
@@ -52,9 +53,13 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     maxStalledCount: config.queue.maxStalledCount,
     retryProcessDelayMs: config.queue.retryProcessDelayMs,
   });
-  // Owner-fair scheduling: virtual now follows the priority (fair tag) of each job this worker starts.
+  // Owner-fair scheduling: virtual now follows the priority (fair tag) of each job this worker starts
+  // (a job parked for its owner's active cap has not started: see gateByOwner).
   const fairShare = config.queue.fairShare ? new FairShare(redis, config.redis.prefix) : null;
-  if (fairShare) queue.on('active', (job) => void fairShare.started(job.opts.priority).catch((err) => logger.warn('fair share update failed', { err })));
+  const onStart = (job: VideoJob) => void fairShare?.started(job.opts.priority).catch((err) => logger.warn('fair share update failed', { err }));
+  // OWNER_MAX_ACTIVE_JOBS: leases live as long as Bull's job locks, so a dead worker's job and its slot come back together.
+  const leases = config.limits.ownerMaxActiveJobs > 0 ? new OwnerLeases({ redis, prefix: config.redis.prefix, cap: config.limits.ownerMaxActiveJobs, leaseMs: config.queue.lockDurationMs }) : null;
+  leases?.startHeartbeat((err) => logger.warn('renewing owner leases failed', { err }));
   queue.on('error', (err) => {
     metrics.redisError('queue');
     logger.warn('queue error', { err: err.message });
@@ -136,7 +141,9 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     renderTimes.delete(jobId);
     return ms;
   };
-  void queue.process(config.worker.concurrency, instrumentJobHandler(handler, { tracker, store, metrics, logger, takeRenderMs }));
+  const instrumented = instrumentJobHandler(handler, { tracker, store, metrics, logger, takeRenderMs });
+  const gated = leases ? gateByOwner(instrumented, { leases, store, onStart, logger }) : async (job: VideoJob) => (onStart(job), instrumented(job));
+  void queue.process(config.worker.concurrency, gated);
   background.start();
   logger.info('worker started', { health_port: healthPort, concurrency: config.worker.concurrency, prefix: config.redis.prefix });
 
@@ -150,6 +157,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
         logger.info('worker stopping: no new jobs, waiting for the active one', { grace_ms: config.worker.shutdownGraceMs });
         await drainJobs({ queue, signals: control.signals, graceMs: config.worker.shutdownGraceMs, logger });
         await control.close();
+        leases?.stopHeartbeat();
         stopArtifactJanitor();
         stopScratchJanitor();
         // No job runs any more: this process's scratch dir goes with it.

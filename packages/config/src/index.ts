@@ -57,8 +57,8 @@ export interface Config {
   narrationDefault: boolean;
   /** Narration engine: the one TTS_ENGINE names (else the best installed) and the per-sentence time limit. */
   tts: { engine: 'festival' | 'flite' | 'espeak' | undefined; sentenceTimeoutMs: number };
-  /** What one job may cost: MAX_VIDEO_SECONDS (speech included). */
-  limits: { maxVideoSeconds: number; ownerMaxQueuedJobs: number };
+  /** What one job may cost: MAX_VIDEO_SECONDS (speech included); what one owner may hold (0: no limit). */
+  limits: { maxVideoSeconds: number; ownerMaxQueuedJobs: number; ownerMaxActiveJobs: number; ownerDailyVideoSeconds: number };
   redis: { url: string; prefix: string; recordTtlSeconds: number; failedRecordTtlSeconds: number; cluster: boolean };
   progress: { minIntervalMs: number };
   /** Versioned video metadata: at most maxVersions versions per video (METADATA_VERSION_LIMIT beyond). */
@@ -239,7 +239,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
     narrationEnabled: v.NARRATION_ENABLED,
     narrationDefault: v.NARRATION_DEFAULT,
     tts: { engine: v.TTS_ENGINE, sentenceTimeoutMs: v.TTS_SENTENCE_TIMEOUT_MS },
-    limits: { maxVideoSeconds: v.MAX_VIDEO_SECONDS, ownerMaxQueuedJobs: v.OWNER_MAX_QUEUED_JOBS },
+    limits: { maxVideoSeconds: v.MAX_VIDEO_SECONDS, ownerMaxQueuedJobs: v.OWNER_MAX_QUEUED_JOBS, ownerMaxActiveJobs: v.OWNER_MAX_ACTIVE_JOBS, ownerDailyVideoSeconds: v.OWNER_DAILY_VIDEO_SECONDS },
     redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS, failedRecordTtlSeconds: v.JOB_RECORD_TTL_FAILED_SECONDS, cluster: v.REDIS_CLUSTER },
     progress: { minIntervalMs: v.PROGRESS_MIN_INTERVAL_MS },
     metadata: { maxVersions: v.METADATA_MAX_VERSIONS },
