@@ -8,7 +8,7 @@ import { binaryVersion, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ff
 import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { FairShare, JobStore, OwnerLeases, closeRedis, createRedis, createVideoQueue, type VideoJob, type VideoQueue } from '@vidgen/queue';
+import { FairShare, JobStore, OwnerLeases, VideoBudget, closeRedis, createRedis, createVideoQueue, type VideoJob, type VideoQueue } from '@vidgen/queue';
 import { S3UploadManager, checkBucket, createS3Client } from '@vidgen/storage';
 import { createUploadObserver } from './upload-observer';
 import { createGenerateVideoHandler } from './handlers/generate-video';
@@ -58,8 +58,9 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const fairShare = config.queue.fairShare ? new FairShare(redis, config.redis.prefix) : null;
   const onStart = (job: VideoJob) => void fairShare?.started(job.opts.priority).catch((err) => logger.warn('fair share update failed', { err }));
   // OWNER_MAX_ACTIVE_JOBS: leases live as long as Bull's job locks, so a dead worker's job and its slot come back together.
-  const leases = config.limits.ownerMaxActiveJobs > 0 ? new OwnerLeases({ redis, prefix: config.redis.prefix, cap: config.limits.ownerMaxActiveJobs, leaseMs: config.queue.lockDurationMs }) : null;
-  leases?.startHeartbeat((err) => logger.warn('renewing owner leases failed', { err }));
+  // Taken with the limit off too (no cap then): they are how GET /usage counts an owner's running jobs.
+  const leases = new OwnerLeases({ redis, prefix: config.redis.prefix, cap: config.limits.ownerMaxActiveJobs, leaseMs: config.queue.lockDurationMs });
+  leases.startHeartbeat((err) => logger.warn('renewing owner leases failed', { err }));
   queue.on('error', (err) => {
     metrics.redisError('queue');
     logger.warn('queue error', { err: err.message });
@@ -134,6 +135,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     signals: control.signals,
     resetStaleProgress: createStaleProgressReset(redis, config.redis.prefix),
     artifacts,
+    ...(config.limits.ownerDailyVideoSeconds > 0 ? { budget: new VideoBudget({ redis, prefix: config.redis.prefix, limitSeconds: config.limits.ownerDailyVideoSeconds }) } : {}),
   });
   // Timing lines and job metrics come from outside the handler: it stays about the pipeline only.
   const takeRenderMs = (jobId: string) => {
@@ -142,8 +144,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     return ms;
   };
   const instrumented = instrumentJobHandler(handler, { tracker, store, metrics, logger, takeRenderMs });
-  const gated = leases ? gateByOwner(instrumented, { leases, store, onStart, logger }) : async (job: VideoJob) => (onStart(job), instrumented(job));
-  void queue.process(config.worker.concurrency, gated);
+  void queue.process(config.worker.concurrency, gateByOwner(instrumented, { leases, store, onStart, logger }));
   background.start();
   logger.info('worker started', { health_port: healthPort, concurrency: config.worker.concurrency, prefix: config.redis.prefix });
 
@@ -157,7 +158,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
         logger.info('worker stopping: no new jobs, waiting for the active one', { grace_ms: config.worker.shutdownGraceMs });
         await drainJobs({ queue, signals: control.signals, graceMs: config.worker.shutdownGraceMs, logger });
         await control.close();
-        leases?.stopHeartbeat();
+        leases.stopHeartbeat();
         stopArtifactJanitor();
         stopScratchJanitor();
         // No job runs any more: this process's scratch dir goes with it.

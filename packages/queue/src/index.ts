@@ -14,3 +14,4 @@ export * from './voice-registry';
 export * from './fair-share';
 export * from './owner-backlog';
 export * from './owner-leases';
+export * from './video-budget';

@@ -44,7 +44,7 @@ interface LeaseCommands {
 export interface OwnerLeasesOptions {
   redis: Redis;
   prefix: string;
-  /** OWNER_MAX_ACTIVE_JOBS: run slots per owner across all workers. */
+  /** OWNER_MAX_ACTIVE_JOBS: run slots per owner across all workers; 0: no limit (leases still count the running jobs). */
   cap: number;
   /** How long a lease lives without a renewal (the worker's heartbeat renews it at a third of this). */
   leaseMs: number;
@@ -72,7 +72,7 @@ export class OwnerLeases {
     const { redis, prefix, cap, leaseMs, now = Date.now } = options;
     this.redis = redis as Redis & LeaseCommands;
     this.prefix = prefix;
-    this.cap = cap;
+    this.cap = cap > 0 ? cap : Number.MAX_SAFE_INTEGER;
     this.leaseMs = leaseMs;
     this.now = now;
     if (!(this.redis as Partial<LeaseCommands>).vidgenLeaseAcquire) {
