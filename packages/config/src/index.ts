@@ -31,6 +31,8 @@ export interface Config {
     signingSecretGenerated: boolean;
     eventsTokenTtlSeconds: number;
     sseHeartbeatMs: number;
+    /** SSE_QUEUE_POSITION_INTERVAL_MS. */
+    sseQueuePositionIntervalMs: number;
     /** Open event streams allowed per API process and per owner (429 TOO_MANY_EVENT_STREAMS beyond). */
     sseMaxStreams: number;
     sseMaxStreamsPerOwner: number;
@@ -221,6 +223,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       signingSecretGenerated: !v.SIGNING_SECRET,
       eventsTokenTtlSeconds: v.EVENTS_TOKEN_TTL_SECONDS,
       sseHeartbeatMs: v.SSE_HEARTBEAT_MS,
+      sseQueuePositionIntervalMs: v.SSE_QUEUE_POSITION_INTERVAL_MS,
       sseMaxStreams: v.SSE_MAX_STREAMS,
       sseMaxStreamsPerOwner: v.SSE_MAX_STREAMS_PER_OWNER,
       sseMaxLifetimeSeconds: v.SSE_MAX_LIFETIME_SECONDS,
