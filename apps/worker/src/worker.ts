@@ -8,7 +8,7 @@ import { binaryVersion, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ff
 import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { FairShare, JobStore, OwnerLeases, VideoBudget, closeRedis, createRedis, createVideoQueue, type VideoJob, type VideoQueue } from '@vidgen/queue';
+import { FairShare, JobStore, OwnerLeases, VideoBudget, gateByOwner, closeRedis, createRedis, createVideoQueue, type VideoJob, type VideoQueue } from '@vidgen/queue';
 import { S3UploadManager, checkBucket, createS3Client } from '@vidgen/storage';
 import { createUploadObserver } from './upload-observer';
 import { createGenerateVideoHandler } from './handlers/generate-video';
@@ -16,7 +16,6 @@ import { createHealthServer } from './health';
 import { createMetricsRegistry, createReadiness, createWorkerMetrics, registerQueueMetrics, renderMetrics, type ServiceInfo } from '@vidgen/observability';
 import { readQueueStats } from '@vidgen/queue';
 import { instrumentJobHandler } from './instrumentation';
-import { gateByOwner } from './owner-gate';
 import { createBackgroundWork } from './background';
 import { createAttemptControl, drainJobs } from './attempt-control';
 import { runJanitor, scratchOwnerName, startJanitor } from './janitor';
@@ -144,7 +143,12 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     return ms;
   };
   const instrumented = instrumentJobHandler(handler, { tracker, store, metrics, logger, takeRenderMs });
-  void queue.process(config.worker.concurrency, gateByOwner(instrumented, { leases, store, onStart, logger }));
+  // A job runs only with a run slot of its owner; ended or deleted jobs go to the handler, which settles them.
+  const ownerOf = async (job: VideoJob) => {
+    const record = await store.get(job.data.job_id);
+    return record && (record.status === 'queued' || record.status === 'processing') ? record.owner : null;
+  };
+  void queue.process(config.worker.concurrency, gateByOwner(instrumented, { leases, ownerOf, onStart, logger }));
   background.start();
   logger.info('worker started', { health_port: healthPort, concurrency: config.worker.concurrency, prefix: config.redis.prefix });
 

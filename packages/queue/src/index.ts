@@ -15,3 +15,4 @@ export * from './fair-share';
 export * from './owner-backlog';
 export * from './owner-leases';
 export * from './video-budget';
+export * from './owner-gate';

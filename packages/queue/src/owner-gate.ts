@@ -1,7 +1,6 @@
-import type { JobRecord, Logger } from '@vidgen/core';
-import type { OwnerLeases, VideoJob } from '@vidgen/queue';
-
-type JobHandler = (job: VideoJob) => Promise<void>;
+import type Bull from 'bull';
+import type { Logger } from '@vidgen/core';
+import type { OwnerLeases } from './owner-leases';
 
 /**
  * How long a job whose owner is at OWNER_MAX_ACTIVE_JOBS stays out of the wait list before a
@@ -10,11 +9,12 @@ type JobHandler = (job: VideoJob) => Promise<void>;
  */
 export const PARK_DELAY_MS = 1000;
 
-export interface OwnerGateDeps {
+export interface OwnerGateDeps<T> {
   leases: Pick<OwnerLeases, 'acquire' | 'release' | 'parked' | 'unparked'>;
-  store: { get(jobId: string): Promise<JobRecord | null> };
+  /** The job's owner, or null when the job is not runnable (ended, deleted): the handler then settles it. */
+  ownerOf: (job: Bull.Job<T>) => Promise<string | null>;
   /** A job really starts (it holds a lease): owner-fair scheduling's virtual clock follows it. */
-  onStart?: (job: VideoJob) => void;
+  onStart?: (job: Bull.Job<T>) => void;
   parkDelayMs?: number;
   random?: () => number;
   logger: Logger;
@@ -30,9 +30,9 @@ export interface OwnerGateDeps {
  * script. Returning null tells processJob there is no next job fetched with it. Bull then emits
  * a local 'completed' event for it; nothing in the worker listens to that.
  */
-export function parkJob(job: VideoJob, delayMs: number): void {
+export function parkJob<T>(job: Bull.Job<T>, delayMs: number): void {
   // Job#moveToDelayed is in bull/lib/job.js (4.x) but not in its type declarations.
-  const bullJob = job as VideoJob & { moveToDelayed(timestamp: number, ignoreLock?: boolean): Promise<void> };
+  const bullJob = job as Bull.Job<T> & { moveToDelayed(timestamp: number, ignoreLock?: boolean): Promise<void> };
   job.moveToCompleted = async () => {
     await bullJob.moveToDelayed(Date.now() + delayMs);
     return null as unknown as [unknown, string];
@@ -48,20 +48,20 @@ export function parkJob(job: VideoJob, delayMs: number): void {
  *
  * Jobs that are not runnable (ended, deleted) go straight to the handler, which settles them.
  */
-export function gateByOwner(handler: JobHandler, deps: OwnerGateDeps): JobHandler {
-  const { leases, store, logger, parkDelayMs = PARK_DELAY_MS, random = Math.random } = deps;
-  return async function ownerGatedHandler(job: VideoJob): Promise<void> {
+export function gateByOwner<T>(handler: (job: Bull.Job<T>) => Promise<void>, deps: OwnerGateDeps<T>): (job: Bull.Job<T>) => Promise<void> {
+  const { leases, ownerOf, logger, parkDelayMs = PARK_DELAY_MS, random = Math.random } = deps;
+  return async function ownerGatedHandler(job: Bull.Job<T>): Promise<void> {
     const bullJobId = String(job.id);
-    const record = await store.get(job.data.job_id);
-    if (!record || (record.status !== 'queued' && record.status !== 'processing')) {
+    const owner = await ownerOf(job);
+    if (owner === null) {
       await leases.unparked(bullJobId).catch(() => undefined);
       return handler(job);
     }
-    if (!(await leases.acquire(record.owner, bullJobId))) {
+    if (!(await leases.acquire(owner, bullJobId))) {
       const delay = Math.round(parkDelayMs * (1 + random() / 2));
       parkJob(job, delay);
       await leases.parked(bullJobId).catch((err) => logger.warn('parked gauge update failed', { err }));
-      logger.debug('owner at OWNER_MAX_ACTIVE_JOBS: job parked', { job_id: record.job_id, owner: record.owner, delay_ms: delay });
+      logger.debug('owner at OWNER_MAX_ACTIVE_JOBS: job parked', { bull_job_id: bullJobId, owner, delay_ms: delay });
       return;
     }
     deps.onStart?.(job);
@@ -69,7 +69,7 @@ export function gateByOwner(handler: JobHandler, deps: OwnerGateDeps): JobHandle
       await handler(job);
     } finally {
       // A failed release only keeps the slot until the lease expires.
-      await leases.release(record.owner, bullJobId).catch((err) => logger.warn('releasing the owner lease failed', { err }));
+      await leases.release(owner, bullJobId).catch((err) => logger.warn('releasing the owner lease failed', { err }));
     }
   };
 }
