@@ -90,6 +90,10 @@ it('reserves at submit, refuses beyond the budget, releases on cancel, settles o
   expect(done).toMatchObject({ status: 'completed', attempt: 2 });
   expect(done.last_error).toBeNull();
   expect(proxy.requests.filter((r) => r.fault === 'status')).toHaveLength(1);
+  // The first attempt failed through the failure hook (queued again with its error), not around it.
+  const failedAttempts = () => worker!.logLines().filter((l) => l.job_id === a && l.message === 'job attempt failed');
+  await waitFor(async () => failedAttempts().length, (n) => n === 1, { timeoutMs: 5000, what: 'the failed attempt\'s log line' });
+  expect(failedAttempts()[0]).toMatchObject({ will_retry: true, category: 'storage' });
   const rendered = done.result.duration_seconds as number;
   expect(rendered).toBeGreaterThan(5);
   expect(rendered).toBeLessThan(7);

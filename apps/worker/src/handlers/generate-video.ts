@@ -99,7 +99,10 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     }
   }
 
-  const budgetOf = (record: JobRecord) => (deps.budget ? { seconds: deps.budget, owner: record.owner } : undefined);
+  /** The owner's daily video seconds, for the failure hook (a declaration: it sits after the handler's return). */
+  function budgetOf(record: JobRecord) {
+    return deps.budget ? { seconds: deps.budget, owner: record.owner } : undefined;
+  }
 
   async function runAttempt(job: VideoJob, record: JobRecord, attempt: number, signal: AbortSignal, logger: Logger): Promise<void> {
     const { job_id } = job.data;
