@@ -89,6 +89,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     feed,
     tokens,
     sseHeartbeatMs: config.api.sseHeartbeatMs,
+    queuePositionIntervalMs: config.api.sseQueuePositionIntervalMs,
     streamSlots,
     sseMaxLifetimeMs: config.api.sseMaxLifetimeSeconds * 1000,
     queue,

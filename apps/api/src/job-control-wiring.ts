@@ -4,6 +4,8 @@ import {
   FairShare,
   IdempotencyStore,
   OwnerBacklog,
+  OwnerLeases,
+  VideoBudget,
   RateLimiter,
   createMaintenanceQueue,
   createWebhookQueue,
@@ -28,6 +30,11 @@ export interface JobControlWiring {
     fairShare?: FairShare;
     backlog: OwnerBacklog;
     ownerMaxQueuedJobs: number;
+    /** OWNER_DAILY_VIDEO_SECONDS; absent when it is 0 (off). */
+    videoBudget?: VideoBudget;
+    /** Read-only here (running jobs for GET /usage): the workers take and renew the leases. */
+    leases: OwnerLeases;
+    ownerMaxActiveJobs: number;
   };
   /** The producer queues, for the queue board. */
   queues: { maintenance: MaintenanceQueue; webhooks: WebhookQueue };
@@ -54,6 +61,9 @@ export function createJobControlWiring(config: Config, redis: Redis, logger: Log
       ...(config.queue.fairShare ? { fairShare: new FairShare(redis, prefix) } : {}),
       backlog: new OwnerBacklog(redis, prefix),
       ownerMaxQueuedJobs: config.limits.ownerMaxQueuedJobs,
+      ...(config.limits.ownerDailyVideoSeconds > 0 ? { videoBudget: new VideoBudget({ redis, prefix, limitSeconds: config.limits.ownerDailyVideoSeconds }) } : {}),
+      ownerMaxActiveJobs: config.limits.ownerMaxActiveJobs,
+      leases: new OwnerLeases({ redis, prefix, cap: config.limits.ownerMaxActiveJobs, leaseMs: config.queue.lockDurationMs }),
     },
     queues: { maintenance, webhooks },
     async close() {

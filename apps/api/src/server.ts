@@ -16,8 +16,9 @@ import { httpMetrics } from './middleware/http-metrics';
 import { createMetricsRouter } from './routes/metrics';
 import { createQueueBoardRouter, type BoardQueue } from './routes/queue-board';
 import { createCapabilitiesRouter } from './routes/scenes';
+import { createUsageRouter, type UsageRouteDeps } from './routes/usage';
 
-export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRouteDeps {
+export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRouteDeps, UsageRouteDeps {
   apiKeys: readonly ApiKey[];
   bodyLimitBytes: number;
   readiness: () => Promise<ReadinessReport>;
@@ -73,6 +74,7 @@ export function createServer(deps: ServerDeps): express.Express {
     createMetadataRouter(deps),
   );
   app.use('/api/v1', createCapabilitiesRouter(deps));
+  app.use('/api/v1/usage', cors(deps.corsOrigins), authenticate(deps.apiKeys), createUsageRouter(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

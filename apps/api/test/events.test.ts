@@ -519,3 +519,44 @@ describe('event stream lifetime (SSE_MAX_LIFETIME_SECONDS=1)', () => {
     expectOrdered(s);
   });
 });
+
+describe('queue_position events (issue 13)', () => {
+  let replica: RunningApi;
+  const url = (jobId: string) => `http://127.0.0.1:${replica.port}/api/v1/videos/jobs/${jobId}/events`;
+  const positions = (s: SseStream) => s.named.filter((e) => e.event === 'queue_position').map((e) => e.data);
+
+  beforeAll(async () => {
+    replica = await startReplica({ SSE_QUEUE_POSITION_INTERVAL_MS: '200', SSE_HEARTBEAT_MS: '200' });
+  });
+  afterAll(async () => {
+    await replica?.stop();
+  });
+
+  it('sends the queued job\'s position when it changes, read by the API on an interval, and none once it runs', async () => {
+    const ahead = await submit();
+    const jobId = await submit();
+    const before = (await getJob(jobId)).queue_position as number;
+    expect(before).toBeGreaterThan((await getJob(ahead)).queue_position as number);
+    const s = await openSse(url(jobId), auth());
+    await waitFor(async () => positions(s).length, (n) => n >= 1, { what: 'the first queue_position event' });
+    // Many intervals pass (heartbeats are as frequent): an unchanged position is not sent again.
+    await waitFor(async () => s.comments.length, (n) => n >= 5, { what: 'five heartbeats' });
+    expect(positions(s)).toEqual([{ job_id: jobId, queue_position: before }]);
+    // A job ahead leaves the queue: the next read sees one less.
+    expect((await request(api.server).post(`/api/v1/videos/jobs/${ahead}/cancel`).set(auth())).status).toBe(202);
+    await waitFor(async () => positions(s).length, (n) => n >= 2, { what: 'the changed position' });
+    expect(positions(s)).toEqual([
+      { job_id: jobId, queue_position: before },
+      { job_id: jobId, queue_position: before - 1 },
+    ]);
+    // Positions are not progress: no id, so a reconnect still resumes from the last progress event.
+    expect(s.named.every((e) => e.id === undefined)).toBe(true);
+    // Picked up: progress events again, no more positions.
+    const runId = await pickUp(jobId);
+    await waitFor(async () => s.events.at(-1)?.data.status, (st) => st === 'processing', { what: 'the processing event' });
+    await waitFor(async () => s.comments.length, (n) => n >= 10, { what: 'five more heartbeats' });
+    expect(positions(s)).toHaveLength(2);
+    await complete(jobId, runId);
+    await waitEnded(s);
+  });
+});

@@ -47,7 +47,7 @@ it('refuses a video whose planned length with the estimated speech passes MAX_VI
   expect((await submit({ topic: 'Tides', narration: false, scenes })).status).toBe(202);
 });
 
-it('fails a job whose real speech overruns the limit with VIDEO_TOO_LONG on its first attempt, never retried', async () => {
+it('fails a job whose real speech overruns the limit with VIDEO_TOO_LONG on its first attempt, never retried, and gives its video seconds back', async () => {
   // Years read slowly ("nineteen sixty-nine"): espeak-ng takes ~10 s for what the estimate calls ~4 s.
   const years = '1969 2024 1492 1066 2001 1945';
   const configuration = { topic: 'Years', narration: true, scenes: [{ text: years, duration_seconds: 1 }, { text: years, duration_seconds: 1 }] };
@@ -62,4 +62,15 @@ it('fails a job whose real speech overruns the limit with VIDEO_TOO_LONG on its 
   expect(job).toMatchObject({ status: 'failed', attempt: 1, error: { code: 'VIDEO_TOO_LONG', retryable: false, stage: 'rendering_scenes', attempt: 1 } });
   expect(job.error.details.duration_seconds).toBeGreaterThan(10);
   expect(job.result).toBeNull();
-});
+  // A permanent failure before the video was rendered gives its reserved seconds back (OWNER_DAILY_VIDEO_SECONDS,
+  // default 3600): once the silent two-second job of the test above has ended too, nothing is reserved and only
+  // its rendered length is used.
+  const usage = await waitFor(
+    async () => (await request(api.server).get('/api/v1/usage').set(auth)).body,
+    (u) => u.video_seconds.reserved === 0,
+    { timeoutMs: 60000, what: 'every reservation to be settled or released' },
+  );
+  expect(usage.video_seconds.limit).toBe(3600);
+  expect(usage.video_seconds.used).toBeGreaterThan(1.5);
+  expect(usage.video_seconds.used).toBeLessThan(2.5);
+}, 150000);

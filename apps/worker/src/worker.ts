@@ -9,7 +9,7 @@ import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
 import { announceVoices, detectNarration, voiceWorkerId } from './narration';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { FairShare, JobStore, closeRedis, createRedis, createVideoQueue, type VideoQueue } from '@vidgen/queue';
+import { FairShare, JobStore, OwnerLeases, VideoBudget, gateByOwner, closeRedis, createRedis, createVideoQueue, type VideoJob, type VideoQueue } from '@vidgen/queue';
 import { S3UploadManager, checkBucket, createS3Client } from '@vidgen/storage';
 import { createUploadObserver } from './upload-observer';
 import { createGenerateVideoHandler } from './handlers/generate-video';
@@ -54,9 +54,14 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     maxStalledCount: config.queue.maxStalledCount,
     retryProcessDelayMs: config.queue.retryProcessDelayMs,
   });
-  // Owner-fair scheduling: virtual now follows the priority (fair tag) of each job this worker starts.
+  // Owner-fair scheduling: virtual now follows the priority (fair tag) of each job this worker starts
+  // (a job parked for its owner's active cap has not started: see gateByOwner).
   const fairShare = config.queue.fairShare ? new FairShare(redis, config.redis.prefix) : null;
-  if (fairShare) queue.on('active', (job) => void fairShare.started(job.opts.priority).catch((err) => logger.warn('fair share update failed', { err })));
+  const onStart = (job: VideoJob) => void fairShare?.started(job.opts.priority).catch((err) => logger.warn('fair share update failed', { err }));
+  // OWNER_MAX_ACTIVE_JOBS: leases live as long as Bull's job locks, so a dead worker's job and its slot come back together.
+  // Taken with the limit off too (no cap then): they are how GET /usage counts an owner's running jobs.
+  const leases = new OwnerLeases({ redis, prefix: config.redis.prefix, cap: config.limits.ownerMaxActiveJobs, leaseMs: config.queue.lockDurationMs });
+  leases.startHeartbeat((err) => logger.warn('renewing owner leases failed', { err }));
   queue.on('error', (err) => {
     metrics.redisError('queue');
     logger.warn('queue error', { err: err.message });
@@ -144,6 +149,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     signals: control.signals,
     resetStaleProgress: createStaleProgressReset(redis, config.redis.prefix),
     artifacts,
+    ...(config.limits.ownerDailyVideoSeconds > 0 ? { budget: new VideoBudget({ redis, prefix: config.redis.prefix, limitSeconds: config.limits.ownerDailyVideoSeconds }) } : {}),
   });
   // Timing lines and job metrics come from outside the handler: it stays about the pipeline only.
   const takeRenderMs = (jobId: string) => {
@@ -151,7 +157,13 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
     renderTimes.delete(jobId);
     return ms;
   };
-  void queue.process(config.worker.concurrency, instrumentJobHandler(handler, { tracker, store, metrics, logger, takeRenderMs }));
+  const instrumented = instrumentJobHandler(handler, { tracker, store, metrics, logger, takeRenderMs });
+  // A job runs only with a run slot of its owner; ended or deleted jobs go to the handler, which settles them.
+  const ownerOf = async (job: VideoJob) => {
+    const record = await store.get(job.data.job_id);
+    return record && (record.status === 'queued' || record.status === 'processing') ? record.owner : null;
+  };
+  void queue.process(config.worker.concurrency, gateByOwner(instrumented, { leases, ownerOf, onStart, logger }));
   background.start();
   // Announced once the worker takes jobs; withdrawn first on shutdown.
   const voiceHeartbeat = narration ? await announceVoices({ redis, prefix: config.redis.prefix, workerId: voiceWorkerId(path.basename(ownScratchDir)), narration, logger }) : null;
@@ -168,6 +180,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
         await voiceHeartbeat?.stop().catch((err) => logger.warn('could not withdraw the voice announcement; it lapses by itself', { err }));
         await drainJobs({ queue, signals: control.signals, graceMs: config.worker.shutdownGraceMs, logger });
         await control.close();
+        leases.stopHeartbeat();
         stopArtifactJanitor();
         stopScratchJanitor();
         // No job runs any more: this process's scratch dir goes with it.

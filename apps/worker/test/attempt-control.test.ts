@@ -1,4 +1,4 @@
-import { VidgenError, type JobError } from '@vidgen/core';
+import { VidgenError, type JobError, type StageName } from '@vidgen/core';
 import type { TransitionResult, VideoJob } from '@vidgen/queue';
 import { waitFor } from '@vidgen/testing';
 import { drainJobs } from '../src/attempt-control';
@@ -110,7 +110,7 @@ describe('recordFailure', () => {
     const store = { markRetrying: transition('markRetrying'), fail: transition('fail') };
     const tracker = { finish: async () => (calls.push('finish'), { ok: true as const }) };
     const run = (error: VidgenError) => recordFailure({ job, error, stage: 'rendering_scenes', attempt: 4, runId: 'r1', store: store as never, tracker: tracker as never, logger });
-    return { job, calls, errors, run };
+    return { job, calls, errors, run, store, tracker };
   }
 
   it('puts a retryable failure with attempts left back to queued and throws it for Bull', async () => {
@@ -139,6 +139,33 @@ describe('recordFailure', () => {
     await expect(s.run(new VidgenError('WORKER_SHUTDOWN'))).rejects.toMatchObject({ code: 'WORKER_SHUTDOWN' });
     expect(s.calls).toEqual(['markRetrying']);
     expect(s.job.opts.attempts).toBe(4);
+  });
+
+  it('gives the daily video seconds back when the job ends before its video was rendered, charges them after; not on a retry', async () => {
+    const cases: Array<[StageName | null, 'release' | 'charge', number]> = [
+      [null, 'release', 0],
+      ['planning', 'release', 0],
+      ['combining', 'release', 0],
+      ['encoding_renditions', 'charge', 0],
+      ['uploading', 'charge', 0],
+      // A retryable failure on the last attempt ends the job as well.
+      ['rendering_scenes', 'release', 2],
+    ];
+    for (const [stage, expected, attemptsMade] of cases) {
+      const s = setup({ attemptsMade, attempts: 3 });
+      (s.job as { id: string }).id = 'j1-r2';
+      const budgetCalls: string[] = [];
+      const seconds = { release: async (owner: string, id: string) => (budgetCalls.push(`release ${owner} ${id}`), true), charge: async (owner: string, id: string) => void budgetCalls.push(`charge ${owner} ${id}`) };
+      const error = new VidgenError(stage === 'rendering_scenes' ? 'RENDER_FAILED' : 'VIDEO_TOO_LONG', { retryable: stage === 'rendering_scenes' });
+      await expect(recordFailure({ job: s.job, error, stage, attempt: 1, runId: 'r1', store: s.store as never, tracker: s.tracker as never, budget: { seconds, owner: 'alice' }, logger })).rejects.toBe(error);
+      expect({ stage, budgetCalls }).toEqual({ stage, budgetCalls: [`${expected} alice j1-r2`] });
+    }
+    // And a retry that is left keeps the reservation as it is.
+    const s = setup({ attemptsMade: 0, attempts: 3 });
+    const calls: string[] = [];
+    const seconds = { release: async () => (calls.push('release'), true), charge: async () => void calls.push('charge') };
+    await expect(recordFailure({ job: s.job, error: new VidgenError('RENDER_FAILED', { retryable: true }), stage: 'planning', attempt: 1, runId: 'r1', store: s.store as never, tracker: s.tracker as never, budget: { seconds, owner: 'alice' }, logger })).rejects.toMatchObject({ code: 'RENDER_FAILED' });
+    expect(calls).toEqual([]);
   });
 
   it('returns quietly when the job was cancelled meanwhile (the transition is refused)', async () => {

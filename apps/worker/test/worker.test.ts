@@ -86,9 +86,11 @@ describe('worker against real Redis, S3 and ffmpeg', () => {
       expect(record!.attempt).toBe(1);
       expect(record!.error).toMatchObject({ code: 'RENDER_FAILED', category: 'rendering', retryable: false, stage: 'rendering_scenes', attempt: 1 });
       expect(JSON.stringify(record!.error!.details)).toContain('deliberately broken encoder');
-      expect((await tracker.getSnapshot(jobId))!.status).toBe('failed');
+      // The worker writes the record first, then ends the progress run, then Bull ends the job: each follows shortly.
+      await waitFor(async () => (await tracker.getSnapshot(jobId))!.status, (st) => st === 'failed', { timeoutMs: 5000, what: 'the progress run to end failed' });
       // Permanent: Bull holds no further attempt (the finished Bull job stays as history, not waiting or delayed).
-      expect(['completed', 'failed']).toContain(await (await queue.getJob(jobId))!.getState());
+      const bullState = await waitFor(async () => (await queue.getJob(jobId))!.getState(), (st) => st !== 'active', { timeoutMs: 5000, what: 'Bull to end the job' });
+      expect(['completed', 'failed']).toContain(bullState);
       const lines = worker.logLines().filter((l) => l.job_id === jobId);
       expect(lines.some((l) => l.message === 'job attempt failed' && l.correlation_id === `corr-${jobId}`)).toBe(true);
     } finally {

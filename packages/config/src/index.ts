@@ -31,6 +31,8 @@ export interface Config {
     signingSecretGenerated: boolean;
     eventsTokenTtlSeconds: number;
     sseHeartbeatMs: number;
+    /** SSE_QUEUE_POSITION_INTERVAL_MS. */
+    sseQueuePositionIntervalMs: number;
     /** Open event streams allowed per API process and per owner (429 TOO_MANY_EVENT_STREAMS beyond). */
     sseMaxStreams: number;
     sseMaxStreamsPerOwner: number;
@@ -62,8 +64,8 @@ export interface Config {
     name: 'rules' | 'llm';
     llm?: { baseUrl: string; apiKey?: string; model: string; timeoutMs: number; maxTokens: number; fallback: boolean; cacheTtlSeconds: number };
   };
-  /** What one job may cost: MAX_VIDEO_SECONDS (speech included). */
-  limits: { maxVideoSeconds: number; ownerMaxQueuedJobs: number };
+  /** What one job may cost: MAX_VIDEO_SECONDS (speech included); what one owner may hold (0: no limit). */
+  limits: { maxVideoSeconds: number; ownerMaxQueuedJobs: number; ownerMaxActiveJobs: number; ownerDailyVideoSeconds: number };
   redis: { url: string; prefix: string; recordTtlSeconds: number; failedRecordTtlSeconds: number; cluster: boolean };
   progress: { minIntervalMs: number };
   /** Versioned video metadata: at most maxVersions versions per video (METADATA_VERSION_LIMIT beyond). */
@@ -228,6 +230,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
       signingSecretGenerated: !v.SIGNING_SECRET,
       eventsTokenTtlSeconds: v.EVENTS_TOKEN_TTL_SECONDS,
       sseHeartbeatMs: v.SSE_HEARTBEAT_MS,
+      sseQueuePositionIntervalMs: v.SSE_QUEUE_POSITION_INTERVAL_MS,
       sseMaxStreams: v.SSE_MAX_STREAMS,
       sseMaxStreamsPerOwner: v.SSE_MAX_STREAMS_PER_OWNER,
       sseMaxLifetimeSeconds: v.SSE_MAX_LIFETIME_SECONDS,
@@ -253,7 +256,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
           ? { baseUrl: v.LLM_BASE_URL, apiKey: v.LLM_API_KEY, model: v.LLM_MODEL, timeoutMs: v.LLM_TIMEOUT_MS, maxTokens: v.LLM_MAX_TOKENS, fallback: v.LLM_FALLBACK, cacheTtlSeconds: v.LLM_CACHE_TTL_SECONDS }
           : undefined,
     },
-    limits: { maxVideoSeconds: v.MAX_VIDEO_SECONDS, ownerMaxQueuedJobs: v.OWNER_MAX_QUEUED_JOBS },
+    limits: { maxVideoSeconds: v.MAX_VIDEO_SECONDS, ownerMaxQueuedJobs: v.OWNER_MAX_QUEUED_JOBS, ownerMaxActiveJobs: v.OWNER_MAX_ACTIVE_JOBS, ownerDailyVideoSeconds: v.OWNER_DAILY_VIDEO_SECONDS },
     redis: { url: v.REDIS_URL, prefix: v.QUEUE_PREFIX, recordTtlSeconds: v.JOB_RECORD_TTL_SECONDS, failedRecordTtlSeconds: v.JOB_RECORD_TTL_FAILED_SECONDS, cluster: v.REDIS_CLUSTER },
     progress: { minIntervalMs: v.PROGRESS_MIN_INTERVAL_MS },
     metadata: { maxVersions: v.METADATA_MAX_VERSIONS },

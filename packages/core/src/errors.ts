@@ -275,6 +275,13 @@ export const ERROR_CODES = define({
     message: 'Too many of your jobs are queued; the per-owner limit of queued jobs was reached.',
     suggestedAction: 'Wait until some of your queued jobs start (GET /api/v1/videos/jobs?status=queued shows them), or cancel ones you no longer need, then submit again.',
   },
+  VIDEO_QUOTA_EXCEEDED: {
+    category: 'rate_limited',
+    status: 429,
+    retryable: true,
+    message: 'This job would pass your daily video budget (video seconds rendered in a rolling 24 hours, queued and running jobs included).',
+    suggestedAction: 'Wait until the time in retry_after (also the Retry-After header) and submit again, or submit a shorter video; GET /api/v1/usage shows your budget. Cancelling a queued job gives its seconds back.',
+  },
   TOO_MANY_EVENT_STREAMS: {
     category: 'rate_limited',
     status: 429,

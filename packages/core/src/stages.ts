@@ -47,6 +47,14 @@ export function isStageName(value: unknown): value is StageName {
   return typeof value === 'string' && (STAGE_NAMES as readonly string[]).includes(value);
 }
 
+/**
+ * Whether a job that failed in `stage` had its video rendered (combined) already: one that had
+ * is charged its planned seconds of OWNER_DAILY_VIDEO_SECONDS, one that had not gets them back.
+ */
+export function renderedBefore(stage: StageName | null): boolean {
+  return stage !== null && stageIndex(stage) > stageIndex('combining');
+}
+
 export function isTerminalStatus(value: unknown): value is TerminalStatus {
   return typeof value === 'string' && (TERMINAL_STATUSES as readonly string[]).includes(value);
 }

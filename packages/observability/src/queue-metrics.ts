@@ -6,6 +6,8 @@ export interface QueueStats {
   delayed: number;
   failed: number;
   completed: number;
+  /** Jobs held back for their owner's OWNER_MAX_ACTIVE_JOBS (also counted in `delayed` while they sit there). */
+  parked: number;
   /** Seconds since the oldest waiting job was created; null when none waits. */
   oldestWaitingAgeSeconds: number | null;
 }
@@ -21,7 +23,7 @@ export interface QueueMetricsOptions {
   now?: () => number;
 }
 
-const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+const STATES = ['waiting', 'active', 'delayed', 'parked', 'failed', 'completed'] as const;
 
 /**
  * Queue gauges refreshed on scrape. A slow or unreachable Redis never blocks
@@ -56,7 +58,7 @@ export function registerQueueMetrics(registry: Registry, options: QueueMetricsOp
 
   new Gauge({
     name: 'vidgen_queue_jobs',
-    help: 'Jobs in the Bull queue by state (completed and failed stay near 0: finished jobs are removed, records live under our own keys).',
+    help: 'Jobs in the Bull queue by state (completed and failed stay near 0: finished jobs are removed, records live under our own keys). parked: waiting for a run slot of their owner (OWNER_MAX_ACTIVE_JOBS); they sit in delayed or waiting meanwhile.',
     labelNames: ['state'],
     registers: [registry],
     async collect() {

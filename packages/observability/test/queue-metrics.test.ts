@@ -1,7 +1,7 @@
 import { createMetricsRegistry } from '../src/metrics-registry';
 import { registerQueueMetrics, type QueueStats } from '../src/queue-metrics';
 
-const stats = (waiting: number): QueueStats => ({ waiting, active: 1, delayed: 2, failed: 0, completed: 0, oldestWaitingAgeSeconds: waiting ? 30 : null });
+const stats = (waiting: number): QueueStats => ({ waiting, active: 1, delayed: 2, parked: 0, failed: 0, completed: 0, oldestWaitingAgeSeconds: waiting ? 30 : null });
 
 async function gauge(registry: ReturnType<typeof createMetricsRegistry>, name: string, state?: string): Promise<number | undefined> {
   const metric = await registry.getSingleMetric(name)!.get();

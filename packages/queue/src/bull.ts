@@ -4,6 +4,8 @@ import { createBullClient, type Redis } from './redis';
 
 export type VideoQueue = Bull.Queue<QueuePayload>;
 export type VideoJob = Bull.Job<QueuePayload>;
+/** A job of any of our Bull queues (tools that run their own queue use it without depending on bull). */
+export type QueueJob<T> = Bull.Job<T>;
 
 export interface QueueOptions {
   redisUrl: string;

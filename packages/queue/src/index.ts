@@ -13,3 +13,6 @@ export * from './aux-queues';
 export * from './voice-registry';
 export * from './fair-share';
 export * from './owner-backlog';
+export * from './owner-leases';
+export * from './video-budget';
+export * from './owner-gate';

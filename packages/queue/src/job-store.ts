@@ -341,6 +341,11 @@ export class JobStore {
     return { ok: true, resubmission };
   }
 
+  /** How many times the job was resubmitted (POST /retry); its next Bull job id is queueJobIdFor(jobId, this + 1). */
+  async resubmissions(jobId: string): Promise<number> {
+    return Number((await this.call(() => this.redis.hget(this.key(jobId), 'resubmissions'))) ?? 0);
+  }
+
   /** The Bull job id of the job's current submission: the job id, then `<job_id>-r<n>` after the n-th resubmission (Bull ids are unique). */
   async queueJobId(jobId: string): Promise<string> {
     const n = Number((await this.call(() => this.redis.hget(this.key(jobId), 'resubmissions'))) ?? 0);

@@ -6,6 +6,10 @@
  *   <prefix>:job:{<job_id>}            hash: the job record
  *   <prefix>:job:{<job_id>}:progress   hash: the job's progress (written by @vidgen/progress)
  *   <prefix>:owner:<owner>:jobs        sorted set: an owner's job ids by creation time
+ *   <prefix>:owner:<owner>:queued      sorted set: the owner's enqueued job ids (OwnerBacklog)
+ *   <prefix>:owner:<owner>:active      sorted set: the owner's run leases, Bull job id → expiry (OwnerLeases)
+ *   <prefix>:owner:<owner>:video       hash: the owner's video-seconds charges by Bull job id (VideoBudget)
+ *   <prefix>:parked                    sorted set: jobs parked for their owner's run cap, for the gauge
  *   <prefix>:video-generation:*        Bull's own keys for the queue
  */
 export function jobKey(prefix: string, jobId: string): string {

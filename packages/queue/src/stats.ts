@@ -1,4 +1,5 @@
 import type { VideoQueue } from './bull';
+import { countParked } from './owner-leases';
 
 export interface VideoQueueStats {
   waiting: number;
@@ -6,8 +7,13 @@ export interface VideoQueueStats {
   delayed: number;
   failed: number;
   completed: number;
+  /** Jobs held back for their owner's OWNER_MAX_ACTIVE_JOBS recently (see OwnerLeases). */
+  parked: number;
   oldestWaitingAgeSeconds: number | null;
 }
+
+/** A parked job is put back again about every second while workers are free; an entry older than this one is a job that left. */
+const PARKED_WITHIN_MS = 60000;
 
 /**
  * Counts by state and the age of the oldest waiting job. Bull pushes new jobs
@@ -15,7 +21,8 @@ export interface VideoQueueStats {
  * the last element: `getWaiting(0, 0)` reads it (Bull reverses list ranges).
  */
 export async function readQueueStats(queue: VideoQueue, now: () => number = Date.now): Promise<VideoQueueStats> {
-  const [counts, oldest] = await Promise.all([queue.getJobCounts(), queue.getWaiting(0, 0)]);
+  const prefix = (queue as unknown as { keyPrefix: string }).keyPrefix;
+  const [counts, oldest, parked] = await Promise.all([queue.getJobCounts(), queue.getWaiting(0, 0), countParked(queue.client, prefix, PARKED_WITHIN_MS, now())]);
   const first = oldest[0];
   return {
     waiting: counts.waiting,
@@ -23,6 +30,7 @@ export async function readQueueStats(queue: VideoQueue, now: () => number = Date
     delayed: counts.delayed,
     failed: counts.failed,
     completed: counts.completed,
+    parked,
     oldestWaitingAgeSeconds: first ? Math.max(0, (now() - first.timestamp) / 1000) : null,
   };
 }

@@ -2,8 +2,9 @@
  * pnpm bench:fairness — owner-fair scheduling against plain FIFO, same workload, same run.
  *
  * The scheduling layer as production runs it: a real Bull queue on the real Redis, the API's
- * FairShare tags as Bull priorities, and two consumers that move virtual now like the worker
- * does (queue 'active'). What a job does once started is a sleep of its render time, so the
+ * FairShare tags as Bull priorities, and two consumers behind the worker's owner gate
+ * (OWNER_MAX_ACTIVE_JOBS at its default, leases in Redis) that move virtual now as the worker
+ * does when a job starts. The FIFO run is plain Bull: no priorities, no gate. What a job does once started is a sleep of its render time, so the
  * numbers measure the order jobs start in, not ffmpeg on a shared machine: a medium job (60 s of
  * video) takes MEDIUM_MS, a short one (1 s) SHORT_MS, in the ratio measured on the real stack
  * (issue 13: a 60 s medium job rendered in ~12 s, a 1 s job in ~1 s).
@@ -18,7 +19,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
-import { FairShare, createBullQueue, deleteKeysWithPrefix } from '@vidgen/queue';
+import { silentLogger } from '@vidgen/core';
+import { FairShare, OwnerLeases, createBullQueue, deleteKeysWithPrefix, gateByOwner, type QueueJob } from '@vidgen/queue';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WORKERS = 2;
@@ -29,6 +31,8 @@ const SHORT_MS = 100;
 const SHORT_EVERY_MS = 150;
 const MEDIUM_VIDEO_SECONDS = 60;
 const SHORT_VIDEO_SECONDS = 1;
+/** OWNER_MAX_ACTIVE_JOBS's default. */
+const OWNER_MAX_ACTIVE_JOBS = 2;
 
 interface BenchJob {
   owner: string;
@@ -49,15 +53,17 @@ async function runMode(fair: boolean): Promise<{ p50: number; p99: number; max: 
   let finished = 0;
   const started = performance.now();
   try {
-    if (fair) queue.on('active', (job) => void fairShare.started(job.opts.priority));
-    void queue.process(WORKERS, async (job) => {
+    const run = async (job: QueueJob<BenchJob>) => {
       const wait = performance.now() - job.data.submittedAt;
       if (job.data.owner !== 'alice') shortWaits.push(wait);
       const began = performance.now();
       await sleep(job.data.ms);
       longestJobMs = Math.max(longestJobMs, performance.now() - began);
       finished += 1;
-    });
+    };
+    const leases = new OwnerLeases({ redis, prefix, cap: OWNER_MAX_ACTIVE_JOBS, leaseMs: 30000 });
+    const gated = gateByOwner(run, { leases, ownerOf: async (job) => job.data.owner, onStart: (job) => void fairShare.started(job.opts.priority), logger: silentLogger });
+    void queue.process(WORKERS, fair ? gated : run);
     const submit = async (owner: string, ms: number, videoSeconds: number) => {
       const priority = fair ? await fairShare.tagFor(owner, videoSeconds) : undefined;
       await queue.add({ owner, ms, submittedAt: performance.now() }, { ...(priority ? { priority } : {}), removeOnComplete: true, removeOnFail: true });
@@ -86,6 +92,7 @@ async function main() {
   const result = {
     bench: 'fairness',
     workers: WORKERS,
+    owner_max_active_jobs: OWNER_MAX_ACTIVE_JOBS,
     medium_jobs: MEDIUM_JOBS,
     short_jobs: SHORT_JOBS,
     medium_ms: MEDIUM_MS,

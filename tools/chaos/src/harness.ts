@@ -133,7 +133,10 @@ export async function startSuiteStack(options: SuiteStackOptions): Promise<Suite
       SCRATCH_DIR: scratchDir,
       ARTIFACT_CACHE_DIR: path.join(dir, 'artifacts'),
       RATE_LIMIT_SUBMISSIONS: '0',
-      OWNER_MAX_QUEUED_JOBS: '0', // one owner submits the whole run
+      // One owner submits the whole run, on every worker at once: no per-owner caps.
+      OWNER_MAX_QUEUED_JOBS: '0',
+      OWNER_MAX_ACTIVE_JOBS: '0',
+      OWNER_DAILY_VIDEO_SECONDS: '0',
       WEBHOOK_ALLOW_PRIVATE: 'true',
       WEBHOOK_BACKOFF_MS: '200',
       ...options.env,

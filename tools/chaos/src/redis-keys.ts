@@ -25,13 +25,16 @@ export async function keyKinds(redis: Redis, prefix: string, ids: ReadonlySet<st
 /**
  * What may stay once every job has ended: each job's retained records (README, "Redis keys"), its
  * video's metadata (a video id of its own), the owner indexes (jobs, videos, the queued set the queue
- * quota prunes on read), the owner-fair scheduler's two keys, and Bull's kept history (QUEUE_HISTORY:
- * finished jobs of each queue by age and count, with their completed/failed sets).
+ * quota prunes on read), the owner's run leases (a killed worker's lease stays until it expires, the
+ * key with it) and video-seconds charges (kept for the rolling day), the parked-jobs gauge's set, the
+ * owner-fair scheduler's two keys, and Bull's kept history (QUEUE_HISTORY: finished jobs of each
+ * queue by age and count, with their completed/failed sets).
  */
 const RETAINED = [
   /^job:\{<id>\}(:(progress|video|webhooks))?$/,
   /^video:\{<(other-)?id>\}(:versions)?$/,
-  /^owner:[^:]+:(jobs|videos|queued)$/,
+  /^owner:[^:]+:(jobs|videos|queued|active|video)$/,
+  /^parked$/,
   /^fair:(vnow|owners)$/,
   /^(video-generation|webhooks|maintenance):(<id>|<other-id>|evt_<other-id>)$/,
   /^(video-generation|webhooks|maintenance):(completed|failed)$/,

@@ -90,7 +90,10 @@ export async function startSuiteStack(options: { name: string; env?: NodeJS.Proc
     API_KEYS: `${WRITER.owner}:${WRITER.key},${READER.owner}:${READER.key}`,
     SIGNING_SECRET: randomBytes(24).toString('hex'),
     RATE_LIMIT_SUBMISSIONS: '0',
-    OWNER_MAX_QUEUED_JOBS: '0', // one owner submits the whole run
+    // One owner submits the whole run, on every worker at once: no per-owner caps.
+    OWNER_MAX_QUEUED_JOBS: '0',
+    OWNER_MAX_ACTIVE_JOBS: '0',
+    OWNER_DAILY_VIDEO_SECONDS: '0',
     LOG_FORMAT: 'json',
     ...options.env,
   };

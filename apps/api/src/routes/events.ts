@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import { VidgenError, type Logger } from '@vidgen/core';
+import { VidgenError, type JobStatus, type Logger } from '@vidgen/core';
+import { queuePosition, type Redis, type VideoQueue } from '@vidgen/queue';
 import type { ApiKey } from '@vidgen/config';
 import { setContext } from '@vidgen/observability';
 import { authenticateEventStream } from '../middleware/auth';
@@ -21,6 +22,15 @@ export interface EventsRouteDeps extends JobReader {
   logger: Logger;
   /** Makes the reconnect event's url absolute (PUBLIC_BASE_URL). */
   publicUrl: PublicUrl;
+  /** The queue and request client, for the queue_position events. */
+  queue: VideoQueue;
+  redis: Redis;
+  /**
+   * How often a queued job's position is read (SSE_QUEUE_POSITION_INTERVAL_MS). Computed on read
+   * by the API holding the stream, a few Redis commands per open stream per interval, and sent
+   * only when it changed: nothing is written per waiting job when a worker takes one.
+   */
+  queuePositionIntervalMs: number;
 }
 
 /** Retry-After of a 429 TOO_MANY_EVENT_STREAMS: streams end all the time (terminal events, lifetimes, disconnects). */
@@ -41,6 +51,13 @@ function lastEventId(req: Request): number | null {
 }
 
 const frame = (state: JobProgressState) => `id: ${state.version}\ndata: ${JSON.stringify(eventData(state))}\n\n`;
+
+/**
+ * `event: queue_position`: jobs that would run before this one (null: not in the wait list now,
+ * e.g. waiting for a retry's backoff or for a run slot of its owner). No `id:`: positions are not
+ * progress, and a reconnect resumes from the last progress event.
+ */
+const positionFrame = (jobId: string, position: number | null) => `event: queue_position\ndata: ${JSON.stringify({ job_id: jobId, queue_position: position })}\n\n`;
 
 /**
  * The last frame of a stream the server ends while the job still runs (its
@@ -92,11 +109,17 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     let staleTerminalTicks = 0;
     let heartbeat: NodeJS.Timeout | undefined;
     let lifetime: NodeJS.Timeout | undefined;
+    let positions: NodeJS.Timeout | undefined;
+    // The status of the last state sent, and the last position sent (undefined: none yet).
+    let status: JobStatus | null = null;
+    let position: number | null | undefined;
+    let readingPosition = false;
 
     // Runs on every way the stream ends (client gone, terminal event, lifetime, shutdown, errors); repeat calls are harmless.
     const cleanup = () => {
       closed = true;
       clearInterval(heartbeat);
+      clearInterval(positions);
       clearTimeout(lifetime);
       unwatch();
       slot.release();
@@ -104,6 +127,23 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     const send = (state: JobProgressState) => {
       res.write(frame(state));
       lastSent = state.version;
+      status = state.status;
+    };
+    /** While the job is queued: its position, when it changed since the last one sent. */
+    const sendPosition = async () => {
+      if (closed || readingPosition || status !== 'queued') return;
+      readingPosition = true;
+      try {
+        const now = await queuePosition(deps.queue, deps.redis, await deps.store.queueJobId(jobId));
+        if (closed || status !== 'queued' || now === position) return;
+        position = now;
+        res.write(positionFrame(jobId, now));
+      } catch (err) {
+        // Redis is away: the next interval tries again.
+        log.debug('queue position read failed', { err: (err as Error).message });
+      } finally {
+        readingPosition = false;
+      }
     };
     const end = () => {
       cleanup();
@@ -128,6 +168,7 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
      * two heartbeats, so a stream can never hang on a finished job.
      */
     const deliver = (state: JobProgressState, fromHeartbeat: boolean) => {
+      status = state.status;
       if (isTerminalJobStatus(state.status)) {
         if (state.final || (fromHeartbeat && ++staleTerminalTicks >= 2)) {
           send(state);
@@ -234,6 +275,8 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
       schedule(true);
     }, sseHeartbeatMs);
     lifetime = setTimeout(() => reconnect('max_lifetime'), Math.max(1, Math.round(sseMaxLifetimeMs * (1 - Math.random() * LIFETIME_JITTER))));
+    positions = setInterval(() => void sendPosition(), deps.queuePositionIntervalMs);
+    void sendPosition();
     started = true;
     if (changedBeforeStart) schedule(false);
   }

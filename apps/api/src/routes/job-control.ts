@@ -1,4 +1,4 @@
-import type { RequestHandler, Router } from 'express';
+import type { RequestHandler, Response, Router } from 'express';
 import Joi from 'joi';
 import { JOB_STATUSES, VidgenError, plannedVideoSeconds, validate, type JobRecord, type JobStatus, type Logger } from '@vidgen/core';
 import { jobVideoKey, ownerVideosKey, videoIdForJob, videoKey, videoVersionsKey } from '@vidgen/metadata';
@@ -13,6 +13,7 @@ import {
   type FairShare,
   type MaintenanceQueue,
   type OwnerBacklog,
+  type VideoBudget,
   type RateLimiter,
   type TransitionResult,
   type Redis,
@@ -41,6 +42,8 @@ export interface JobControlDeps extends JobReader {
   /** Each owner's queued jobs, for OWNER_MAX_QUEUED_JOBS (0 or absent: no limit). */
   backlog?: OwnerBacklog;
   ownerMaxQueuedJobs?: number;
+  /** OWNER_DAILY_VIDEO_SECONDS (absent: no budget). */
+  videoBudget?: VideoBudget;
   /** Partial outputs may still be landing when a cancel arrives: a second purge sweeps them after this delay. */
   cancelSweepDelayMs?: number;
   logger: Logger;
@@ -52,6 +55,29 @@ export async function assertQueueQuota(deps: Pick<JobControlDeps, 'backlog' | 'o
   if (!deps.backlog || limit <= 0) return;
   const queued = await deps.backlog.count(owner, limit);
   if (queued >= limit) throw new VidgenError('QUEUE_QUOTA_EXCEEDED', { details: { limit, queued } });
+}
+
+/**
+ * Reserves the planned seconds of a submission (its Bull job id) in the owner's daily video
+ * budget, or answers 429 VIDEO_QUOTA_EXCEEDED with the time the budget frees up (Retry-After).
+ */
+export async function reserveVideoSeconds(deps: Pick<JobControlDeps, 'videoBudget'>, owner: string, bullJobId: string, configuration: JobRecord['configuration'], res: Response, now: number = Date.now()): Promise<void> {
+  if (!deps.videoBudget) return;
+  const requested = plannedVideoSeconds(configuration);
+  const r = await deps.videoBudget.reserve(owner, bullJobId, requested);
+  if (r.ok) return;
+  const retryAfterSeconds = r.freesAt ? Math.max(1, Math.ceil((r.freesAt.getTime() - now) / 1000)) : null;
+  if (retryAfterSeconds !== null) res.setHeader('Retry-After', String(retryAfterSeconds));
+  throw new VidgenError('VIDEO_QUOTA_EXCEEDED', {
+    details: {
+      limit_seconds: deps.videoBudget.limitSeconds,
+      used_seconds: r.usedSeconds,
+      reserved_seconds: r.reservedSeconds,
+      requested_seconds: Math.round(requested * 1000) / 1000,
+      retry_after: r.freesAt?.toISOString() ?? null,
+      retry_after_seconds: retryAfterSeconds,
+    },
+  });
 }
 
 export type JobPresenter = (record: JobRecord, state: JobProgressState) => Promise<unknown>;
@@ -86,6 +112,13 @@ async function cancelJob(deps: JobControlDeps, record: JobRecord, correlationId:
   const jobId = record.job_id;
   const outcome = await deps.store.cancel(jobId);
   if (outcome !== 'ok') return outcome;
+  // A cancelled job gives back the video seconds it reserved (a settled charge stays: its video was rendered).
+  if (deps.videoBudget) {
+    await deps.store
+      .queueJobId(jobId)
+      .then((bullJobId) => deps.videoBudget!.release(record.owner, bullJobId))
+      .catch((err) => deps.logger.warn('releasing the video seconds of a cancelled job failed', { err }));
+  }
   await dropFromQueue(deps, jobId).catch((err) => deps.logger.warn('removing the cancelled job from the queue failed', { err }));
   const receivers = await publishCancel(deps.redis, deps.prefix, jobId);
   await finishRun(deps, jobId);
@@ -146,11 +179,18 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
 
     retry: async (req, res) => {
       const { record } = await ownJob(req.params, req.owner!);
+      // A manual retry is a new submission: its own place, rate and video seconds (under the Bull job id it will get).
+      const nextBullJobId = queueJobIdFor(record.job_id, (await store.resubmissions(record.job_id)) + 1);
+      let reserved = false;
       if (record.status === 'failed' || record.status === 'cancelled') {
         await assertQueueQuota(deps, req.owner!);
         await takeSubmission(deps.rateLimiter, req.owner!, res);
+        await reserveVideoSeconds(deps, req.owner!, nextBullJobId, record.configuration, res);
+        reserved = Boolean(deps.videoBudget);
       }
       const outcome = await store.resubmit(record.job_id);
+      // Refused because it is not failed or cancelled (any more): a concurrent retry that won holds the reservation.
+      if (!outcome.ok && reserved && outcome.status !== 'queued' && outcome.status !== 'processing') await deps.videoBudget!.release(req.owner!, nextBullJobId).catch(() => undefined);
       if (!outcome.ok) {
         if (outcome.status === 'missing') throw new VidgenError('JOB_NOT_FOUND');
         throw new VidgenError('JOB_NOT_RETRYABLE', { details: { status: outcome.status } });
@@ -162,6 +202,7 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
       } catch (err) {
         // The job must not sit queued with nothing in the queue: it goes back to failed, and the client may retry again.
         const e = new VidgenError('REDIS_UNAVAILABLE', { cause: err, message: 'The queue did not accept the job.' });
+        if (reserved) await deps.videoBudget!.release(record.owner, bullJobId).catch(() => undefined);
         await store
           .fail(record.job_id, { code: e.code, category: e.category, message: e.message, suggested_action: e.suggestedAction, retryable: true, stage: null, attempt: record.attempt, occurred_at: new Date().toISOString() })
           .catch(() => undefined);

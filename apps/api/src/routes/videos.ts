@@ -14,7 +14,7 @@ import { hlsMasterPath, storyboardPath, withHlsToken } from './hls';
 import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
 import type { DeliveryLog } from '@vidgen/webhooks';
 import { claimSubmission, idempotencyKeyOf } from '../idempotency';
-import { assertQueueQuota, createJobControlHandlers, registerJobControlRoutes, type JobControlDeps } from './job-control';
+import { assertQueueQuota, createJobControlHandlers, reserveVideoSeconds, registerJobControlRoutes, type JobControlDeps } from './job-control';
 import { registerPlanRoute } from './scenes';
 import { submitPolicyFor, type SubmitPolicyDeps } from '../submit-policy';
 
@@ -155,6 +155,12 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         await releaseKey();
         throw err;
       });
+      // The planned length (speech estimate included) is held in the owner's daily budget until the job ends.
+      await reserveVideoSeconds(deps, owner, jobId, request.configuration, res).catch(async (err) => {
+        await releaseKey();
+        throw err;
+      });
+      const releaseSeconds = () => deps.videoBudget?.release(owner, jobId).catch(() => undefined);
       setContext({ job_id: jobId });
       const record = await store
         .create({
@@ -166,6 +172,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
           ...(request.callback_url ? { callback_url: request.callback_url } : {}),
         })
         .catch(async (err) => {
+          await releaseSeconds();
           await releaseKey();
           throw err;
         });
@@ -178,6 +185,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       } catch (err) {
         // Nothing half-made stays behind: the client is told to retry and no queued record lingers.
         await store.remove(jobId, owner).catch(() => undefined);
+        await releaseSeconds();
         await releaseKey();
         throw err instanceof VidgenError ? err : new VidgenError('REDIS_UNAVAILABLE', { cause: err });
       }

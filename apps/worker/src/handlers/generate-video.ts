@@ -1,8 +1,8 @@
-import { VidgenError, classifyError, validateJobResult, type JobRecord, type JobResult, type Logger, type PlanResult, type StageName } from '@vidgen/core';
+import { VidgenError, classifyError, renderedBefore, validateJobResult, type JobRecord, type JobResult, type Logger, type PlanResult, type StageName } from '@vidgen/core';
 import { runWithContext, setContext } from '@vidgen/observability';
 import type { PipelineIntegrator } from '@vidgen/pipeline';
 import { createProgressCallback, type JobProgressTracker } from '@vidgen/progress';
-import type { JobStore, VideoJob } from '@vidgen/queue';
+import type { JobStore, VideoBudget, VideoJob } from '@vidgen/queue';
 import type { S3UploadManager } from '@vidgen/storage';
 import type { VideoMetadataManager } from '@vidgen/metadata';
 import { buildMetadataInput, type RenditionFacts } from './metadata';
@@ -25,6 +25,8 @@ export interface GenerateVideoDeps {
   signals: AttemptSignals;
   /** Clears the ended progress run of a resubmitted job (see stale-progress.ts). */
   resetStaleProgress: (jobId: string) => Promise<boolean>;
+  /** OWNER_DAILY_VIDEO_SECONDS: settled to the rendered length at completion, released or charged at a failure; absent: no budget. */
+  budget?: Pick<VideoBudget, 'settle' | 'release' | 'charge'>;
   /** Outputs of attempts whose upload failed; null: no cache. */
   artifacts: ArtifactCache | null;
   ffmpegPath: string;
@@ -61,7 +63,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
       const picked = await store.markProcessing(job_id, attempt);
       if (picked !== 'ok') {
         logger.info('job not runnable, skipping', { status: picked });
-        if (picked === 'completed' || picked === 'failed' || picked === 'cancelled') await settleEnded(job_id, picked, logger);
+        if (picked === 'completed' || picked === 'failed' || picked === 'cancelled') await settleEnded(job_id, picked, logger, String(job.id));
         return;
       }
       const scope = deps.signals.begin(job_id);
@@ -79,15 +81,27 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
    * what follows it. Replays the terminal event (same event id: a webhook
    * still pending is not doubled) and ends the progress run it left open.
    */
-  async function settleEnded(jobId: string, status: 'completed' | 'failed' | 'cancelled', logger: Logger): Promise<void> {
+  async function settleEnded(jobId: string, status: 'completed' | 'failed' | 'cancelled', logger: Logger, bullJobId: string): Promise<void> {
     try {
       await store.replayTerminal(jobId);
       const snapshot = await tracker.getSnapshot(jobId);
       if (snapshot && snapshot.status === 'processing') await tracker.finish(jobId, snapshot.run_id, status);
+      // The dead worker may not have settled the job's video seconds either (each step is idempotent).
+      const ended = deps.budget ? await store.get(jobId) : null;
+      if (ended && deps.budget) {
+        if (ended.status === 'completed' && ended.result) await deps.budget.settle(ended.owner, bullJobId, ended.result.duration_seconds);
+        else if (ended.status === 'failed' && renderedBefore(ended.error?.stage ?? null)) await deps.budget.charge(ended.owner, bullJobId);
+        else if (ended.status !== 'completed') await deps.budget.release(ended.owner, bullJobId);
+      }
       logger.info('ended job settled after a re-delivery', { status });
     } catch (err) {
       logger.warn('settling an ended job failed', { status, err });
     }
+  }
+
+  /** The owner's daily video seconds, for the failure hook (a declaration: it sits after the handler's return). */
+  function budgetOf(record: JobRecord) {
+    return deps.budget ? { seconds: deps.budget, owner: record.owner } : undefined;
   }
 
   async function runAttempt(job: VideoJob, record: JobRecord, attempt: number, signal: AbortSignal, logger: Logger): Promise<void> {
@@ -102,7 +116,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     if (!run.ok) {
       const error = run.error ?? new VidgenError('INTERNAL_ERROR', { message: `progress run refused: ${run.reason}` });
       // The record is processing now: it must not stay so.
-      return recordFailure({ job, error, stage: null, attempt, runId: '', store, tracker, logger });
+      return recordFailure({ job, error, stage: null, attempt, runId: '', store, tracker, budget: budgetOf(record), logger });
     }
     const { runId } = run;
     logger.info('job started', { owner: record.owner, quality: record.configuration.quality, run_id: runId });
@@ -153,7 +167,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         }
       }
       try {
-        await deliver(record, prepared, { report, signal, logger, flush: () => callback.flush(), runId, attempt, started });
+        await deliver(record, prepared, { report, signal, logger, flush: () => callback.flush(), runId, attempt, started, bullJobId: String(job.id) });
         await deps.artifacts?.remove(job_id);
       } catch (err) {
         // A storage failure after the render: keep the outputs, so the next attempt only uploads.
@@ -168,7 +182,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     } catch (err) {
       const error = abortCause(signal) ?? classifyError(err, stage);
       await callback.flush().catch(() => undefined);
-      await recordFailure({ job, error, stage, attempt, runId, store, tracker, logger });
+      await recordFailure({ job, error, stage, attempt, runId, store, tracker, budget: budgetOf(record), logger });
     }
   }
 
@@ -180,6 +194,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     runId: string;
     attempt: number;
     started: number;
+    bullJobId: string;
   }
 
   /** uploading → finalizing: the job is completed exactly once (JobStore.complete). */
@@ -208,6 +223,8 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
       return;
     }
     await tracker.finish(job_id, ctx.runId, 'completed');
+    // The owner's daily budget is charged what was rendered, not what was planned.
+    await deps.budget?.settle(record.owner, ctx.bullJobId, prepared.durationSeconds).catch((err) => logger.warn('settling the video seconds failed', { err }));
     logger.info('job completed', { duration_ms: Date.now() - ctx.started, size_bytes: uploadedBytes, objects: outputs.length, video_seconds: prepared.durationSeconds });
   }
 }

@@ -1,6 +1,6 @@
-import type { JobError, Logger, StageName, VidgenError } from '@vidgen/core';
+import { renderedBefore, type JobError, type Logger, type StageName, type VidgenError } from '@vidgen/core';
 import type { JobProgressTracker } from '@vidgen/progress';
-import type { JobStore, VideoJob } from '@vidgen/queue';
+import type { JobStore, VideoBudget, VideoJob } from '@vidgen/queue';
 
 export function toJobError(err: VidgenError, stage: StageName | null, attempt: number): JobError {
   const e: JobError = {
@@ -27,6 +27,8 @@ export interface FailedAttempt {
   runId: string;
   store: Pick<JobStore, 'markRetrying' | 'fail'>;
   tracker: Pick<JobProgressTracker, 'finish'>;
+  /** OWNER_DAILY_VIDEO_SECONDS, with the job's owner; absent: no budget. */
+  budget?: { seconds: Pick<VideoBudget, 'release' | 'charge'>; owner: string };
   logger: Logger;
 }
 
@@ -58,6 +60,12 @@ export async function recordFailure(failed: FailedAttempt): Promise<void> {
     throw e;
   }
   await tracker.finish(job_id, runId, 'failed');
+  if (failed.budget) {
+    // The job ended: its reserved seconds come back unless its video was rendered (then they are spent).
+    const { seconds, owner } = failed.budget;
+    const bullJobId = String(job.id);
+    await (renderedBefore(stage) ? seconds.charge(owner, bullJobId) : seconds.release(owner, bullJobId)).catch((err) => logger.warn('settling the video seconds of a failed job failed', { err }));
+  }
   // A permanent error gets no further attempts.
   if (!e.retryable) await job.discard();
   throw e;
