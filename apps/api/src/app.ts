@@ -4,7 +4,7 @@ import type { Logger } from '@vidgen/core';
 import { createApiMetrics, createMetricsRegistry, createReadiness, registerQueueMetrics, renderMetrics } from '@vidgen/observability';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { JobStore, asRedisError, closeRedis, createRedis, createVideoQueue, listLiveVoices, readQueueStats, waitForRedis } from '@vidgen/queue';
+import { JobStore, VideoBudget, asRedisError, closeRedis, createRedis, createVideoQueue, listLiveVoices, readQueueStats, waitForRedis } from '@vidgen/queue';
 import { plannerFromSettings } from '@vidgen/planner';
 import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
 import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed';
@@ -99,7 +99,19 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     narrationDefault: config.narrationDefault,
     liveVoices: () => listLiveVoices(redis, config.redis.prefix).catch((err) => Promise.reject(asRedisError(err))),
     maxVideoSeconds: config.limits.maxVideoSeconds,
-    planner: plannerFromSettings(config.planner, { redis, prefix: config.redis.prefix, maxVideoSeconds: config.limits.maxVideoSeconds, logger }),
+    planner: plannerFromSettings(config.planner, {
+      redis,
+      prefix: config.redis.prefix,
+      maxVideoSeconds: config.limits.maxVideoSeconds,
+      logger,
+      // A preview is held to what the owner could still submit. (The worker plans a submitted job within
+      // MAX_VIDEO_SECONDS: its own reservation is already taken out of the remaining budget.)
+      ...(config.limits.ownerDailyVideoSeconds > 0
+        ? ((budget: VideoBudget) => ({ remainingSeconds: async (owner: string) => (await budget.usage(owner)).remainingSeconds }))(
+            new VideoBudget({ redis, prefix: config.redis.prefix, limitSeconds: config.limits.ownerDailyVideoSeconds }),
+          )
+        : {}),
+    }),
     attempts: config.queue.attempts,
     backoffMs: config.queue.backoffMs,
     enqueueTimeoutMs: 5000,

@@ -16,6 +16,8 @@ export interface PlannerDeps {
   maxVideoSeconds?: number;
   logger?: Logger;
   observer?: PlannerObserver;
+  /** The owner's remaining video budget (OWNER_DAILY_VIDEO_SECONDS); absent: only maxVideoSeconds bounds a plan. */
+  remainingSeconds?: (owner: string) => Promise<number | null>;
 }
 
 /** The deployment's planner: the rules planner, or the LLM planner with its cache (worker and API build the same one). */
@@ -27,6 +29,7 @@ export function plannerFromSettings(settings: PlannerSettings, deps: PlannerDeps
     endpoint,
     fallback,
     maxVideoSeconds: deps.maxVideoSeconds,
+    remainingSeconds: deps.remainingSeconds,
     cache: deps.redis && cacheTtlSeconds > 0 ? new RedisPlanCache({ redis: deps.redis, prefix: deps.prefix, ttlSeconds: cacheTtlSeconds }) : undefined,
     observer: deps.observer,
     logger: deps.logger?.child({ component: 'planner' }),
