@@ -27,6 +27,8 @@ import { resolveFfmpegPath, runFfmpeg } from '@vidgen/ffmpeg';
 import { PipelineIntegrator, audioEncoderArgs, encoderSettingsFor, videoEncoderArgs } from '@vidgen/pipeline';
 
 const RUNS = 3;
+/** USER_HZ: Linux reports /proc times in 1/100 s on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'reference-job.json');
 
 interface ChildReport {
@@ -40,6 +42,10 @@ interface ChildReport {
   painted_frames: number;
   total_frames: number;
   node_peak_sampled_rss_mb: number;
+  /** CPU seconds of integrator.run(): this process (every thread) plus its reaped ffmpeg children. */
+  cpu_s: number;
+  node_cpu_s: number;
+  ffmpeg_cpu_s: number;
 }
 
 const median = (xs: number[]) => {
@@ -67,6 +73,24 @@ function fixtureJob(): JobRecord {
     result: null,
   };
 }
+
+/**
+ * CPU seconds (user + sys) of this process's waited-for children so far
+ * (/proc/self/stat cutime + cstime): the kernel adds a child's times there
+ * when it is reaped, so a delta around a run counts every ffmpeg it spawned.
+ */
+async function reapedChildrenCpuSeconds(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  // Fields after the parenthesised command name; cutime and cstime are fields 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+
+/** CPU seconds (user + sys) of this process, every thread. */
+const ownCpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 /** VmHWM (peak RSS) in kB of each child process (the pipeline's ffmpegs), via /proc/self/task/<tid>/children: cheap enough to poll. */
 async function ffmpegChildrenHwm(): Promise<Map<number, number>> {
@@ -117,9 +141,13 @@ async function child(): Promise<void> {
   const config = integrator.prepare(job);
   // A worker is long-lived: fonts are loaded and the layout code is warm before its jobs arrive.
   integrator.warmUp();
+  const ownBefore = ownCpuSeconds();
+  const childrenBefore = await reapedChildrenCpuSeconds();
   const started = process.hrtime.bigint();
   const result = await integrator.run(job);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const nodeCpuS = ownCpuSeconds() - ownBefore;
+  const ffmpegCpuS = (await reapedChildrenCpuSeconds()) - childrenBefore;
   polling = false;
   await poll;
   const keep = process.argv[process.argv.indexOf('--child') + 1];
@@ -137,6 +165,9 @@ async function child(): Promise<void> {
     painted_frames: result.paintedFrames,
     total_frames: result.plan.totalFrames,
     node_peak_sampled_rss_mb: nodePeak / 1024 / 1024,
+    cpu_s: nodeCpuS + ffmpegCpuS,
+    node_cpu_s: nodeCpuS,
+    ffmpeg_cpu_s: ffmpegCpuS,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
@@ -152,14 +183,16 @@ function runChild(keep: string | null): Promise<ChildReport> {
 }
 
 /** The baseline: one bare ffmpeg decoding the finished reference MP4 and encoding the very same frames again with the same encoder, preset and CRF. */
-async function baseline(ffmpegPath: string, reference: string, dir: string): Promise<number> {
+async function baseline(ffmpegPath: string, reference: string, dir: string): Promise<{ wallMs: number; cpuS: number }> {
   const preset = QUALITY_PRESETS.medium;
   const encoder = encoderSettingsFor(preset);
   const out = path.join(dir, 'baseline.mp4');
   const args = ['-i', reference, '-map', '0:v', '-map', '0:a', ...videoEncoderArgs(encoder, preset.fps), ...audioEncoderArgs(encoder), '-movflags', '+faststart', out];
+  const cpuBefore = await reapedChildrenCpuSeconds();
   const started = process.hrtime.bigint();
   await runFfmpeg({ ffmpegPath, args });
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return { wallMs, cpuS: (await reapedChildrenCpuSeconds()) - cpuBefore };
 }
 
 async function main(): Promise<void> {
@@ -167,12 +200,15 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-bench-baseline-'));
   try {
     const baselineMs: number[] = [];
+    const baselineCpuS: number[] = [];
     const reports: ChildReport[] = [];
     // Interleaved so drift in machine load affects both sides alike.
     const reference = path.join(dir, 'reference.mp4');
     for (let i = 0; i < RUNS; i++) {
       reports.push(await runChild(i === 0 ? reference : null));
-      baselineMs.push(await baseline(ffmpegPath, reference, dir));
+      const b = await baseline(ffmpegPath, reference, dir);
+      baselineMs.push(b.wallMs);
+      baselineCpuS.push(b.cpuS);
     }
     const pipelineMs = median(reports.map((r) => r.wall_ms));
     const base = median(baselineMs);
@@ -180,6 +216,8 @@ async function main(): Promise<void> {
     const first = reports[0];
     const ratio = pipelineMs / base;
     const speed = videoSeconds / (pipelineMs / 1000);
+    const renderCpu = median(reports.map((r) => r.cpu_s));
+    const baseCpu = median(baselineCpuS);
     const nodePeak = Math.max(...reports.map((r) => r.node_max_rss_mb));
     process.stdout.write(
       `${JSON.stringify({
@@ -191,6 +229,11 @@ async function main(): Promise<void> {
         pipeline_wall_ms: round(pipelineMs, 0),
         baseline_wall_ms: round(base, 0),
         ratio: round(ratio),
+        render_cpu_s: round(renderCpu, 2),
+        baseline_cpu_s: round(baseCpu, 2),
+        cpu_ratio: round(renderCpu / baseCpu),
+        render_node_cpu_s: round(median(reports.map((r) => r.node_cpu_s)), 2),
+        render_ffmpeg_cpu_s: round(median(reports.map((r) => r.ffmpeg_cpu_s)), 2),
         video_seconds: videoSeconds,
         video_seconds_per_wall_second: round(speed, 2),
         scene_concurrency: first?.scene_concurrency ?? null,
@@ -206,6 +249,7 @@ async function main(): Promise<void> {
         rss_method:
           'node: the render child process (main thread + every unit worker thread share it): process.resourceUsage().maxRSS, and process.memoryUsage.rss() sampled every 20 ms; ffmpeg: /proc/<pid>/status VmHWM of ffmpeg children of every thread, sampled every 20 ms',
         timing: 'pipeline: integrator.run() in a child Node process; baseline: one ffmpeg re-encoding the reference MP4 (decode + encode of the same frames, same encoder, preset, CRF), spawn to exit',
+        cpu_method: 'user+sys seconds, medians of the runs: render = the child Node process (process.cpuUsage, every thread) + its reaped ffmpeg children (/proc/self/stat cutime+cstime) across integrator.run(); baseline = the baseline ffmpeg (cutime+cstime of this process across it). Less sensitive than wall time to other load on the machine',
         targets: { ratio_max: 1.5, video_seconds_per_wall_second_min: 5, node_rss_mb_max: 400 },
         met: { ratio: ratio <= 1.5, speed: speed >= 5, node_rss: nodePeak <= 400 },
       })}\n`,
