@@ -6,6 +6,11 @@ import { motionRanges } from '../src/timing';
 import { EXAMPLE_SCENES, fixturePlan } from '../src/plan-fixtures';
 import { countUpValue, formatStat } from '../src/format';
 import { EASINGS } from '../src/easing';
+import { createCanvas } from '@napi-rs/canvas';
+import type { RenderPlan } from '@vidgen/core';
+import { clipTo, drawBackground, drawElement, isComplete, isVisible } from '../src/draw';
+import { paletteFor } from '../src/palettes';
+import type { Painter } from '../src/painter';
 import { absDiff, differingPixels, luma, outsideSafeDiffs } from './helpers';
 
 const inRanges = (ranges: Array<[number, number]>, n: number): boolean => ranges.some(([a, b]) => n >= a && n < b);
@@ -129,6 +134,56 @@ describe('transitions', () => {
       expect(differingPixels(painter.frame(start), before)).toBeGreaterThan(0);
     }
   });
+});
+
+/**
+ * Frame n of a scene (outside transitions) drawn the plain way: background,
+ * settled elements, then moving ones, on one whole canvas read back whole.
+ * The painter's cached layer and redrawn band must give exactly these pixels.
+ */
+function plainFrame(painter: Painter, plan: RenderPlan, n: number): Buffer {
+  const i = plan.scenes.findIndex((s) => n >= s.startFrame && n < s.startFrame + s.frames);
+  const k = n - plan.scenes[i]!.startFrame;
+  const l = sceneLayoutOf(painter, i);
+  const palette = paletteFor(plan.theme);
+  const canvas = createCanvas(plan.width, plan.height);
+  const ctx = canvas.getContext('2d');
+  ctx.lang = 'en';
+  drawBackground(ctx, palette, plan.width, plan.height);
+  ctx.save();
+  clipTo(ctx, l.safe);
+  for (const e of l.elements.filter((e) => isComplete(e, k))) drawElement(ctx, e, k, palette, 0);
+  const slide = Math.min(plan.width, plan.height) * 0.05;
+  for (const e of l.elements.filter((e) => isVisible(e, k) && !isComplete(e, k))) drawElement(ctx, e, k, palette, slide);
+  ctx.restore();
+  return canvas.data();
+}
+
+describe('cached layers and redrawn bands', () => {
+  for (const [quality, aspect] of [['low', '16:9'], ['low', '9:16'], ['low', '1:1'], ['medium', '16:9']] as const) {
+    it(`${quality} ${aspect}: every moving frame of every layout equals the frame drawn whole`, () => {
+      const plan = fixturePlan(
+        LAYOUTS.map((layout) => ({ layout, content: EXAMPLE_SCENES[layout], seconds: 3, transition: 'cut' as const })),
+        { quality, aspect },
+      );
+      const painter = createPainter(plan);
+      const buffer = Buffer.alloc(plan.width * plan.height * 4);
+      const wrong: string[] = [];
+      let checked = 0;
+      for (const [a, b] of motionRanges(plan)) {
+        for (let n = a; n < b; n++) {
+          const scene = plan.scenes.find((s) => n >= s.startFrame && n < s.startFrame + s.frames)!;
+          // Medium: every third frame keeps the test short; the band is the same for neighbouring frames.
+          if (quality === 'medium' && n % 3 !== 0) continue;
+          const d = differingPixels(painter.frame(n, buffer), plainFrame(painter, plan, n));
+          checked++;
+          if (d > 0) wrong.push(`${scene.layout} frame ${n - scene.startFrame}: ${d} pixels`);
+        }
+      }
+      expect(wrong).toEqual([]);
+      expect(checked).toBeGreaterThan(plan.scenes.length * 10);
+    });
+  }
 });
 
 describe('the safe area', () => {
