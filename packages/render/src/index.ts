@@ -1,4 +1,5 @@
-export { createPainter, backgroundFrame, canvasMeasurer, sceneLayoutOf, type Painter } from './painter';
+export { createPainter, backgroundFrame, canvasMeasurer, sceneLayoutOf, type Painter, type PainterOptions } from './painter';
+export { bytesPerPixel, type PixelFormat } from './compose';
 export { motionRanges, sceneSchedule, progressAt, type Window } from './timing';
 export { layoutScene, type SceneLayout, type Element, type Part } from './scene-layout';
 export { wrapText, wrapAt, fitText, fitSize, isRtl, type Measurer } from './text-layout';

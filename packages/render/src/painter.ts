@@ -3,7 +3,7 @@ import type { RenderPlan, RenderPlanScene, SceneContent } from '@vidgen/core';
 import { EASINGS } from './easing';
 import { fontString, registerBundledFonts, sanitizeText } from './fonts';
 import { clipTo, drawBackground, drawElement, isComplete, isVisible } from './draw';
-import { crossfade, progressBar, pushLeft, slideUp, wipe } from './compose';
+import { bytesPerPixel, crossfade, fromRgba, pixelBytes, progressBar, pushLeft, slideUp, wipe, type PixelFormat } from './compose';
 import { paletteFor, parseHex, type Palette } from './palettes';
 import { layoutScene, type Element, type SceneLayout } from './scene-layout';
 import type { Measurer } from './text-layout';
@@ -12,10 +12,10 @@ export interface Painter {
   readonly width: number;
   readonly height: number;
   /** The pixel layout of frame() buffers, for ffmpeg's -pix_fmt. */
-  readonly pixelFormat: 'rgba' | 'bgra';
+  readonly pixelFormat: PixelFormat;
   /**
-   * Raw pixels of global frame n (0 <= n < plan.totalFrames): width*height*4
-   * bytes written into `into` (a buffer of that size the caller owns, e.g.
+   * Raw pixels of global frame n (0 <= n < plan.totalFrames):
+   * width*height*bytesPerPixel(pixelFormat) bytes written into `into` (a buffer of that size the caller owns, e.g.
    * one it reuses once ffmpeg has taken it) or into a new buffer; returns the
    * buffer written. The painter keeps no reference to it. A pure function of
    * (plan, n).
@@ -100,10 +100,12 @@ interface Picture {
 class PlanPainter implements Painter {
   readonly width: number;
   readonly height: number;
-  readonly pixelFormat = 'rgba' as const;
+  readonly pixelFormat: PixelFormat;
+  readonly bpp: number;
   readonly warnings: string[] = [];
   private readonly palette: Palette;
-  private readonly accent: [number, number, number];
+  /** The accent colour as one pixel's bytes. */
+  private readonly accent: number[];
   private readonly scenes: RenderPlanScene[];
   private readonly layouts: Array<SceneLayout | undefined>;
   private readonly measure: Measurer;
@@ -115,12 +117,17 @@ class PlanPainter implements Painter {
   private outgoing?: Buffer;
   private background?: Canvas;
 
-  constructor(private readonly plan: RenderPlan) {
+  constructor(
+    private readonly plan: RenderPlan,
+    options: PainterOptions,
+  ) {
     registerBundledFonts();
     this.width = plan.width;
     this.height = plan.height;
+    this.pixelFormat = options.pixelFormat ?? 'rgba';
+    this.bpp = bytesPerPixel(this.pixelFormat);
     this.palette = paletteFor(plan.theme);
-    this.accent = parseHex(this.palette.accent);
+    this.accent = pixelBytes(this.pixelFormat, parseHex(this.palette.accent));
     this.scenes = plan.scenes.map((scene, i) => {
       const { content, replaced } = sanitizeContent(scene.content);
       if (replaced.length > 0) this.warnings.push(`scene ${i + 1}: replaced characters no bundled font can draw with U+FFFD: ${replaced.join(', ')}`);
@@ -161,8 +168,14 @@ class PlanPainter implements Painter {
       clipTo(this.layerCtx, l.safe);
       for (const e of settled) drawElement(this.layerCtx, e, k, this.palette, 0);
       this.layerCtx.restore();
-      // A new buffer, never the old one: frames handed out may still be the old pixels.
-      this.layerPicture = { key, pixels: this.layer.data() };
+      // A new buffer, never the old one: pictures kept (the incoming scene's) may be the old pixels.
+      const rgba = this.layer.data();
+      let pixels = rgba;
+      if (this.pixelFormat !== 'rgba') {
+        pixels = Buffer.allocUnsafe(this.width * this.height * this.bpp);
+        fromRgba(rgba, this.pixelFormat, pixels, 0);
+      }
+      this.layerPicture = { key, pixels };
     }
     return { layer: this.layerPicture.pixels, moving: l.elements.filter((e) => isVisible(e, k) && !isComplete(e, k)) };
   }
@@ -218,8 +231,7 @@ class PlanPainter implements Painter {
     clipTo(ctx, l.safe);
     for (const e of moving) drawElement(ctx, e, k, this.palette, slide);
     ctx.restore();
-    const band = ctx.getImageData(0, y0, this.width, y1 - y0).data;
-    out.set(band, y0 * this.width * 4);
+    fromRgba(ctx.getImageData(0, y0, this.width, y1 - y0).data, this.pixelFormat, out, y0 * this.width * this.bpp);
     return out;
   }
 
@@ -247,7 +259,7 @@ class PlanPainter implements Painter {
 
   frame(n: number, into?: Buffer): Buffer {
     if (!Number.isInteger(n) || n < 0 || n >= this.plan.totalFrames) throw new RangeError(`frame ${n} is outside the plan's 0..${this.plan.totalFrames - 1}`);
-    const size = this.width * this.height * 4;
+    const size = this.width * this.height * this.bpp;
     if (into && into.length !== size) throw new RangeError(`frame buffer of ${into.length} bytes, expected ${size}`);
     const out = into ?? Buffer.allocUnsafe(size);
     const i = this.sceneAt(n);
@@ -290,9 +302,14 @@ class PlanPainter implements Painter {
   }
 }
 
+export interface PainterOptions {
+  /** The layout of frame() buffers; rgba by default. */
+  pixelFormat?: PixelFormat;
+}
+
 /** Builds a painter from the plan alone (fonts and icons are bundled). Usable inside a worker_thread. */
-export function createPainter(plan: RenderPlan): Painter {
-  return new PlanPainter(plan);
+export function createPainter(plan: RenderPlan, options: PainterOptions = {}): Painter {
+  return new PlanPainter(plan, options);
 }
 
 /** For tests and docs: the background alone, as frame() would return it (rgba). */

@@ -1,4 +1,4 @@
-import { crossfade, fillRect, progressBar, pushLeft, slideUp, wipe } from '../src/compose';
+import { bytesPerPixel, crossfade, fillRect, fromRgba, pixelBytes, progressBar, pushLeft, slideUp, wipe } from '../src/compose';
 
 /** A w×h opaque picture whose pixel (x, y) is [r, g, b] = f(x, y). */
 function picture(w: number, h: number, f: (x: number, y: number) => [number, number, number]): Buffer {
@@ -13,7 +13,7 @@ function picture(w: number, h: number, f: (x: number, y: number) => [number, num
 const px = (b: Buffer, w: number, x: number, y: number) => [...b.subarray((y * w + x) * 4, (y * w + x) * 4 + 4)];
 
 describe('compose', () => {
-  const f = { width: 4, height: 3 };
+  const f = { width: 4, height: 3, bpp: 4 };
   const a = picture(4, 3, (x, y) => [x * 60, y * 100, 255]);
   const b = picture(4, 3, () => [200, 10, 0]);
 
@@ -50,7 +50,7 @@ describe('compose', () => {
 
   it('wipe: incoming left of the edge, outgoing right of it, the bar ending at the edge', () => {
     const out = Buffer.alloc(a.length);
-    wipe(f, a, b, 3, 1, [1, 2, 3], out);
+    wipe(f, a, b, 3, 1, [1, 2, 3, 255], out);
     expect(px(out, 4, 0, 0)).toEqual(px(b, 4, 0, 0));
     expect(px(out, 4, 1, 0)).toEqual(px(b, 4, 1, 0));
     expect(px(out, 4, 2, 1)).toEqual([1, 2, 3, 255]);
@@ -59,14 +59,38 @@ describe('compose', () => {
 
   it('fillRect and the progress bar: whole columns solid, a partial last column mixed by coverage', () => {
     const buf = picture(4, 3, () => [0, 0, 0]);
-    progressBar(f, buf, 0.375, 1, [200, 100, 40]);
+    progressBar(f, buf, 0.375, 1, [200, 100, 40, 255]);
     // 1.5 columns: the first solid, the second half covered, rows above untouched.
     expect(px(buf, 4, 0, 2)).toEqual([200, 100, 40, 255]);
     expect(px(buf, 4, 1, 2)).toEqual([100, 50, 20, 255]);
     expect(px(buf, 4, 2, 2)).toEqual([0, 0, 0, 255]);
     expect(px(buf, 4, 0, 1)).toEqual([0, 0, 0, 255]);
-    fillRect(f, buf, -2, 0, 3, 1, [9, 9, 9]);
+    fillRect(f, buf, -2, 0, 3, 1, [9, 9, 9, 255]);
     expect(px(buf, 4, 0, 0)).toEqual([9, 9, 9, 255]);
     expect(px(buf, 4, 1, 0)).toEqual([0, 0, 0, 255]);
+  });
+
+  it('bgr24: three bytes a pixel in blue, green, red order; moves and mixes work on them alike', () => {
+    const rgba = picture(4, 3, (x, y) => [x * 60, y * 100, 7]);
+    const bgr = Buffer.alloc(4 * 3 * 3);
+    fromRgba(rgba, 'bgr24', bgr, 0);
+    expect([...bgr.subarray(3 * 5, 3 * 6)]).toEqual([7, 100, 60]);
+    expect(pixelBytes('bgr24', [1, 2, 3])).toEqual([3, 2, 1]);
+    expect(bytesPerPixel('bgr24')).toBe(3);
+    const f3 = { width: 4, height: 3, bpp: 3 };
+    const other = Buffer.alloc(bgr.length, 200);
+    const out = Buffer.alloc(bgr.length);
+    pushLeft(f3, bgr, other, 1, out);
+    expect([...out.subarray(0, 3)]).toEqual([...bgr.subarray(3, 6)]);
+    expect([...out.subarray(9, 12)]).toEqual([200, 200, 200]);
+    // 36 bytes: whole words; an odd-length slice takes the byte-at-a-time path and must agree.
+    crossfade(bgr, other, 0.5, out);
+    const odd = Buffer.alloc(35);
+    crossfade(bgr.subarray(0, 35), other.subarray(0, 35), 0.5, odd);
+    expect(odd.equals(out.subarray(0, 35))).toBe(true);
+    progressBar(f3, out, 0.5, 1, [1, 2, 3]);
+    // Row 2 (pixels 8..11): the first two columns.
+    expect([...out.subarray(3 * 8, 3 * 10)]).toEqual([1, 2, 3, 1, 2, 3]);
+    expect([...out.subarray(3 * 10, 3 * 11)]).not.toEqual([1, 2, 3]);
   });
 });

@@ -186,6 +186,37 @@ describe('cached layers and redrawn bands', () => {
   }
 });
 
+describe('bgr24 frames', () => {
+  it('are the rgba frames\' pixels in blue, green, red order: entrances, settled frames, every transition, the progress bar', () => {
+    const plan = fixturePlan(
+      [
+        { layout: 'bullets', content: EXAMPLE_SCENES.bullets, seconds: 1.5, transition: 'crossfade' },
+        { layout: 'stat', content: EXAMPLE_SCENES.stat, seconds: 1.5, transition: 'push_left' },
+        { layout: 'title', content: EXAMPLE_SCENES.title, seconds: 1.5, transition: 'slide_up' },
+        { layout: 'chart', content: EXAMPLE_SCENES.chart, seconds: 1.5, transition: 'wipe' },
+        { layout: 'closing', content: EXAMPLE_SCENES.closing, seconds: 1 },
+      ],
+      { quality: 'low', progressBar: true },
+    );
+    const rgba = createPainter(plan);
+    const bgr = createPainter(plan, { pixelFormat: 'bgr24' });
+    expect(bgr.pixelFormat).toBe('bgr24');
+    const out = Buffer.alloc(plan.width * plan.height * 3);
+    const wrong: number[] = [];
+    for (let n = 0; n < plan.totalFrames; n += 2) {
+      const a = rgba.frame(n);
+      const b = bgr.frame(n, out);
+      for (let p = 0; p < plan.width * plan.height; p++) {
+        if (b[p * 3] !== a[p * 4 + 2] || b[p * 3 + 1] !== a[p * 4 + 1] || b[p * 3 + 2] !== a[p * 4]) {
+          wrong.push(n);
+          break;
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('the safe area', () => {
   // Every layout at low, medium and high, each aspect: mid-entrance and settled frames.
   for (const quality of ['low', 'medium', 'high'] as const) {

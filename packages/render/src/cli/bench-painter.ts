@@ -43,10 +43,11 @@ function main(): void {
   const passes: Array<{ setupMs: number; perFrame: number[]; totalMs: number }> = [];
   for (let pass = 0; pass < 3; pass++) {
     const t0 = process.cpuUsage();
-    const painter = createPainter(plan);
+    // As a render unit asks for it (paint-unit.ts).
+    const painter = createPainter(plan, { pixelFormat: 'bgr24' });
     const setupMs = cpuMs(process.cpuUsage(t0));
     const perFrame: number[] = [];
-    const buffers = [0, 1, 2].map(() => Buffer.alloc(plan.width * plan.height * 4));
+    const buffers = [0, 1, 2].map(() => Buffer.alloc(plan.width * plan.height * 3));
     const all = process.cpuUsage();
     for (const [f, n] of frames.entries()) {
       const t = process.cpuUsage();
