@@ -124,14 +124,33 @@ export function pixelBytes(format: PixelFormat, [r, g, b]: readonly [number, num
 
 /**
  * Opaque rgba pixels (as Skia hands them out) into `out` at byte `at`, in
- * `format`: a copy for rgba, a byte shuffle for bgr24.
+ * `format`: a copy for rgba, a byte shuffle for bgr24 (four pixels into three
+ * 32-bit words where the buffers are aligned: three times fewer stores than
+ * byte by byte, and this runs on every redrawn band).
  */
 export function fromRgba(rgba: Uint8Array | Uint8ClampedArray, format: PixelFormat, out: Buffer, at: number): void {
   if (format === 'rgba') {
     out.set(rgba, at);
     return;
   }
-  for (let i = 0, j = at; i < rgba.length; i += 4, j += 3) {
+  const pixels = rgba.length >>> 2;
+  const aligned = rgba.byteOffset % 4 === 0 && (out.byteOffset + at) % 4 === 0;
+  const quads = aligned ? pixels >>> 2 : 0;
+  if (quads > 0) {
+    const src = new Uint32Array(rgba.buffer, rgba.byteOffset, quads * 4);
+    const dst = new Uint32Array(out.buffer, out.byteOffset + at, quads * 3);
+    // Little-endian words: a source pixel is R | G<<8 | B<<16 | A<<24; bgr24 bytes B0 G0 R0 B1 | G1 R1 B2 G2 | R2 B3 G3 R3.
+    for (let q = 0, i = 0, j = 0; q < quads; q++, i += 4, j += 3) {
+      const p0 = src[i]!;
+      const p1 = src[i + 1]!;
+      const p2 = src[i + 2]!;
+      const p3 = src[i + 3]!;
+      dst[j] = ((p0 >>> 16) & 0xff) | (p0 & 0xff00) | ((p0 & 0xff) << 16) | (((p1 >>> 16) & 0xff) << 24);
+      dst[j + 1] = ((p1 >>> 8) & 0xff) | ((p1 & 0xff) << 8) | (((p2 >>> 16) & 0xff) << 16) | (((p2 >>> 8) & 0xff) << 24);
+      dst[j + 2] = (p2 & 0xff) | (((p3 >>> 16) & 0xff) << 8) | (p3 & 0xff00) << 8 | ((p3 & 0xff) << 24);
+    }
+  }
+  for (let p = quads * 4, i = p * 4, j = at + p * 3; p < pixels; p++, i += 4, j += 3) {
     out[j] = rgba[i + 2]!;
     out[j + 1] = rgba[i + 1]!;
     out[j + 2] = rgba[i]!;

@@ -1,7 +1,7 @@
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { RenderPlan, RenderPlanScene, SceneContent } from '@vidgen/core';
 import { EASINGS } from './easing';
-import { fontString, registerBundledFonts, sanitizeText } from './fonts';
+import { ensureFontsFor, fontString, registerBundledFonts, sanitizeText } from './fonts';
 import { clipTo, drawBackground, drawElement, isComplete, isVisible } from './draw';
 import { bytesPerPixel, crossfade, fromRgba, pixelBytes, progressBar, pushLeft, slideUp, wipe, type PixelFormat } from './compose';
 import { paletteFor, parseHex, type Palette } from './palettes';
@@ -48,6 +48,7 @@ export function canvasMeasurer(): Measurer {
       const key = `${size}|${weight}|${text}`;
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
+      ensureFontsFor(text);
       const font = fontString(size, weight);
       if (font !== current) {
         ctx.font = font;
@@ -194,7 +195,8 @@ class PlanPainter implements Painter {
       top = Math.min(top, e.bounds.y - margin);
       bottom = Math.max(bottom, e.bounds.y + e.bounds.h + margin);
     }
-    const y0 = Math.max(Math.floor(l.safe.y), Math.floor(top));
+    // A multiple of 4 rows: the band then starts on a 32-bit word in any pixel layout (fromRgba's fast path).
+    const y0 = Math.max(0, Math.floor(Math.max(l.safe.y, top) / 4) * 4);
     const y1 = Math.min(Math.ceil(l.safe.y + l.safe.h), Math.ceil(bottom));
     return [y0, Math.max(y0, y1)];
   }

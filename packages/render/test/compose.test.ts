@@ -75,6 +75,18 @@ describe('compose', () => {
     const bgr = Buffer.alloc(4 * 3 * 3);
     fromRgba(rgba, 'bgr24', bgr, 0);
     expect([...bgr.subarray(3 * 5, 3 * 6)]).toEqual([7, 100, 60]);
+    // Word-wise (aligned, four pixels at a time) and byte-wise (an odd offset) agree with the plain shuffle.
+    // Buffer.alloc: its own memory at offset 0 (Buffer.from may sit at any offset of a shared pool).
+    const random = Buffer.alloc(4 * 13);
+    random.set(Array.from({ length: 4 * 13 }, (_, i) => (i * 151 + 7) % 256));
+    const plain = Buffer.alloc(3 * 13);
+    for (let p = 0; p < 13; p++) plain.set([random[p * 4 + 2]!, random[p * 4 + 1]!, random[p * 4]!], p * 3);
+    const wordwise = Buffer.alloc(3 * 13 + 8);
+    fromRgba(random, 'bgr24', wordwise, 4);
+    expect(wordwise.subarray(4, 4 + 3 * 13).equals(plain)).toBe(true);
+    const bytewise = Buffer.alloc(3 * 13 + 8);
+    fromRgba(random, 'bgr24', bytewise, 3);
+    expect(bytewise.subarray(3, 3 + 3 * 13).equals(plain)).toBe(true);
     expect(pixelBytes('bgr24', [1, 2, 3])).toEqual([3, 2, 1]);
     expect(bytesPerPixel('bgr24')).toBe(3);
     const f3 = { width: 4, height: 3, bpp: 3 };
