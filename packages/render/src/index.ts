@@ -6,7 +6,7 @@ export { wrapText, wrapAt, fitText, fitSize, isRtl, type Measurer } from './text
 export { PALETTES, paletteFor, contrastRatio, relativeLuminance, type Palette } from './palettes';
 export { EASINGS, type Easing, type EasingName } from './easing';
 export { ICON_NAMES, isIconName } from './icons';
-export { registerBundledFonts, sanitizeText, hasBundledGlyph, bundledFontFiles, REPLACEMENT_CHARACTER, FONT_STACK } from './fonts';
+export { registerBundledFonts, ensureFontsFor, sanitizeText, hasBundledGlyph, bundledFontFiles, REPLACEMENT_CHARACTER, FONT_STACK } from './fonts';
 export { SAFE_MARGIN, MIN_FONT_FRACTION, safeArea, minFontSize, inside, type Rect } from './geometry';
 export { formatNumber, formatStat, formatChartValue, countUpValue, decimalsOf } from './format';
 export { fixturePlan, frameSizeOf, EXAMPLE_SCENES, type FixtureScene, type FixtureOptions } from './plan-fixtures';

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { ASPECTS, LAYOUTS } from '@vidgen/core';
@@ -281,6 +282,22 @@ describe('painter', () => {
     });
     await worker.terminate();
     expect(Buffer.from(fromWorker).equals(mainFrame)).toBe(true);
+  });
+
+  it('loads the CJK font only once some text needs it', () => {
+    // A fresh process: Skia's registered fonts are process-wide, and other tests in this one may have needed CJK.
+    const script = `
+      const { GlobalFonts } = require('@napi-rs/canvas');
+      const { createPainter, fixturePlan } = require(${JSON.stringify(path.resolve(__dirname, '../dist/index.js'))});
+      const has = () => GlobalFonts.families.some((f) => f.family === 'VG SC');
+      const latin = createPainter(fixturePlan([{ layout: 'text', content: { title: 'Plain', text: 'Ελληνικά, Русский, عربي, עברית' }, seconds: 1 }], { quality: 'low' }));
+      latin.frame(0);
+      const before = has();
+      const cjk = createPainter(fixturePlan([{ layout: 'text', content: { text: '中文' }, seconds: 1 }], { quality: 'low' }));
+      cjk.frame(0);
+      process.stdout.write(JSON.stringify({ before, after: has() }));`;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ before: false, after: true });
   });
 
   it('is a pure function of (plan, n): any order gives the same frames', () => {
