@@ -15,9 +15,9 @@ interface BundledFamily {
   regular: string;
   bold: string;
   /**
-   * Loaded only once some text needs a character that only this family has:
-   * the CJK files are 10.5 MB each, and every render thread would otherwise
-   * read and parse them for Latin text.
+   * Loaded only once some text needs a character that no family before it
+   * has: the CJK files are 10.5 MB each (Arabic and Hebrew 0.2 and 0.05), and
+   * every render thread would otherwise read and parse them for Latin text.
    */
   lazy?: boolean;
 }
@@ -25,8 +25,8 @@ interface BundledFamily {
 const FAMILIES: readonly BundledFamily[] = [
   // Latin, Greek, Cyrillic (and U+FFFD, our replacement character).
   { family: 'VG Sans', pkg: '@expo-google-fonts/noto-sans', regular: '400Regular/NotoSans_400Regular.ttf', bold: '700Bold/NotoSans_700Bold.ttf' },
-  { family: 'VG Arabic', pkg: '@expo-google-fonts/noto-sans-arabic', regular: '400Regular/NotoSansArabic_400Regular.ttf', bold: '700Bold/NotoSansArabic_700Bold.ttf' },
-  { family: 'VG Hebrew', pkg: '@expo-google-fonts/noto-sans-hebrew', regular: '400Regular/NotoSansHebrew_400Regular.ttf', bold: '700Bold/NotoSansHebrew_700Bold.ttf' },
+  { family: 'VG Arabic', pkg: '@expo-google-fonts/noto-sans-arabic', regular: '400Regular/NotoSansArabic_400Regular.ttf', bold: '700Bold/NotoSansArabic_700Bold.ttf', lazy: true },
+  { family: 'VG Hebrew', pkg: '@expo-google-fonts/noto-sans-hebrew', regular: '400Regular/NotoSansHebrew_400Regular.ttf', bold: '700Bold/NotoSansHebrew_700Bold.ttf', lazy: true },
   // Simplified Chinese; also covers most Japanese kana and kanji.
   { family: 'VG SC', pkg: '@expo-google-fonts/noto-sans-sc', regular: '400Regular/NotoSansSC_400Regular.ttf', bold: '700Bold/NotoSansSC_700Bold.ttf', lazy: true },
 ];

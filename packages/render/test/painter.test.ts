@@ -284,20 +284,21 @@ describe('painter', () => {
     expect(Buffer.from(fromWorker).equals(mainFrame)).toBe(true);
   });
 
-  it('loads the CJK font only once some text needs it', () => {
+  it('loads the Arabic, Hebrew and CJK fonts only once some text needs them', () => {
     // A fresh process: Skia's registered fonts are process-wide, and other tests in this one may have needed CJK.
     const script = `
       const { GlobalFonts } = require('@napi-rs/canvas');
       const { createPainter, fixturePlan } = require(${JSON.stringify(path.resolve(__dirname, '../dist/index.js'))});
-      const has = () => GlobalFonts.families.some((f) => f.family === 'VG SC');
-      const latin = createPainter(fixturePlan([{ layout: 'text', content: { title: 'Plain', text: 'Ελληνικά, Русский, عربي, עברית' }, seconds: 1 }], { quality: 'low' }));
-      latin.frame(0);
-      const before = has();
-      const cjk = createPainter(fixturePlan([{ layout: 'text', content: { text: '中文' }, seconds: 1 }], { quality: 'low' }));
-      cjk.frame(0);
-      process.stdout.write(JSON.stringify({ before, after: has() }));`;
+      const loaded = () => GlobalFonts.families.map((f) => f.family).filter((f) => f.startsWith('VG ')).sort();
+      const paint = (text) => createPainter(fixturePlan([{ layout: 'text', content: { title: 'Plain', text }, seconds: 1 }], { quality: 'low' })).frame(0);
+      const steps = [];
+      for (const text of ['Latin, Ελληνικά, Русский', 'עברית', 'عربي', '中文']) {
+        paint(text);
+        steps.push(loaded());
+      }
+      process.stdout.write(JSON.stringify(steps));`;
     const out = execFileSync(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual({ before: false, after: true });
+    expect(JSON.parse(out)).toEqual([['VG Sans'], ['VG Hebrew', 'VG Sans'], ['VG Arabic', 'VG Hebrew', 'VG Sans'], ['VG Arabic', 'VG Hebrew', 'VG SC', 'VG Sans']]);
   });
 
   it('is a pure function of (plan, n): any order gives the same frames', () => {
