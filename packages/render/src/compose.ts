@@ -39,6 +39,11 @@ export function crossfade(a: Buffer, b: Buffer, e: number, out: Buffer): void {
   for (let i = 0; i < whole; i++) {
     const p = A[i]!;
     const q = B[i]!;
+    // Where both pictures agree (the shared background, mostly) the mix is that value: no multiplies.
+    if (p === q) {
+      O[i] = p;
+      continue;
+    }
     const rb = ((((p & 0xff00ff) * iw + (q & 0xff00ff) * w + 0x800080) >>> 8) & 0xff00ff) >>> 0;
     const ga = (((((p >>> 8) & 0xff00ff) * iw + ((q >>> 8) & 0xff00ff) * w + 0x800080) & 0xff00ff00) >>> 0) >>> 0;
     O[i] = (rb | ga) >>> 0;

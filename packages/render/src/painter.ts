@@ -218,10 +218,13 @@ class PlanPainter implements Painter {
     const { layer, moving } = this.settle(i, k);
     if (moving.length === 0) return layer;
     const out = into ?? Buffer.allocUnsafe(layer.length);
-    layer.copy(out);
     const l = this.layout(i);
     const slide = Math.min(this.width, this.height) * 0.05;
     const [y0, y1] = this.bandOf(l, moving, slide);
+    // The layer's rows outside the band; the band's own rows come from the canvas below.
+    const row = this.width * this.bpp;
+    layer.copy(out, 0, 0, y0 * row);
+    layer.copy(out, y1 * row, y1 * row);
     if (y1 <= y0) return out;
     // The same calls as on a whole canvas, clipped to the band: the same pixels, a fraction of them read back.
     const { ctx } = this.workCanvas();
