@@ -16,6 +16,11 @@
  * The drawtext renderer this replaced, measured with this script's first version on
  * the same job with its texts flattened: 5.7 s against a 10.1 s baseline (0.56),
  * 5.3 video-s per wall-s, Node 90 MB, ffmpeg 106 MB (two at once 210 MB), load 3.5.
+ *
+ * CPU before and after the painter's cached layers and bands and the bgr24 pipe
+ * (2026-11-26, this script, a shared 2-core machine): render 10.3 s (Node 4.5,
+ * ffmpeg 5.8) against a 5.4 s baseline (1.91) at load 16; 7.3 s (Node 2.6, ffmpeg
+ * 4.7) against 5.0 s (1.47) at load 12. Wall figures at such loads say little.
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
