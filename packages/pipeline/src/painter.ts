@@ -1,7 +1,7 @@
 import type { RenderPlan } from '@vidgen/core';
-import type { Painter } from '@vidgen/render';
+import type { Painter, PainterOptions } from '@vidgen/render';
 
-export type { Painter };
+export type { Painter, PainterOptions };
 
 /**
  * What a unit loads, by module path, inside its worker thread: the drawing
@@ -9,7 +9,8 @@ export type { Painter };
  * nothing but the plan.
  */
 export interface PainterModule {
-  createPainter(plan: RenderPlan): Painter;
+  /** A painter may ignore a pixel format it does not offer: its pixelFormat says what it hands out. */
+  createPainter(plan: RenderPlan, options?: PainterOptions): Painter;
   /** Global frame ranges [from, to) where something moves; every other frame equals the one before it. */
   motionRanges(plan: RenderPlan): Array<[number, number]>;
 }

@@ -57,7 +57,8 @@ export interface UnitEncodeArgsOptions {
   width: number;
   height: number;
   fps: number;
-  pixelFormat: 'rgba' | 'bgra';
+  /** ffmpeg's -pix_fmt name of the piped frames. */
+  pixelFormat: 'rgba' | 'bgra' | 'bgr24';
   /** Unit-local runs of piped frames (paintedRuns minus the unit's start). */
   runs: readonly FrameRun[];
   unitFrames: number;

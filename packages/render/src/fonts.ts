@@ -14,15 +14,21 @@ interface BundledFamily {
   pkg: string;
   regular: string;
   bold: string;
+  /**
+   * Loaded only once some text needs a character that no family before it
+   * has: the CJK files are 10.5 MB each (Arabic and Hebrew 0.2 and 0.05), and
+   * every render thread would otherwise read and parse them for Latin text.
+   */
+  lazy?: boolean;
 }
 
 const FAMILIES: readonly BundledFamily[] = [
   // Latin, Greek, Cyrillic (and U+FFFD, our replacement character).
   { family: 'VG Sans', pkg: '@expo-google-fonts/noto-sans', regular: '400Regular/NotoSans_400Regular.ttf', bold: '700Bold/NotoSans_700Bold.ttf' },
-  { family: 'VG Arabic', pkg: '@expo-google-fonts/noto-sans-arabic', regular: '400Regular/NotoSansArabic_400Regular.ttf', bold: '700Bold/NotoSansArabic_700Bold.ttf' },
-  { family: 'VG Hebrew', pkg: '@expo-google-fonts/noto-sans-hebrew', regular: '400Regular/NotoSansHebrew_400Regular.ttf', bold: '700Bold/NotoSansHebrew_700Bold.ttf' },
+  { family: 'VG Arabic', pkg: '@expo-google-fonts/noto-sans-arabic', regular: '400Regular/NotoSansArabic_400Regular.ttf', bold: '700Bold/NotoSansArabic_700Bold.ttf', lazy: true },
+  { family: 'VG Hebrew', pkg: '@expo-google-fonts/noto-sans-hebrew', regular: '400Regular/NotoSansHebrew_400Regular.ttf', bold: '700Bold/NotoSansHebrew_700Bold.ttf', lazy: true },
   // Simplified Chinese; also covers most Japanese kana and kanji.
-  { family: 'VG SC', pkg: '@expo-google-fonts/noto-sans-sc', regular: '400Regular/NotoSansSC_400Regular.ttf', bold: '700Bold/NotoSansSC_700Bold.ttf' },
+  { family: 'VG SC', pkg: '@expo-google-fonts/noto-sans-sc', regular: '400Regular/NotoSansSC_400Regular.ttf', bold: '700Bold/NotoSansSC_700Bold.ttf', lazy: true },
 ];
 
 /** The CSS font-family list every text is drawn with: Skia picks per glyph in this order. */
@@ -42,37 +48,69 @@ export function bundledFontFiles(): string[] {
   return FAMILIES.flatMap((f) => [fontFile(f, 'regular'), fontFile(f, 'bold')]);
 }
 
-let registered = false;
+/** Families registered with Skia by this thread (GlobalFonts may already hold them from another thread). */
+const registeredFamilies = new Set<string>();
 
-/** Registers the bundled fonts with Skia once per thread (idempotent; GlobalFonts may already hold them from another thread). */
-export function registerBundledFonts(): void {
-  if (registered) return;
-  for (const f of FAMILIES) {
-    const known = GlobalFonts.families.find((g) => g.family === f.family);
-    for (const which of ['regular', 'bold'] as const) {
-      const weight = which === 'regular' ? 400 : 700;
-      if (known?.styles.some((s) => s.weight === weight)) continue;
-      if (!GlobalFonts.registerFromPath(fontFile(f, which), f.family)) throw new Error(`could not register bundled font ${f.pkg}/${f[which]}`);
-    }
+function registerFamily(f: BundledFamily): void {
+  if (registeredFamilies.has(f.family)) return;
+  const known = GlobalFonts.families.find((g) => g.family === f.family);
+  for (const which of ['regular', 'bold'] as const) {
+    const weight = which === 'regular' ? 400 : 700;
+    if (known?.styles.some((s) => s.weight === weight)) continue;
+    if (!GlobalFonts.registerFromPath(fontFile(f, which), f.family)) throw new Error(`could not register bundled font ${f.pkg}/${f[which]}`);
   }
-  registered = true;
+  registeredFamilies.add(f.family);
 }
 
-let cmaps: fontkit.Font[] | undefined;
+/**
+ * Registers the bundled fonts with Skia, once per thread (idempotent): every
+ * family but the lazy ones, which hasBundledGlyph registers the first time a
+ * character needs them. A family missing from the stack is skipped by Skia;
+ * text that would need it is never drawn before that check (sanitizeText,
+ * ensureFontsFor).
+ */
+export function registerBundledFonts(): void {
+  for (const f of FAMILIES) if (!f.lazy) registerFamily(f);
+}
 
-function coverageFonts(): fontkit.Font[] {
-  // The regular and bold files of each family map the same characters; the regular cmap decides.
-  cmaps ??= FAMILIES.map((f) => {
+/** Each family's cmap, opened on first use: the regular and bold files map the same characters, the regular one decides. */
+const cmaps = new Map<string, fontkit.Font>();
+
+function cmapOf(f: BundledFamily): fontkit.Font {
+  let font = cmaps.get(f.family);
+  if (!font) {
     const opened = fontkit.openSync(fontFile(f, 'regular'));
     if (!('hasGlyphForCodePoint' in opened)) throw new Error(`${f.pkg} is a font collection, expected one font`);
-    return opened;
-  });
-  return cmaps;
+    font = opened;
+    cmaps.set(f.family, font);
+  }
+  return font;
 }
 
-/** Whether some bundled font maps this code point (its cmap has it). */
+/**
+ * Whether some bundled font maps this code point (its cmap has it). The
+ * families are asked in stack order, so a lazy family's file is read only for
+ * a character no earlier family has; when it has it, it is registered with
+ * Skia too, before anything draws that character.
+ */
 export function hasBundledGlyph(cp: number): boolean {
-  return coverageFonts().some((f) => f.hasGlyphForCodePoint(cp));
+  for (const f of FAMILIES) {
+    if (!cmapOf(f).hasGlyphForCodePoint(cp)) continue;
+    if (f.lazy) registerFamily(f);
+    return true;
+  }
+  return false;
+}
+
+const ensured = new Set<string>();
+
+/** Registers the lazy families `text` needs (for text measured or drawn without sanitizeText first). */
+export function ensureFontsFor(text: string): void {
+  if (ensured.has(text)) return;
+  // Stack order: a character an eager family has never opens a lazy one.
+  for (const ch of text) hasBundledGlyph(ch.codePointAt(0) ?? 0);
+  if (ensured.size > 10_000) ensured.clear();
+  ensured.add(text);
 }
 
 /** Visible stand-in for characters no bundled font can draw (Noto Sans maps it). */

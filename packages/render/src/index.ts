@@ -1,11 +1,12 @@
-export { createPainter, backgroundFrame, canvasMeasurer, sceneLayoutOf, type Painter } from './painter';
+export { createPainter, backgroundFrame, canvasMeasurer, sceneLayoutOf, type Painter, type PainterOptions } from './painter';
+export { bytesPerPixel, type PixelFormat } from './compose';
 export { motionRanges, sceneSchedule, progressAt, type Window } from './timing';
 export { layoutScene, type SceneLayout, type Element, type Part } from './scene-layout';
 export { wrapText, wrapAt, fitText, fitSize, isRtl, type Measurer } from './text-layout';
 export { PALETTES, paletteFor, contrastRatio, relativeLuminance, type Palette } from './palettes';
 export { EASINGS, type Easing, type EasingName } from './easing';
 export { ICON_NAMES, isIconName } from './icons';
-export { registerBundledFonts, sanitizeText, hasBundledGlyph, bundledFontFiles, REPLACEMENT_CHARACTER, FONT_STACK } from './fonts';
+export { registerBundledFonts, ensureFontsFor, sanitizeText, hasBundledGlyph, bundledFontFiles, REPLACEMENT_CHARACTER, FONT_STACK } from './fonts';
 export { SAFE_MARGIN, MIN_FONT_FRACTION, safeArea, minFontSize, inside, type Rect } from './geometry';
 export { formatNumber, formatStat, formatChartValue, countUpValue, decimalsOf } from './format';
 export { fixturePlan, frameSizeOf, EXAMPLE_SCENES, type FixtureScene, type FixtureOptions } from './plan-fixtures';

@@ -1,10 +1,11 @@
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
-import type { RenderPlan, RenderPlanScene, SceneContent } from '@vidgen/core';
+import type { BurnedCaption, RenderPlan, RenderPlanScene, SceneContent } from '@vidgen/core';
 import { captionAt, drawCaption } from './captions';
 import { EASINGS } from './easing';
-import { fontString, registerBundledFonts, sanitizeText } from './fonts';
+import { ensureFontsFor, fontString, registerBundledFonts, sanitizeText } from './fonts';
 import { clipTo, drawBackground, drawElement, isComplete, isVisible } from './draw';
-import { paletteFor, type Palette } from './palettes';
+import { bytesPerPixel, crossfade, fromRgba, toRgba, pixelBytes, progressBar, pushLeft, slideUp, wipe, type PixelFormat } from './compose';
+import { paletteFor, parseHex, type Palette } from './palettes';
 import { layoutScene, type Element, type SceneLayout } from './scene-layout';
 import type { Measurer } from './text-layout';
 
@@ -12,9 +13,15 @@ export interface Painter {
   readonly width: number;
   readonly height: number;
   /** The pixel layout of frame() buffers, for ffmpeg's -pix_fmt. */
-  readonly pixelFormat: 'rgba' | 'bgra';
-  /** Raw pixels of global frame n (0 <= n < plan.totalFrames): width*height*4 bytes, a fresh buffer each call. A pure function of (plan, n). */
-  frame(n: number): Buffer;
+  readonly pixelFormat: PixelFormat;
+  /**
+   * Raw pixels of global frame n (0 <= n < plan.totalFrames):
+   * width*height*bytesPerPixel(pixelFormat) bytes written into `into` (a buffer of that size the caller owns, e.g.
+   * one it reuses once ffmpeg has taken it) or into a new buffer; returns the
+   * buffer written. The painter keeps no reference to it. A pure function of
+   * (plan, n).
+   */
+  frame(n: number, into?: Buffer): Buffer;
   /** Characters no bundled font has, replaced visibly (U+FFFD), one message per scene. */
   readonly warnings: string[];
 }
@@ -42,6 +49,7 @@ export function canvasMeasurer(): Measurer {
       const key = `${size}|${weight}|${text}`;
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
+      ensureFontsFor(text);
       const font = fontString(size, weight);
       if (font !== current) {
         ctx.font = font;
@@ -76,35 +84,52 @@ function sanitizeContent(content: SceneContent): { content: SceneContent; replac
 
 const TRANSITION_EASING = EASINGS.easeInOutCubic;
 
+/** A painter-owned picture: the pixels (rgba, never handed out, never written after they are made) and what they show. */
+interface Picture {
+  key: string;
+  pixels: Buffer;
+}
+
 /**
- * Draws any frame of a plan. One output canvas per painter; each scene's
- * settled elements (background + everything whose entrance is over) are kept
- * in a layer canvas and only the elements still entering are drawn on top;
- * the next scene's first frame is kept while a transition runs.
+ * Draws any frame of a plan. Each scene's settled elements (background +
+ * everything whose entrance is over) are kept in a layer canvas and read back
+ * once per change as pixels; a moving frame copies those pixels and redraws
+ * only the band of rows the moving elements can touch (reading a whole canvas
+ * back costs several times a memcpy, so only the band is read). Transitions
+ * mix or move the two boundary pictures as pixels (compose.ts); the next
+ * scene's first frame is kept while a transition runs.
  */
 class PlanPainter implements Painter {
   readonly width: number;
   readonly height: number;
-  readonly pixelFormat = 'rgba' as const;
+  readonly pixelFormat: PixelFormat;
+  readonly bpp: number;
   readonly warnings: string[] = [];
   private readonly palette: Palette;
+  /** The accent colour as one pixel's bytes. */
+  private readonly accent: number[];
   private readonly scenes: RenderPlanScene[];
   private readonly layouts: Array<SceneLayout | undefined>;
   private readonly measure: Measurer;
-  private readonly out: Canvas;
-  private readonly outCtx: SKRSContext2D;
   private readonly layer: Canvas;
   private readonly layerCtx: SKRSContext2D;
-  private layerKey = '';
-  private scratch?: { canvas: Canvas; ctx: SKRSContext2D };
-  private incoming?: { canvas: Canvas; ctx: SKRSContext2D; scene: number };
+  private layerPicture: Picture = { key: '', pixels: Buffer.alloc(0) };
+  private work?: { canvas: Canvas; ctx: SKRSContext2D };
+  private incoming?: Picture;
+  private outgoing?: Buffer;
   private background?: Canvas;
 
-  constructor(private readonly plan: RenderPlan) {
+  constructor(
+    private readonly plan: RenderPlan,
+    options: PainterOptions,
+  ) {
     registerBundledFonts();
     this.width = plan.width;
     this.height = plan.height;
+    this.pixelFormat = options.pixelFormat ?? 'rgba';
+    this.bpp = bytesPerPixel(this.pixelFormat);
     this.palette = paletteFor(plan.theme);
+    this.accent = pixelBytes(this.pixelFormat, parseHex(this.palette.accent));
     this.scenes = plan.scenes.map((scene, i) => {
       const { content, replaced } = sanitizeContent(scene.content);
       if (replaced.length > 0) this.warnings.push(`scene ${i + 1}: replaced characters no bundled font can draw with U+FFFD: ${replaced.join(', ')}`);
@@ -112,8 +137,6 @@ class PlanPainter implements Painter {
     });
     this.layouts = this.scenes.map(() => undefined);
     this.measure = canvasMeasurer();
-    this.out = createCanvas(this.width, this.height);
-    this.outCtx = newContext(this.out);
     this.layer = createCanvas(this.width, this.height);
     this.layerCtx = newContext(this.layer);
   }
@@ -135,54 +158,97 @@ class PlanPainter implements Painter {
     ctx.drawImage(this.background, 0, 0);
   }
 
-  /** Brings the layer to scene i's settled elements at local frame k; returns the elements still moving. */
-  private settle(i: number, k: number): Element[] {
+  /** Brings the layer to scene i's settled elements at local frame k; returns its pixels and the elements still moving. */
+  private settle(i: number, k: number): { layer: Buffer; moving: Element[] } {
     const l = this.layout(i);
     const settled = l.elements.filter((e) => isComplete(e, k));
     // Completion only grows with k, so the number settled names the set.
     const key = `${i}:${settled.length}`;
-    if (key !== this.layerKey) {
+    if (key !== this.layerPicture.key) {
       this.paintBackground(this.layerCtx);
       this.layerCtx.save();
       clipTo(this.layerCtx, l.safe);
       for (const e of settled) drawElement(this.layerCtx, e, k, this.palette, 0);
       this.layerCtx.restore();
-      this.layerKey = key;
+      // A new buffer, never the old one: pictures kept (the incoming scene's) may be the old pixels.
+      const rgba = this.layer.data();
+      let pixels = rgba;
+      if (this.pixelFormat !== 'rgba') {
+        pixels = Buffer.allocUnsafe(this.width * this.height * this.bpp);
+        fromRgba(rgba, this.pixelFormat, pixels, 0);
+      }
+      this.layerPicture = { key, pixels };
     }
-    return l.elements.filter((e) => isVisible(e, k) && !isComplete(e, k));
+    return { layer: this.layerPicture.pixels, moving: l.elements.filter((e) => isVisible(e, k) && !isComplete(e, k)) };
   }
 
-  /** Scene i at local frame k, drawn onto ctx (which it covers entirely). */
-  private paintScene(ctx: SKRSContext2D, i: number, k: number): void {
-    const moving = this.settle(i, k);
+  /**
+   * The rows [y0, y1) the moving elements can touch at any point of their
+   * entrances: their bounds grown by the slide distance and a margin for what
+   * bounds leave out (glyph overhang, a pop's overshoot, a count-up's width
+   * runs the full width anyway), inside the safe area they are clipped to.
+   */
+  private bandOf(l: SceneLayout, moving: Element[], slide: number): [number, number] {
+    let top = Infinity;
+    let bottom = -Infinity;
+    for (const e of moving) {
+      const margin = slide + Math.max(e.bounds.h * 0.25, Math.min(this.width, this.height) * 0.05);
+      top = Math.min(top, e.bounds.y - margin);
+      bottom = Math.max(bottom, e.bounds.y + e.bounds.h + margin);
+    }
+    // A multiple of 4 rows: the band then starts on a 32-bit word in any pixel layout (fromRgba's fast path).
+    const y0 = Math.max(0, Math.floor(Math.max(l.safe.y, top) / 4) * 4);
+    const y1 = Math.min(Math.ceil(l.safe.y + l.safe.h), Math.ceil(bottom));
+    return [y0, Math.max(y0, y1)];
+  }
+
+  private workCanvas(): { canvas: Canvas; ctx: SKRSContext2D } {
+    if (!this.work) {
+      const canvas = createCanvas(this.width, this.height);
+      this.work = { canvas, ctx: newContext(canvas) };
+    }
+    return this.work;
+  }
+
+  /**
+   * Scene i at local frame k: the layer's pixels themselves when nothing
+   * moves (never to be written), else `into` (or a new buffer) with the
+   * moving elements drawn in their band of rows.
+   */
+  private paintScene(i: number, k: number, into?: Buffer): Buffer {
+    const { layer, moving } = this.settle(i, k);
+    if (moving.length === 0) return layer;
+    const out = into ?? Buffer.allocUnsafe(layer.length);
     const l = this.layout(i);
-    ctx.drawImage(this.layer, 0, 0);
-    if (moving.length === 0) return;
-    ctx.save();
-    clipTo(ctx, l.safe);
     const slide = Math.min(this.width, this.height) * 0.05;
+    const [y0, y1] = this.bandOf(l, moving, slide);
+    // The layer's rows outside the band; the band's own rows come from the canvas below.
+    const row = this.width * this.bpp;
+    layer.copy(out, 0, 0, y0 * row);
+    layer.copy(out, y1 * row, y1 * row);
+    if (y1 <= y0) return out;
+    // The same calls as on a whole canvas, clipped to the band: the same pixels, a fraction of them read back.
+    const { ctx } = this.workCanvas();
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, y0, this.width, y1 - y0);
+    ctx.clip();
+    ctx.drawImage(this.layer, 0, 0);
+    clipTo(ctx, l.safe);
     for (const e of moving) drawElement(ctx, e, k, this.palette, slide);
     ctx.restore();
+    fromRgba(ctx.getImageData(0, y0, this.width, y1 - y0).data, this.pixelFormat, out, y0 * this.width * this.bpp);
+    return out;
   }
 
-  private incomingFirstFrame(j: number): Canvas {
-    if (!this.incoming) {
-      const canvas = createCanvas(this.width, this.height);
-      this.incoming = { canvas, ctx: newContext(canvas), scene: -1 };
+  private incomingFirstFrame(j: number): Buffer {
+    const key = String(j);
+    if (this.incoming?.key !== key) {
+      const pixels = this.paintScene(j, 0);
+      // Painted into a new buffer, or the layer's own pixels (never written): either way safe to keep.
+      this.incoming = { key, pixels };
     }
-    if (this.incoming.scene !== j) {
-      this.paintScene(this.incoming.ctx, j, 0);
-      this.incoming.scene = j;
-    }
-    return this.incoming.canvas;
-  }
-
-  private scratchCanvas(): { canvas: Canvas; ctx: SKRSContext2D } {
-    if (!this.scratch) {
-      const canvas = createCanvas(this.width, this.height);
-      this.scratch = { canvas, ctx: newContext(canvas) };
-    }
-    return this.scratch;
+    return this.incoming.pixels;
   }
 
   private sceneAt(n: number): number {
@@ -197,9 +263,11 @@ class PlanPainter implements Painter {
     return lo;
   }
 
-  frame(n: number): Buffer {
+  frame(n: number, into?: Buffer): Buffer {
     if (!Number.isInteger(n) || n < 0 || n >= this.plan.totalFrames) throw new RangeError(`frame ${n} is outside the plan's 0..${this.plan.totalFrames - 1}`);
-    const ctx = this.outCtx;
+    const size = this.width * this.height * this.bpp;
+    if (into && into.length !== size) throw new RangeError(`frame buffer of ${into.length} bytes, expected ${size}`);
+    const out = into ?? Buffer.allocUnsafe(size);
     const i = this.sceneAt(n);
     const scene = this.scenes[i]!;
     const k = n - scene.startFrame;
@@ -208,68 +276,69 @@ class PlanPainter implements Painter {
     if (scene.transition.type !== 'cut' && tf > 0 && j >= 0 && i + 1 < this.scenes.length) {
       // Incoming first, so painting it cannot disturb the outgoing scene's layer afterwards.
       const incoming = this.incomingFirstFrame(i + 1);
-      const outgoing = this.scratchCanvas();
-      this.paintScene(outgoing.ctx, i, k);
-      this.compose(scene.transition.type, outgoing.canvas, incoming, TRANSITION_EASING((j + 1) / (tf + 1)));
-    } else if (!this.plan.progressBar && !captionAt(this.plan.captions, n) && this.settle(i, k).length === 0) {
-      // A still picture is the layer itself: no copy onto the output canvas.
-      return this.layer.data();
+      this.outgoing ??= Buffer.allocUnsafe(size);
+      const outgoing = this.paintScene(i, k, this.outgoing);
+      this.compose(scene.transition.type, outgoing, incoming, TRANSITION_EASING((j + 1) / (tf + 1)), out);
     } else {
-      this.paintScene(ctx, i, k);
+      const picture = this.paintScene(i, k, out);
+      if (picture !== out) picture.copy(out);
     }
     const caption = captionAt(this.plan.captions, n);
-    if (caption) drawCaption(ctx, caption, n, this.width, this.height);
+    if (caption) this.burnCaption(out, caption, n);
     if (this.plan.progressBar) {
       const h = Math.max(2, Math.round(this.height * 0.006));
-      ctx.fillStyle = this.palette.accent;
-      ctx.fillRect(0, this.height - h, (this.width * (n + 1)) / this.plan.totalFrames, h);
+      progressBar(this, out, (n + 1) / this.plan.totalFrames, h, this.accent);
     }
-    return this.out.data();
+    return out;
   }
 
-  private compose(type: RenderPlanScene['transition']['type'], outgoing: Canvas, incoming: Canvas, e: number): void {
-    const ctx = this.outCtx;
+  /**
+   * Draws a burned caption over the finished picture: the rows the caption box can reach go
+   * onto the work canvas as they are, the caption is drawn over them, and the band comes back.
+   */
+  private burnCaption(out: Buffer, caption: BurnedCaption, n: number): void {
+    // The box sits above the bottom 6%, at most two lines of 5% type: the lower 40% always holds it.
+    const y0 = Math.floor((this.height * 0.6) / 4) * 4;
+    const rows = this.height - y0;
+    const { ctx } = this.workCanvas();
+    const band = ctx.createImageData(this.width, rows);
+    toRgba(out, this.pixelFormat, y0 * this.width * this.bpp, band.data);
+    ctx.save();
+    ctx.putImageData(band, 0, y0);
+    ctx.beginPath();
+    ctx.rect(0, y0, this.width, rows);
+    ctx.clip();
+    drawCaption(ctx, caption, n, this.width, this.height);
+    ctx.restore();
+    fromRgba(ctx.getImageData(0, y0, this.width, rows).data, this.pixelFormat, out, y0 * this.width * this.bpp);
+  }
+
+  private compose(type: RenderPlanScene['transition']['type'], outgoing: Buffer, incoming: Buffer, e: number, out: Buffer): void {
     const W = this.width;
     const H = this.height;
     switch (type) {
-      case 'push_left': {
+      case 'push_left':
         // Whole pixels: no resampling blur while the pictures move.
-        const off = Math.round(e * W);
-        ctx.drawImage(outgoing, -off, 0);
-        ctx.drawImage(incoming, W - off, 0);
-        return;
-      }
+        return pushLeft(this, outgoing, incoming, Math.round(e * W), out);
       case 'slide_up':
-        ctx.drawImage(outgoing, 0, 0);
-        ctx.drawImage(incoming, 0, H - Math.round(e * H));
-        return;
-      case 'wipe': {
-        const edge = Math.round(e * W);
-        ctx.drawImage(outgoing, 0, 0);
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(0, 0, edge, H);
-        ctx.clip();
-        ctx.drawImage(incoming, 0, 0);
-        ctx.restore();
-        ctx.fillStyle = this.palette.accent;
-        const bar = Math.max(2, Math.round(Math.min(W, H) * 0.006));
-        ctx.fillRect(edge - bar, 0, bar, H);
-        return;
-      }
+        return slideUp(this, outgoing, incoming, Math.round(e * H), out);
+      case 'wipe':
+        return wipe(this, outgoing, incoming, Math.round(e * W), Math.max(2, Math.round(Math.min(W, H) * 0.006)), this.accent, out);
       default:
         // crossfade: a per-pixel mix of the two pictures; never through black.
-        ctx.drawImage(outgoing, 0, 0);
-        ctx.globalAlpha = e;
-        ctx.drawImage(incoming, 0, 0);
-        ctx.globalAlpha = 1;
+        return crossfade(outgoing, incoming, e, out);
     }
   }
 }
 
+export interface PainterOptions {
+  /** The layout of frame() buffers; rgba by default. */
+  pixelFormat?: PixelFormat;
+}
+
 /** Builds a painter from the plan alone (fonts and icons are bundled). Usable inside a worker_thread. */
-export function createPainter(plan: RenderPlan): Painter {
-  return new PlanPainter(plan);
+export function createPainter(plan: RenderPlan, options: PainterOptions = {}): Painter {
+  return new PlanPainter(plan, options);
 }
 
 /** For tests and docs: the background alone, as frame() would return it (rgba). */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { ASPECTS, LAYOUTS } from '@vidgen/core';
@@ -6,6 +7,11 @@ import { motionRanges } from '../src/timing';
 import { EXAMPLE_SCENES, fixturePlan } from '../src/plan-fixtures';
 import { countUpValue, formatStat } from '../src/format';
 import { EASINGS } from '../src/easing';
+import { createCanvas } from '@napi-rs/canvas';
+import type { RenderPlan } from '@vidgen/core';
+import { clipTo, drawBackground, drawElement, isComplete, isVisible } from '../src/draw';
+import { paletteFor } from '../src/palettes';
+import type { Painter } from '../src/painter';
 import { absDiff, differingPixels, luma, outsideSafeDiffs } from './helpers';
 
 const inRanges = (ranges: Array<[number, number]>, n: number): boolean => ranges.some(([a, b]) => n >= a && n < b);
@@ -131,6 +137,87 @@ describe('transitions', () => {
   });
 });
 
+/**
+ * Frame n of a scene (outside transitions) drawn the plain way: background,
+ * settled elements, then moving ones, on one whole canvas read back whole.
+ * The painter's cached layer and redrawn band must give exactly these pixels.
+ */
+function plainFrame(painter: Painter, plan: RenderPlan, n: number): Buffer {
+  const i = plan.scenes.findIndex((s) => n >= s.startFrame && n < s.startFrame + s.frames);
+  const k = n - plan.scenes[i]!.startFrame;
+  const l = sceneLayoutOf(painter, i);
+  const palette = paletteFor(plan.theme);
+  const canvas = createCanvas(plan.width, plan.height);
+  const ctx = canvas.getContext('2d');
+  ctx.lang = 'en';
+  drawBackground(ctx, palette, plan.width, plan.height);
+  ctx.save();
+  clipTo(ctx, l.safe);
+  for (const e of l.elements.filter((e) => isComplete(e, k))) drawElement(ctx, e, k, palette, 0);
+  const slide = Math.min(plan.width, plan.height) * 0.05;
+  for (const e of l.elements.filter((e) => isVisible(e, k) && !isComplete(e, k))) drawElement(ctx, e, k, palette, slide);
+  ctx.restore();
+  return canvas.data();
+}
+
+describe('cached layers and redrawn bands', () => {
+  for (const [quality, aspect] of [['low', '16:9'], ['low', '9:16'], ['low', '1:1'], ['medium', '16:9']] as const) {
+    it(`${quality} ${aspect}: every moving frame of every layout equals the frame drawn whole`, () => {
+      const plan = fixturePlan(
+        LAYOUTS.map((layout) => ({ layout, content: EXAMPLE_SCENES[layout], seconds: 3, transition: 'cut' as const })),
+        { quality, aspect },
+      );
+      const painter = createPainter(plan);
+      const buffer = Buffer.alloc(plan.width * plan.height * 4);
+      const wrong: string[] = [];
+      let checked = 0;
+      for (const [a, b] of motionRanges(plan)) {
+        for (let n = a; n < b; n++) {
+          const scene = plan.scenes.find((s) => n >= s.startFrame && n < s.startFrame + s.frames)!;
+          // Medium: every third frame keeps the test short; the band is the same for neighbouring frames.
+          if (quality === 'medium' && n % 3 !== 0) continue;
+          const d = differingPixels(painter.frame(n, buffer), plainFrame(painter, plan, n));
+          checked++;
+          if (d > 0) wrong.push(`${scene.layout} frame ${n - scene.startFrame}: ${d} pixels`);
+        }
+      }
+      expect(wrong).toEqual([]);
+      expect(checked).toBeGreaterThan(plan.scenes.length * 10);
+    });
+  }
+});
+
+describe('bgr24 frames', () => {
+  it('are the rgba frames\' pixels in blue, green, red order: entrances, settled frames, every transition, the progress bar', () => {
+    const plan = fixturePlan(
+      [
+        { layout: 'bullets', content: EXAMPLE_SCENES.bullets, seconds: 1.5, transition: 'crossfade' },
+        { layout: 'stat', content: EXAMPLE_SCENES.stat, seconds: 1.5, transition: 'push_left' },
+        { layout: 'title', content: EXAMPLE_SCENES.title, seconds: 1.5, transition: 'slide_up' },
+        { layout: 'chart', content: EXAMPLE_SCENES.chart, seconds: 1.5, transition: 'wipe' },
+        { layout: 'closing', content: EXAMPLE_SCENES.closing, seconds: 1 },
+      ],
+      { quality: 'low', progressBar: true },
+    );
+    const rgba = createPainter(plan);
+    const bgr = createPainter(plan, { pixelFormat: 'bgr24' });
+    expect(bgr.pixelFormat).toBe('bgr24');
+    const out = Buffer.alloc(plan.width * plan.height * 3);
+    const wrong: number[] = [];
+    for (let n = 0; n < plan.totalFrames; n += 2) {
+      const a = rgba.frame(n);
+      const b = bgr.frame(n, out);
+      for (let p = 0; p < plan.width * plan.height; p++) {
+        if (b[p * 3] !== a[p * 4 + 2] || b[p * 3 + 1] !== a[p * 4 + 1] || b[p * 3 + 2] !== a[p * 4]) {
+          wrong.push(n);
+          break;
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('the safe area', () => {
   // Every layout at low, medium and high, each aspect: mid-entrance and settled frames.
   for (const quality of ['low', 'medium', 'high'] as const) {
@@ -195,6 +282,23 @@ describe('painter', () => {
     });
     await worker.terminate();
     expect(Buffer.from(fromWorker).equals(mainFrame)).toBe(true);
+  });
+
+  it('loads the Arabic, Hebrew and CJK fonts only once some text needs them', () => {
+    // A fresh process: Skia's registered fonts are process-wide, and other tests in this one may have needed CJK.
+    const script = `
+      const { GlobalFonts } = require('@napi-rs/canvas');
+      const { createPainter, fixturePlan } = require(${JSON.stringify(path.resolve(__dirname, '../dist/index.js'))});
+      const loaded = () => GlobalFonts.families.map((f) => f.family).filter((f) => f.startsWith('VG ')).sort();
+      const paint = (text) => createPainter(fixturePlan([{ layout: 'text', content: { title: 'Plain', text }, seconds: 1 }], { quality: 'low' })).frame(0);
+      const steps = [];
+      for (const text of ['Latin, Ελληνικά, Русский', 'עברית', 'عربي', '中文']) {
+        paint(text);
+        steps.push(loaded());
+      }
+      process.stdout.write(JSON.stringify(steps));`;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual([['VG Sans'], ['VG Hebrew', 'VG Sans'], ['VG Arabic', 'VG Hebrew', 'VG Sans'], ['VG Arabic', 'VG Hebrew', 'VG SC', 'VG Sans']]);
   });
 
   it('is a pure function of (plan, n): any order gives the same frames', () => {

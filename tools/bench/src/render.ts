@@ -8,8 +8,8 @@
  *
  * The pipeline runs in a child Node process (`--child`); its render units are worker
  * threads of that process, so the process's peak RSS (resourceUsage().maxRSS, and
- * memoryUsage.rss() sampled every 20 ms) covers every Node thread of the render. The
- * ffmpeg children of every thread are sampled from /proc every 20 ms (VmHWM; a sample
+ * memoryUsage.rss() sampled every 100 ms) covers every Node thread of the render. The
+ * ffmpeg children of every thread are sampled from /proc every 100 ms (VmHWM; a sample
  * can miss a process shorter than that; the largest per-process peak and the largest
  * sampled sum of concurrent peaks are reported).
  *
@@ -25,6 +25,11 @@
  * The drawtext renderer this replaced, measured with this script's first version on
  * the same job with its texts flattened: 5.7 s against a 10.1 s baseline (0.56),
  * 5.3 video-s per wall-s, Node 90 MB, ffmpeg 106 MB (two at once 210 MB), load 3.5.
+ *
+ * CPU before and after the painter's cached layers and bands and the bgr24 pipe
+ * (2026-11-26, this script, a shared 2-core machine): render 10.3 s (Node 4.5,
+ * ffmpeg 5.8) against a 5.4 s baseline (1.91) at load 16; 7.3 s (Node 2.6, ffmpeg
+ * 4.7) against 5.0 s (1.47) at load 12. Wall figures at such loads say little.
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -36,6 +41,14 @@ import { resolveFfmpegPath, runFfmpeg } from '@vidgen/ffmpeg';
 import { PipelineIntegrator, audioEncoderArgs, createSynthesizer, encoderSettingsFor, videoEncoderArgs, workerVoices, type SpeechSynthesizer } from '@vidgen/pipeline';
 
 const RUNS = 3;
+/**
+ * RSS sampling interval. VmHWM is each process's own high-water mark, so a
+ * sample loses nothing of a process that lives longer than this; the poller
+ * runs in the measured process, so sampling every 20 ms cost it ~0.3 s of CPU.
+ */
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 100);
+/** USER_HZ: Linux reports /proc times in 1/100 s on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'reference-job.json');
 
 interface ChildReport {
@@ -55,6 +68,10 @@ interface ChildReport {
   synth_wall_ms: number | null;
   speech_seconds: number | null;
   voice: string | null;
+  /** CPU seconds of integrator.run(): this process (every thread) plus its reaped ffmpeg children. */
+  cpu_s: number;
+  node_cpu_s: number;
+  ffmpeg_cpu_s: number;
 }
 
 type Variant = 'silent' | 'narrated';
@@ -136,6 +153,24 @@ function fixtureJob(variant: Variant = 'silent'): JobRecord {
   };
 }
 
+/**
+ * CPU seconds (user + sys) of this process's waited-for children so far
+ * (/proc/self/stat cutime + cstime): the kernel adds a child's times there
+ * when it is reaped, so a delta around a run counts every ffmpeg it spawned.
+ */
+async function reapedChildrenCpuSeconds(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  // Fields after the parenthesised command name; cutime and cstime are fields 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+
+/** CPU seconds (user + sys) of this process, every thread. */
+const ownCpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 /** VmHWM (peak RSS) in kB of each child process (the pipeline's ffmpegs), via /proc/self/task/<tid>/children: cheap enough to poll. */
 async function ffmpegChildrenHwm(): Promise<Map<number, number>> {
   const out = new Map<number, number>();
@@ -176,7 +211,7 @@ async function child(): Promise<void> {
         sum += kb;
       }
       peakConcurrent = Math.max(peakConcurrent, sum);
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
   })();
   const scratchBaseDir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-bench-'));
@@ -189,10 +224,14 @@ async function child(): Promise<void> {
   // A worker is long-lived: fonts are loaded and the layout code is warm before its jobs arrive.
   integrator.warmUp();
   const cpuBefore = cpuMs();
+  const ownBefore = ownCpuSeconds();
+  const childrenBefore = await reapedChildrenCpuSeconds();
   const started = process.hrtime.bigint();
   const result = await integrator.run(job);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const cpuAfter = cpuMs();
+  const nodeCpuS = ownCpuSeconds() - ownBefore;
+  const ffmpegCpuS = (await reapedChildrenCpuSeconds()) - childrenBefore;
   polling = false;
   await poll;
   const keep = process.argv[process.argv.indexOf('--child') + 1];
@@ -215,6 +254,9 @@ async function child(): Promise<void> {
     synth_wall_ms: measured ? Number(measured.m.last - measured.m.first) / 1e6 : null,
     speech_seconds: measured ? measured.m.speech : null,
     voice: measured?.synth.voice ?? null,
+    cpu_s: nodeCpuS + ffmpegCpuS,
+    node_cpu_s: nodeCpuS,
+    ffmpeg_cpu_s: ffmpegCpuS,
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
@@ -230,14 +272,16 @@ function runChild(keep: string | null, variant: Variant = 'silent'): Promise<Chi
 }
 
 /** The baseline: one bare ffmpeg decoding the finished reference MP4 and encoding the very same frames again with the same encoder, preset and CRF. */
-async function baseline(ffmpegPath: string, reference: string, dir: string): Promise<number> {
+async function baseline(ffmpegPath: string, reference: string, dir: string): Promise<{ wallMs: number; cpuS: number }> {
   const preset = QUALITY_PRESETS.medium;
   const encoder = encoderSettingsFor(preset);
   const out = path.join(dir, 'baseline.mp4');
   const args = ['-i', reference, '-map', '0:v', '-map', '0:a', ...videoEncoderArgs(encoder, preset.fps), ...audioEncoderArgs(encoder), '-movflags', '+faststart', out];
+  const cpuBefore = await reapedChildrenCpuSeconds();
   const started = process.hrtime.bigint();
   await runFfmpeg({ ffmpegPath, args });
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return { wallMs, cpuS: (await reapedChildrenCpuSeconds()) - cpuBefore };
 }
 
 async function main(): Promise<void> {
@@ -245,12 +289,15 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vidgen-bench-baseline-'));
   try {
     const baselineMs: number[] = [];
+    const baselineCpuS: number[] = [];
     const reports: ChildReport[] = [];
     // Interleaved so drift in machine load affects both sides alike.
     const reference = path.join(dir, 'reference.mp4');
     for (let i = 0; i < RUNS; i++) {
       reports.push(await runChild(i === 0 ? reference : null));
-      baselineMs.push(await baseline(ffmpegPath, reference, dir));
+      const b = await baseline(ffmpegPath, reference, dir);
+      baselineMs.push(b.wallMs);
+      baselineCpuS.push(b.cpuS);
     }
     const pipelineMs = median(reports.map((r) => r.wall_ms));
     const base = median(baselineMs);
@@ -258,6 +305,8 @@ async function main(): Promise<void> {
     const first = reports[0];
     const ratio = pipelineMs / base;
     const speed = videoSeconds / (pipelineMs / 1000);
+    const renderCpu = median(reports.map((r) => r.cpu_s));
+    const baseCpu = median(baselineCpuS);
     const nodePeak = Math.max(...reports.map((r) => r.node_max_rss_mb));
     process.stdout.write(
       `${JSON.stringify({
@@ -269,6 +318,11 @@ async function main(): Promise<void> {
         pipeline_wall_ms: round(pipelineMs, 0),
         baseline_wall_ms: round(base, 0),
         ratio: round(ratio),
+        render_cpu_s: round(renderCpu, 2),
+        baseline_cpu_s: round(baseCpu, 2),
+        cpu_ratio: round(renderCpu / baseCpu),
+        render_node_cpu_s: round(median(reports.map((r) => r.node_cpu_s)), 2),
+        render_ffmpeg_cpu_s: round(median(reports.map((r) => r.ffmpeg_cpu_s)), 2),
         video_seconds: videoSeconds,
         video_seconds_per_wall_second: round(speed, 2),
         scene_concurrency: first?.scene_concurrency ?? null,
@@ -282,8 +336,9 @@ async function main(): Promise<void> {
         ffmpeg_child_peak_rss_mb: round(Math.max(...reports.map((r) => r.ffmpeg_peak_rss_mb)), 1),
         ffmpeg_children_peak_concurrent_rss_mb: round(Math.max(...reports.map((r) => r.ffmpeg_peak_concurrent_rss_mb)), 1),
         rss_method:
-          'node: the render child process (main thread + every unit worker thread share it): process.resourceUsage().maxRSS, and process.memoryUsage.rss() sampled every 20 ms; ffmpeg: /proc/<pid>/status VmHWM of ffmpeg children of every thread, sampled every 20 ms',
+          'node: the render child process (main thread + every unit worker thread share it): process.resourceUsage().maxRSS, and process.memoryUsage.rss() sampled every 100 ms; ffmpeg: /proc/<pid>/status VmHWM of ffmpeg children of every thread, sampled every 100 ms',
         timing: 'pipeline: integrator.run() in a child Node process; baseline: one ffmpeg re-encoding the reference MP4 (decode + encode of the same frames, same encoder, preset, CRF), spawn to exit',
+        cpu_method: 'user+sys seconds, medians of the runs: render = the child Node process (process.cpuUsage, every thread) + its reaped ffmpeg children (/proc/self/stat cutime+cstime) across integrator.run(); baseline = the baseline ffmpeg (cutime+cstime of this process across it). Less sensitive than wall time to other load on the machine',
         targets: { ratio_max: 1.5, video_seconds_per_wall_second_min: 5, node_rss_mb_max: 400 },
         met: { ratio: ratio <= 1.5, speed: speed >= 5, node_rss: nodePeak <= 400 },
       })}\n`,
