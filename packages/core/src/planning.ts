@@ -14,6 +14,8 @@ export interface PlannerInput {
   hints?: PlannerHints;
   /** Whose plan it is: the plan cache is per owner. */
   owner?: string;
+  /** The most this plan may last by the owner's video budget, when the caller knows it (a worker: remaining plus the job's own reservation). */
+  budgetSeconds?: number;
   /** Whether the job is narrated: speech can lengthen scenes, so the length bound counts it. */
   narration?: boolean;
 }

@@ -24,6 +24,8 @@ export interface IntegratorRunOptions {
   onProgress?: ProgressCallback;
   /** The planning stage's outcome; see RunOptions.onPlanned. */
   onPlanned?: RunOptions['onPlanned'];
+  /** The most the planner's plan may last by the owner's video budget (OWNER_DAILY_VIDEO_SECONDS); absent: no budget. */
+  budgetSeconds?: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export class PipelineIntegrator {
     const planner = deps.planner ?? builtinPlanner;
     const jobPlanner: Planner = {
       name: planner.name,
-      plan: (input, signal) => planner.plan({ ...input, owner: job.owner, hints: job.configuration?.planner_hints }, signal),
+      plan: (input, signal) => planner.plan({ ...input, owner: job.owner, hints: job.configuration?.planner_hints, ...(runOptions.budgetSeconds !== undefined ? { budgetSeconds: runOptions.budgetSeconds } : {}) }, signal),
     };
     const orchestrator = new VideoGenerationOrchestrator(config, { ...deps, planner: jobPlanner, logger: jobLogger });
     return orchestrator.run({ signal: runOptions.signal, onProgress, onPlanned: runOptions.onPlanned });

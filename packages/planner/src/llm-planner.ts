@@ -144,7 +144,7 @@ export class LlmPlanner implements Planner {
       return { scenes: this.rules(input), report: this.report('rules', { started }), warnings: [] };
     }
     const bound = this.options.maxVideoSeconds ?? DEFAULT_MAX_VIDEO_SECONDS;
-    const budget = input.owner && this.options.remainingSeconds ? await this.options.remainingSeconds(input.owner).catch(() => null) : null;
+    const budget = input.budgetSeconds ?? (input.owner && this.options.remainingSeconds ? await this.options.remainingSeconds(input.owner).catch(() => null) : null);
     const maxSeconds = budget !== null && budget < bound ? Math.max(0, Math.floor(budget)) : bound;
     const key = planCacheKey({ topic: input.topic, context: input.context, hints: input.hints, model, narration: input.narration, maxSeconds });
     if (cache && input.owner) {

@@ -182,6 +182,15 @@ describe('LlmPlanner against a local OpenAI-compatible server', () => {
     expect(fake.requests[1]!.body.messages!.at(-1)!.content).toContain('the limit is 45 seconds');
   });
 
+  it("a caller's budgetSeconds (a worker: remaining plus the job's own reservation) is the limit, without asking remainingSeconds", async () => {
+    const long = { json: { scenes: fakeScenePlan(TITLES).scenes.map((s) => ({ ...s, duration_seconds: 10 })) } };
+    let asked = 0;
+    const { p, fake } = await planner([long, GOOD], { maxVideoSeconds: 600, remainingSeconds: async () => (asked++, 5) });
+    await p.plan({ topic: TOPIC, context: CONTEXT, owner: 'alice', budgetSeconds: 35 });
+    expect(asked).toBe(0);
+    expect(fake.requests[1]!.body.messages!.at(-1)!.content).toContain('the limit is 35 seconds');
+  });
+
   it('with LLM_FALLBACK=false a failure ends in PLANNER_FAILED with the reason', async () => {
     const { p, planned } = await planner([{ status: 500 }, { status: 500 }], { fallback: false });
     const err = await p.plan({ topic: TOPIC, context: CONTEXT }).catch((e: unknown) => e);

@@ -204,6 +204,16 @@ export class VideoBudget {
     };
   }
 
+  /**
+   * What a running job may still render within the budget: the owner's remaining seconds plus the
+   * job's own reservation (its planned length is already counted among the reserved).
+   */
+  async headroomFor(owner: string, bullJobId: string): Promise<number> {
+    const [usage, own] = await Promise.all([this.usage(owner), this.call(() => this.redis.hget(this.key(owner), bullJobId))]);
+    const reserved = own?.startsWith('r:') ? Number(own.split(':')[1]) : 0;
+    return round(usage.remainingSeconds + (Number.isFinite(reserved) ? reserved : 0));
+  }
+
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();

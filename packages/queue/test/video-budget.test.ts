@@ -75,3 +75,15 @@ it('holds across concurrent reservations (as from many API replicas)', async () 
   expect(results.filter((r) => r.ok)).toHaveLength(3);
   expect(await replicas[0]!.usage('erin')).toMatchObject({ reservedSeconds: 90 });
 });
+
+it("a running job's headroom: the owner's remaining seconds plus the job's own reservation, not another job's", async () => {
+  const b = budget(100);
+  await b.reserve('dora', 'run', 30);
+  await b.reserve('dora', 'other', 20);
+  expect(await b.headroomFor('dora', 'run')).toBe(80);
+  expect(await b.headroomFor('dora', 'other')).toBe(70);
+  // Settled or unknown: nothing of its own to add back.
+  await b.settle('dora', 'other', 25);
+  expect(await b.headroomFor('dora', 'other')).toBe(45);
+  expect(await b.headroomFor('dora', 'nobody')).toBe(45);
+});

@@ -26,7 +26,7 @@ export interface GenerateVideoDeps {
   /** Clears the ended progress run of a resubmitted job (see stale-progress.ts). */
   resetStaleProgress: (jobId: string) => Promise<boolean>;
   /** OWNER_DAILY_VIDEO_SECONDS: settled to the rendered length at completion, released or charged at a failure; absent: no budget. */
-  budget?: Pick<VideoBudget, 'settle' | 'release' | 'charge'>;
+  budget?: Pick<VideoBudget, 'settle' | 'release' | 'charge' | 'headroomFor'>;
   /** Outputs of attempts whose upload failed; null: no cache. */
   artifacts: ArtifactCache | null;
   ffmpegPath: string;
@@ -154,7 +154,9 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
             warnings.length ? store.setWarnings(job_id, warnings, attempt) : null,
           ]).catch((err) => logger.warn('planning detail not stored', { err }));
         };
-        const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned });
+        // A language-model plan is held to what the owner's budget still allows this job (its reservation included).
+        const budgetSeconds = deps.budget ? await deps.budget.headroomFor(record.owner, String(job.id)).catch(() => undefined) : undefined;
+        const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) });
         await planWrites;
         deps.onRendered?.(job_id, Date.now() - renderStarted);
         cleanup = rendered.cleanup;
