@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { VidgenError, plannedVideoSeconds, validateGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
+import { VidgenError, checkGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
 import { urlWindow } from '@vidgen/metadata';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
 import { enqueueJob, queuePosition, type VideoQueue } from '@vidgen/queue';
@@ -129,7 +129,11 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     post: async (req, res) => {
       // req.is() is null without a body (then validation reports the missing body), false for another type.
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
-      const request = validateGenerateRequest(req.body, { allowUltra: deps.allowUltra, narrationEnabled: deps.narrationEnabled, maxVideoSeconds: deps.maxVideoSeconds });
+      const { request, plannedSeconds } = checkGenerateRequest(req.body, {
+        allowUltra: deps.allowUltra,
+        narrationEnabled: deps.narrationEnabled,
+        maxVideoSeconds: deps.maxVideoSeconds,
+      });
       const owner = req.owner!;
       const idempotencyKey = deps.idempotency ? idempotencyKeyOf(req.get('idempotency-key')) : null;
       const jobId = randomUUID();
@@ -170,7 +174,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
           throw err;
         });
       try {
-        const priority = await deps.fairShare?.tagFor(owner, plannedVideoSeconds(request.configuration));
+        const priority = await deps.fairShare?.tagFor(owner, plannedSeconds);
         await withTimeout(
           enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, priority }),
           deps.enqueueTimeoutMs,
