@@ -10,6 +10,7 @@ import {
   listOwnerJobs,
   publishCancel,
   queueJobIdFor,
+  queuePositions,
   type FairShare,
   type MaintenanceQueue,
   type OwnerBacklog,
@@ -54,7 +55,16 @@ export async function assertQueueQuota(deps: Pick<JobControlDeps, 'backlog' | 'o
   if (queued >= limit) throw new VidgenError('QUEUE_QUOTA_EXCEEDED', { details: { limit, queued } });
 }
 
-export type JobPresenter = (record: JobRecord, state: JobProgressState) => Promise<unknown>;
+/**
+ * Presents a job as GET shows it. `queuePosition`: the job's place when the caller has read it
+ * already (a list page reads all of its queued jobs' at once); undefined: read it here if queued.
+ */
+export type JobPresenter = (record: JobRecord, state: JobProgressState, queuePosition?: number | null) => Promise<unknown>;
+
+/** Places in the queue of these jobs, in one call; all null when Redis fails (a read never fails for it). */
+export function readQueuePositions(deps: Pick<JobControlDeps, 'queue' | 'redis' | 'prefix'>, jobIds: readonly string[]): Promise<(number | null)[]> {
+  return queuePositions(deps.queue, deps.redis, deps.prefix, jobIds).catch(() => jobIds.map(() => null));
+}
 
 const listQuerySchema = Joi.object({
   status: Joi.string().valid(...JOB_STATUSES),
@@ -131,7 +141,16 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
       }
       const page = await listOwnerJobs(deps.redis, deps.prefix, { owner: req.owner!, limit: query.limit, cursor, status: query.status });
       const snapshots = await deps.tracker.getSnapshots(page.records.map((r) => r.job_id));
-      const jobs = await Promise.all(page.records.map((record, i) => present(record, presentProgress(record, snapshots[i] ?? null))));
+      const states = page.records.map((record, i) => presentProgress(record, snapshots[i] ?? null));
+      const queued = page.records.filter((_, i) => states[i]!.status === 'queued').map((r) => r.job_id);
+      const positions = new Map(queued.map((id, i) => [id, i]));
+      const places = await readQueuePositions(deps, queued);
+      const jobs = await Promise.all(
+        page.records.map((record, i) => {
+          const at = positions.get(record.job_id);
+          return present(record, states[i]!, at === undefined ? undefined : places[at]);
+        }),
+      );
       res.setHeader('Cache-Control', 'no-store');
       res.json({ jobs, next_cursor: page.nextCursor });
     },

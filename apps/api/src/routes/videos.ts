@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { VidgenError, checkGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
 import { urlWindow } from '@vidgen/metadata';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
-import { enqueueJob, queuePosition, type VideoQueue } from '@vidgen/queue';
+import { enqueueJob, type VideoQueue } from '@vidgen/queue';
 import { safeFileName, type UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
 import { takeSubmission } from '../rate-limit';
@@ -14,7 +14,7 @@ import { hlsMasterPath, storyboardPath, withHlsToken } from './hls';
 import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
 import type { DeliveryLog } from '@vidgen/webhooks';
 import { claimSubmission, idempotencyKeyOf } from '../idempotency';
-import { assertQueueQuota, createJobControlHandlers, registerJobControlRoutes, type JobControlDeps } from './job-control';
+import { assertQueueQuota, createJobControlHandlers, readQueuePositions, registerJobControlRoutes, type JobControlDeps } from './job-control';
 import { registerPlanRoute } from './scenes';
 
 export { jobPath };
@@ -66,7 +66,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
   const { store, queue, logger } = deps;
   const router = Router();
 
-  async function present(record: JobRecord, state: JobProgressState) {
+  async function present(record: JobRecord, state: JobProgressState, queuePosition?: number | null) {
     let result = null;
     if (record.status === 'completed' && record.result) {
       const video = record.result.outputs.find((o) => o.kind === 'video');
@@ -98,7 +98,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       };
     }
     // Jobs that would run before it, computed on read (nothing is written per waiting job).
-    const position = state.status === 'queued' ? await queuePosition(queue, deps.redis, await store.queueJobId(record.job_id)).catch(() => null) : undefined;
+    const position = state.status !== 'queued' ? undefined : queuePosition !== undefined ? queuePosition : (await readQueuePositions(deps, [record.job_id]))[0]!;
     return {
       job_id: record.job_id,
       status: state.status,
