@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { jobKey } from './keys';
 import { asRedisError } from './job-store';
 import type { VideoQueue } from './bull';
@@ -23,6 +23,15 @@ export class OwnerBacklog {
 
   async add(owner: string, jobId: string, at: number = Date.now()): Promise<void> {
     await this.redis.zadd(ownerQueuedKey(this.prefix, owner), at, jobId);
+  }
+
+  /**
+   * add() as part of a transaction (JobStore.create's at submit). Written before the enqueue, the
+   * member counts from the moment the record exists; if the enqueue then fails the record is
+   * removed and the member is pruned like any other stale one.
+   */
+  addIn(tx: ChainableCommander, owner: string, jobId: string, at: number = Date.now()): void {
+    tx.zadd(ownerQueuedKey(this.prefix, owner), at, jobId);
   }
 
   async remove(owner: string, jobId: string): Promise<void> {

@@ -161,14 +161,18 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       });
       setContext({ job_id: jobId });
       const record = await store
-        .create({
-          job_id: jobId,
-          owner,
-          correlation_id: req.correlationId,
-          configuration: request.configuration,
-          created_at: new Date().toISOString(),
-          ...(request.callback_url ? { callback_url: request.callback_url } : {}),
-        })
+        .create(
+          {
+            job_id: jobId,
+            owner,
+            correlation_id: req.correlationId,
+            configuration: request.configuration,
+            created_at: new Date().toISOString(),
+            ...(request.callback_url ? { callback_url: request.callback_url } : {}),
+          },
+          // Counted against OWNER_MAX_QUEUED_JOBS while its record says queued (see OwnerBacklog), written with the record.
+          { inTransaction: deps.backlog ? (tx) => deps.backlog!.addIn(tx, owner, jobId) : undefined },
+        )
         .catch(async (err) => {
           await releaseKey();
           throw err;
@@ -185,8 +189,6 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         await releaseKey();
         throw err instanceof VidgenError ? err : new VidgenError('REDIS_UNAVAILABLE', { cause: err });
       }
-      // Counted against OWNER_MAX_QUEUED_JOBS while its record says queued (see OwnerBacklog).
-      await deps.backlog?.add(owner, jobId).catch((err) => logger.warn('owner backlog update failed', { err }));
       logger.info('job submitted', { quality: request.configuration.quality });
       deps.metrics?.jobSubmitted(request.configuration.quality);
       res
