@@ -53,7 +53,8 @@ export class OwnerBacklog {
 
   private async countOrThrow(owner: string, atLeast: number): Promise<number> {
     const key = ownerQueuedKey(this.prefix, owner);
-    if ((await this.redis.zcard(key)) < atLeast) return this.redis.zcard(key);
+    const size = await this.redis.zcard(key);
+    if (size < atLeast) return size;
     const members = await this.redis.zrange(key, 0, -1);
     const pipeline = this.redis.pipeline();
     for (const id of members) pipeline.hget(jobKey(this.prefix, id), 'status');
