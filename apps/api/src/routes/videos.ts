@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { VidgenError, checkGenerateRequest, type JobRecord, type Logger } from '@vidgen/core';
 import { urlWindow } from '@vidgen/metadata';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
-import { enqueueJob, type VideoQueue } from '@vidgen/queue';
+import { enqueueJob, type TransactionReplies, type VideoQueue } from '@vidgen/queue';
 import { safeFileName, type UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
 import { takeSubmission } from '../rate-limit';
@@ -160,8 +160,11 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         throw err;
       });
       setContext({ job_id: jobId });
-      const record = await store
-        .create(
+      // One transaction: the record, its owner's backlog entry (OWNER_MAX_QUEUED_JOBS counts it while the record
+      // says queued, see OwnerBacklog) and its fair-share tag.
+      let readTag: ((replies: TransactionReplies) => number) | undefined;
+      const created = await store
+        .createWith(
           {
             job_id: jobId,
             owner,
@@ -170,15 +173,18 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
             created_at: new Date().toISOString(),
             ...(request.callback_url ? { callback_url: request.callback_url } : {}),
           },
-          // Counted against OWNER_MAX_QUEUED_JOBS while its record says queued (see OwnerBacklog), written with the record.
-          { inTransaction: deps.backlog ? (tx) => deps.backlog!.addIn(tx, owner, jobId) : undefined },
+          (tx) => {
+            deps.backlog?.addIn(tx, owner, jobId);
+            readTag = deps.fairShare?.tagIn(tx, owner, plannedSeconds);
+          },
         )
         .catch(async (err) => {
           await releaseKey();
           throw err;
         });
+      const { record } = created;
       try {
-        const priority = await deps.fairShare?.tagFor(owner, plannedSeconds);
+        const priority = readTag?.(created.replies);
         await withTimeout(
           enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, priority }),
           deps.enqueueTimeoutMs,
