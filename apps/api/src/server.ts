@@ -35,6 +35,21 @@ export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRo
   corsOrigins: readonly string[];
 }
 
+/**
+ * Hands a request to `router` only when its path is one the router serves (`paths`, matched like
+ * the router's own case-insensitive paths). Entering a router costs every request that passes
+ * through it, and most requests pass by the health, metrics, HLS and event-stream routers.
+ */
+function onlyFor(paths: RegExp, router: express.RequestHandler): express.RequestHandler {
+  return (req, res, next) => (paths.test(req.path) ? router(req, res, next) : next());
+}
+
+/** The paths of the routers gated with onlyFor; relative to their mount point. */
+const HEALTH_PATHS = /^\/health(?:\/|$)/i;
+const METRICS_PATHS = /^\/metrics(?:\/|$)/i;
+const HLS_PATHS = /^\/jobs\/[^/]+\/(?:hls|storyboard\.vtt)(?:\/|$)/i;
+const EVENTS_PATHS = /^\/jobs\/[^/]+\/events(?:\/|$)/i;
+
 /** Builds the Express app from its dependencies; listening is the caller's business (main.ts, tests). */
 export function createServer(deps: ServerDeps): express.Express {
   const app = express();
@@ -53,18 +68,18 @@ export function createServer(deps: ServerDeps): express.Express {
       res.status(report.status === 'unavailable' ? 503 : 200).json(report);
     },
   });
-  app.use(health);
-  if (deps.renderMetrics) app.use(createMetricsRouter({ renderMetrics: deps.renderMetrics, adminApiKey: deps.adminApiKey }));
+  app.use(onlyFor(HEALTH_PATHS, health));
+  if (deps.renderMetrics) app.use(onlyFor(METRICS_PATHS, createMetricsRouter({ renderMetrics: deps.renderMetrics, adminApiKey: deps.adminApiKey })));
   if (deps.adminApiKey) app.use(createQueueBoardRouter([deps.queue, ...(deps.boardQueues ?? [])], deps.adminApiKey));
 
   // Browser clients on other origins: before authentication, which preflights never pass.
   app.use('/api/v1/videos', cors(deps.corsOrigins));
 
   // HLS playlists, like the event stream, take a header or a signed token (players send no headers).
-  if (deps.hls) app.use('/api/v1/videos', createHlsRouter(deps.hls));
+  if (deps.hls) app.use('/api/v1/videos', onlyFor(HLS_PATHS, createHlsRouter(deps.hls)));
   // The event stream has its own authentication (header or signed token) and no body;
   // every other path falls through to the header-only chain below.
-  app.use('/api/v1/videos', createEventsRouter(deps));
+  app.use('/api/v1/videos', onlyFor(EVENTS_PATHS, createEventsRouter(deps)));
   app.use(
     '/api/v1/videos',
     authenticate(deps.apiKeys),

@@ -58,11 +58,31 @@ export interface EventTokens {
   verify(token: string, jobId: string): TokenCheck;
 }
 
+/** Most tokens remembered within one second; past it tokens are still minted, just not remembered. */
+const MINTED_PER_SECOND_MAX = 10_000;
+
 export function createEventTokens(options: { secret: string; ttlSeconds: number; clock?: () => number; scope?: TokenScope }): EventTokens {
   const { secret, ttlSeconds, clock = Date.now, scope = 'events' } = options;
   const nowSeconds = () => Math.floor(clock() / 1000);
+  // A token is a function of (job, owner, expiry) and the expiry has one-second resolution, so within one
+  // second every mint for a job is the same string: each GET mints up to three (events, HLS, storyboard),
+  // and a polled job is read many times a second. Only the current second's tokens are kept.
+  let mintedSecond = -1;
+  const minted = new Map<string, string>();
   return {
-    mint: (jobId, owner) => signEventToken(secret, { jobId, owner, expiresAt: nowSeconds() + ttlSeconds }, scope),
+    mint: (jobId, owner) => {
+      const now = nowSeconds();
+      if (now !== mintedSecond) {
+        minted.clear();
+        mintedSecond = now;
+      }
+      const key = `${jobId}\n${owner}`;
+      const known = minted.get(key);
+      if (known !== undefined) return known;
+      const token = signEventToken(secret, { jobId, owner, expiresAt: now + ttlSeconds }, scope);
+      if (minted.size < MINTED_PER_SECOND_MAX) minted.set(key, token);
+      return token;
+    },
     verify: (token, jobId) => verifyEventToken(secret, token, jobId, nowSeconds(), scope),
   };
 }

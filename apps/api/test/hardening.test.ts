@@ -73,6 +73,33 @@ describe('a hostile path costs no more than a benign one', () => {
   });
 });
 
+describe('routers entered only for their own paths', () => {
+  it('routes any casing and a trailing slash as the routers do, and 404s or 405s the rest as before', async () => {
+    const job = '6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f';
+    const cases: Array<[string, string, number, string | null]> = [
+      ['get', '/health', 200, null],
+      ['get', '/HEALTH/', 200, null],
+      ['get', '/Health/Ready', 200, null],
+      ['get', '/health/nope', 404, 'ROUTE_NOT_FOUND'],
+      ['post', '/health', 405, 'METHOD_NOT_ALLOWED'],
+      ['get', '/METRICS', 401, 'UNAUTHENTICATED'],
+      ['get', `/api/v1/videos/jobs/${job}/EVENTS`, 401, 'UNAUTHENTICATED'],
+      ['get', `/api/v1/videos/jobs/${job}/Hls/master.m3u8`, 401, 'UNAUTHENTICATED'],
+      ['get', `/api/v1/videos/jobs/${job}/storyboard.VTT`, 401, 'UNAUTHENTICATED'],
+      ['post', `/api/v1/videos/jobs/${job}/events`, 401, 'UNAUTHENTICATED'],
+    ];
+    for (const [method, path, status, code] of cases) {
+      const res = await (method === 'get' ? request(api.server).get(path) : request(api.server).post(path));
+      expect([path, res.status, res.body?.error?.code ?? null]).toEqual([path, status, code]);
+    }
+    // Authenticated: the event stream route answers its own 405 for a wrong method, and a job that is not there is 404.
+    const wrongMethod = await request(api.server).post(`/api/v1/videos/jobs/${job}/events`).set(auth);
+    expect([wrongMethod.status, wrongMethod.body.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    const hls = await request(api.server).get(`/api/v1/videos/jobs/${job}/hls/master.m3u8`).set(auth);
+    expect([hls.status, hls.body.error.code]).toEqual([404, 'JOB_NOT_FOUND']);
+  });
+});
+
 describe('security headers', () => {
   it('sends nosniff, no X-Powered-By and frame-ancestors none on API routes, errors included', async () => {
     for (const res of [

@@ -17,6 +17,27 @@ describe('event tokens', () => {
     expect(tokens.verify(token, JOB)).toEqual({ ok: false, reason: 'expired' });
   });
 
+  it('mints exactly what signEventToken makes, for each job, owner and second (remembered tokens included)', () => {
+    let now = 1_000_000_000_400;
+    const tokens = createEventTokens({ secret: SECRET, ttlSeconds: 60, clock: () => now });
+    const hls = createEventTokens({ secret: SECRET, ttlSeconds: 60, clock: () => now, scope: 'hls' });
+    const expected = (jobId: string, owner: string, scope: 'events' | 'hls' = 'events') =>
+      signEventToken(SECRET, { jobId, owner, expiresAt: Math.floor(now / 1000) + 60 }, scope);
+    const first = tokens.mint(JOB, 'o');
+    expect(first).toBe(expected(JOB, 'o'));
+    now += 500; // the same second
+    expect(tokens.mint(JOB, 'o')).toBe(first);
+    expect(tokens.mint(JOB, 'p')).toBe(expected(JOB, 'p'));
+    expect(tokens.mint(JOB.replace('6f', '7f'), 'o')).toBe(expected(JOB.replace('6f', '7f'), 'o'));
+    expect(hls.mint(JOB, 'o')).toBe(expected(JOB, 'o', 'hls'));
+    expect(hls.mint(JOB, 'o')).not.toBe(first);
+    now += 100; // the next second: a later expiry
+    const next = tokens.mint(JOB, 'o');
+    expect(next).toBe(expected(JOB, 'o'));
+    expect(next).not.toBe(first);
+    expect(tokens.verify(next, JOB)).toEqual({ ok: true, owner: 'o' });
+  });
+
   it('reads an altered expiry as tampering and rejects malformed tokens', () => {
     const token = signEventToken(SECRET, { jobId: JOB, owner: 'o', expiresAt: 100 });
     const [v, , owner, sig] = token.split('.');

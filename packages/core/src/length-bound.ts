@@ -124,9 +124,10 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /**
  * Throws VALIDATION_FAILED when a narrated scene's estimated speech passes the 60 s scene limit,
- * or the video, speech included, passes MAX_VIDEO_SECONDS.
+ * or the video, speech included, passes MAX_VIDEO_SECONDS. Returns the planned length
+ * (plannedVideoSeconds), so a submit plans the configuration once.
  */
-export function assertLengthBound(configuration: JobConfiguration, policy: LengthPolicy = {}): void {
+export function assertLengthBound(configuration: JobConfiguration, policy: LengthPolicy = {}): number {
   const { maxVideoSeconds = DEFAULT_MAX_VIDEO_SECONDS } = policy;
   const target = configuration.planner_hints?.target_seconds;
   if (target !== undefined && target > maxVideoSeconds) {
@@ -159,6 +160,7 @@ export function assertLengthBound(configuration: JobConfiguration, policy: Lengt
       ],
     });
   }
+  return total;
 }
 
 /**
@@ -178,8 +180,11 @@ export function assertRenderedLength(sceneSeconds: readonly number[], maxVideoSe
   }
 }
 
-/** Every bound of this module, in the order a client would fix them; validateGenerateRequest calls it. */
-export function assertWithinBounds(configuration: JobConfiguration, policy: LengthPolicy = {}): void {
+/**
+ * Every bound of this module, in the order a client would fix them; validateGenerateRequest calls it.
+ * Returns the planned length in seconds, speech included (plannedVideoSeconds).
+ */
+export function assertWithinBounds(configuration: JobConfiguration, policy: LengthPolicy = {}): number {
   assertTextBound(configuration);
-  assertLengthBound(configuration, policy);
+  return assertLengthBound(configuration, policy);
 }

@@ -2,13 +2,12 @@ import Joi from 'joi';
 import { VidgenError } from './errors';
 import { JOB_STATUSES, STAGE_NAMES, TERMINAL_STATUSES } from './stages';
 import { OUTPUT_FORMATS, OUTPUT_KINDS, QUALITIES, THEME_NAMES } from './job';
-import { MAX_PLANNED_DURATION_SECONDS } from './storyboard';
-import { plannedDurationSeconds } from './render-plan';
 import { assertWithinBounds, type LengthPolicy } from './length-bound';
 import type { GenerateRequest, JobResult } from './job';
 import { ERROR_CATEGORIES } from './errors';
 import { ANIMATIONS, ASPECTS, CHART_TYPES, LAYOUTS, LAYOUT_FIELDS, SCENE_LIMITS, TRANSITIONS, type SceneContent } from './scene-model';
 import { ICON_SET, isIconName } from './icons';
+import { MAX_PLANNED_DURATION_SECONDS } from './storyboard';
 import { checkVoiceFields, effectiveNarration, sceneNarrationSchema, voiceConfigurationKeys } from './voice-fields';
 
 // C0 control characters and DEL; newline and tab are allowed only in long-form text.
@@ -304,13 +303,18 @@ export function namesVoice(body: unknown): boolean {
   return typeof configuration === 'object' && configuration !== null && configuration.voice !== undefined;
 }
 
+/** A submission that passed every check, with its planned length (what fair share and quotas charge). */
+export interface CheckedSubmission {
+  request: GenerateRequest;
+  /** plannedVideoSeconds of the configuration: speech included, computed once by the length bound. */
+  plannedSeconds: number;
+}
+
 /**
- * The API's check of a submission: the shared schema, then what the
- * deployment allows. The returned configuration always says whether it is
- * narrated (NARRATION_DEFAULT filled in) and whether it has subtitles (by
- * default: when narrated), so the job record shows what runs.
+ * The API's check of a submission: the shared schema, then what the deployment allows. The
+ * configuration is planned once (assertWithinBounds), and that plan's length comes back with it.
  */
-export function validateGenerateRequest(body: unknown, policy: SubmitPolicy): GenerateRequest {
+export function checkGenerateRequest(body: unknown, policy: SubmitPolicy): CheckedSubmission {
   const request = validate<GenerateRequest>(generateRequestSchema, body);
   if (request.configuration.quality === 'ultra' && !policy.allowUltra) {
     throw new VidgenError('QUALITY_NOT_ALLOWED', {
@@ -322,20 +326,15 @@ export function validateGenerateRequest(body: unknown, policy: SubmitPolicy): Ge
   request.configuration.narration = effectiveNarration(request.configuration, voicePolicy);
   // Captions of what is spoken are on unless refused; the on-screen text repeated as captions only when asked for.
   request.configuration.subtitles ??= request.configuration.narration;
-  assertWithinBounds(request.configuration, policy);
-  const planned = plannedDurationSeconds(request.configuration);
-  if (planned > MAX_PLANNED_DURATION_SECONDS) {
-    throw new VidgenError('VALIDATION_FAILED', {
-      details: [
-        {
-          field: request.configuration.scenes ? 'configuration.scenes' : 'configuration.context',
-          message: `the planned video is ${planned} s long; the limit is ${MAX_PLANNED_DURATION_SECONDS} s`,
-          type: 'duration.max',
-        },
-      ],
-    });
-  }
-  return request;
+  // MAX_VIDEO_SECONDS is at most MAX_PLANNED_DURATION_SECONDS (600, the config schema's ceiling), so this
+  // bound also keeps the plan under the planner's ceiling; a second planning pass against 600 s is not needed.
+  const plannedSeconds = assertWithinBounds(request.configuration, policy);
+  return { request, plannedSeconds };
+}
+
+/** checkGenerateRequest without the planned length. */
+export function validateGenerateRequest(body: unknown, policy: SubmitPolicy): GenerateRequest {
+  return checkGenerateRequest(body, policy).request;
 }
 
 export function validateJobResult(result: unknown): JobResult {

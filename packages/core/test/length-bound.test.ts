@@ -1,4 +1,4 @@
-import { MAX_CONFIGURATION_TEXT_CHARS, VidgenError, assertRenderedLength, assertTextBound, configurationTextChars, plannedSceneLengths, plannedVideoSeconds, speechSecondsEstimate, validateGenerateRequest } from '@vidgen/core';
+import { MAX_CONFIGURATION_TEXT_CHARS, VidgenError, assertRenderedLength, checkGenerateRequest, assertTextBound, configurationTextChars, plannedSceneLengths, plannedVideoSeconds, speechSecondsEstimate, validateGenerateRequest } from '@vidgen/core';
 
 const policy = { allowUltra: false };
 
@@ -63,6 +63,17 @@ describe('the speech estimate and the rendered-length bound', () => {
     expect(() => validateGenerateRequest({ configuration }, { ...narrated, maxVideoSeconds: 600 })).toThrow(VidgenError);
     expect(() => validateGenerateRequest({ configuration: { ...configuration, scenes: scenes.slice(0, 23) } }, narrated)).not.toThrow();
     expect(() => validateGenerateRequest({ configuration: { ...configuration, scenes: scenes.slice(0, 23) } }, { ...narrated, maxVideoSeconds: 500 })).toThrow(VidgenError);
+  });
+
+  it('hands back the planned length it checked (a submit plans once), with and without narration', () => {
+    const scenes = Array.from({ length: 23 }, () => ({ text: 'x'.repeat(375), duration_seconds: 1 }));
+    const configuration = { topic: 't', quality: 'low' as const, narration: true, scenes };
+    const narratedCheck = checkGenerateRequest({ configuration }, narrated);
+    expect(narratedCheck.plannedSeconds).toBe(plannedVideoSeconds(narratedCheck.request.configuration));
+    expect(narratedCheck.plannedSeconds).toBeCloseTo(23 * 25.6, 5);
+    const prose = checkGenerateRequest({ configuration: { topic: 'Tides', context: 'The moon pulls the oceans. Twice a day.' } }, policy);
+    expect(prose.plannedSeconds).toBe(plannedVideoSeconds(prose.request.configuration));
+    expect(prose.plannedSeconds).toBeGreaterThan(0);
   });
 
   it('estimates planner-made scenes from context too', () => {

@@ -33,9 +33,21 @@ redis.call('HSET', KEYS[2], tostring(n), ARGV[2])
 return n
 `;
 
+/**
+ * A job's current metadata in one call. KEYS: the job's video link, the video's head, its
+ * versions; ARGV[1]: the video id the link must hold (videoIdForJob). False when there is none.
+ */
+const GET_BY_JOB = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local version = redis.call('HGET', KEYS[2], 'version')
+if not version then return false end
+return redis.call('HGET', KEYS[3], version)
+`;
+
 interface MetadataCommands {
   vidgenMetaCreate(head: string, versions: string, ...args: string[]): Promise<number>;
   vidgenMetaAddVersion(head: string, versions: string, ...args: string[]): Promise<number>;
+  vidgenMetaGetByJob(link: string, head: string, versions: string, videoId: string): Promise<string | null>;
 }
 
 export interface CreateVideoInput {
@@ -92,6 +104,7 @@ export class VideoMetadataManager {
       redis.defineCommand('vidgenMetaCreate', { numberOfKeys: 2, lua: CREATE });
       redis.defineCommand('vidgenMetaAddVersion', { numberOfKeys: 2, lua: ADD_VERSION });
     }
+    if (!(this.redis as Partial<MetadataCommands>).vidgenMetaGetByJob) redis.defineCommand('vidgenMetaGetByJob', { numberOfKeys: 3, lua: GET_BY_JOB });
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
@@ -148,9 +161,17 @@ export class VideoMetadataManager {
     return raw ? (JSON.parse(raw) as VideoMetadata) : null;
   }
 
+  /**
+   * The job's current metadata: link, head and version read in one script call (every metadata
+   * GET reads it; three round trips before). The link only ever holds videoIdForJob(jobId)
+   * (createForJob writes it), so the keys are known before reading it.
+   */
   async getByJob(jobId: string): Promise<VideoMetadata | null> {
-    const videoId = await this.videoIdOfJob(jobId);
-    return videoId ? this.get(videoId) : null;
+    const videoId = videoIdForJob(jobId);
+    const raw = await this.call(() =>
+      this.redis.vidgenMetaGetByJob(jobVideoKey(this.prefix, jobId), videoKey(this.prefix, videoId), videoVersionsKey(this.prefix, videoId), videoId),
+    );
+    return raw ? (JSON.parse(raw) as VideoMetadata) : null;
   }
 
   /**

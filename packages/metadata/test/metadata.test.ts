@@ -8,6 +8,7 @@ import {
   decodeVersionCursor,
   encodeVersionCursor,
   factsFromProbe,
+  jobVideoKey,
   metadataEtag,
   urlWindow,
   validateMetadataPatch,
@@ -127,6 +128,19 @@ describe('VideoMetadataManager against real Redis', () => {
     ]);
     expect(all[0]!.title).toBe('Race');
     expect(await manager.edit('no-such-video', 1, { title: 'x' })).toEqual({ ok: false, reason: 'missing' });
+  });
+
+  it('reads a job\'s current version in one call: the newest after edits, null without a video or its link', async () => {
+    expect(await manager.getByJob('job-none')).toBeNull();
+    const v1 = await manager.createForJob({ jobId: 'job-c', owner: 'carol', topic: 'Current', facts, renditions: [], outputs });
+    expect(await manager.getByJob('job-c')).toEqual(v1);
+    const edited = await manager.edit(v1.video_id, 1, { title: 'Edited' });
+    if (!edited.ok) throw new Error('edit refused');
+    expect(await manager.getByJob('job-c')).toEqual(edited.metadata);
+    expect(await manager.getByJob('job-c')).toEqual(await manager.get(v1.video_id));
+    // The link is what says the job has a video: without it (deleted with the job) there is none.
+    await redis.del(jobVideoKey(prefix, 'job-c'));
+    expect(await manager.getByJob('job-c')).toBeNull();
   });
 });
 

@@ -10,9 +10,18 @@ export const REDACTED = '[redacted]';
 const SECRET_NAMES = new Set(['authorization', 'proxyauthorization', 'cookie', 'setcookie', 'credentials', 'credential', 'xamzcredential', 'accesskeyid', 'xamzsecuritytoken']);
 const SECRET_SUFFIXES = ['secret', 'password', 'passwd', 'token', 'apikey', 'apikeys', 'signature', 'secretaccesskey', 'privatekey'];
 
+// Log lines reuse a handful of key names (every field of every line is checked): remember the answers.
+const secretKeys = new Map<string, boolean>();
+const SECRET_KEY_CACHE_MAX = 2048;
+
 export function isSecretKey(key: string): boolean {
+  const known = secretKeys.get(key);
+  if (known !== undefined) return known;
   const k = key.toLowerCase().replace(/[-_]/g, '');
-  return SECRET_NAMES.has(k) || SECRET_SUFFIXES.some((s) => k.endsWith(s));
+  const secret = SECRET_NAMES.has(k) || SECRET_SUFFIXES.some((s) => k.endsWith(s));
+  if (secretKeys.size >= SECRET_KEY_CACHE_MAX) secretKeys.clear();
+  secretKeys.set(key, secret);
+  return secret;
 }
 
 /**
@@ -46,7 +55,15 @@ export function loggedPath(url: string): string {
   return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…[${path.length} chars]` : path;
 }
 
+/**
+ * What every pattern above needs to match: `=` (the first two), `Bearer` or `Basic` (the third,
+ * case-sensitive like it), `@` (the last). Most logged strings (messages, methods, paths, ids)
+ * have none of them and skip the four replaces: one scan instead of four, per string per line.
+ */
+const MAY_HOLD_SECRET = /[=@]|Bearer|Basic/;
+
 export function redactString(value: string): string {
+  if (!MAY_HOLD_SECRET.test(value)) return value;
   let out = value;
   for (const [pattern, replacement] of STRING_PATTERNS) out = out.replace(pattern, replacement);
   return out;

@@ -31,10 +31,22 @@ export interface ProgressSnapshot {
 
 const STAGE_STATUSES: readonly StageStatus[] = ['pending', 'active', 'done', 'skipped', 'failed'];
 
+/**
+ * Recent conversions: a job's stage timestamps never change once written, and every read of it
+ * (each GET, each list page, each SSE event) converts the same ones again. Cleared when full.
+ */
+const isoOf = new Map<string, string | null>();
+const ISO_CACHE_MAX = 4096;
+
 function toIso(ms: string | undefined): string | null {
   if (!ms) return null;
+  const known = isoOf.get(ms);
+  if (known !== undefined) return known;
   const n = Number(ms);
-  return Number.isFinite(n) ? new Date(n).toISOString() : null;
+  const iso = Number.isFinite(n) ? new Date(n).toISOString() : null;
+  if (isoOf.size >= ISO_CACHE_MAX) isoOf.clear();
+  isoOf.set(ms, iso);
+  return iso;
 }
 
 function toStageStatus(value: string | undefined): StageStatus {

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { TransactionReplies } from './job-store';
 
 /**
  * Owner-fair dispatch on Bull's own priorities (start-time fair queuing, weighted by video
@@ -41,6 +42,9 @@ interface FairCommands {
   vidgenFairStarted(vnowKey: string, tag: string): Promise<number>;
 }
 
+/** A job's cost in tags: its planned video seconds, at least 1. */
+const costOf = (videoSeconds: number) => String(Math.max(1, Math.ceil(videoSeconds)));
+
 export function fairShareKeys(prefix: string): { vnow: string; owners: string } {
   return { vnow: `${prefix}:fair:vnow`, owners: `${prefix}:fair:owners` };
 }
@@ -60,8 +64,21 @@ export class FairShare {
 
   /** The Bull priority of the owner's next job, which costs `videoSeconds` of service. */
   async tagFor(owner: string, videoSeconds: number): Promise<number> {
-    const cost = Math.max(1, Math.ceil(videoSeconds));
-    return Number(await this.redis.vidgenFairTag(this.keys.vnow, this.keys.owners, owner, String(cost)));
+    return Number(await this.redis.vidgenFairTag(this.keys.vnow, this.keys.owners, owner, costOf(videoSeconds)));
+  }
+
+  /**
+   * tagFor inside a transaction of the same client (JobStore.createWith at submit): queues the
+   * script and returns how to read the tag from the transaction's replies (throws its error).
+   */
+  tagIn(tx: ChainableCommander, owner: string, videoSeconds: number): (replies: TransactionReplies) => number {
+    const at = tx.length - 1;
+    (tx as unknown as FairCommands).vidgenFairTag(this.keys.vnow, this.keys.owners, owner, costOf(videoSeconds));
+    return (replies) => {
+      const [err, tag] = replies[at] ?? [new Error('the transaction has no reply for the fair-share tag'), null];
+      if (err) throw err;
+      return Number(tag);
+    };
   }
 
   /** A worker started a job with this priority: virtual now catches up with it. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import {
   VidgenError,
   stageIndex,
@@ -96,6 +96,9 @@ export interface NewJob {
   created_at: string;
   callback_url?: string;
 }
+
+/** What a transaction's exec gives back: each command's error or reply, in order. */
+export type TransactionReplies = ReadonlyArray<[Error | null, unknown]>;
 
 /** A terminal status a job record can reach. */
 export type TerminalJobStatus = 'completed' | 'failed' | 'cancelled';
@@ -195,7 +198,19 @@ export class JobStore {
     return jobKey(this.prefix, jobId);
   }
 
+  /** Stores a new queued job and indexes it under its owner, in one transaction. */
   async create(job: NewJob): Promise<JobRecord> {
+    return (await this.createWith(job, () => undefined)).record;
+  }
+
+  /**
+   * create() with the caller's own commands for the new job in the same transaction (at submit:
+   * the owner's backlog entry and the fair-share tag), so a submit's writes before the enqueue
+   * cost one round trip. `replies` holds every command's [error, reply], the record's own first;
+   * a command queued when the transaction's length was n has its reply at index n - 1 (MULTI is
+   * not in the replies), which is how FairShare.tagIn finds its tag.
+   */
+  async createWith(job: NewJob, inTransaction: (tx: ChainableCommander) => void): Promise<{ record: JobRecord; replies: TransactionReplies }> {
     const fields: Record<string, string> = {
       job_id: job.job_id,
       owner: job.owner,
@@ -214,14 +229,15 @@ export class JobStore {
       result: '',
     };
     if (job.callback_url) fields.callback_url = job.callback_url;
-    await this.call(() =>
-      this.redis
+    const replies = await this.call(() => {
+      const tx = this.redis
         .multi()
         .hset(this.key(job.job_id), fields)
-        .zadd(ownerJobsKey(this.prefix, job.owner), Date.parse(job.created_at), job.job_id)
-        .exec(),
-    );
-    return toRecord(fields);
+        .zadd(ownerJobsKey(this.prefix, job.owner), Date.parse(job.created_at), job.job_id);
+      inTransaction(tx);
+      return tx.exec();
+    });
+    return { record: toRecord(fields), replies: (replies ?? []) as TransactionReplies };
   }
 
   async get(jobId: string): Promise<JobRecord | null> {

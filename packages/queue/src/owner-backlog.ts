@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { jobKey } from './keys';
 import { asRedisError } from './job-store';
 import type { VideoQueue } from './bull';
@@ -25,6 +25,15 @@ export class OwnerBacklog {
     await this.redis.zadd(ownerQueuedKey(this.prefix, owner), at, jobId);
   }
 
+  /**
+   * add() as part of a transaction (JobStore.create's at submit). Written before the enqueue, the
+   * member counts from the moment the record exists; if the enqueue then fails the record is
+   * removed and the member is pruned like any other stale one.
+   */
+  addIn(tx: ChainableCommander, owner: string, jobId: string, at: number = Date.now()): void {
+    tx.zadd(ownerQueuedKey(this.prefix, owner), at, jobId);
+  }
+
   async remove(owner: string, jobId: string): Promise<void> {
     await this.redis.zrem(ownerQueuedKey(this.prefix, owner), jobId);
   }
@@ -44,7 +53,8 @@ export class OwnerBacklog {
 
   private async countOrThrow(owner: string, atLeast: number): Promise<number> {
     const key = ownerQueuedKey(this.prefix, owner);
-    if ((await this.redis.zcard(key)) < atLeast) return this.redis.zcard(key);
+    const size = await this.redis.zcard(key);
+    if (size < atLeast) return size;
     const members = await this.redis.zrange(key, 0, -1);
     const pipeline = this.redis.pipeline();
     for (const id of members) pipeline.hget(jobKey(this.prefix, id), 'status');
@@ -56,13 +66,41 @@ export class OwnerBacklog {
 }
 
 /**
- * Jobs that would run before this one: its distance from the right end of Bull's wait list,
+ * KEYS[1] Bull's wait list, KEYS[2..] the jobs' records; ARGV the job ids in KEYS order. A job's
+ * Bull id is its job id, or `<job id>-r<n>` after its n-th resubmission (queueJobIdFor); the
+ * record's `resubmissions` field says which. -1: not waiting.
+ */
+const QUEUE_POSITIONS = `
+local wait = KEYS[1]
+local len = redis.call('LLEN', wait)
+local out = {}
+for i = 2, #KEYS do
+  local id = ARGV[i - 1]
+  local n = tonumber(redis.call('HGET', KEYS[i], 'resubmissions') or '0') or 0
+  if n > 0 then id = id .. '-r' .. string.format('%d', n) end
+  local pos = false
+  if len > 0 then pos = redis.call('LPOS', wait, id) end
+  if pos then out[i - 1] = len - 1 - pos else out[i - 1] = -1 end
+end
+return out
+`;
+
+interface QueuePositionsCommand {
+  vidgenQueuePositions(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
+}
+
+/**
+ * Jobs that would run before each of these: its distance from the right end of Bull's wait list,
  * which is the run order (workers take from the right; prioritized jobs are inserted at their
  * place). Null when the Bull job is not waiting (delayed for a retry backoff, active, gone).
- * Computed on read, so no dispatch writes anything per waiting job.
+ * Computed on read, so no dispatch writes anything per waiting job; one script call for all of
+ * them (a list page's queued jobs), where one job used to take three round trips (its Bull id, LLEN, LPOS).
  */
-export async function queuePosition(queue: VideoQueue, redis: Redis, bullJobId: string): Promise<number | null> {
-  const wait = queue.toKey('wait');
-  const [len, pos] = await Promise.all([redis.llen(wait), redis.call('LPOS', wait, bullJobId) as Promise<number | null>]);
-  return pos === null ? null : Math.max(0, len - 1 - pos);
+export async function queuePositions(queue: VideoQueue, redis: Redis, prefix: string, jobIds: readonly string[]): Promise<(number | null)[]> {
+  if (jobIds.length === 0) return [];
+  const client = redis as Redis & Partial<QueuePositionsCommand>;
+  if (typeof client.vidgenQueuePositions !== 'function') redis.defineCommand('vidgenQueuePositions', { lua: QUEUE_POSITIONS });
+  const keys = [queue.toKey('wait'), ...jobIds.map((id) => jobKey(prefix, id))];
+  const reply = await (redis as Redis & QueuePositionsCommand).vidgenQueuePositions(keys.length, ...keys, ...jobIds);
+  return reply.map((p) => (p < 0 ? null : p));
 }

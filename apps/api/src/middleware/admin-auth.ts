@@ -1,8 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { VidgenError } from '@vidgen/core';
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+import { digest } from './auth';
 
 /** The credential of an Authorization header: a Bearer token, or the password of Basic auth (any user name). */
 function presentedKey(header: string): string | null {

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { VidgenError, type JobStatus, type Logger } from '@vidgen/core';
-import { queuePosition, type Redis, type VideoQueue } from '@vidgen/queue';
+import { queuePositions, type Redis, type VideoQueue } from '@vidgen/queue';
 import type { ApiKey } from '@vidgen/config';
 import { setContext } from '@vidgen/observability';
 import { authenticateEventStream } from '../middleware/auth';
@@ -25,6 +25,8 @@ export interface EventsRouteDeps extends JobReader {
   /** The queue and request client, for the queue_position events. */
   queue: VideoQueue;
   redis: Redis;
+  /** The key prefix (QUEUE_PREFIX): where the job records are. */
+  prefix: string;
   /**
    * How often a queued job's position is read (SSE_QUEUE_POSITION_INTERVAL_MS). Computed on read
    * by the API holding the stream, a few Redis commands per open stream per interval, and sent
@@ -134,7 +136,7 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
       if (closed || readingPosition || status !== 'queued') return;
       readingPosition = true;
       try {
-        const now = await queuePosition(deps.queue, deps.redis, await deps.store.queueJobId(jobId));
+        const [now = null] = await queuePositions(deps.queue, deps.redis, deps.prefix, [jobId]);
         if (closed || status !== 'queued' || now === position) return;
         position = now;
         res.write(positionFrame(jobId, now));

@@ -10,6 +10,7 @@ import {
   listOwnerJobs,
   publishCancel,
   queueJobIdFor,
+  queuePositions,
   type FairShare,
   type MaintenanceQueue,
   type OwnerBacklog,
@@ -61,9 +62,8 @@ export async function assertQueueQuota(deps: Pick<JobControlDeps, 'backlog' | 'o
  * Reserves the planned seconds of a submission (its Bull job id) in the owner's daily video
  * budget, or answers 429 VIDEO_QUOTA_EXCEEDED with the time the budget frees up (Retry-After).
  */
-export async function reserveVideoSeconds(deps: Pick<JobControlDeps, 'videoBudget'>, owner: string, bullJobId: string, configuration: JobRecord['configuration'], res: Response, now: number = Date.now()): Promise<void> {
+export async function reserveVideoSeconds(deps: Pick<JobControlDeps, 'videoBudget'>, owner: string, bullJobId: string, requested: number, res: Response, now: number = Date.now()): Promise<void> {
   if (!deps.videoBudget) return;
-  const requested = plannedVideoSeconds(configuration);
   const r = await deps.videoBudget.reserve(owner, bullJobId, requested);
   if (r.ok) return;
   const retryAfterSeconds = r.freesAt ? Math.max(1, Math.ceil((r.freesAt.getTime() - now) / 1000)) : null;
@@ -80,7 +80,16 @@ export async function reserveVideoSeconds(deps: Pick<JobControlDeps, 'videoBudge
   });
 }
 
-export type JobPresenter = (record: JobRecord, state: JobProgressState) => Promise<unknown>;
+/**
+ * Presents a job as GET shows it. `queuePosition`: the job's place when the caller has read it
+ * already (a list page reads all of its queued jobs' at once); undefined: read it here if queued.
+ */
+export type JobPresenter = (record: JobRecord, state: JobProgressState, queuePosition?: number | null) => Promise<unknown>;
+
+/** Places in the queue of these jobs, in one call; all null when Redis fails (a read never fails for it). */
+export function readQueuePositions(deps: Pick<JobControlDeps, 'queue' | 'redis' | 'prefix'>, jobIds: readonly string[]): Promise<(number | null)[]> {
+  return queuePositions(deps.queue, deps.redis, deps.prefix, jobIds).catch(() => jobIds.map(() => null));
+}
 
 const listQuerySchema = Joi.object({
   status: Joi.string().valid(...JOB_STATUSES),
@@ -164,7 +173,16 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
       }
       const page = await listOwnerJobs(deps.redis, deps.prefix, { owner: req.owner!, limit: query.limit, cursor, status: query.status });
       const snapshots = await deps.tracker.getSnapshots(page.records.map((r) => r.job_id));
-      const jobs = await Promise.all(page.records.map((record, i) => present(record, presentProgress(record, snapshots[i] ?? null))));
+      const states = page.records.map((record, i) => presentProgress(record, snapshots[i] ?? null));
+      const queued = page.records.filter((_, i) => states[i]!.status === 'queued').map((r) => r.job_id);
+      const positions = new Map(queued.map((id, i) => [id, i]));
+      const places = await readQueuePositions(deps, queued);
+      const jobs = await Promise.all(
+        page.records.map((record, i) => {
+          const at = positions.get(record.job_id);
+          return present(record, states[i]!, at === undefined ? undefined : places[at]);
+        }),
+      );
       res.setHeader('Cache-Control', 'no-store');
       res.json({ jobs, next_cursor: page.nextCursor });
     },
@@ -185,7 +203,7 @@ export function createJobControlHandlers(deps: JobControlDeps, present: JobPrese
       if (record.status === 'failed' || record.status === 'cancelled') {
         await assertQueueQuota(deps, req.owner!);
         await takeSubmission(deps.rateLimiter, req.owner!, res);
-        await reserveVideoSeconds(deps, req.owner!, nextBullJobId, record.configuration, res);
+        await reserveVideoSeconds(deps, req.owner!, nextBullJobId, plannedVideoSeconds(record.configuration), res);
         reserved = Boolean(deps.videoBudget);
       }
       const outcome = await store.resubmit(record.job_id);

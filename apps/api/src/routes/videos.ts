@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { VidgenError, plannedVideoSeconds, validateGenerateRequest, type JobRecord, type Logger, type Planner } from '@vidgen/core';
+import { VidgenError, checkGenerateRequest, type JobRecord, type Logger, type Planner } from '@vidgen/core';
 import { urlWindow } from '@vidgen/metadata';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
-import { enqueueJob, queuePosition, type VideoQueue } from '@vidgen/queue';
+import { enqueueJob, type TransactionReplies, type VideoQueue } from '@vidgen/queue';
 import { safeFileName, type UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
 import { takeSubmission } from '../rate-limit';
@@ -14,7 +14,7 @@ import { hlsMasterPath, storyboardPath, withHlsToken } from './hls';
 import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
 import type { DeliveryLog } from '@vidgen/webhooks';
 import { claimSubmission, idempotencyKeyOf } from '../idempotency';
-import { assertQueueQuota, createJobControlHandlers, reserveVideoSeconds, registerJobControlRoutes, type JobControlDeps } from './job-control';
+import { assertQueueQuota, createJobControlHandlers, readQueuePositions, reserveVideoSeconds, registerJobControlRoutes, type JobControlDeps } from './job-control';
 import { registerPlanRoute } from './scenes';
 import { submitPolicyFor, type SubmitPolicyDeps } from '../submit-policy';
 
@@ -64,7 +64,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
   const { store, queue, logger } = deps;
   const router = Router();
 
-  async function present(record: JobRecord, state: JobProgressState) {
+  async function present(record: JobRecord, state: JobProgressState, queuePosition?: number | null) {
     let result = null;
     if (record.status === 'completed' && record.result) {
       const video = record.result.outputs.find((o) => o.kind === 'video');
@@ -96,7 +96,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       };
     }
     // Jobs that would run before it, computed on read (nothing is written per waiting job).
-    const position = state.status === 'queued' ? await queuePosition(queue, deps.redis, await store.queueJobId(record.job_id)).catch(() => null) : undefined;
+    const position = state.status !== 'queued' ? undefined : queuePosition !== undefined ? queuePosition : (await readQueuePositions(deps, [record.job_id]))[0]!;
     return {
       job_id: record.job_id,
       status: state.status,
@@ -129,7 +129,7 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
     post: async (req, res) => {
       // req.is() is null without a body (then validation reports the missing body), false for another type.
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
-      const request = validateGenerateRequest(req.body, await submitPolicyFor(req.body, deps));
+      const { request, plannedSeconds } = checkGenerateRequest(req.body, await submitPolicyFor(req.body, deps));
       const owner = req.owner!;
       const idempotencyKey = deps.idempotency ? idempotencyKeyOf(req.get('idempotency-key')) : null;
       const jobId = randomUUID();
@@ -156,28 +156,38 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         throw err;
       });
       // The planned length (speech estimate included) is held in the owner's daily budget until the job ends.
-      await reserveVideoSeconds(deps, owner, jobId, request.configuration, res).catch(async (err) => {
+      await reserveVideoSeconds(deps, owner, jobId, plannedSeconds, res).catch(async (err) => {
         await releaseKey();
         throw err;
       });
       const releaseSeconds = () => deps.videoBudget?.release(owner, jobId).catch(() => undefined);
       setContext({ job_id: jobId });
-      const record = await store
-        .create({
-          job_id: jobId,
-          owner,
-          correlation_id: req.correlationId,
-          configuration: request.configuration,
-          created_at: new Date().toISOString(),
-          ...(request.callback_url ? { callback_url: request.callback_url } : {}),
-        })
+      // One transaction: the record, its owner's backlog entry (OWNER_MAX_QUEUED_JOBS counts it while the record
+      // says queued, see OwnerBacklog) and its fair-share tag.
+      let readTag: ((replies: TransactionReplies) => number) | undefined;
+      const created = await store
+        .createWith(
+          {
+            job_id: jobId,
+            owner,
+            correlation_id: req.correlationId,
+            configuration: request.configuration,
+            created_at: new Date().toISOString(),
+            ...(request.callback_url ? { callback_url: request.callback_url } : {}),
+          },
+          (tx) => {
+            deps.backlog?.addIn(tx, owner, jobId);
+            readTag = deps.fairShare?.tagIn(tx, owner, plannedSeconds);
+          },
+        )
         .catch(async (err) => {
           await releaseSeconds();
           await releaseKey();
           throw err;
         });
+      const { record } = created;
       try {
-        const priority = await deps.fairShare?.tagFor(owner, plannedVideoSeconds(request.configuration));
+        const priority = readTag?.(created.replies);
         await withTimeout(
           enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, priority }),
           deps.enqueueTimeoutMs,
@@ -189,8 +199,6 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
         await releaseKey();
         throw err instanceof VidgenError ? err : new VidgenError('REDIS_UNAVAILABLE', { cause: err });
       }
-      // Counted against OWNER_MAX_QUEUED_JOBS while its record says queued (see OwnerBacklog).
-      await deps.backlog?.add(owner, jobId).catch((err) => logger.warn('owner backlog update failed', { err }));
       logger.info('job submitted', { quality: request.configuration.quality });
       deps.metrics?.jobSubmitted(request.configuration.quality);
       res
