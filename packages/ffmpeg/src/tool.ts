@@ -26,6 +26,8 @@ export interface RunToolOptions {
   /** Past this the process group is killed and the run ends as 'timeout'. */
   timeoutMs?: number;
   cwd?: string;
+  /** Variables added to this process's environment for the tool. */
+  env?: Record<string, string>;
   /** How much of stderr to keep. */
   stderrTailBytes?: number;
   /** Each stdout line as it arrives (ffmpeg's -progress). Without it stdout is collected, up to maxStdoutBytes. */
@@ -53,11 +55,11 @@ export type ToolRun =
  * it ended; the callers map that into the error taxonomy. Never rejects.
  */
 export function runTool(options: RunToolOptions): Promise<ToolRun> {
-  const { path, args, signal, timeoutMs, cwd, stderrTailBytes = 4096, onStdoutLine, maxStdoutBytes = 16 * 1024 * 1024, onStdin } = options;
+  const { path, args, signal, timeoutMs, cwd, env, stderrTailBytes = 4096, onStdoutLine, maxStdoutBytes = 16 * 1024 * 1024, onStdin } = options;
   const started = Date.now();
   return new Promise<ToolRun>((resolve) => {
     if (signal?.aborted) return resolve({ outcome: 'aborted', stderrTail: '' });
-    const child = spawn(path, [...args], { cwd, detached: true, stdio: [onStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(path, [...args], { cwd, env: env ? { ...process.env, ...env } : undefined, detached: true, stdio: [onStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let pending = '';
     let stderr = '';

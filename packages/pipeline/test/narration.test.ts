@@ -62,21 +62,21 @@ describe('narration on the frame renderer', () => {
   });
 
   /**
-   * A stand-in `festival` (argv: --script <scm> <text> <wav> <voice>): for text containing HANG it
+   * A stand-in `festival` (as the engine runs it: text and WAV paths in VG_TEXT and VG_OUT): for text containing HANG it
    * says one sentence and hangs (with a child); otherwise it says one sentence, writes `wav` with
    * ffmpeg (a tone, or silence for text containing SILENT) and exits.
    */
   async function fakeFestival(name: string): Promise<string> {
     const script = path.join(base, `${name}.sh`);
-    const source = (what: string) => `"${ffmpegPath}" -v error -y -f lavfi -i ${what} -t 0.7 -c:a pcm_s16le "$4"`;
+    const source = (what: string) => `"${ffmpegPath}" -v error -y -f lavfi -i ${what} -t 0.7 -c:a pcm_s16le "$VG_OUT"`;
     await writeFile(
       script,
       [
         '#!/bin/sh',
         'echo "T 0.1 0.5 Said."',
         'echo "U 0.7"',
-        `if grep -q HANG "$3"; then sleep 30 & echo $! > "${path.join(base, 'hang.pid')}"; wait; exit 0; fi`,
-        `if grep -q SILENT "$3"; then ${source('anullsrc=r=16000:cl=mono')}; else ${source('sine=frequency=300:sample_rate=16000')}; fi`,
+        `if grep -q HANG "$VG_TEXT"; then sleep 30 & echo $! > "${path.join(base, 'hang.pid')}"; wait; exit 0; fi`,
+        `if grep -q SILENT "$VG_TEXT"; then ${source('anullsrc=r=16000:cl=mono')}; else ${source('sine=frequency=300:sample_rate=16000')}; fi`,
         '',
       ].join('\n'),
     );

@@ -205,8 +205,8 @@ describe('engine faults', () => {
 
   it('kills a Festival that stops between utterances: the sentence is the utterance it was on', async () => {
     const fake = path.join(dir, 'stalling-festival.sh');
-    // Argument 4 is the WAV path (after --script <script> <text>); one utterance done, then a hang.
-    await writeFile(fake, ['#!/bin/sh', 'echo "T 0.1 0.5 Hello."', 'echo "U 0.7"', 'sleep 30 & echo $! > "$4.pid"', 'wait', ''].join('\n'));
+    // The WAV path comes in VG_OUT; one utterance done, then a hang.
+    await writeFile(fake, ['#!/bin/sh', 'echo "T 0.1 0.5 Hello."', 'echo "U 0.7"', 'sleep 30 & echo $! > "$VG_OUT.pid"', 'wait', ''].join('\n'));
     await chmod(fake, 0o755);
     const textFile = path.join(dir, 'stall.txt');
     await writeFile(textFile, 'Hello. World.');
