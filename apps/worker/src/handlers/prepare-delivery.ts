@@ -51,6 +51,8 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
     hls = await packageHls({
       ...media,
       ffprobePath,
+      width: rendered.width,
+      height: rendered.height,
       quality: record.configuration.quality,
       sourceFps: rendered.fps,
       outDir: deliveryDir,
