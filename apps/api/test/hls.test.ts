@@ -75,6 +75,7 @@ describe('delivery outputs of a finished job', () => {
       ['storyboard', 'storyboard.vtt'],
       ['hls_segment', 'hls/480p/seg-00000.ts'],
       ['hls_playlist', 'hls/480p/index.m3u8'],
+      ['hls_playlist', 'hls/480p/iframes.m3u8'],
       ['hls_master', 'hls/master.m3u8'],
     ]);
     expect(outputs.find((o) => o.kind === 'hls_playlist')).toMatchObject({ rendition: '480p', width: 854, height: 480, content_type: 'application/vnd.apple.mpegurl' });
@@ -134,6 +135,29 @@ describe('HLS through the API', () => {
     const { stdout } = await promisify(execFile)(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', job.result.hls_url]);
     const streams = (JSON.parse(stdout) as { streams: Array<{ codec_name: string; width?: number }> }).streams;
     expect(streams).toEqual(expect.arrayContaining([expect.objectContaining({ codec_name: 'h264', width: 854 }), expect.objectContaining({ codec_name: 'aac' })]));
+  });
+
+  it('serves the I-frame playlist the master names, and each signed byte range is one keyframe', async () => {
+    const text = await (await fetch(job.result.hls_url)).text();
+    const line = text.split('\n').find((l) => l.startsWith('#EXT-X-I-FRAME-STREAM-INF:'))!;
+    expect(line).toMatch(/CODECS="avc1\.[0-9a-f]{6}",RESOLUTION=854x480,URI="480p\/iframes\.m3u8\?token=v1\.\d+\.[\w-]+\.[\w-]+"$/);
+    const iframes = await fetch(new URL(/URI="([^"]+)"/.exec(line)![1]!, job.result.hls_url));
+    expect(iframes.status).toBe(200);
+    expect(iframes.headers.get('content-type')).toContain('application/vnd.apple.mpegurl');
+    const body = await iframes.text();
+    expect(body).toContain('#EXT-X-I-FRAMES-ONLY');
+    const ranges = [...body.matchAll(/#EXT-X-BYTERANGE:(\d+)@(\d+)\n(\S+)/g)].map((m) => ({ length: Number(m[1]), offset: Number(m[2]), url: m[3]! }));
+    expect(ranges.length).toBe(uris(body).length);
+    expect(ranges.length).toBeGreaterThanOrEqual(1);
+    for (const [i, r] of ranges.entries()) {
+      expect(new URL(r.url).searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      const res = await fetch(r.url, { headers: { Range: `bytes=${r.offset}-${r.offset + r.length - 1}` } });
+      expect(res.status).toBe(206);
+      const piece = path.join(dir, `iframe-${i}.ts`);
+      await writeFile(piece, Buffer.from(await res.arrayBuffer()));
+      const { stdout } = await promisify(execFile)(ffprobePath, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=key_frame,pict_type', '-of', 'csv=p=0', piece]);
+      expect(stdout.trim().split('\n')).toEqual(['1,I']);
+    }
   });
 
   it('gives the variant URIs a token minted for this answer, not the incoming one', async () => {
