@@ -238,3 +238,41 @@ describe('HLS through the API', () => {
     expect((await request(api.server).get(path_).set('Authorization', `Bearer ${KEY}`)).status).toBe(200);
   });
 });
+
+describe('HLS of a 9:16 medium job through the API', () => {
+  it('has a square-pixel 486x864 rung beside the 720x1280 top, aligned, with CODECS and I-frame playlists', async () => {
+    const submitted = await request(api.server)
+      .post('/api/v1/videos/generate')
+      .set('Authorization', `Bearer ${KEY}`)
+      .send({ configuration: { topic: 'Portrait', quality: 'medium', aspect: '9:16', formats: ['hls'], scenes: [{ text: 'Up.', duration_seconds: 1 }, { text: 'Down.', duration_seconds: 1 }] } });
+    expect(submitted.status).toBe(202);
+    const jobId = submitted.body.job_id as string;
+    const done = await waitFor(
+      async () => (await request(api.server).get(`/api/v1/videos/jobs/${jobId}`).set('Authorization', `Bearer ${KEY}`)).body,
+      (b) => b.status === 'completed' || b.status === 'failed',
+      { timeoutMs: 90000, what: 'portrait job end' },
+    );
+    expect(done).toMatchObject({ status: 'completed' });
+    const master = await (await fetch(done.result.hls_url)).text();
+    const inf = master.split('\n').filter((l: string) => l.startsWith('#EXT-X-STREAM-INF:'));
+    expect(inf.map((l: string) => /RESOLUTION=(\d+x\d+)/.exec(l)![1])).toEqual(['486x864', '720x1280']);
+    expect(inf.every((l: string) => /CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/.test(l))).toBe(true);
+    const iframeUris = [...master.matchAll(/#EXT-X-I-FRAME-STREAM-INF:.*URI="([^"]+)"/g)].map((m) => m[1]!);
+    expect(iframeUris.map((u) => u.split('?')[0])).toEqual(['480p/iframes.m3u8', '720p/iframes.m3u8']);
+    const firstPts: number[] = [];
+    for (const u of iframeUris) {
+      const res = await fetch(new URL(u, done.result.hls_url));
+      expect(res.status).toBe(200);
+      const first = /#EXT-X-BYTERANGE:(\d+)@(\d+)\n(\S+)/.exec(await res.text())!;
+      const seg = await fetch(first[3]!);
+      const file = path.join(dir, `portrait-${firstPts.length}.ts`);
+      await writeFile(file, Buffer.from(await seg.arrayBuffer()));
+      const { stdout } = await promisify(execFile)(ffprobePath, ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'packet=pts_time,flags:stream=sample_aspect_ratio', '-of', 'json', file]);
+      const probed = JSON.parse(stdout) as { packets: Array<{ pts_time: string; flags: string }>; streams: Array<{ sample_aspect_ratio?: string }> };
+      expect(probed.packets[0]!.flags).toContain('K');
+      expect(probed.streams[0]!.sample_aspect_ratio ?? '1:1').toBe('1:1');
+      firstPts.push(Number(probed.packets[0]!.pts_time));
+    }
+    expect(firstPts[0]).toBeCloseTo(firstPts[1]!, 6);
+  });
+});
