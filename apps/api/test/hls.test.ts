@@ -75,6 +75,7 @@ describe('delivery outputs of a finished job', () => {
       ['storyboard', 'storyboard.vtt'],
       ['hls_segment', 'hls/480p/seg-00000.ts'],
       ['hls_playlist', 'hls/480p/index.m3u8'],
+      ['hls_playlist', 'hls/480p/iframes.m3u8'],
       ['hls_master', 'hls/master.m3u8'],
     ]);
     expect(outputs.find((o) => o.kind === 'hls_playlist')).toMatchObject({ rendition: '480p', width: 854, height: 480, content_type: 'application/vnd.apple.mpegurl' });
@@ -134,6 +135,29 @@ describe('HLS through the API', () => {
     const { stdout } = await promisify(execFile)(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', job.result.hls_url]);
     const streams = (JSON.parse(stdout) as { streams: Array<{ codec_name: string; width?: number }> }).streams;
     expect(streams).toEqual(expect.arrayContaining([expect.objectContaining({ codec_name: 'h264', width: 854 }), expect.objectContaining({ codec_name: 'aac' })]));
+  });
+
+  it('serves the I-frame playlist the master names, and each signed byte range is one keyframe', async () => {
+    const text = await (await fetch(job.result.hls_url)).text();
+    const line = text.split('\n').find((l) => l.startsWith('#EXT-X-I-FRAME-STREAM-INF:'))!;
+    expect(line).toMatch(/CODECS="avc1\.[0-9a-f]{6}",RESOLUTION=854x480,URI="480p\/iframes\.m3u8\?token=v1\.\d+\.[\w-]+\.[\w-]+"$/);
+    const iframes = await fetch(new URL(/URI="([^"]+)"/.exec(line)![1]!, job.result.hls_url));
+    expect(iframes.status).toBe(200);
+    expect(iframes.headers.get('content-type')).toContain('application/vnd.apple.mpegurl');
+    const body = await iframes.text();
+    expect(body).toContain('#EXT-X-I-FRAMES-ONLY');
+    const ranges = [...body.matchAll(/#EXT-X-BYTERANGE:(\d+)@(\d+)\n(\S+)/g)].map((m) => ({ length: Number(m[1]), offset: Number(m[2]), url: m[3]! }));
+    expect(ranges.length).toBe(uris(body).length);
+    expect(ranges.length).toBeGreaterThanOrEqual(1);
+    for (const [i, r] of ranges.entries()) {
+      expect(new URL(r.url).searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      const res = await fetch(r.url, { headers: { Range: `bytes=${r.offset}-${r.offset + r.length - 1}` } });
+      expect(res.status).toBe(206);
+      const piece = path.join(dir, `iframe-${i}.ts`);
+      await writeFile(piece, Buffer.from(await res.arrayBuffer()));
+      const { stdout } = await promisify(execFile)(ffprobePath, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=key_frame,pict_type', '-of', 'csv=p=0', piece]);
+      expect(stdout.trim().split('\n')).toEqual(['1,I']);
+    }
   });
 
   it('gives the variant URIs a token minted for this answer, not the incoming one', async () => {
@@ -212,5 +236,43 @@ describe('HLS through the API', () => {
     // And the good token works for the variant as well, while an API key still works without a token.
     expect((await request(api.server).get(`/api/v1/videos/jobs/${job.job_id}/hls/480p/index.m3u8?token=${encodeURIComponent(hlsToken(job.result.hls_url))}`)).status).toBe(200);
     expect((await request(api.server).get(path_).set('Authorization', `Bearer ${KEY}`)).status).toBe(200);
+  });
+});
+
+describe('HLS of a 9:16 medium job through the API', () => {
+  it('has a square-pixel 486x864 rung beside the 720x1280 top, aligned, with CODECS and I-frame playlists', async () => {
+    const submitted = await request(api.server)
+      .post('/api/v1/videos/generate')
+      .set('Authorization', `Bearer ${KEY}`)
+      .send({ configuration: { topic: 'Portrait', quality: 'medium', aspect: '9:16', formats: ['hls'], scenes: [{ text: 'Up.', duration_seconds: 1 }, { text: 'Down.', duration_seconds: 1 }] } });
+    expect(submitted.status).toBe(202);
+    const jobId = submitted.body.job_id as string;
+    const done = await waitFor(
+      async () => (await request(api.server).get(`/api/v1/videos/jobs/${jobId}`).set('Authorization', `Bearer ${KEY}`)).body,
+      (b) => b.status === 'completed' || b.status === 'failed',
+      { timeoutMs: 90000, what: 'portrait job end' },
+    );
+    expect(done).toMatchObject({ status: 'completed' });
+    const master = await (await fetch(done.result.hls_url)).text();
+    const inf = master.split('\n').filter((l: string) => l.startsWith('#EXT-X-STREAM-INF:'));
+    expect(inf.map((l: string) => /RESOLUTION=(\d+x\d+)/.exec(l)![1])).toEqual(['486x864', '720x1280']);
+    expect(inf.every((l: string) => /CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/.test(l))).toBe(true);
+    const iframeUris = [...master.matchAll(/#EXT-X-I-FRAME-STREAM-INF:.*URI="([^"]+)"/g)].map((m) => m[1]!);
+    expect(iframeUris.map((u) => u.split('?')[0])).toEqual(['480p/iframes.m3u8', '720p/iframes.m3u8']);
+    const firstPts: number[] = [];
+    for (const u of iframeUris) {
+      const res = await fetch(new URL(u, done.result.hls_url));
+      expect(res.status).toBe(200);
+      const first = /#EXT-X-BYTERANGE:(\d+)@(\d+)\n(\S+)/.exec(await res.text())!;
+      const seg = await fetch(first[3]!);
+      const file = path.join(dir, `portrait-${firstPts.length}.ts`);
+      await writeFile(file, Buffer.from(await seg.arrayBuffer()));
+      const { stdout } = await promisify(execFile)(ffprobePath, ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'packet=pts_time,flags:stream=sample_aspect_ratio', '-of', 'json', file]);
+      const probed = JSON.parse(stdout) as { packets: Array<{ pts_time: string; flags: string }>; streams: Array<{ sample_aspect_ratio?: string }> };
+      expect(probed.packets[0]!.flags).toContain('K');
+      expect(probed.streams[0]!.sample_aspect_ratio ?? '1:1').toBe('1:1');
+      firstPts.push(Number(probed.packets[0]!.pts_time));
+    }
+    expect(firstPts[0]).toBeCloseTo(firstPts[1]!, 6);
   });
 });

@@ -6,7 +6,7 @@ const thumbnails = {
   sprite: { path: '/s/sprite.jpg', width: 1280, height: 90, sizeBytes: 1 },
   storyboardPath: '/s/storyboard.vtt',
 };
-const hls = { masterPath: '/s/hls/master.m3u8', variants: [{ label: '480p', width: 854, height: 480, playlistPath: '/s/hls/480p/index.m3u8', segmentPaths: ['/s/hls/480p/seg-00000.ts', '/s/hls/480p/seg-00001.ts'] }], subtitles: null };
+const hls = { masterPath: '/s/hls/master.m3u8', variants: [{ label: '480p', width: 854, height: 480, fps: 15, playlistPath: '/s/hls/480p/index.m3u8', segmentPaths: ['/s/hls/480p/seg-00000.ts', '/s/hls/480p/seg-00001.ts'], iFramesPath: '/s/hls/480p/iframes.m3u8', codecs: ['avc1.64001e', 'mp4a.40.2'] }], subtitles: null };
 const subtitles = { label: 'subs', playlistPath: '/s/hls/subs/index.m3u8', segmentPaths: ['/s/hls/subs/sub-00000.vtt'] };
 
 describe('planOutputs', () => {
@@ -23,6 +23,7 @@ describe('planOutputs', () => {
       ['hls_segment', 'hls/480p/seg-00000.ts'],
       ['hls_segment', 'hls/480p/seg-00001.ts'],
       ['hls_playlist', 'hls/480p/index.m3u8'],
+      ['hls_playlist', 'hls/480p/iframes.m3u8'],
       ['hls_master', 'hls/master.m3u8'],
     ]);
     expect(out.find((o) => o.kind === 'hls_segment')).toMatchObject({ rendition: '480p', contentType: 'video/mp2t' });

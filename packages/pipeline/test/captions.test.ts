@@ -119,22 +119,22 @@ describe('HLS subtitles (pure)', () => {
     ];
     const { playlist, files } = buildSubtitleSegments({ cues, segments: [{ durationSeconds: 6 }, { durationSeconds: 4.5 }] });
     expect(files.map((f) => f.name)).toEqual(['sub-00000.vtt', 'sub-00001.vtt']);
-    expect(files[0]!.content).toBe('WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00.000\n\n1\n00:00:01.000 --> 00:00:03.000\none\n\n2\n00:00:05.000 --> 00:00:07.000\nspans &lt;two&gt; &amp; more\n');
+    expect(files[0]!.content).toBe('WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:180000,LOCAL:00:00:00.000\n\n1\n00:00:01.000 --> 00:00:03.000\none\n\n2\n00:00:05.000 --> 00:00:07.000\nspans &lt;two&gt; &amp; more\n');
     expect(files[1]!.content).toContain('00:00:05.000 --> 00:00:07.000');
     expect(files[1]!.content).toContain('00:00:09.000 --> 00:00:10.000\nthree');
     expect(files[1]!.content).not.toContain('one');
-    expect(playlist).toBe('#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:6.000000,\nsub-00000.vtt\n#EXTINF:4.500000,\nsub-00001.vtt\n#EXT-X-ENDLIST\n');
+    expect(playlist).toBe('#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:6.000000,\nsub-00000.vtt\n#EXTINF:4.500000,\nsub-00001.vtt\n#EXT-X-ENDLIST\n');
   });
 
   it('adds the SUBTITLES rendition to a master playlist and refuses attribute breakers', () => {
     const master = buildMasterPlaylist([
-      { uri: '360p/index.m3u8', bandwidth: 500000, averageBandwidth: 400000, width: 640, height: 360, fps: 30 },
-      { uri: '720p/index.m3u8', bandwidth: 1500000, averageBandwidth: 1200000, width: 1280, height: 720, fps: 30 },
+      { uri: '360p/index.m3u8', bandwidth: 500000, averageBandwidth: 400000, width: 640, height: 360, fps: 30, codecs: ['avc1.64001e', 'mp4a.40.2'] },
+      { uri: '720p/index.m3u8', bandwidth: 1500000, averageBandwidth: 1200000, width: 1280, height: 720, fps: 30, codecs: ['avc1.64001f', 'mp4a.40.2'] },
     ]);
     const withSubs = addSubtitlesToMaster(master, { uri: 'subtitles/index.m3u8' }).split('\n');
     expect(withSubs.slice(0, 4)).toEqual([
       '#EXTM3U',
-      '#EXT-X-VERSION:3',
+      '#EXT-X-VERSION:4',
       '#EXT-X-INDEPENDENT-SEGMENTS',
       '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="subtitles/index.m3u8"',
     ]);
@@ -180,9 +180,9 @@ describe('with real engines and ffmpeg', () => {
     expect(segments.length).toBeGreaterThanOrEqual(2);
     const { stdout } = await exec(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_type,start_pts', '-of', 'json', path.join(hls, segments[0]!.uri)]);
     const streams = JSON.parse(String(stdout)).streams as Array<{ codec_type: string; start_pts: number }>;
-    // Media time 0 is the audio's first sample (the video's first frame follows by the encoder's reorder delay).
-    expect(streams.find((s) => s.codec_type === 'audio')!.start_pts).toBe(MPEGTS_START_TICKS);
-    expect(Math.min(...streams.map((s) => s.start_pts))).toBe(MPEGTS_START_TICKS);
+    // Media time 0 is the video's first frame (the audio starts earlier by the AAC encoder's priming: 1024 samples, 2090 ticks at 44.1 kHz).
+    expect(streams.find((s) => s.codec_type === 'video')!.start_pts).toBe(MPEGTS_START_TICKS);
+    expect(streams.find((s) => s.codec_type === 'audio')!.start_pts).toBe(MPEGTS_START_TICKS - 2090);
     const { files } = buildSubtitleSegments({ cues: [{ startSeconds: 0.5, endSeconds: 1.5, text: 'hi' }], segments });
     expect(files).toHaveLength(segments.length);
     expect(files[0]!.content.split('\n')[1]).toBe(`X-TIMESTAMP-MAP=MPEGTS:${MPEGTS_START_TICKS},LOCAL:00:00:00.000`);

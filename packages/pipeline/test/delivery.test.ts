@@ -1,20 +1,99 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { probe, runFfmpeg } from '@vidgen/ffmpeg';
-import { keyframeTimes, packageHls, parseMediaPlaylist, renderThumbnails } from '@vidgen/pipeline';
-import { ffmpegPath, ffprobePath } from './helpers';
+import { keyframeTimes, packageHls, parseMediaPlaylist, renderThumbnails, type HlsPackage } from '@vidgen/pipeline';
+import { exec, ffmpegPath, ffprobePath } from './helpers';
 
-/** A short H.264/AAC MP4 like the pipeline's: 2 s GOP, yuv420p. */
-async function makeVideo(file: string, width: number, height: number, fps: number, seconds: number): Promise<void> {
+/**
+ * A short H.264/AAC MP4 like the pipeline's: 2 s GOP, yuv420p; `keyframes`
+ * adds keyframes where scene clips would start (anywhere on the frame grid).
+ * `preset` veryfast has B-frames, as the renderer's encode does.
+ */
+async function makeVideo(file: string, width: number, height: number, fps: number, seconds: number, extra: { keyframes?: string; preset?: string } = {}): Promise<void> {
   await runFfmpeg({
     ffmpegPath,
     args: [
       '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
       '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(fps * 2), '-c:a', 'aac', '-shortest', '-movflags', '+faststart', file,
+      '-c:v', 'libx264', '-preset', extra.preset ?? 'ultrafast', '-crf', '35', '-pix_fmt', 'yuv420p', '-g', String(fps * 2),
+      ...(extra.keyframes ? ['-force_key_frames', extra.keyframes] : []),
+      '-c:a', 'aac', '-shortest', '-movflags', '+faststart', file,
     ],
   });
+}
+
+const json = async (args: string[]) => JSON.parse(String((await exec(ffprobePath, ['-v', 'error', ...args, '-of', 'json'])).stdout)) as Record<string, Array<Record<string, string | number>>>;
+
+/** The first video packet of a file: its PTS and whether it is a keyframe. */
+async function firstVideoPacket(file: string): Promise<{ pts: number; key: boolean }> {
+  const { packets } = await json(['-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'packet=pts_time,flags', file]);
+  return { pts: Number(packets![0]!.pts_time), key: String(packets![0]!.flags).includes('K') };
+}
+
+/** The I-frame playlist's entries: file, byte offset and length. */
+function iFrameRanges(text: string): Array<{ uri: string; offset: number; length: number }> {
+  const out: Array<{ uri: string; offset: number; length: number }> = [];
+  let range: [number, number] | null = null;
+  for (const line of text.split('\n')) {
+    const m = /^#EXT-X-BYTERANGE:(\d+)@(\d+)$/.exec(line);
+    if (m) range = [Number(m[1]), Number(m[2])];
+    else if (line && !line.startsWith('#')) {
+      out.push({ uri: line, offset: range![1], length: range![0] });
+      range = null;
+    }
+  }
+  return out;
+}
+
+const avc = (profile: string, level: number) => `avc1.${({ High: '6400', Main: '4d40', 'Constrained Baseline': '42e0' } as Record<string, string>)[profile]}${level.toString(16).padStart(2, '0')}`;
+
+/**
+ * The proof of an HLS package against ffprobe: every rung has the top's
+ * segment count and segment starts (first PTS within one frame), a keyframe
+ * at every segment start, square pixels in the source's aspect, the CODECS
+ * the master says, and an I-frame playlist whose every range decodes to one
+ * keyframe.
+ */
+async function checkPackage(pkg: HlsPackage, source: { width: number; height: number; fps: number }, scratch: string): Promise<void> {
+  const master = await readFile(pkg.masterPath, 'utf8');
+  const versions = [master, ...(await Promise.all(pkg.variants.flatMap((v) => [readFile(v.playlistPath, 'utf8'), readFile(v.iFramesPath, 'utf8')])))].map((t) => /#EXT-X-VERSION:(\d+)/.exec(t)?.[1]);
+  expect(new Set(versions)).toEqual(new Set(['4']));
+  const starts: number[][] = [];
+  for (const v of pkg.variants) {
+    const streams = (await json(['-show_entries', 'stream=codec_type,profile,level,width,height,sample_aspect_ratio', v.segmentPaths[0]!])).streams!;
+    const video = streams.find((s) => s.codec_type === 'video')!;
+    expect({ label: v.label, sar: video.sample_aspect_ratio ?? '1:1', even: [Number(video.width) % 2, Number(video.height) % 2], aspect: Number(video.width) * source.height - Number(video.height) * source.width })
+      .toEqual({ label: v.label, sar: '1:1', even: [0, 0], aspect: 0 });
+    const codecs = `${avc(String(video.profile), Number(video.level))},mp4a.40.2`;
+    expect(master).toContain(`CODECS="${codecs}",RESOLUTION=${video.width}x${video.height},FRAME-RATE=`);
+    expect(master).toContain(`#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=`);
+    expect(master).toMatch(new RegExp(`#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=\\d+,CODECS="${codecs.split(',')[0]}",RESOLUTION=${video.width}x${video.height},URI="${v.label}/iframes.m3u8"`));
+    const firsts = await Promise.all(v.segmentPaths.map(firstVideoPacket));
+    expect(firsts.every((f) => f.key)).toBe(true);
+    starts.push(firsts.map((f) => f.pts));
+
+    const iframes = await readFile(v.iFramesPath, 'utf8');
+    expect(iframes).toContain('#EXT-X-I-FRAMES-ONLY');
+    const ranges = iFrameRanges(iframes);
+    expect(ranges.map((r) => r.uri)).toEqual(v.segmentPaths.map((p) => path.basename(p)));
+    for (const [i, r] of ranges.entries()) {
+      const file = await readFile(path.join(path.dirname(v.iFramesPath), r.uri));
+      const bytes = file.subarray(r.offset, r.offset + r.length);
+      expect(bytes.length).toBe(r.length);
+      // A range, not the whole segment (every segment here holds more than one frame).
+      expect(r.length).toBeLessThan(file.length);
+      const piece = path.join(scratch, `${v.label}-iframe-${i}.ts`);
+      await writeFile(piece, bytes);
+      const frames = (await json(['-select_streams', 'v:0', '-show_entries', 'frame=key_frame,pict_type', piece])).frames!;
+      expect({ rung: v.label, range: i, frames: frames.map((f) => [f.key_frame, f.pict_type]) }).toEqual({ rung: v.label, range: i, frames: [[1, 'I']] });
+    }
+  }
+  const top = starts.at(-1)!;
+  for (const [i, s] of starts.entries()) {
+    expect({ rung: pkg.variants[i]!.label, segments: s.length }).toEqual({ rung: pkg.variants[i]!.label, segments: top.length });
+    for (const [j, t] of s.entries()) expect({ rung: pkg.variants[i]!.label, segment: j, withinOneFrame: Math.abs(t - top[j]!) < 1 / source.fps }).toEqual({ rung: pkg.variants[i]!.label, segment: j, withinOneFrame: true });
+  }
 }
 
 describe('delivery outputs with real ffmpeg', () => {
@@ -27,7 +106,8 @@ describe('delivery outputs with real ffmpeg', () => {
     low = path.join(dir, 'low.mp4');
     medium = path.join(dir, 'medium.mp4');
     await makeVideo(low, 854, 480, 15, 8);
-    await makeVideo(medium, 1280, 720, 15, 7);
+    // 30 fps with B-frames and keyframes off the 15 fps grid (2.033 s): the 480p rung cannot drop to 15 fps.
+    await makeVideo(medium, 1280, 720, 30, 7, { preset: 'veryfast', keyframes: '0,1.5,2.0333,3.5,4.7' });
   });
 
   afterAll(async () => {
@@ -51,29 +131,53 @@ describe('delivery outputs with real ffmpeg', () => {
   });
 
   it('packages a low job as one HLS variant remuxed from the MP4', async () => {
-    const pkg = await packageHls({ ffmpegPath, ffprobePath, input: low, quality: 'low', durationSeconds: 8, sourceFps: 15, outDir: path.join(dir, 'low-out'), segmentSeconds: 6 });
+    const pkg = await packageHls({ ffmpegPath, ffprobePath, input: low, width: 854, height: 480, quality: 'low', durationSeconds: 8, sourceFps: 15, outDir: path.join(dir, 'low-out'), segmentSeconds: 6 });
     expect(pkg.variants.map((v) => v.label)).toEqual(['480p']);
     const master = await readFile(pkg.masterPath, 'utf8');
     expect(master).toMatch(/^#EXTM3U\n/);
-    expect(master).toMatch(/#EXT-X-STREAM-INF:BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,RESOLUTION=854x480,FRAME-RATE=15.000\n480p\/index.m3u8\n/);
+    expect(master).toMatch(/#EXT-X-STREAM-INF:BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",RESOLUTION=854x480,FRAME-RATE=15.000\n480p\/index.m3u8\n/);
     const segments = parseMediaPlaylist(await readFile(pkg.variants[0]!.playlistPath, 'utf8'));
     expect(segments.length).toBe(2);
     expect(segments.reduce((a, s) => a + s.durationSeconds, 0)).toBeCloseTo(8, 0);
     // A segment decodes on its own.
     expect((await probe(pkg.variants[0]!.segmentPaths[1]!, { ffprobePath })).video).toMatchObject({ codec: 'h264', width: 854, height: 480 });
+    await checkPackage(pkg, { width: 854, height: 480, fps: 15 }, dir);
   });
 
-  it('packages a medium job as a 480p + 720p ladder with keyframes at the same times', async () => {
-    const pkg = await packageHls({ ffmpegPath, ffprobePath, input: medium, quality: 'medium', durationSeconds: 7, sourceFps: 15, outDir: path.join(dir, 'medium-out'), segmentSeconds: 2 });
-    expect(pkg.variants.map((v) => [v.label, v.width, v.height])).toEqual([
-      ['480p', 854, 480],
-      ['720p', 1280, 720],
+  it('packages a medium job as an aligned 480p + 720p ladder with CODECS and I-frame playlists', async () => {
+    const pkg = await packageHls({ ffmpegPath, ffprobePath, input: medium, width: 1280, height: 720, quality: 'medium', durationSeconds: 7, sourceFps: 30, outDir: path.join(dir, 'medium-out'), segmentSeconds: 2 });
+    expect(pkg.variants.map((v) => [v.label, v.width, v.height, v.fps])).toEqual([
+      ['480p', 864, 486, 30],
+      ['720p', 1280, 720, 30],
     ]);
     const master = await readFile(pkg.masterPath, 'utf8');
     expect(master.indexOf('480p/index.m3u8')).toBeLessThan(master.indexOf('720p/index.m3u8'));
     const durations = await Promise.all(pkg.variants.map(async (v) => parseMediaPlaylist(await readFile(v.playlistPath, 'utf8')).map((s) => s.durationSeconds)));
     expect(durations[0]).toEqual(durations[1]);
+    // Cut where the muxer cuts the MP4 (keyframes 0, 1.5, 2.033, 3.5, 4.7 and 6.7 by the GOP): the first at or past each 2 s.
+    expect(durations[1]!.map((d) => Math.round(d * 30))).toEqual([61, 80, 60, 9]);
     expect(await keyframeTimes(ffprobePath, pkg.variants[0]!.segmentPaths[1]!)).toHaveLength(1);
-    expect((await probe(pkg.variants[0]!.segmentPaths[0]!, { ffprobePath })).video).toMatchObject({ width: 854, height: 480 });
+    await checkPackage(pkg, { width: 1280, height: 720, fps: 30 }, dir);
+    // Every rung's first frame is at the TS time the subtitles' X-TIMESTAMP-MAP names (MPEGTS_START_TICKS).
+    for (const v of pkg.variants) expect((await firstVideoPacket(v.segmentPaths[0]!)).pts).toBeCloseTo(2.0, 6);
+  });
+
+  it('keeps a lower frame rate when every segment start is on its grid', async () => {
+    const src = path.join(dir, 'grid.mp4');
+    await makeVideo(src, 1280, 720, 30, 4, { preset: 'veryfast' });
+    const pkg = await packageHls({ ffmpegPath, ffprobePath, input: src, width: 1280, height: 720, quality: 'medium', durationSeconds: 4, sourceFps: 30, outDir: path.join(dir, 'grid-out'), segmentSeconds: 2 });
+    expect(pkg.variants.map((v) => v.fps)).toEqual([15, 30]);
+    await checkPackage(pkg, { width: 1280, height: 720, fps: 30 }, dir);
+  });
+
+  it.each([
+    ['9:16', 720, 1280, [486, 864]],
+    ['1:1', 720, 720, [480, 480]],
+  ] as const)('sizes every rung of a %s job with square pixels in its aspect', async (aspect, width, height, lower) => {
+    const src = path.join(dir, `aspect-${width}x${height}.mp4`);
+    await makeVideo(src, width, height, 30, 2, { preset: 'veryfast' });
+    const pkg = await packageHls({ ffmpegPath, ffprobePath, input: src, width, height, quality: 'medium', durationSeconds: 2, sourceFps: 30, outDir: path.join(dir, `aspect-${width}x${height}-out`), segmentSeconds: 1 });
+    expect(pkg.variants.map((v) => [v.width, v.height])).toEqual([lower, [width, height]]);
+    await checkPackage(pkg, { width, height, fps: 30 }, dir);
   });
 });

@@ -100,7 +100,7 @@ describe('keyframe scan: abort and time limit', () => {
     const controller = new AbortController();
     const outDir = path.join(dir, 'hls-out');
     // medium encodes a lower rendition, so the ladder needs the keyframe times first.
-    const run = track(packageHls({ ffmpegPath, ffprobePath, input: fifo, quality: 'medium', durationSeconds: 4, sourceFps: 10, outDir, segmentSeconds: 2, signal: controller.signal }));
+    const run = track(packageHls({ ffmpegPath, ffprobePath, input: fifo, width: 1280, height: 720, quality: 'medium', durationSeconds: 4, sourceFps: 10, outDir, segmentSeconds: 2, signal: controller.signal }));
     const pids = await waitForFfprobe(run.settled);
     expect(pids).toHaveLength(1);
     controller.abort();

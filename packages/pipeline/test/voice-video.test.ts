@@ -186,7 +186,7 @@ describe('a narrated video with music', () => {
   });
 
   it('packages HLS with an EXT-X-MEDIA TYPE=SUBTITLES rendition of segmented WebVTT', async () => {
-    const hls = await packageHls({ ffmpegPath, ffprobePath, input: result.videoPath, quality: 'low', durationSeconds: result.durationSeconds, sourceFps: result.fps, outDir: base, segmentSeconds: 4, subtitles: result.captions });
+    const hls = await packageHls({ ffmpegPath, ffprobePath, input: result.videoPath, width: result.width, height: result.height, quality: 'low', durationSeconds: result.durationSeconds, sourceFps: result.fps, outDir: base, segmentSeconds: 4, subtitles: result.captions });
     const master = await readFile(hls.masterPath, 'utf8');
     expect(master).toContain('#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs"');
     expect(master).toContain('URI="subs/index.m3u8"');

@@ -12,6 +12,7 @@ import { VidgenError } from '@vidgen/core';
  *   sprite.jpg, storyboard.vtt    sprite sheet and its WebVTT storyboard (#xywh=)
  *   hls/master.m3u8               HLS master playlist
  *   hls/<label>/index.m3u8        one variant playlist per rendition (480p, 720p, 1080p, 2160p)
+ *   hls/<label>/iframes.m3u8      its I-frame playlist (byte ranges of its segments)
  *   hls/<label>/seg-00001.ts …    its segments
  * A job writes each key once per successful attempt, with the same content
  * for the same job; nothing else (metadata versions included) overwrites them.
@@ -51,5 +52,6 @@ export const OUTPUT_NAMES = {
   hlsMaster: 'hls/master.m3u8',
   thumbnail: (i: number) => `thumbnails/thumb-${String(i).padStart(3, '0')}.jpg`,
   hlsPlaylist: (label: string) => `hls/${label}/index.m3u8`,
+  hlsIFrames: (label: string) => `hls/${label}/iframes.m3u8`,
   hlsFile: (label: string, file: string) => `hls/${label}/${file}`,
 } as const;

@@ -25,9 +25,12 @@ export const storyboardPath = (jobId: string) => `${jobPath(jobId)}/storyboard.v
 /** A path of these routes with a fresh "hls" token (players and thumbnail plugins send no headers). */
 export const withHlsToken = (path: string, hlsTokens: EventTokens, jobId: string, owner: string) => `${path}?token=${encodeURIComponent(hlsTokens.mint(jobId, owner))}`;
 const MPEGURL = 'application/vnd.apple.mpegurl';
+/** The playlists of a rendition's directory (OUTPUT_NAMES.hlsPlaylist, hlsIFrames). */
+const RENDITION_PLAYLISTS = ['index.m3u8', 'iframes.m3u8'] as const;
 
 /**
  * GET /jobs/:job_id/hls/master.m3u8, /jobs/:job_id/hls/:rendition/index.m3u8
+ * (and iframes.m3u8, the rendition's I-frame playlist)
  * and /jobs/:job_id/storyboard.vtt. Relative URIs inside a playlist or a
  * storyboard carry no signature, so these files are served here: variant URIs
  * point back at this route with a token minted for this answer, segment and
@@ -74,7 +77,9 @@ export function createHlsRouter(deps: HlsRouteDeps): Router {
       // Players send no headers: variant URLs carry a token minted for this answer, so an ABR
       // switch late in a session works as long as this playlist's own segment URLs do.
       const token = hlsTokens.mint(jobId, req.owner!);
-      const known = new Set(record.result!.outputs.filter((o) => o.kind === 'hls_playlist').map((o) => `${o.rendition}/index.m3u8`));
+      // The playlists the master may name, relative to it: variants, their I-frame playlists, subtitles.
+      const hlsDir = master.key.slice(0, master.key.lastIndexOf('/') + 1);
+      const known = new Set(record.result!.outputs.filter((o) => o.kind === 'hls_playlist' && o.key.startsWith(hlsDir)).map((o) => o.key.slice(hlsDir.length)));
       const body = await rewritePlaylist(await read(master), (uri) => {
         if (!known.has(uri)) throw new VidgenError('INTERNAL_ERROR', { message: `Master playlist names an unknown variant ${uri}.` });
         return `${uri}?token=${encodeURIComponent(token)}`;
@@ -83,21 +88,24 @@ export function createHlsRouter(deps: HlsRouteDeps): Router {
     },
   });
 
-  route(router, '/jobs/:job_id/hls/:rendition/index.m3u8', {
-    get: async (req, res) => {
-      const jobId = jobIdParam(req.params);
-      const record = await load(jobId, req.owner!);
-      const rendition = String(req.params.rendition);
-      const playlist = record.result!.outputs.find((o) => o.kind === 'hls_playlist' && o.rendition === rendition);
-      if (!playlist) throw new VidgenError('JOB_NOT_FOUND', { message: 'No such rendition.' });
-      const dir = playlist.key.slice(0, playlist.key.lastIndexOf('/') + 1);
-      const body = await rewritePlaylist(await read(playlist), async (uri) => {
-        if (!isPlainRelativeUri(uri)) throw new VidgenError('INTERNAL_ERROR', { message: `Unexpected URI in a variant playlist: ${uri.slice(0, 100)}` });
-        return (await urls.url(`${dir}${uri}`)).url;
-      });
-      send(res, body);
-    },
-  });
+  // A rendition's media playlist and its I-frame playlist (EXT-X-I-FRAME-STREAM-INF): both list segments of its directory.
+  for (const name of RENDITION_PLAYLISTS) {
+    route(router, `/jobs/:job_id/hls/:rendition/${name}`, {
+      get: async (req, res) => {
+        const jobId = jobIdParam(req.params);
+        const record = await load(jobId, req.owner!);
+        const rendition = String(req.params.rendition);
+        const playlist = record.result!.outputs.find((o) => o.kind === 'hls_playlist' && o.rendition === rendition && o.key.endsWith(`/${rendition}/${name}`));
+        if (!playlist) throw new VidgenError('JOB_NOT_FOUND', { message: 'No such rendition.' });
+        const dir = playlist.key.slice(0, playlist.key.lastIndexOf('/') + 1);
+        const body = await rewritePlaylist(await read(playlist), async (uri) => {
+          if (!isPlainRelativeUri(uri)) throw new VidgenError('INTERNAL_ERROR', { message: `Unexpected URI in a variant playlist: ${uri.slice(0, 100)}` });
+          return (await urls.url(`${dir}${uri}`)).url;
+        });
+        send(res, body);
+      },
+    });
+  }
 
   route(router, '/jobs/:job_id/storyboard.vtt', {
     get: async (req, res) => {

@@ -213,7 +213,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     report('finalizing', 0);
     const result: JobResult = validateJobResult({ outputs, duration_seconds: prepared.durationSeconds });
     const hlsRenditions: RenditionFacts[] = prepared.variants.flatMap(({ label, facts: f }) => {
-      const playlist = outputs.find((o) => o.kind === 'hls_playlist' && o.rendition === label);
+      const playlist = outputs.find((o) => o.kind === 'hls_playlist' && o.rendition === label && o.key.endsWith('/index.m3u8'));
       return playlist ? [{ label, format: 'hls' as const, key: playlist.key, facts: f }] : [];
     });
     // Version 1 of the video's metadata; idempotent, so a re-run finalization finds the same video.

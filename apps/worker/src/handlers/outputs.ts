@@ -41,6 +41,8 @@ export function planOutputs(s: OutputSources): LocalOutput[] {
       const dims = { width: v.width, height: v.height, rendition: v.label };
       for (const seg of v.segmentPaths) out.push({ kind: 'hls_segment', output: OUTPUT_NAMES.hlsFile(v.label, path.basename(seg)), filePath: seg, contentType: 'video/mp2t', ...dims });
       out.push({ kind: 'hls_playlist', output: OUTPUT_NAMES.hlsPlaylist(v.label), filePath: v.playlistPath, contentType: 'application/vnd.apple.mpegurl', ...dims });
+      // Also an hls_playlist of the rendition: the API serves (and signs) any playlist the master names by its key.
+      out.push({ kind: 'hls_playlist', output: OUTPUT_NAMES.hlsIFrames(v.label), filePath: v.iFramesPath, contentType: 'application/vnd.apple.mpegurl', ...dims });
     }
     const subs = s.hls.subtitles;
     if (subs) {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_OUTPUT_FORMATS, QUALITY_PRESETS, VidgenError, type JobRecord, type StageName } from '@vidgen/core';
+import { DEFAULT_ASPECT, DEFAULT_OUTPUT_FORMATS, VidgenError, frameSizeFor, type JobRecord, type StageName } from '@vidgen/core';
 import { probe } from '@vidgen/ffmpeg';
 import { factsFromProbe, type MediaFacts } from '@vidgen/metadata';
 import { packageHls, renderThumbnails, type VideoGenerationResult } from '@vidgen/pipeline';
@@ -51,6 +51,8 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
     hls = await packageHls({
       ...media,
       ffprobePath,
+      width: rendered.width,
+      height: rendered.height,
       quality: record.configuration.quality,
       sourceFps: rendered.fps,
       outDir: deliveryDir,
@@ -68,8 +70,9 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
 
   report('extracting_metadata', 0);
   const facts = await probe(rendered.videoPath, { ffprobePath });
-  const preset = QUALITY_PRESETS[record.configuration.quality];
-  if (facts.video?.codec !== 'h264' || facts.video.width !== preset.width || facts.video.height !== preset.height) {
+  // The quality's size in the job's aspect (9:16 and 1:1 too), not the preset's 16:9 size.
+  const expected = frameSizeFor(record.configuration.quality, record.configuration.aspect ?? DEFAULT_ASPECT);
+  if (facts.video?.codec !== 'h264' || facts.video.width !== expected.width || facts.video.height !== expected.height) {
     throw new VidgenError('RENDER_FAILED', { message: 'The rendered video does not match the requested preset.', details: { probe: facts.video } });
   }
   // Every rendition gets its own facts: the HLS variants are probed through their local playlists.

@@ -8,8 +8,19 @@ export interface HlsOutput {
   segmentSeconds: number;
 }
 
+/**
+ * Every rung's timestamps are shifted by this much before the muxer sees
+ * them. The encoders' B-frame delay differs per rung (2 frames: 67 ms at
+ * 30 fps, 133 ms at 15 fps) and the TS muxer would otherwise shift each rung
+ * by its own delay (first PTS 1.467 s vs 1.533 s). With a common offset
+ * larger than any delay no rung is shifted, and media time 0 lands at the
+ * same TS time in every rung: 1.4 s (the muxer's default delay) + this.
+ */
+export const HLS_TS_OFFSET_SECONDS = 0.6;
+
 function hlsMuxerArgs(out: HlsOutput): string[] {
   return [
+    '-output_ts_offset', String(HLS_TS_OFFSET_SECONDS),
     '-f', 'hls',
     '-hls_time', String(out.segmentSeconds),
     '-hls_playlist_type', 'vod',
@@ -25,21 +36,35 @@ export function hlsCopyArgs(input: string, out: HlsOutput): string[] {
   return ['-i', input, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', ...hlsMuxerArgs(out)];
 }
 
+export interface RungEncoding {
+  /** Segment starts (segmentStarts), on the rung's frame grid (rungFps): keyframes are forced there and only there. */
+  segmentStarts: readonly number[];
+  /** The rung's frame rate (rungFps). */
+  fps: number;
+  /** The video's length: x264's own keyframe interval is set longer, so it adds no keyframe. */
+  durationSeconds: number;
+}
+
 /**
- * A lower rendition, encoded with keyframes forced at the source's keyframe
- * times, so every rendition's segments start at the same instants and players
- * can switch between them.
+ * A lower rendition: resampled to its frame rate with the fps filter (which
+ * keeps the source's length; `-r` duplicated frames at the end), scaled with
+ * square pixels, and with keyframes at the segment starts only, so its
+ * segments start at the same instants as the top rung's and players can
+ * switch between them.
  */
-export function hlsEncodeArgs(input: string, rendition: Rendition, keyframeTimes: readonly number[], sourceFps: number, out: HlsOutput): string[] {
+export function hlsEncodeArgs(input: string, rendition: Rendition, encoding: RungEncoding, out: HlsOutput): string[] {
   const e = encoderSettingsFor(rendition.preset);
-  const fps = Math.min(rendition.preset.fps, sourceFps || rendition.preset.fps);
-  const force = keyframeTimes.length ? keyframeTimes.map((t) => t.toFixed(3)).join(',') : `expr:gte(t,n_forced*${out.segmentSeconds})`;
+  const { fps, segmentStarts, durationSeconds } = encoding;
+  // By frame number: the fps filter's frame n is at n / fps (the MP4 starts at 0). Times were not exact:
+  // ffmpeg 4.1 keyed the frame before 2.0167 s when asked for the one at 2.0333 s.
+  const frames = [...new Set(segmentStarts.map((t) => Math.round(t * fps)))];
+  const force = `expr:${frames.map((n) => `eq(n,${n})`).join('+')}`;
   return [
     '-i', input,
     '-map', '0:v:0', '-map', '0:a:0?',
-    '-vf', `scale=${rendition.preset.width}:${rendition.preset.height}`,
-    '-c:v', e.videoCodec, '-preset', e.x264Preset, '-crf', String(e.crf), '-pix_fmt', e.pixelFormat, '-r', String(fps),
-    '-force_key_frames', force, '-sc_threshold', '0', '-g', String(Math.max(1, Math.round(fps * out.segmentSeconds * 2))),
+    '-vf', `fps=${fps},scale=${rendition.width}:${rendition.height},setsar=1`,
+    '-c:v', e.videoCodec, '-preset', e.x264Preset, '-crf', String(e.crf), '-pix_fmt', e.pixelFormat,
+    '-force_key_frames', force, '-sc_threshold', '0', '-g', String(Math.ceil(fps * (durationSeconds + 1))),
     ...audioEncoderArgs(e),
     ...hlsMuxerArgs(out),
   ];

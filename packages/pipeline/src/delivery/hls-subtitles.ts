@@ -1,13 +1,15 @@
 import { buildWebVtt, formatVttTimestamp, type SubtitleCue } from '../webvtt';
+import { HLS_TS_OFFSET_SECONDS } from './hls-args';
+import { HLS_VERSION } from './hls-playlist';
 
 /**
  * Where the TS timestamps of media time 0 land in our HLS segments: ffmpeg's
- * mpegts muxer shifts everything by its default mux delay, 1.4 s = 126000
- * ticks of 90 kHz (the audio's first start_pts in ffprobe; the video's first
- * frame is later by the encoder's reorder delay). Checked on real segments by
- * the tests.
+ * mpegts muxer shifts everything by its default mux delay, 1.4 s, and every
+ * rung is offset by HLS_TS_OFFSET_SECONDS on top (so no rung is shifted by
+ * its encoder's reorder delay): the first video frame's PTS in every rung,
+ * 2.0 s = 180000 ticks of 90 kHz. Checked on real segments by the tests.
  */
-export const MPEGTS_START_TICKS = 126000;
+export const MPEGTS_START_TICKS = Math.round((1.4 + HLS_TS_OFFSET_SECONDS) * 90000);
 
 export interface SubtitleSegmentsOptions {
   cues: readonly SubtitleCue[];
@@ -35,7 +37,7 @@ export function buildSubtitleSegments(options: SubtitleSegmentsOptions): Subtitl
   const { cues, segments, mpegtsStartTicks = MPEGTS_START_TICKS, segmentName = (i) => `sub-${String(i).padStart(5, '0')}.vtt` } = options;
   const map = `X-TIMESTAMP-MAP=MPEGTS:${mpegtsStartTicks},LOCAL:${formatVttTimestamp(0)}`;
   const files: SubtitleSegments['files'] = [];
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(Math.max(0, ...segments.map((s) => s.durationSeconds))))}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${HLS_VERSION}`, `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(Math.max(0, ...segments.map((s) => s.durationSeconds))))}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
   let from = 0;
   segments.forEach((segment, i) => {
     const to = from + segment.durationSeconds;

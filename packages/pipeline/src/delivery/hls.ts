@@ -1,21 +1,29 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Quality } from '@vidgen/core';
+import { VidgenError, type Quality } from '@vidgen/core';
 import { runFfmpeg } from '@vidgen/ffmpeg';
 import { hlsCopyArgs, hlsEncodeArgs } from './hls-args';
-import { renditionLadder } from './hls-ladder';
+import { renditionLadder, rungFps, segmentStarts } from './hls-ladder';
 import type { SubtitleCue } from '../webvtt';
-import { buildMasterPlaylist, measureBandwidth, parseMediaPlaylist } from './hls-playlist';
+import { buildIFramePlaylist, buildMasterPlaylist, codecString, iFrameBandwidth, measureBandwidth, parseMediaPlaylist, withHlsVersion, type IFrameEntry, type MasterVariant } from './hls-playlist';
 import { addSubtitlesToMaster, buildSubtitleSegments } from './hls-subtitles';
-import { keyframeTimes } from './keyframes';
+import { keyframeTimes, segmentVideoPackets, streamCodecs, type KeyframeScanOptions } from './keyframes';
 
 export interface HlsVariant {
   label: string;
   width: number;
   height: number;
+  fps: number;
   playlistPath: string;
   segmentPaths: string[];
+  /** The I-frame playlist (<label>/iframes.m3u8): one byte range per segment, its starting keyframe. */
+  iFramesPath: string;
+  /** RFC 6381 codec strings of the variant's streams (video first), from ffprobe. */
+  codecs: string[];
 }
+
+/** The I-frame playlist's name beside a variant's index.m3u8. */
+export const HLS_IFRAMES_NAME = 'iframes.m3u8';
 
 /** The subtitles rendition: segmented WebVTT along the video segments (hls/<label>/index.m3u8 + sub-NNNNN.vtt). */
 export interface HlsSubtitles {
@@ -38,6 +46,9 @@ export interface PackageHlsOptions {
   ffprobePath: string;
   /** The progressive MP4 (the top rendition's encode). */
   input: string;
+  /** The MP4's frame size: the lower rungs keep its aspect (16:9, 9:16, 1:1) with square pixels. */
+  width: number;
+  height: number;
   quality: Quality;
   durationSeconds: number;
   sourceFps: number;
@@ -52,39 +63,85 @@ export interface PackageHlsOptions {
   subtitles?: readonly SubtitleCue[] | null;
 }
 
+/** What packageHls learns of a finished rung from its segments. */
+interface RungScan {
+  /** The first video PTS of each segment. */
+  starts: number[];
+  iFrames: IFrameEntry[];
+  codecs: string[];
+}
+
+/**
+ * Reads a rung's segments back with ffprobe: each must start with a keyframe
+ * (the I-frame playlist's range for it runs from the segment's first byte,
+ * PAT and PMT included, to where its next video frame starts), and the first
+ * segment's streams give the CODECS attribute.
+ */
+async function scanRung(ffprobePath: string, label: string, segments: ReadonlyArray<{ uri: string; path: string; bytes: number; durationSeconds: number }>, probe: KeyframeScanOptions): Promise<RungScan> {
+  const starts: number[] = [];
+  const iFrames: IFrameEntry[] = [];
+  for (const [i, s] of segments.entries()) {
+    const packets = await segmentVideoPackets(ffprobePath, s.path, probe);
+    const first = packets[0];
+    if (!first?.key) throw new VidgenError('RENDER_FAILED', { message: `HLS ${label}: segment ${i} does not start with a keyframe.`, details: { rendition: label, segment: s.uri } });
+    starts.push(first.ptsSeconds);
+    iFrames.push({ uri: s.uri, durationSeconds: s.durationSeconds, offset: 0, length: packets[1]?.pos ?? s.bytes });
+  }
+  const streams = segments[0] ? await streamCodecs(ffprobePath, segments[0].path, probe) : [];
+  const video = streams.filter((c) => c.codecType === 'video');
+  const audio = streams.filter((c) => c.codecType === 'audio');
+  return { starts, iFrames, codecs: [...video, ...audio].map(codecString) };
+}
+
 /**
  * The HLS package: one variant per rendition up to the job's quality (the top
- * one remuxed from the MP4, the others encoded with the MP4's keyframe times),
- * then a master playlist with measured bandwidths.
+ * one remuxed from the MP4, the others encoded with keyframes at its segment
+ * starts), each with an I-frame playlist, then a master playlist with
+ * measured bandwidths and ffprobe's codecs. Every rung is checked against
+ * the top: the same segments, starting at the same instants.
  */
 export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage> {
-  const { ffmpegPath, ffprobePath, input, quality, durationSeconds, sourceFps, outDir, segmentSeconds, signal, keyframeScanTimeoutMs, onProgress, subtitles: cues } = options;
-  const ladder = renditionLadder(quality);
-  const keyframes = ladder.some((r) => !r.reuseSource) ? await keyframeTimes(ffprobePath, input, { signal, timeoutMs: keyframeScanTimeoutMs }) : [];
+  const { ffmpegPath, ffprobePath, input, width, height, quality, durationSeconds, sourceFps, outDir, segmentSeconds, signal, keyframeScanTimeoutMs, onProgress, subtitles: cues } = options;
+  const probe = { signal, timeoutMs: keyframeScanTimeoutMs };
+  // The top rung first: the lower ones are held to its segments.
+  const ladder = renditionLadder(quality, { width, height }).reverse();
+  const keyframes = ladder.some((r) => !r.reuseSource) ? await keyframeTimes(ffprobePath, input, probe) : [];
+  const starts = segmentStarts(keyframes, segmentSeconds);
   const hlsDir = path.join(outDir, 'hls');
   const variants: HlsVariant[] = [];
-  const masterEntries = [];
-  let firstSegments: Array<{ durationSeconds: number }> = [];
+  const masterEntries: MasterVariant[] = [];
+  let top: { segments: Array<{ durationSeconds: number }>; starts: number[] } | null = null;
   for (const [i, r] of ladder.entries()) {
     const dir = path.join(hlsDir, r.label);
     await mkdir(dir, { recursive: true });
     const out = { playlistPath: path.join(dir, 'index.m3u8'), segmentPattern: path.join(dir, 'seg-%05d.ts'), segmentSeconds };
-    const args = r.reuseSource ? hlsCopyArgs(input, out) : hlsEncodeArgs(input, r, keyframes, sourceFps, out);
+    const fps = r.reuseSource ? sourceFps || r.preset.fps : rungFps(r.preset.fps, sourceFps, starts);
+    const args = r.reuseSource ? hlsCopyArgs(input, out) : hlsEncodeArgs(input, r, { segmentStarts: starts, fps, durationSeconds }, out);
     const share = 100 / ladder.length;
     await runFfmpeg({ ffmpegPath, args, signal, expectedDurationSeconds: durationSeconds, onProgress: (p) => onProgress?.(i * share + ((p.percentage ?? 0) * share) / 100) });
-    const segments = parseMediaPlaylist(await readFile(out.playlistPath, 'utf8'));
-    if (i === 0) firstSegments = segments;
+    const playlist = withHlsVersion(await readFile(out.playlistPath, 'utf8'));
+    await writeFile(out.playlistPath, playlist);
+    const segments = parseMediaPlaylist(playlist);
     const sized = await Promise.all(segments.map(async (s) => ({ ...s, path: path.join(dir, s.uri), bytes: (await stat(path.join(dir, s.uri))).size })));
     const files = (await readdir(dir)).filter((f) => f.endsWith('.ts'));
     if (files.length !== sized.length) throw new Error(`HLS ${r.label}: ${files.length} segment files but ${sized.length} in the playlist`);
+    const scan = await scanRung(ffprobePath, r.label, sized, probe);
+    if (!top) top = { segments, starts: scan.starts };
+    else assertAligned(r.label, scan.starts, top.starts, sourceFps);
+    const iFramesPath = path.join(dir, HLS_IFRAMES_NAME);
+    await writeFile(iFramesPath, buildIFramePlaylist(scan.iFrames));
     const bw = measureBandwidth(sized);
-    variants.push({ label: r.label, width: r.preset.width, height: r.preset.height, playlistPath: out.playlistPath, segmentPaths: sized.map((s) => s.path) });
-    masterEntries.push({ uri: `${r.label}/index.m3u8`, bandwidth: bw.peak, averageBandwidth: bw.average, width: r.preset.width, height: r.preset.height, fps: Math.min(r.preset.fps, sourceFps || r.preset.fps) });
+    variants.unshift({ label: r.label, width: r.width, height: r.height, fps, playlistPath: out.playlistPath, segmentPaths: sized.map((s) => s.path), iFramesPath, codecs: scan.codecs });
+    masterEntries.unshift({
+      uri: `${r.label}/index.m3u8`, bandwidth: bw.peak, averageBandwidth: bw.average, width: r.width, height: r.height, fps, codecs: scan.codecs,
+      iFrames: { uri: `${r.label}/${HLS_IFRAMES_NAME}`, bandwidth: iFrameBandwidth(scan.iFrames) },
+    });
   }
+  const firstSegments = top?.segments ?? [];
   let master = buildMasterPlaylist(masterEntries);
   let subtitles: HlsSubtitles | null = null;
   if (cues && cues.length > 0) {
-    // Every variant is cut at the MP4's keyframes, so the subtitle segments follow any one of them.
+    // Every variant is cut where the top one is (assertAligned), so the subtitle segments follow it.
     const dir = path.join(hlsDir, HLS_SUBTITLES_LABEL);
     await mkdir(dir, { recursive: true });
     const built = buildSubtitleSegments({ cues, segments: firstSegments });
@@ -102,4 +159,20 @@ export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage
   await writeFile(masterPath, master);
   onProgress?.(100);
   return { masterPath, variants, subtitles };
+}
+
+/**
+ * A lower rung's segments against the top's: the same count, each starting
+ * within half a source frame of the top's (the same frame). Anything else
+ * would make players jump or stall when they switch rungs.
+ */
+function assertAligned(label: string, starts: readonly number[], topStarts: readonly number[], sourceFps: number): void {
+  const tolerance = 0.5 / (sourceFps || 30);
+  const off = starts.findIndex((t, i) => Math.abs(t - topStarts[i]!) > tolerance);
+  if (starts.length !== topStarts.length || off >= 0) {
+    throw new VidgenError('RENDER_FAILED', {
+      message: `HLS ${label}: segments do not line up with the top rendition's (${starts.length} vs ${topStarts.length} segments${off >= 0 ? `, segment ${off} starts at ${starts[off]} s vs ${topStarts[off]} s` : ''}).`,
+      details: { rendition: label, starts: starts.slice(0, 50), top_starts: topStarts.slice(0, 50) },
+    });
+  }
 }
