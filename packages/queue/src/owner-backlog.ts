@@ -66,21 +66,36 @@ export class OwnerBacklog {
 }
 
 /**
- * KEYS[1] Bull's wait list, KEYS[2..] the jobs' records; ARGV the job ids in KEYS order. A job's
- * Bull id is its job id, or `<job id>-r<n>` after its n-th resubmission (queueJobIdFor); the
- * record's `resubmissions` field says which. -1: not waiting.
+ * KEYS[1] Bull's wait list, KEYS[2] its priority set, KEYS[3..] the jobs' records; ARGV the job ids
+ * in KEYS order. A job's Bull id is its job id, or `<job id>-r<n>` after its n-th resubmission
+ * (queueJobIdFor); the record's `resubmissions` field says which. -1: not waiting.
+ *
+ * A prioritized job (every job under fair share) sits in the wait list where its priority ranks
+ * it: its place from the run end is its rank in the priority set, except among equal priorities
+ * (the set orders ties by id, the list by arrival). So the rank is tried first and checked with
+ * LINDEX (O(log n) and O(distance from the nearer end)); only a miss falls back to LPOS, a scan of
+ * the list. With a deep queue, positions of jobs near the run end no longer cost a scan of every
+ * job behind them.
  */
 const QUEUE_POSITIONS = `
 local wait = KEYS[1]
 local len = redis.call('LLEN', wait)
 local out = {}
-for i = 2, #KEYS do
-  local id = ARGV[i - 1]
+for i = 3, #KEYS do
+  local id = ARGV[i - 2]
   local n = tonumber(redis.call('HGET', KEYS[i], 'resubmissions') or '0') or 0
   if n > 0 then id = id .. '-r' .. string.format('%d', n) end
-  local pos = false
-  if len > 0 then pos = redis.call('LPOS', wait, id) end
-  if pos then out[i - 1] = len - 1 - pos else out[i - 1] = -1 end
+  local place = -1
+  if len > 0 then
+    local rank = redis.call('ZRANK', KEYS[2], id)
+    if rank and rank < len and redis.call('LINDEX', wait, len - 1 - rank) == id then
+      place = rank
+    else
+      local pos = redis.call('LPOS', wait, id)
+      if pos then place = len - 1 - pos end
+    end
+  end
+  out[i - 2] = place
 end
 return out
 `;
@@ -100,7 +115,7 @@ export async function queuePositions(queue: VideoQueue, redis: Redis, prefix: st
   if (jobIds.length === 0) return [];
   const client = redis as Redis & Partial<QueuePositionsCommand>;
   if (typeof client.vidgenQueuePositions !== 'function') redis.defineCommand('vidgenQueuePositions', { lua: QUEUE_POSITIONS });
-  const keys = [queue.toKey('wait'), ...jobIds.map((id) => jobKey(prefix, id))];
+  const keys = [queue.toKey('wait'), queue.toKey('priority'), ...jobIds.map((id) => jobKey(prefix, id))];
   const reply = await (redis as Redis & QueuePositionsCommand).vidgenQueuePositions(keys.length, ...keys, ...jobIds);
   return reply.map((p) => (p < 0 ? null : p));
 }

@@ -64,3 +64,29 @@ it('answers null for every job while the wait list is empty', async () => {
     await empty.close();
   }
 });
+
+it('prioritized jobs (fair share), ties included: the same places as a scan of the wait list', async () => {
+  const other = `${prefix}:prio`;
+  const q = createVideoQueue({ redisUrl: SHARED_REDIS_URL, prefix: other });
+  const s = new JobStore(redis, other);
+  try {
+    const ids: string[] = [];
+    // Priorities with many ties, in an order that interleaves them.
+    for (const priority of [5, 3, 5, 1, 3, 3, 8, 1, 5, 2, 2, 8, 3, 1, 5]) {
+      const jobId = id();
+      await s.create({ job_id: jobId, owner: 'o', correlation_id: 'c', configuration, created_at: new Date().toISOString() });
+      await enqueueJob(q, { job_id: jobId, correlation_id: 'c' }, { attempts: 1, backoffMs: 1000, priority });
+      ids.push(jobId);
+    }
+    // The truth: distance from the run end (the right) of Bull's wait list.
+    const wait = await redis.lrange(q.toKey('wait'), 0, -1);
+    const truth = ids.map((j) => wait.length - 1 - wait.indexOf(j));
+    expect(await queuePositions(q, redis, other, ids)).toEqual(truth);
+    // A picked-up job leaves both the list and the priority set; the others move up.
+    await q.getJob(wait[wait.length - 1]!).then((j) => j!.remove());
+    const after = await redis.lrange(q.toKey('wait'), 0, -1);
+    expect(await queuePositions(q, redis, other, ids)).toEqual(ids.map((j) => (after.includes(j) ? after.length - 1 - after.indexOf(j) : null)));
+  } finally {
+    await q.close();
+  }
+});
