@@ -19,7 +19,7 @@ interface Described {
   type: string;
   flags?: { presence?: string; only?: boolean; default?: unknown; description?: string };
   allow?: unknown[];
-  rules?: Array<{ name: string; args?: { limit?: number } }>;
+  rules?: Array<{ name: string; args?: { limit?: number; options?: unknown } }>;
   items?: Described[];
   keys?: Record<string, Described>;
 }
@@ -37,9 +37,13 @@ export function describedToJsonSchema(d: Described): JsonSchema {
   const min = limit(d, 'min');
   const max = limit(d, 'max');
   const length = limit(d, 'length');
+  // `.allow(null)` on a typed schema: the JSON type list gains "null" (OpenAPI 3.1's way of saying nullable).
+  const nullable = d.allow?.includes(null) ?? false;
   switch (d.type) {
     case 'string':
       out.type = 'string';
+      if (d.rules?.some((r) => r.name === 'isoDate')) out.format = 'date-time';
+      if (d.rules?.some((r) => r.name === 'uri')) out.format = 'uri';
       if (min !== undefined) out.minLength = min;
       if (max !== undefined) out.maxLength = max;
       if (length !== undefined) out.minLength = out.maxLength = length;
@@ -73,6 +77,7 @@ export function describedToJsonSchema(d: Described): JsonSchema {
     default:
       break;
   }
+  if (nullable && typeof out.type === 'string') out.type = [out.type, 'null'];
   return out;
 }
 

@@ -83,3 +83,25 @@ describe('planner_hints', () => {
     expect(closing('ja')).toBe(CLOSING_TEXT);
   });
 });
+
+describe('joiToJsonSchema for API documents', () => {
+  it('says nullable as a type list, and names date-time and uri formats', () => {
+    const schema = Joi.object({
+      at: Joi.string().isoDate().allow(null).required(),
+      url: Joi.string().uri().max(10),
+      n: Joi.number().integer().min(0).allow(null),
+      kind: Joi.string().valid('a', 'b').allow(null),
+    });
+    expect(joiToJsonSchema(schema)).toEqual({
+      type: 'object',
+      properties: {
+        at: { type: ['string', 'null'], format: 'date-time' },
+        url: { type: 'string', format: 'uri', maxLength: 10 },
+        n: { type: ['integer', 'null'], minimum: 0 },
+        kind: { enum: ['a', 'b', null] },
+      },
+      required: ['at'],
+      additionalProperties: false,
+    });
+  });
+});
