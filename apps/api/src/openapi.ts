@@ -1,4 +1,4 @@
-import { ERROR_CATEGORIES, ERROR_CODES, JOB_STATUSES, generateRequestSchema, jobErrorSchema, jobRecordSchema, joiToJsonSchema, type JsonSchema } from '@vidgen/core';
+import { ERROR_CATEGORIES, ERROR_CODES, JOB_STATUSES, STAGE_NAMES, generateRequestSchema, jobErrorSchema, jobRecordSchema, joiToJsonSchema, type JsonSchema } from '@vidgen/core';
 import { metadataPatchSchema } from '@vidgen/metadata';
 import { listQuerySchema } from './routes/job-control';
 import { versionsQuerySchema } from './routes/metadata';
@@ -57,7 +57,22 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
             percentage: { type: 'number', minimum: 0, maximum: 100 },
             stage: { type: 'string' },
             stage_percentage: { type: 'number', minimum: 0, maximum: 100 },
-            stages: { type: 'object' },
+            stages: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { enum: [...STAGE_NAMES] },
+                  status: { enum: ['pending', 'active', 'done', 'skipped', 'failed'] },
+                  started_at: { type: ['string', 'null'], format: 'date-time' },
+                  completed_at: { type: ['string', 'null'], format: 'date-time' },
+                  duration_ms: { type: ['number', 'null'] },
+                  detail: { type: 'object', description: 'What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…).' },
+                },
+                required: ['name', 'status', 'started_at', 'completed_at', 'duration_ms'],
+                additionalProperties: false,
+              },
+            },
             eta_seconds: nullableNumber,
           },
           required: ['percentage', 'stage'],
@@ -106,6 +121,18 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         },
       },
       required: ['job_id', 'status', 'progress', 'configuration', 'attempt', 'created_at', 'updated_at', 'started_at', 'completed_at', 'error', 'last_error', 'warnings', 'result', 'webhook', 'links'],
+      additionalProperties: false,
+    },
+    JobAccepted: {
+      type: 'object',
+      description: 'What POST /generate answers: GET `links.self` for the whole job.',
+      properties: {
+        job_id: { type: 'string', format: 'uuid' },
+        status: { enum: [...JOB_STATUSES] },
+        progress: record.properties.progress!,
+        links: { type: 'object', properties: { self: { type: 'string', format: 'uri' } }, required: ['self'], additionalProperties: false },
+      },
+      required: ['job_id', 'status', 'progress', 'links'],
       additionalProperties: false,
     },
     JobList: {
@@ -189,7 +216,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
     },
   };
 
-  const jobOk = (status: string, description: string) => ({ [status]: { description, content: json(ref('Job')) } });
+  const jobOk = (status: string, description: string, schema = 'Job') => ({ [status]: { description, content: json(ref(schema)) } });
   const paths: Record<string, JsonSchema> = {
     '/api/v1/openapi.json': {
       get: { operationId: 'getOpenApi', summary: 'This document', security: [], responses: { '200': { description: 'The OpenAPI document', content: json({ type: 'object' }) } } },
@@ -216,8 +243,8 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         parameters: [correlation, { $ref: '#/components/parameters/IdempotencyKey' }],
         requestBody: { required: true, content: json(ref('GenerateRequest')) },
         responses: {
-          ...jobOk('202', 'Accepted; `Location` names the job.'),
-          ...jobOk('200', 'The same Idempotency-Key and body again: the original job.'),
+          ...jobOk('202', 'Accepted; `Location` names the job.', 'JobAccepted'),
+          ...jobOk('200', 'The same Idempotency-Key and body again: the original job.', 'JobAccepted'),
           '400': error('VALIDATION_FAILED and other request errors.'),
           '409': error('IDEMPOTENCY_KEY_REUSED or IDEMPOTENCY_KEY_IN_PROGRESS.'),
           '429': error('RATE_LIMITED, QUEUE_QUOTA_EXCEEDED or VIDEO_QUOTA_EXCEEDED, with Retry-After.'),
