@@ -1,4 +1,4 @@
-import { ERROR_CATEGORIES, ERROR_CODES, JOB_STATUSES, STAGE_NAMES, generateRequestSchema, jobErrorSchema, jobRecordSchema, joiToJsonSchema, type JsonSchema } from '@vidgen/core';
+import { ERROR_CATEGORIES, ERROR_CODES, JOB_STATUSES, STAGE_NAMES, generateRequestSchema, jobErrorSchema, jobRecordSchema, joiToJsonSchema, sceneInputJsonSchema, type JsonSchema } from '@vidgen/core';
 import { metadataPatchSchema } from '@vidgen/metadata';
 import { listQuerySchema } from './routes/job-control';
 import { versionsQuerySchema } from './routes/metadata';
@@ -23,8 +23,13 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
   const nullableString = { type: ['string', 'null'] };
   const nullableNumber = { type: ['number', 'null'] };
 
+  const generate = joiToJsonSchema(generateRequestSchema) as { properties: { configuration: { properties: Record<string, JsonSchema> } } };
+  const configuration = generate.properties.configuration.properties;
+  configuration.scenes = { ...configuration.scenes, items: ref('SceneInput') };
+
   const schemas: Record<string, JsonSchema> = {
-    GenerateRequest: joiToJsonSchema(generateRequestSchema),
+    GenerateRequest: generate,
+    SceneInput: sceneInputJsonSchema(),
     MetadataPatch: { ...joiToJsonSchema(metadataPatchSchema), minProperties: 1 },
     ErrorCode: { type: 'string', enum: Object.keys(ERROR_CODES), description: 'Each code has a section in docs/troubleshooting.md.' },
     Error: {
@@ -77,7 +82,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
           },
           required: ['percentage', 'stage'],
         },
-        configuration: record.properties.configuration!,
+        configuration: generate.properties.configuration,
         attempt: { type: 'integer', minimum: 0 },
         created_at: { type: 'string', format: 'date-time' },
         updated_at: { type: 'string', format: 'date-time' },

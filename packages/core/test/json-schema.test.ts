@@ -105,3 +105,15 @@ describe('joiToJsonSchema for API documents', () => {
     });
   });
 });
+
+describe('sceneInputJsonSchema', () => {
+  it('types every content field (no "anything" from the per-layout rules) and keeps the scene options', async () => {
+    const { sceneInputJsonSchema, SCENE_CONTENT_FIELD_SCHEMAS } = await import('@vidgen/core');
+    const scene = sceneInputJsonSchema() as { properties: Record<string, Record<string, unknown>>; additionalProperties: boolean };
+    for (const f of Object.keys(SCENE_CONTENT_FIELD_SCHEMAS)) expect(scene.properties[f]).not.toEqual({});
+    expect(scene.properties.items).toMatchObject({ type: 'array', items: { type: 'string', maxLength: SCENE_LIMITS.item } });
+    expect(scene.properties.layout).toEqual({ enum: [...LAYOUTS] });
+    expect(scene.properties.duration_seconds).toEqual({ type: 'number', minimum: SCENE_LIMITS.sceneSecondsMin, maximum: SCENE_LIMITS.sceneSecondsMax });
+    expect(scene.additionalProperties).toBe(false);
+  });
+});
