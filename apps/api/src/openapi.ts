@@ -12,7 +12,9 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
   const { version = '0.1.0', serverUrl } = options;
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
   const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
-  const error = (description: string) => ({ description, content: json(ref('ErrorResponse')) });
+  const correlationHeader = { 'X-Correlation-ID': { description: 'The request\'s correlation id (sent or made).', schema: { type: 'string' } } };
+  const error = (description: string) => ({ description, headers: correlationHeader, content: json(ref('ErrorResponse')) });
+  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } } };
   const jobId = { $ref: '#/components/parameters/JobId' };
   const correlation = { $ref: '#/components/parameters/CorrelationId' };
   const common = { '401': error('No or an unknown API key (UNAUTHENTICATED).'), default: error('Any other error, with its code.') };
@@ -221,7 +223,10 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
     },
   };
 
-  const jobOk = (status: string, description: string, schema = 'Job') => ({ [status]: { description, content: json(ref(schema)) } });
+  const jobOk = (status: string, description: string, schema = 'Job', headers: JsonSchema = {}) => ({
+    [status]: { description, headers: { ...correlationHeader, ...headers }, content: json(ref(schema)) },
+  });
+  const location = { Location: { description: 'The job\'s path.', schema: { type: 'string' } } };
   const paths: Record<string, JsonSchema> = {
     '/api/v1/openapi.json': {
       get: { operationId: 'getOpenApi', summary: 'This document', security: [], responses: { '200': { description: 'The OpenAPI document', content: json({ type: 'object' }) } } },
@@ -248,11 +253,11 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         parameters: [correlation, { $ref: '#/components/parameters/IdempotencyKey' }],
         requestBody: { required: true, content: json(ref('GenerateRequest')) },
         responses: {
-          ...jobOk('202', 'Accepted; `Location` names the job.', 'JobAccepted'),
-          ...jobOk('200', 'The same Idempotency-Key and body again: the original job.', 'JobAccepted'),
+          ...jobOk('202', 'Accepted; `Location` names the job.', 'JobAccepted', location),
+          ...jobOk('200', 'The same Idempotency-Key and body again: the original job.', 'JobAccepted', location),
           '400': error('VALIDATION_FAILED and other request errors.'),
           '409': error('IDEMPOTENCY_KEY_REUSED or IDEMPOTENCY_KEY_IN_PROGRESS.'),
-          '429': error('RATE_LIMITED, QUEUE_QUOTA_EXCEEDED or VIDEO_QUOTA_EXCEEDED, with Retry-After.'),
+          '429': { ...error('RATE_LIMITED, QUEUE_QUOTA_EXCEEDED or VIDEO_QUOTA_EXCEEDED.'), headers: { ...correlationHeader, ...retryAfter } },
           ...common,
         },
       },

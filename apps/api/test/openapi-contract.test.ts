@@ -14,11 +14,12 @@ const ID = 'https://vidgen.invalid/openapi.json';
 let env: TestEnv;
 let api: RunningApi;
 let ajv: Ajv2020;
+let doc: { components: Record<string, unknown>; paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> };
 
 beforeAll(async () => {
   env = await createTestEnv({ API_KEYS: `owner1:${KEY}`, NARRATION_ENABLED: 'false' });
   api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', stream: new PassThrough() }));
-  const doc = (await request(api.server).get('/api/v1/openapi.json')).body;
+  doc = (await request(api.server).get('/api/v1/openapi.json')).body;
   // strict: false because the document's own keys (openapi, paths…) are not JSON Schema keywords.
   ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
@@ -43,6 +44,10 @@ describe('API responses match the OpenAPI document', () => {
     const created = await request(api.server).post('/api/v1/videos/generate').set(auth).send(submit);
     expect(created.status).toBe(202);
     expect(conforms('JobAccepted', created.body)).toEqual([]);
+    // Every header the document promises on this answer is there.
+    const promised = Object.keys(doc.paths['/api/v1/videos/generate']!.post!.responses['202']!.headers ?? {});
+    expect(promised).toEqual(expect.arrayContaining(['Location', 'X-Correlation-ID']));
+    for (const name of promised) expect(created.headers[name.toLowerCase()]).toEqual(expect.any(String));
 
     const job = await request(api.server).get(`/api/v1/videos/jobs/${created.body.job_id}`).set(auth);
     expect(job.status).toBe(200);
