@@ -17,6 +17,7 @@ import { createMetricsRouter } from './routes/metrics';
 import { createQueueBoardRouter, type BoardQueue } from './routes/queue-board';
 import { createCapabilitiesRouter } from './routes/scenes';
 import { createUsageRouter, type UsageRouteDeps } from './routes/usage';
+import { buildOpenApiDocument } from './openapi';
 
 export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRouteDeps, UsageRouteDeps {
   apiKeys: readonly ApiKey[];
@@ -71,6 +72,17 @@ export function createServer(deps: ServerDeps): express.Express {
   app.use(onlyFor(HEALTH_PATHS, health));
   if (deps.renderMetrics) app.use(onlyFor(METRICS_PATHS, createMetricsRouter({ renderMetrics: deps.renderMetrics, adminApiKey: deps.adminApiKey })));
   if (deps.adminApiKey) app.use(createQueueBoardRouter([deps.queue, ...(deps.boardQueues ?? [])], deps.adminApiKey));
+
+  // The contract, for anyone (no key needed): built once, the same for every request until a deploy.
+  const openApi = JSON.stringify(buildOpenApiDocument());
+  const openApiRouter = express.Router();
+  route(openApiRouter, '/api/v1/openapi.json', {
+    get: (_req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=300');
+      res.type('application/json').send(openApi);
+    },
+  });
+  app.use(openApiRouter);
 
   // Browser clients on other origins: before authentication, which preflights never pass.
   app.use('/api/v1/videos', cors(deps.corsOrigins));

@@ -1,6 +1,6 @@
 import type Joi from 'joi';
 import { LAYOUTS, LAYOUT_FIELDS, SCENE_LIMITS, TRANSITIONS, type SceneContent } from './scene-model';
-import { SCENE_CONTENT_FIELD_SCHEMAS } from './schemas';
+import { SCENE_CONTENT_FIELD_SCHEMAS, sceneSpecSchema } from './schemas';
 
 /**
  * JSON Schema (draft 2020-12 subset) from joi schemas, for clients that take a schema: a
@@ -19,7 +19,7 @@ interface Described {
   type: string;
   flags?: { presence?: string; only?: boolean; default?: unknown; description?: string };
   allow?: unknown[];
-  rules?: Array<{ name: string; args?: { limit?: number } }>;
+  rules?: Array<{ name: string; args?: { limit?: number; options?: unknown } }>;
   items?: Described[];
   keys?: Record<string, Described>;
 }
@@ -37,9 +37,13 @@ export function describedToJsonSchema(d: Described): JsonSchema {
   const min = limit(d, 'min');
   const max = limit(d, 'max');
   const length = limit(d, 'length');
+  // `.allow(null)` on a typed schema: the JSON type list gains "null" (OpenAPI 3.1's way of saying nullable).
+  const nullable = d.allow?.includes(null) ?? false;
   switch (d.type) {
     case 'string':
       out.type = 'string';
+      if (d.rules?.some((r) => r.name === 'isoDate')) out.format = 'date-time';
+      if (d.rules?.some((r) => r.name === 'uri')) out.format = 'uri';
       if (min !== undefined) out.minLength = min;
       if (max !== undefined) out.maxLength = max;
       if (length !== undefined) out.minLength = out.maxLength = length;
@@ -73,6 +77,7 @@ export function describedToJsonSchema(d: Described): JsonSchema {
     default:
       break;
   }
+  if (nullable && typeof out.type === 'string') out.type = [out.type, 'null'];
   return out;
 }
 
@@ -108,5 +113,21 @@ export function scenePlanJsonSchema(options: { minScenes?: number; maxScenes?: n
     properties: { scenes: { type: 'array', minItems: minScenes, maxItems: maxScenes, items: sceneSpecJsonSchema() } },
     required: ['scenes'],
     additionalProperties: false,
+  };
+}
+
+/**
+ * A scene as a client may send it (configuration.scenes[]): one object with every content field
+ * typed from its own joi schema. The joi schema's per-layout `when` rules would map to "anything";
+ * which fields a layout requires is GET /capabilities' `layouts` (and sceneSpecJsonSchema's branches).
+ */
+export function sceneInputJsonSchema(): JsonSchema {
+  const base = joiToJsonSchema(sceneSpecSchema) as JsonSchema & { properties: Record<string, JsonSchema> };
+  const properties = { ...base.properties };
+  for (const f of Object.keys(SCENE_CONTENT_FIELD_SCHEMAS) as Array<keyof SceneContent>) properties[f] = joiToJsonSchema(SCENE_CONTENT_FIELD_SCHEMAS[f]);
+  return {
+    ...base,
+    description: 'One scene: a `layout` with the fields it takes (GET /api/v1/capabilities lists them per layout), or the old {title?, text} shape.',
+    properties,
   };
 }

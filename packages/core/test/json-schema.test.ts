@@ -83,3 +83,37 @@ describe('planner_hints', () => {
     expect(closing('ja')).toBe(CLOSING_TEXT);
   });
 });
+
+describe('joiToJsonSchema for API documents', () => {
+  it('says nullable as a type list, and names date-time and uri formats', () => {
+    const schema = Joi.object({
+      at: Joi.string().isoDate().allow(null).required(),
+      url: Joi.string().uri().max(10),
+      n: Joi.number().integer().min(0).allow(null),
+      kind: Joi.string().valid('a', 'b').allow(null),
+    });
+    expect(joiToJsonSchema(schema)).toEqual({
+      type: 'object',
+      properties: {
+        at: { type: ['string', 'null'], format: 'date-time' },
+        url: { type: 'string', format: 'uri', maxLength: 10 },
+        n: { type: ['integer', 'null'], minimum: 0 },
+        kind: { enum: ['a', 'b', null] },
+      },
+      required: ['at'],
+      additionalProperties: false,
+    });
+  });
+});
+
+describe('sceneInputJsonSchema', () => {
+  it('types every content field (no "anything" from the per-layout rules) and keeps the scene options', async () => {
+    const { sceneInputJsonSchema, SCENE_CONTENT_FIELD_SCHEMAS } = await import('@vidgen/core');
+    const scene = sceneInputJsonSchema() as { properties: Record<string, Record<string, unknown>>; additionalProperties: boolean };
+    for (const f of Object.keys(SCENE_CONTENT_FIELD_SCHEMAS)) expect(scene.properties[f]).not.toEqual({});
+    expect(scene.properties.items).toMatchObject({ type: 'array', items: { type: 'string', maxLength: SCENE_LIMITS.item } });
+    expect(scene.properties.layout).toEqual({ enum: [...LAYOUTS] });
+    expect(scene.properties.duration_seconds).toEqual({ type: 'number', minimum: SCENE_LIMITS.sceneSecondsMin, maximum: SCENE_LIMITS.sceneSecondsMax });
+    expect(scene.additionalProperties).toBe(false);
+  });
+});

@@ -91,7 +91,7 @@ export function readQueuePositions(deps: Pick<JobControlDeps, 'queue' | 'redis' 
   return queuePositions(deps.queue, deps.redis, deps.prefix, jobIds).catch(() => jobIds.map(() => null));
 }
 
-const listQuerySchema = Joi.object({
+export const listQuerySchema = Joi.object({
   status: Joi.string().valid(...JOB_STATUSES),
   limit: Joi.number().integer().min(1).max(100).default(20),
   cursor: Joi.string().max(400),

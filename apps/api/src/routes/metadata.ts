@@ -32,7 +32,7 @@ export interface MetadataRouteDeps extends JobReader {
 }
 
 /** GET .../metadata/versions: a page of versions, newest first (as GET /jobs pages jobs). */
-const versionsQuerySchema = Joi.object({
+export const versionsQuerySchema = Joi.object({
   limit: Joi.number().integer().min(1).max(100).default(20),
   cursor: Joi.string().max(400),
 }).unknown(false);

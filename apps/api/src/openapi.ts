@@ -1,0 +1,419 @@
+import { ERROR_CATEGORIES, ERROR_CODES, JOB_STATUSES, STAGE_NAMES, generateRequestSchema, jobErrorSchema, jobRecordSchema, joiToJsonSchema, sceneInputJsonSchema, type JsonSchema } from '@vidgen/core';
+import { metadataPatchSchema } from '@vidgen/metadata';
+import { listQuerySchema } from './routes/job-control';
+import { versionsQuerySchema } from './routes/metadata';
+
+/**
+ * The OpenAPI 3.1 document of /api/v1, built from the same joi schemas the routes validate with
+ * (through core's joiToJsonSchema), so a field added to a request schema shows up here without a
+ * second hand-kept copy. Response shapes the routes assemble by hand are written out below.
+ */
+export function buildOpenApiDocument(options: { version?: string; serverUrl?: string } = {}): JsonSchema {
+  const { version = '0.1.0', serverUrl } = options;
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+  const correlationHeader = { 'X-Correlation-ID': { description: 'The request\'s correlation id (sent or made).', schema: { type: 'string' } } };
+  const error = (description: string) => ({ description, headers: correlationHeader, content: json(ref('ErrorResponse')) });
+  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } } };
+  const jobId = { $ref: '#/components/parameters/JobId' };
+  const correlation = { $ref: '#/components/parameters/CorrelationId' };
+  const common = { '401': error('No or an unknown API key (UNAUTHENTICATED).'), default: error('Any other error, with its code.') };
+  const record = joiToJsonSchema(jobRecordSchema) as { properties: Record<string, JsonSchema> };
+  // Query parameters from the routes' joi schemas, one parameter per key.
+  const queryParams = (schema: JsonSchema) =>
+    Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).map(([name, s]) => ({ name, in: 'query', required: false, schema: s }));
+  const nullableString = { type: ['string', 'null'] };
+  const nullableNumber = { type: ['number', 'null'] };
+
+  const generate = joiToJsonSchema(generateRequestSchema) as { properties: { configuration: { properties: Record<string, JsonSchema> } } };
+  const configuration = generate.properties.configuration.properties;
+  configuration.scenes = { ...configuration.scenes, items: ref('SceneInput') };
+
+  const schemas: Record<string, JsonSchema> = {
+    GenerateRequest: generate,
+    SceneInput: sceneInputJsonSchema(),
+    MetadataPatch: { ...joiToJsonSchema(metadataPatchSchema), minProperties: 1 },
+    ErrorCode: { type: 'string', enum: Object.keys(ERROR_CODES), description: 'Each code has a section in docs/troubleshooting.md.' },
+    Error: {
+      type: 'object',
+      properties: {
+        code: ref('ErrorCode'),
+        category: { enum: [...ERROR_CATEGORIES] },
+        message: { type: 'string' },
+        suggested_action: { type: 'string' },
+        retryable: { type: 'boolean' },
+        correlation_id: nullableString,
+        docs: { type: 'string', description: 'docs/troubleshooting.md#<code in lower case>' },
+        details: { description: 'For VALIDATION_FAILED: the fields at fault; otherwise code-specific.' },
+      },
+      required: ['code', 'category', 'message', 'suggested_action', 'retryable', 'correlation_id', 'docs'],
+      additionalProperties: false,
+    },
+    ErrorResponse: { type: 'object', properties: { error: ref('Error') }, required: ['error'], additionalProperties: false },
+    JobError: joiToJsonSchema(jobErrorSchema),
+    Job: {
+      type: 'object',
+      description: 'A job as GET /jobs/{job_id} shows it.',
+      properties: {
+        job_id: { type: 'string', format: 'uuid' },
+        status: { enum: [...JOB_STATUSES] },
+        queue_position: { type: ['integer', 'null'], minimum: 0, description: 'Only while queued: jobs that would run before it.' },
+        progress: {
+          type: 'object',
+          properties: {
+            percentage: { type: 'number', minimum: 0, maximum: 100 },
+            stage: { type: 'string' },
+            stage_percentage: { type: 'number', minimum: 0, maximum: 100 },
+            stages: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { enum: [...STAGE_NAMES] },
+                  status: { enum: ['pending', 'active', 'done', 'skipped', 'failed'] },
+                  started_at: { type: ['string', 'null'], format: 'date-time' },
+                  completed_at: { type: ['string', 'null'], format: 'date-time' },
+                  duration_ms: { type: ['number', 'null'] },
+                  detail: { type: 'object', description: 'What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…).' },
+                },
+                required: ['name', 'status', 'started_at', 'completed_at', 'duration_ms'],
+                additionalProperties: false,
+              },
+            },
+            eta_seconds: nullableNumber,
+          },
+          required: ['percentage', 'stage'],
+        },
+        configuration: generate.properties.configuration,
+        attempt: { type: 'integer', minimum: 0 },
+        created_at: { type: 'string', format: 'date-time' },
+        updated_at: { type: 'string', format: 'date-time' },
+        started_at: { type: ['string', 'null'], format: 'date-time' },
+        completed_at: { type: ['string', 'null'], format: 'date-time' },
+        error: { anyOf: [ref('JobError'), { type: 'null' }] },
+        last_error: { anyOf: [ref('JobError'), { type: 'null' }] },
+        warnings: record.properties.warnings!,
+        result: {
+          anyOf: [
+            {
+              type: 'object',
+              properties: {
+                video_url: nullableString,
+                video_url_expires_at: { type: ['string', 'null'], format: 'date-time' },
+                download_url: nullableString,
+                hls_url: nullableString,
+                subtitles_url: nullableString,
+                poster_url: nullableString,
+                storyboard_url: nullableString,
+                duration_seconds: { type: 'number', minimum: 0 },
+                outputs: (record.properties.result as { type: unknown; properties: Record<string, JsonSchema> }).properties.outputs!,
+              },
+              required: ['video_url', 'download_url', 'hls_url', 'duration_seconds', 'outputs'],
+              additionalProperties: false,
+            },
+            { type: 'null' },
+          ],
+        },
+        webhook: {
+          anyOf: [
+            { type: 'object', properties: { callback_url: { type: 'string', format: 'uri' }, deliveries: { type: 'array', items: { type: 'object' } } }, required: ['callback_url', 'deliveries'] },
+            { type: 'null' },
+          ],
+        },
+        links: {
+          type: 'object',
+          properties: { self: { type: 'string', format: 'uri' }, events: { type: 'string', format: 'uri', description: 'Carries a short-lived `token` for EventSource.' } },
+          required: ['self', 'events'],
+          additionalProperties: false,
+        },
+      },
+      required: ['job_id', 'status', 'progress', 'configuration', 'attempt', 'created_at', 'updated_at', 'started_at', 'completed_at', 'error', 'last_error', 'warnings', 'result', 'webhook', 'links'],
+      additionalProperties: false,
+    },
+    JobAccepted: {
+      type: 'object',
+      description: 'What POST /generate answers: GET `links.self` for the whole job.',
+      properties: {
+        job_id: { type: 'string', format: 'uuid' },
+        status: { enum: [...JOB_STATUSES] },
+        progress: record.properties.progress!,
+        links: { type: 'object', properties: { self: { type: 'string', format: 'uri' } }, required: ['self'], additionalProperties: false },
+      },
+      required: ['job_id', 'status', 'progress', 'links'],
+      additionalProperties: false,
+    },
+    JobList: {
+      type: 'object',
+      properties: { jobs: { type: 'array', items: ref('Job') }, next_cursor: nullableString },
+      required: ['jobs', 'next_cursor'],
+      additionalProperties: false,
+    },
+    Usage: {
+      type: 'object',
+      properties: {
+        window_seconds: { type: 'number' },
+        video_seconds: {
+          type: 'object',
+          properties: { limit: nullableNumber, used: nullableNumber, reserved: nullableNumber, remaining: nullableNumber, next_free_at: { type: ['string', 'null'], format: 'date-time' } },
+          required: ['limit', 'used', 'reserved', 'remaining', 'next_free_at'],
+          additionalProperties: false,
+        },
+        jobs: {
+          type: 'object',
+          properties: { running: { type: 'integer' }, queued: { type: ['integer', 'null'] }, max_running: { type: ['integer', 'null'] }, max_queued: { type: ['integer', 'null'] } },
+          required: ['running', 'queued', 'max_running', 'max_queued'],
+          additionalProperties: false,
+        },
+      },
+      required: ['window_seconds', 'video_seconds', 'jobs'],
+      additionalProperties: false,
+    },
+    Capabilities: {
+      type: 'object',
+      description: 'What a configuration may contain; see README (API) and docs/scenes.md.',
+      properties: {
+        qualities: { type: 'array', items: { type: 'object' } },
+        aspects: { type: 'array' },
+        themes: { type: 'array' },
+        layouts: { type: 'array' },
+        transitions: { type: 'array' },
+        icons: { type: 'array' },
+        voices: { type: 'array' },
+        default_voice: {},
+        planners: { type: 'object' },
+      },
+      required: ['qualities', 'aspects', 'themes', 'layouts', 'voices'],
+    },
+    Plan: {
+      type: 'object',
+      properties: {
+        plan: {
+          type: 'object',
+          properties: {
+            version: { type: 'integer' },
+            width: { type: 'integer', minimum: 1 },
+            height: { type: 'integer', minimum: 1 },
+            fps: { type: 'number', exclusiveMinimum: 0 },
+            aspect: { type: 'string' },
+            theme: { type: 'string' },
+            total_seconds: { type: 'number', minimum: 0 },
+            scenes: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { index: { type: 'integer', minimum: 0 }, layout: { type: 'string' }, start_seconds: { type: 'number', minimum: 0 }, duration_seconds: { type: 'number', exclusiveMinimum: 0 } },
+                required: ['index', 'layout', 'start_seconds', 'duration_seconds'],
+              },
+            },
+          },
+          required: ['width', 'height', 'fps', 'total_seconds', 'scenes'],
+        },
+        planner: { type: 'object' },
+        warnings: { type: 'array', items: { type: 'object' } },
+      },
+      required: ['plan', 'planner', 'warnings'],
+      additionalProperties: false,
+    },
+    Metadata: { type: 'object', description: 'Title, description, tags, media facts and signed URLs; see README (API).' },
+    MetadataVersions: {
+      type: 'object',
+      properties: { versions: { type: 'array', items: { type: 'object' } }, next_cursor: nullableString },
+      required: ['versions', 'next_cursor'],
+      additionalProperties: false,
+    },
+  };
+
+  const jobOk = (status: string, description: string, schema = 'Job', headers: JsonSchema = {}) => ({
+    [status]: { description, headers: { ...correlationHeader, ...headers }, content: json(ref(schema)) },
+  });
+  const location = { Location: { description: 'The job\'s path.', schema: { type: 'string' } } };
+  const paths: Record<string, JsonSchema> = {
+    '/api/v1/openapi.json': {
+      get: { operationId: 'getOpenApi', summary: 'This document', security: [], responses: { '200': { description: 'The OpenAPI document', content: json({ type: 'object' }) } } },
+    },
+    '/api/v1/capabilities': {
+      get: { operationId: 'getCapabilities', summary: 'What a configuration may contain', parameters: [correlation], responses: { '200': { description: 'Capabilities', content: json(ref('Capabilities')) }, ...common } },
+    },
+    '/api/v1/usage': {
+      get: { operationId: 'getUsage', summary: "The calling owner's budget and jobs", parameters: [correlation], responses: { '200': { description: 'Usage', content: json(ref('Usage')) }, ...common } },
+    },
+    '/api/v1/videos/plan': {
+      post: {
+        operationId: 'planVideo',
+        summary: 'What a job would render, without creating it',
+        parameters: [correlation],
+        requestBody: { required: true, content: json(ref('GenerateRequest')) },
+        responses: { '200': { description: 'The plan', content: json(ref('Plan')) }, '400': error('VALIDATION_FAILED and other request errors.'), ...common },
+      },
+    },
+    '/api/v1/videos/generate': {
+      post: {
+        operationId: 'generateVideo',
+        summary: 'Submit a job',
+        parameters: [correlation, { $ref: '#/components/parameters/IdempotencyKey' }],
+        requestBody: { required: true, content: json(ref('GenerateRequest')) },
+        responses: {
+          ...jobOk('202', 'Accepted; `Location` names the job.', 'JobAccepted', location),
+          ...jobOk('200', 'The same Idempotency-Key and body again: the original job.', 'JobAccepted', location),
+          '400': error('VALIDATION_FAILED and other request errors.'),
+          '409': error('IDEMPOTENCY_KEY_REUSED or IDEMPOTENCY_KEY_IN_PROGRESS.'),
+          '429': { ...error('RATE_LIMITED, QUEUE_QUOTA_EXCEEDED or VIDEO_QUOTA_EXCEEDED.'), headers: { ...correlationHeader, ...retryAfter } },
+          ...common,
+        },
+      },
+    },
+    '/api/v1/videos/jobs': {
+      get: {
+        operationId: 'listJobs',
+        summary: "The owner's jobs, newest first",
+        parameters: [correlation, ...queryParams(joiToJsonSchema(listQuerySchema))],
+        responses: { '200': { description: 'A page of jobs', content: json(ref('JobList')) }, '400': error('A bad query parameter.'), ...common },
+      },
+    },
+    '/api/v1/videos/jobs/{job_id}': {
+      get: { operationId: 'getJob', summary: 'A job', parameters: [jobId, correlation], responses: { ...jobOk('200', 'The job'), '404': error('JOB_NOT_FOUND'), ...common } },
+      delete: {
+        operationId: 'deleteJob',
+        summary: 'Delete a job, its metadata and its stored objects',
+        parameters: [jobId, correlation],
+        responses: { '204': { description: 'Deleted' }, '404': error('JOB_NOT_FOUND'), ...common },
+      },
+    },
+    '/api/v1/videos/jobs/{job_id}/cancel': {
+      post: {
+        operationId: 'cancelJob',
+        summary: 'Cancel a queued or running job',
+        parameters: [jobId, correlation],
+        responses: { ...jobOk('202', 'The job, now cancelled'), '404': error('JOB_NOT_FOUND'), '409': error('JOB_NOT_CANCELLABLE'), ...common },
+      },
+    },
+    '/api/v1/videos/jobs/{job_id}/retry': {
+      post: {
+        operationId: 'retryJob',
+        summary: 'Run a failed or cancelled job again',
+        parameters: [jobId, correlation],
+        responses: { ...jobOk('202', 'The job, queued again'), '404': error('JOB_NOT_FOUND'), '409': error('JOB_NOT_RETRYABLE'), ...common },
+      },
+    },
+    '/api/v1/videos/jobs/{job_id}/metadata': {
+      get: {
+        operationId: 'getMetadata',
+        summary: "A completed job's metadata",
+        parameters: [jobId, correlation, { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'The metadata; `ETag` names the version', headers: { ETag: { schema: { type: 'string' } } }, content: json(ref('Metadata')) },
+          '304': { description: 'Not modified' },
+          '404': error('JOB_NOT_FOUND'),
+          '409': error('JOB_NOT_COMPLETED'),
+          ...common,
+        },
+      },
+      patch: {
+        operationId: 'patchMetadata',
+        summary: 'Edit title, description, tags',
+        parameters: [jobId, correlation, { $ref: '#/components/parameters/IfMatch' }],
+        requestBody: { required: true, content: json(ref('MetadataPatch')) },
+        responses: {
+          '200': { description: 'The new metadata and ETag', headers: { ETag: { schema: { type: 'string' } } }, content: json(ref('Metadata')) },
+          '400': error('VALIDATION_FAILED'),
+          '404': error('JOB_NOT_FOUND'),
+          '409': error('JOB_NOT_COMPLETED or METADATA_VERSION_LIMIT'),
+          '412': error('METADATA_VERSION_CONFLICT: the If-Match ETag is stale'),
+          '428': error('PRECONDITION_REQUIRED: no If-Match'),
+          ...common,
+        },
+      },
+    },
+    '/api/v1/videos/jobs/{job_id}/metadata/versions': {
+      get: {
+        operationId: 'listMetadataVersions',
+        summary: 'The metadata versions, newest first',
+        parameters: [jobId, correlation, ...queryParams(joiToJsonSchema(versionsQuerySchema))],
+        responses: { '200': { description: 'A page of versions', content: json(ref('MetadataVersions')) }, '400': error('A bad query parameter.'), '404': error('JOB_NOT_FOUND'), ...common },
+      },
+    },
+    '/api/v1/videos/jobs/{job_id}/download': {
+      get: {
+        operationId: 'downloadVideo',
+        summary: 'A redirect to a signed download URL',
+        parameters: [jobId, correlation],
+        responses: { '302': { description: 'Location: the signed URL', headers: { Location: { schema: { type: 'string', format: 'uri' } } } }, '404': error('JOB_NOT_FOUND'), '409': error('JOB_NOT_COMPLETED'), ...common },
+      },
+    },
+    '/api/v1/videos/jobs/{job_id}/events': {
+      get: {
+        operationId: 'streamJobEvents',
+        summary: 'Server-Sent Events: the current state, then every update',
+        security: [{ bearer: [] }, { token: [] }],
+        parameters: [
+          jobId,
+          correlation,
+          { name: 'Last-Event-ID', in: 'header', required: false, description: 'Resume after this progress version.', schema: { type: 'string', pattern: '^\\d+$' } },
+          { name: 'last_event_id', in: 'query', required: false, description: 'Last-Event-ID for clients that cannot send headers.', schema: { type: 'string', pattern: '^\\d+$' } },
+        ],
+        responses: {
+          '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          '204': { description: 'Resumed at or past the terminal event: nothing more to send' },
+          '404': error('JOB_NOT_FOUND'),
+          '429': error('TOO_MANY_EVENT_STREAMS'),
+          ...common,
+        },
+      },
+    },
+    '/api/v1/videos/jobs/{job_id}/hls/master.m3u8': hlsPath('getHlsMaster', 'The HLS master playlist', []),
+    '/api/v1/videos/jobs/{job_id}/hls/{rendition}/{playlist}': hlsPath('getHlsPlaylist', "A rendition's media or I-frame playlist", [
+      { name: 'rendition', in: 'path', required: true, schema: { type: 'string', pattern: '^(\\d{3,4}p|subs)$' } },
+      { name: 'playlist', in: 'path', required: true, schema: { enum: ['index.m3u8', 'iframes.m3u8'] } },
+    ]),
+    '/api/v1/videos/jobs/{job_id}/storyboard.vtt': hlsPath('getStoryboard', 'The WebVTT storyboard of scrubbing previews', [], 'text/vtt'),
+  };
+
+  function hlsPath(operationId: string, summary: string, extra: JsonSchema[], type = 'application/vnd.apple.mpegurl'): JsonSchema {
+    return {
+      get: {
+        operationId,
+        summary,
+        security: [{ bearer: [] }, { token: [] }],
+        parameters: [jobId, correlation, ...extra],
+        responses: {
+          '200': { description: summary, content: { [type]: { schema: { type: 'string' } } } },
+          '401': error('UNAUTHENTICATED, or HLS_TOKEN_INVALID: fetch the job again for fresh links.'),
+          '404': error('JOB_NOT_FOUND'),
+          default: error('Any other error, with its code.'),
+        },
+      },
+    };
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'vidgen API',
+      version,
+      description: 'Explainer videos from a topic. Errors share one shape (`ErrorResponse`); each code is explained in docs/troubleshooting.md.',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+    },
+    servers: [{ url: serverUrl ?? '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      schemas,
+      parameters: {
+        JobId: { name: 'job_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+        CorrelationId: {
+          name: 'X-Correlation-ID',
+          in: 'header',
+          required: false,
+          description: 'Carried into logs and the job; echoed in the answer (one is made when absent).',
+          schema: { type: 'string' },
+        },
+        IdempotencyKey: { name: 'Idempotency-Key', in: 'header', required: false, description: 'Per owner, kept 24 h.', schema: { type: 'string', minLength: 1, maxLength: 255 } },
+        IfMatch: { name: 'If-Match', in: 'header', required: true, description: 'The ETag of the metadata being edited.', schema: { type: 'string' } },
+      },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer <key>`.' },
+        token: { type: 'apiKey', in: 'query', name: 'token', description: 'A short-lived signed token from `links.events`, `result.hls_url` or `result.storyboard_url` (players and EventSource send no headers).' },
+      },
+    },
+  };
+}
