@@ -130,3 +130,13 @@ export async function topLevelBoxes(file: string): Promise<string[]> {
   }
   return boxes;
 }
+
+/** The streams of a media file as ffprobe lists them: [codec name, codec type, duration in seconds]. */
+export async function streamsOf(ffprobePath: string, file: string): Promise<Array<[string, string, number]>> {
+  const { stdout } = await exec(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,duration', '-of', 'csv=p=0', file]);
+  return String(stdout)
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','))
+    .map(([name, type, duration]) => [name!, type!, Number(duration)]);
+}

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { PipelineIntegrator } from '../src';
-import { exec, ffmpegPath, ffprobePath, makeJob } from './helpers';
+import { exec, ffmpegPath, ffprobePath, makeJob, streamsOf } from './helpers';
 
 describe('narration on the frame renderer', () => {
   let base: string;
@@ -35,14 +35,13 @@ describe('narration on the frame renderer', () => {
       expect(result.scenes[0]!.durationSeconds).toBeGreaterThan(2);
       // The spoken text is the scene's visible text, flattened.
       expect(await readFile(path.join(result.scratchDir, 'narration-001.txt'), 'utf8')).toBe('Share.\n42%.');
-      const { stdout } = await exec(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,duration', '-of', 'csv=p=0', result.videoPath]);
-      const streams = String(stdout).trim().split('\n').map((l) => l.split(','));
+      const streams = await streamsOf(ffprobePath, result.videoPath);
       expect(streams.map(([name, type]) => [name, type])).toEqual([
         ['h264', 'video'],
         ['aac', 'audio'],
       ]);
-      const video = Number(streams[0]![2]);
-      const audio = Number(streams[1]![2]);
+      const video = streams[0]![2];
+      const audio = streams[1]![2];
       expect(video).toBeCloseTo(result.durationSeconds, 2);
       expect(Math.abs(audio - video)).toBeLessThan(0.05);
       // No per-clip audio: the units are video only.

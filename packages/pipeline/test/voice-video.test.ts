@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { mixAudio, packageHls, parseEbur128Summary, PipelineIntegrator, type VideoGenerationResult } from '../src';
-import { exec, ffmpegPath, ffprobePath, makeJob } from './helpers';
+import { exec, ffmpegPath, ffprobePath, makeJob, streamsOf } from './helpers';
 
 /**
  * One narrated video (Festival, calm music) through the whole pipeline, then
@@ -110,14 +110,13 @@ describe('a narrated video with music', () => {
   });
 
   it('has one audio track exactly as long as the video (within 50 ms), the video a stream copy of the units', async () => {
-    const { stdout } = await exec(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,duration', '-of', 'csv=p=0', result.videoPath]);
-    const streams = String(stdout).trim().split('\n').map((l) => l.split(','));
+    const streams = await streamsOf(ffprobePath, result.videoPath);
     expect(streams.map(([name, type]) => [name, type])).toEqual([
       ['h264', 'video'],
       ['aac', 'audio'],
     ]);
-    const video = Number(streams[0]![2]);
-    const audio = Number(streams[1]![2]);
+    const video = streams[0]![2];
+    const audio = streams[1]![2];
     expect(video).toBeCloseTo(result.durationSeconds, 2);
     expect(Math.abs(audio - video)).toBeLessThanOrEqual(0.05);
   });

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
+import { deleteKeysWithPrefix } from '@vidgen/queue';
 import { areaOf, brokenInvariants, cannon, median, startMinimal, summarizeProfile, type Minimal } from '@vidgen/load';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -49,12 +50,7 @@ describe('the load loop against the minimal app', () => {
 
   afterAll(async () => {
     await minimal?.stop();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
     await rm(dir, { recursive: true, force: true });
   });

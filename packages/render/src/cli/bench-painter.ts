@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
-import { createCanvas } from '@napi-rs/canvas';
 import { planVideo, type PlanInput, type RenderPlanConfiguration } from '@vidgen/core';
 import { createPainter } from '../painter';
 import { motionRanges } from '../timing';
+import { rgbaToPng } from './png';
 
 /**
  * `pnpm bench:painter [job.json] [--png dir]`: the painter alone, in this one
@@ -21,15 +21,6 @@ const median = (xs: number[]) => {
 };
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
-
-function png(width: number, height: number, rgba: Buffer): Buffer {
-  const c = createCanvas(width, height);
-  const ctx = c.getContext('2d');
-  const img = ctx.createImageData(width, height);
-  img.data.set(rgba);
-  ctx.putImageData(img, 0, 0);
-  return c.encodeSync('png');
-}
 
 function main(): void {
   const args = process.argv.slice(2);
@@ -68,7 +59,7 @@ function main(): void {
         ['settled', s.startFrame + s.frames - tf - 1],
       ];
       if (tf > 0) picks.push(['transition', s.startFrame + s.frames - Math.ceil(tf / 2)]);
-      for (const [name, n] of picks) writeFileSync(path.join(pngDir, `${s.index}-${s.layout}-${name}.png`), png(plan.width, plan.height, painter.frame(n)));
+      for (const [name, n] of picks) writeFileSync(path.join(pngDir, `${s.index}-${s.layout}-${name}.png`), rgbaToPng(plan.width, plan.height, painter.frame(n)));
     }
   }
 

@@ -1,29 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { createCanvas } from '@napi-rs/canvas';
 import { LAYOUTS, type Aspect, type Layout, type SceneContent, type ThemeName } from '@vidgen/core';
 import { createPainter } from '../painter';
 import { EXAMPLE_SCENES, fixturePlan } from '../plan-fixtures';
+import { rgbaToPng } from './png';
 
 /**
  * Writes a picture of every layout for the docs (docs/images/scenes/<layout>.png):
  * dark theme, 1280×720, the frame after every entrance; plus a 9:16 and a
  * light-theme example. `pnpm docs:scenes` runs it from the repository root.
  */
-function png(width: number, height: number, rgba: Buffer): Buffer {
-  const c = createCanvas(width, height);
-  const ctx = c.getContext('2d');
-  const img = ctx.createImageData(width, height);
-  img.data.set(rgba);
-  ctx.putImageData(img, 0, 0);
-  return c.encodeSync('png');
-}
-
 function settledFrame(layout: Layout, theme: ThemeName, aspect: Aspect, content: SceneContent = EXAMPLE_SCENES[layout]): { png: Buffer; width: number; height: number } {
   // One scene, long enough for every entrance and a count-up to finish.
   const plan = fixturePlan([{ layout, content, seconds: 6 }], { quality: 'medium', aspect, theme });
   const painter = createPainter(plan);
-  return { png: png(plan.width, plan.height, painter.frame(plan.totalFrames - 1)), width: plan.width, height: plan.height };
+  return { png: rgbaToPng(plan.width, plan.height, painter.frame(plan.totalFrames - 1)), width: plan.width, height: plan.height };
 }
 
 function main(): void {
