@@ -116,7 +116,7 @@ export function planVideo(configuration: PlanInput & RenderPlanConfiguration): R
   return buildRenderPlan(configuration, planScenes(configuration));
 }
 
-/** Total planned seconds of a configuration (its render plan's length); the API rejects more than MAX_PLANNED_DURATION_SECONDS. */
+/** Total planned seconds of a configuration (its render plan's length), speech not included; the API's bound is assertWithinBounds (length-bound.ts), which adds the speech estimate. */
 export function plannedDurationSeconds(configuration: PlanInput & RenderPlanConfiguration): number {
   const plan = planVideo(configuration);
   return Math.round((plan.totalFrames / plan.fps) * 1000) / 1000;
