@@ -18,6 +18,7 @@ import { createQueueBoardRouter, type BoardQueue } from './routes/queue-board';
 import { createCapabilitiesRouter } from './routes/scenes';
 import { createUsageRouter, type UsageRouteDeps } from './routes/usage';
 import { buildOpenApiDocument } from './openapi';
+import { createStudioHandler, type StudioOptions } from './studio';
 
 export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRouteDeps, UsageRouteDeps {
   apiKeys: readonly ApiKey[];
@@ -34,6 +35,8 @@ export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRo
   boardQueues?: readonly BoardQueue[];
   /** CORS_ORIGINS: origins whose pages may call /api/v1/videos; ['*'] allows any. */
   corsOrigins: readonly string[];
+  /** The studio web page at / (its build and the media origins its CSP allows); unset: no page. */
+  studio?: StudioOptions;
 }
 
 /**
@@ -83,6 +86,8 @@ export function createServer(deps: ServerDeps): express.Express {
     },
   });
   app.use(openApiRouter);
+  // The studio: its routes and assets only, under its own CSP; everything else falls through to the API.
+  if (deps.studio) app.use(createStudioHandler(deps.studio));
 
   // Browser clients on other origins: before authentication, which preflights never pass.
   app.use('/api/v1/videos', cors(deps.corsOrigins));

@@ -124,7 +124,9 @@ export function createClient(options: ClientOptions) {
     const headers: Record<string, string> = { Accept: 'application/json', ...init.headers };
     if (apiKey) headers.Authorization = `Bearer ${apiKey}`;
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await doFetch(`${baseUrl}${path}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    // no-cache: the browser may keep an answer (metadata is cacheable) but must revalidate it (If-None-Match), so a
+    // read right after someone else's edit sees that edit.
+    const res = await doFetch(`${baseUrl}${path}`, { method, headers, cache: 'no-cache', body: init.body === undefined ? undefined : JSON.stringify(init.body) });
     if (!res.ok) {
       const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
       throw new VidgenApiError({

@@ -318,13 +318,13 @@ function SceneEditor({ index, count, scene, caps, fields, required, errors, onCh
           </datalist>
         )}
         <div class="actions">
-          <button type="button" id={`scene-${scene.key}-up`} disabled={index === 0} aria-label={`Move ${legend.toLowerCase()} up`} onClick={() => onMove(-1)}>
+          <button type="button" id={`scene-${scene.key}-up`} disabled={index === 0} aria-label={`Move up: ${legend.toLowerCase()}`} onClick={() => onMove(-1)}>
             Move up
           </button>
-          <button type="button" id={`scene-${scene.key}-down`} disabled={index === count - 1} aria-label={`Move ${legend.toLowerCase()} down`} onClick={() => onMove(1)}>
+          <button type="button" id={`scene-${scene.key}-down`} disabled={index === count - 1} aria-label={`Move down: ${legend.toLowerCase()}`} onClick={() => onMove(1)}>
             Move down
           </button>
-          <button type="button" class="danger" aria-label={`Remove ${legend.toLowerCase()}`} onClick={onRemove}>
+          <button type="button" class="danger" aria-label={`Remove: ${legend.toLowerCase()}`} onClick={onRemove}>
             Remove
           </button>
         </div>

@@ -68,14 +68,14 @@ export function JobView({ api, id }: JobViewProps) {
         <span class={`badge ${job.status}`}>{job.status}</span>
         <JobActions api={api} job={job} onDone={(next) => (next ? setJob(next) : navigate('/jobs'))} />
       </header>
-      {job.status === 'completed' && job.result ? (
+      {job.status === 'completed' && job.result && (
         <>
           <Player result={job.result} title={job.configuration.topic} />
           <MetadataEditor api={api} id={job.job_id} />
         </>
-      ) : (
-        <ProgressPanel job={job} queuePosition={queuePosition} />
       )}
+      {/* Still shown once completed (below the player): how the stages went. */}
+      <ProgressPanel job={job} queuePosition={queuePosition} />
     </article>
   );
 }
