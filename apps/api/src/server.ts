@@ -17,6 +17,7 @@ import { createMetricsRouter } from './routes/metrics';
 import { createQueueBoardRouter, type BoardQueue } from './routes/queue-board';
 import { createCapabilitiesRouter } from './routes/scenes';
 import { createUsageRouter, type UsageRouteDeps } from './routes/usage';
+import { createDocsRouter } from './docs';
 import { buildOpenApiDocument } from './openapi';
 
 export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRouteDeps, UsageRouteDeps {
@@ -83,6 +84,7 @@ export function createServer(deps: ServerDeps): express.Express {
     },
   });
   app.use(openApiRouter);
+  app.use(createDocsRouter());
 
   // Browser clients on other origins: before authentication, which preflights never pass.
   app.use('/api/v1/videos', cors(deps.corsOrigins));
