@@ -17,6 +17,7 @@ import { createMetricsRouter } from './routes/metrics';
 import { createQueueBoardRouter, type BoardQueue } from './routes/queue-board';
 import { createCapabilitiesRouter } from './routes/scenes';
 import { createUsageRouter, type UsageRouteDeps } from './routes/usage';
+import { createDocsRouter } from './docs';
 import { buildOpenApiDocument } from './openapi';
 import { createStudioHandler, type StudioOptions } from './studio';
 
@@ -86,6 +87,7 @@ export function createServer(deps: ServerDeps): express.Express {
     },
   });
   app.use(openApiRouter);
+  app.use(createDocsRouter());
   // The studio: its routes and assets only, under its own CSP; everything else falls through to the API.
   if (deps.studio) app.use(createStudioHandler(deps.studio));
 
