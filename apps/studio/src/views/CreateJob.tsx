@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { Capabilities, PlanPreview, VidgenClient } from '../api';
+import type { Capabilities, GenerateRequest, Plan, VidgenClient } from '../api';
 import { describedBy, Field, fieldId } from '../components/Field';
 import { fieldErrors, type FieldErrors } from '../errors';
 import { navigate } from '../router';
@@ -39,10 +39,11 @@ export function CreateJob({ api, caps }: CreateJobProps) {
   const [scenes, setScenes] = useState<SceneDraft[]>([]);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [general, setGeneral] = useState<string[]>([]);
-  const [preview, setPreview] = useState<PlanPreview | null>(null);
+  const [preview, setPreview] = useState<Plan | null>(null);
   const [busy, setBusy] = useState<'plan' | 'submit' | null>(null);
   // One key per form content: resubmitting the same form after a lost answer replays instead of duplicating.
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
+  const maxScenes = caps.limits?.max_scenes ?? 1;
   const layouts = useMemo(() => new Map(caps.layouts.map((l) => [l.name, l])), [caps]);
 
   const fieldsOf = (layout: string) => {
@@ -65,7 +66,8 @@ export function CreateJob({ api, caps }: CreateJobProps) {
     setIdempotencyKey(crypto.randomUUID());
   };
 
-  function body() {
+  /** The request as typed; the API validates it (a number input's stray text goes as is, to be refused by name). */
+  function body(): GenerateRequest {
     const configuration: Record<string, unknown> = { topic: draft.topic, quality: draft.quality, aspect: draft.aspect, theme: draft.theme, subtitles: draft.subtitles };
     if (draft.context.trim()) configuration.context = draft.context;
     if (caps.narration.enabled) {
@@ -74,7 +76,7 @@ export function CreateJob({ api, caps }: CreateJobProps) {
       if (draft.narration && draft.music) configuration.music = { preset: draft.music };
     }
     if (scenes.length) configuration.scenes = scenes.map((s) => toApiScene(s, fieldsOf(s.layout)));
-    return { configuration };
+    return { configuration } as unknown as GenerateRequest;
   }
 
   /** The fields that have an input (or a fieldset) to show an error next to. */
@@ -168,14 +170,14 @@ export function CreateJob({ api, caps }: CreateJobProps) {
             <input type="checkbox" id="f-narration" checked={draft.narration} onChange={(e) => set('narration', (e.target as HTMLInputElement).checked)} />
             <label for="f-narration">Narration</label>
           </div>
-          {draft.narration && select('voice', 'Voice', [{ value: '', label: `Default${caps.default_voice ? ` (${caps.default_voice})` : ''}` }, ...caps.voices.map((v) => ({ value: v.id, label: `${v.name} (${v.engine})` }))])}
-          {draft.narration && select('music', 'Music', [{ value: '', label: 'None' }, ...caps.music_presets.map((m) => ({ value: m, label: m }))])}
+          {draft.narration && select('voice', 'Voice', [{ value: '', label: `Default${caps.default_voice ? ` (${caps.default_voice})` : ''}` }, ...caps.voices.map((v) => ({ value: v.id ?? '', label: `${v.name} (${v.engine})` }))])}
+          {draft.narration && select('music', 'Music', [{ value: '', label: 'None' }, ...(caps.music_presets ?? []).map((m) => ({ value: m, label: m }))])}
         </section>
       )}
       <section aria-labelledby="scenes-title" class="card">
         <h2 id="scenes-title">Scenes</h2>
         <p class="hint" id="scenes-hint">
-          {scenes.length ? `${scenes.length} of at most ${caps.limits.max_scenes} scenes.` : 'No scenes: the planner writes them from the topic and context. Add scenes to decide each one yourself.'}
+          {scenes.length ? `${scenes.length} of at most ${maxScenes} scenes.` : 'No scenes: the planner writes them from the topic and context. Add scenes to decide each one yourself.'}
         </p>
         {errors['configuration.scenes'] && (
           <p class="error" id={`${fieldId('configuration.scenes')}-error`}>
@@ -202,7 +204,7 @@ export function CreateJob({ api, caps }: CreateJobProps) {
             />
           ))}
         </ol>
-        <button type="button" disabled={scenes.length >= caps.limits.max_scenes} onClick={() => reorder([...scenes, newScene(scenes.length ? 'text' : 'title')])}>
+        <button type="button" disabled={scenes.length >= maxScenes} onClick={() => reorder([...scenes, newScene(scenes.length ? 'text' : 'title')])}>
           Add scene
         </button>
       </section>
@@ -285,7 +287,7 @@ function SceneEditor({ index, count, scene, caps, fields, required, errors, onCh
                 else if (input.name === 'chart_type')
                   control = (
                     <select id={id} value={value || 'bar'} onChange={onInput} {...aria}>
-                      {caps.chart_types.map((t) => (
+                      {(caps.chart_types ?? []).map((t) => (
                         <option key={t}>{t}</option>
                       ))}
                     </select>
@@ -333,8 +335,14 @@ function SceneEditor({ index, count, scene, caps, fields, required, errors, onCh
   );
 }
 
+/** A scene's headline text, for the preview table (the plan carries each scene's content). */
+const summary = (scene: object) => {
+  const content = (scene as { content?: Record<string, unknown> }).content ?? {};
+  return String(content.title ?? content.text ?? content.quote ?? '');
+};
+
 /** The plan the API would render: each scene's layout, start and length. */
-function PlanTable({ preview }: { preview: PlanPreview }) {
+function PlanTable({ preview }: { preview: Plan }) {
   const { plan } = preview;
   return (
     <section class="card" aria-labelledby="plan-title">
@@ -360,7 +368,7 @@ function PlanTable({ preview }: { preview: PlanPreview }) {
               <td>{s.layout}</td>
               <td>{s.start_seconds.toFixed(1)} s</td>
               <td>{s.duration_seconds.toFixed(1)} s</td>
-              <td class="content">{String(s.content.title ?? s.content.text ?? s.content.quote ?? '')}</td>
+              <td class="content">{summary(s)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Job, VidgenClient } from '../api';
+import type { Job, JobStatus, VidgenClient } from '../api';
 import { JobActions } from '../components/JobActions';
 import { describe } from '../errors';
 
@@ -23,7 +23,7 @@ export function JobList({ api }: JobListProps) {
   useEffect(() => {
     let cancelled = false;
     setError(null);
-    api.list({ status: status || undefined, limit: PAGE_SIZE, cursor }).then(
+    api.list({ status: (status || undefined) as JobStatus | undefined, limit: PAGE_SIZE, cursor }).then(
       (p) => !cancelled && setPage(p),
       (err: unknown) => !cancelled && setError(describe(err)),
     );

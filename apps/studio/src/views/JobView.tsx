@@ -32,7 +32,7 @@ export function JobView({ api, id }: JobViewProps) {
         if (TERMINAL.has(first.status)) return;
         for await (const e of api.follow(id, { signal: controller.signal })) {
           if (controller.signal.aborted) return;
-          if (e.event === 'queue_position') setQueuePosition((e.data as { queue_position: number | null }).queue_position);
+          if (e.event === 'queue_position') setQueuePosition(e.data.queue_position ?? null);
           else if (e.event === 'message') {
             const d = e.data as { status: Job['status']; progress: Progress };
             setJob((j) => (j ? { ...j, status: d.status, progress: d.progress } : j));
@@ -107,7 +107,7 @@ function ProgressPanel({ job, queuePosition }: { job: Job; queuePosition: number
           </>
         )}
         <dt>Time left</dt>
-        <dd>{eta(progress.eta_seconds)}</dd>
+        <dd>{eta(progress.eta_seconds ?? null)}</dd>
       </dl>
       {job.error && (
         <p class="error" role="alert">
@@ -115,7 +115,7 @@ function ProgressPanel({ job, queuePosition }: { job: Job; queuePosition: number
         </p>
       )}
       <ol class="stages" aria-label="Stages">
-        {progress.stages.map((s) => (
+        {(progress.stages ?? []).map((s) => (
           <li key={s.name} class={`stage ${s.status}`}>
             <span class="stage-name">{s.name.replace(/_/g, ' ')}</span> <span class="stage-status">{s.status}</span>
           </li>
