@@ -18,7 +18,9 @@ export function fieldErrors(err: unknown, known: (field: string) => boolean): { 
   for (const p of problems) {
     let path = normaliseField(p.field ?? '');
     while (path && !known(path)) path = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
-    if (path) fields[path] = fields[path] ? `${fields[path]}; ${p.message}` : p.message;
+    // Next to its input the message needs no field name: "'configuration.scenes[1].duration_seconds' must be…" → "Must be…".
+    const short = path ? p.message.replace(/^'[^']*'\s+/, '').replace(/^./, (c) => c.toUpperCase()) : p.message;
+    if (path) fields[path] = fields[path] ? `${fields[path]}; ${short}` : short;
     else general.push(`${p.field}: ${p.message}`);
   }
   if (!problems.length || general.length) general.unshift(describe(err));

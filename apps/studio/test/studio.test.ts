@@ -155,7 +155,7 @@ describe('the studio', () => {
     await page.getByRole('button', { name: 'Create video' }).click();
     const error = page.locator('[data-field="configuration.scenes.1.duration_seconds"]');
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/duration_seconds/);
+    expect(await error.textContent()).toMatch(/^Must be less than or equal to \d+/);
     const input = page.locator('#f-configuration-scenes-1-duration_seconds');
     expect(await input.getAttribute('aria-invalid')).toBe('true');
     expect(await input.getAttribute('aria-describedby')).toContain('f-configuration-scenes-1-duration_seconds-error');
@@ -293,12 +293,16 @@ describe('the studio', () => {
     const conflict = page.locator('.conflict');
     await conflict.waitFor();
     expect(await conflict.locator('tbody tr').allTextContents()).toEqual(['tags(empty)ocean, moon']);
-    // What was typed is kept; saving again (now over version 3) keeps both edits.
+    // What was typed is kept, the field this page did not touch takes their value, and saving again
+    // (now over version 3) keeps both edits.
     expect(await page.getByLabel('Description').inputValue()).toBe('How the moon moves the sea.');
+    expect(await page.getByLabel('Tags').inputValue()).toBe('ocean, moon');
     expect(await axeProblems()).toEqual([]);
     await shoot('conflict');
     await page.getByRole('button', { name: 'Save details' }).click();
     await page.getByText('Saved (version 4).').waitFor();
+    const final = (await (await fetch(`${origin}/api/v1/videos/jobs/${jobId}/metadata`, { headers: { Authorization: `Bearer ${KEY}` } })).json()) as Record<string, unknown>;
+    expect(final).toMatchObject({ version: 4, title: 'Tides, explained', description: 'How the moon moves the sea.', tags: ['ocean', 'moon'] });
   });
 
   it('is readable on a phone-sized viewport, and the CSP was never violated', async () => {

@@ -208,7 +208,7 @@ export function CreateJob({ api, caps }: CreateJobProps) {
           Add scene
         </button>
       </section>
-      <div class="actions sticky">
+      <div class="actions">
         <button type="button" disabled={busy !== null} onClick={() => void run('plan')}>
           {busy === 'plan' ? 'Planning…' : 'Preview plan'}
         </button>
@@ -338,7 +338,8 @@ function SceneEditor({ index, count, scene, caps, fields, required, errors, onCh
 /** A scene's headline text, for the preview table (the plan carries each scene's content). */
 const summary = (scene: object) => {
   const content = (scene as { content?: Record<string, unknown> }).content ?? {};
-  return String(content.title ?? content.text ?? content.quote ?? '');
+  const items = Array.isArray(content.items) ? content.items.join(' · ') : undefined;
+  return String(content.title ?? content.text ?? content.quote ?? items ?? content.value ?? '');
 };
 
 /** The plan the API would render: each scene's layout, start and length. */

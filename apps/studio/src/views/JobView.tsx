@@ -97,17 +97,21 @@ function ProgressPanel({ job, queuePosition }: { job: Job; queuePosition: number
       </div>
       <dl class="facts">
         <dt>Status</dt>
-        <dd data-testid="status">{job.status}</dd>
+        <dd class="cap" data-testid="status">{job.status}</dd>
         <dt>Stage</dt>
-        <dd>{progress.stage.replace(/_/g, ' ')}</dd>
+        <dd class="cap">{progress.stage.replace(/_/g, ' ')}</dd>
         {job.status === 'queued' && (
           <>
             <dt>Place in queue</dt>
             <dd data-testid="queue-position">{queuePosition === null ? '—' : queuePosition === 0 ? 'next' : `${queuePosition} ahead`}</dd>
           </>
         )}
-        <dt>Time left</dt>
-        <dd>{eta(progress.eta_seconds ?? null)}</dd>
+        {!TERMINAL.has(job.status) && (
+          <>
+            <dt>Time left</dt>
+            <dd>{eta(progress.eta_seconds ?? null)}</dd>
+          </>
+        )}
       </dl>
       {job.error && (
         <p class="error" role="alert">

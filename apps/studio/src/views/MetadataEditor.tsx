@@ -7,6 +7,10 @@ type Editable = Pick<Metadata, 'title' | 'description' | 'tags'>;
 const FIELDS = ['title', 'description', 'tags'] as const;
 const show = (m: Editable, f: (typeof FIELDS)[number]) => (f === 'tags' ? m.tags.join(', ') : m[f]) || '(empty)';
 const tagList = (s: string) => s.split(',').map((t) => t.trim()).filter(Boolean);
+type Form = { title: string; description: string; tags: string };
+const formOf = (m: Editable): Form => ({ title: m.title, description: m.description ?? '', tags: m.tags.join(', ') });
+/** The fields of `form` that differ from `base` (what the user changed). */
+const edited = (form: Form, base: Form) => FIELDS.filter((f) => (f === 'tags' ? tagList(form.tags).join(',') !== tagList(base.tags).join(',') : form[f] !== base[f]));
 
 /** What changed on the server between the version the form was loaded from and the current one. */
 export function changesBetween(base: Editable, current: Editable): Array<{ field: string; was: string; now: string }> {
@@ -25,7 +29,7 @@ export interface MetadataEditorProps {
  */
 export function MetadataEditor({ api, id }: MetadataEditorProps) {
   const [base, setBase] = useState<{ metadata: Metadata; etag: string } | null>(null);
-  const [form, setForm] = useState({ title: '', description: '', tags: '' });
+  const [form, setForm] = useState<Form>({ title: '', description: '', tags: '' });
   const [errors, setErrors] = useState<FieldErrors>({});
   const [status, setStatus] = useState<string | null>(null);
   const [conflict, setConflict] = useState<ReturnType<typeof changesBetween> | null>(null);
@@ -33,7 +37,7 @@ export function MetadataEditor({ api, id }: MetadataEditorProps) {
 
   const load = (m: { metadata: Metadata; etag: string }) => {
     setBase(m);
-    setForm({ title: m.metadata.title, description: m.metadata.description ?? '', tags: m.metadata.tags.join(', ') });
+    setForm(formOf(m.metadata));
   };
   useEffect(() => {
     api.metadata.get(id).then(load, (err: unknown) => setStatus(describe(err)));
@@ -42,21 +46,29 @@ export function MetadataEditor({ api, id }: MetadataEditorProps) {
   async function save(e: Event) {
     e.preventDefault();
     if (!base) return;
+    const changed = edited(form, formOf(base.metadata));
+    if (!changed.length) return void setStatus('Nothing to save: no field was changed.');
     setBusy(true);
     setErrors({});
     setStatus(null);
     try {
-      const saved = await api.metadata.patch(id, { title: form.title, description: form.description, tags: tagList(form.tags) }, { ifMatch: base.etag });
+      // Only the fields this user changed: a save never writes back a stale copy of the others.
+      const patch = Object.fromEntries(changed.map((f) => [f, f === 'tags' ? tagList(form.tags) : form[f]]));
+      const saved = await api.metadata.patch(id, patch, { ifMatch: base.etag });
       load(saved);
       setConflict(null);
       setStatus(`Saved (version ${saved.metadata.version}).`);
     } catch (err) {
       if (err instanceof VidgenApiError && err.status === 412) {
-        // Someone saved first: show their changes against what this form started from; keep the typed values.
+        // Someone saved first: show their changes against what this form started from. Fields this user
+        // changed keep the typed values; the others take the new ones. Saving again applies the user's edits
+        // over the new version.
         const current = await api.metadata.get(id);
+        const theirs = formOf(current.metadata);
         setConflict(changesBetween(base.metadata, current.metadata));
+        setForm(Object.fromEntries(FIELDS.map((f) => [f, changed.includes(f) ? form[f] : theirs[f]])) as Form);
         setBase(current);
-        setStatus('This video was changed elsewhere since you opened it. Review the changes, then save again to keep yours.');
+        setStatus(`This video was changed elsewhere since you opened it. Your edits (${changed.join(', ')}) are kept; save again to apply them over the new version.`);
       } else {
         const { fields, general } = fieldErrors(err, (f) => FIELDS.some((k) => f === k));
         setErrors(fields);
