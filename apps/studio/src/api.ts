@@ -24,6 +24,6 @@ export interface FieldProblem {
  * sets its own cache mode.
  */
 export function createClient(options: Omit<ClientOptions, 'fetch'>) {
-  const revalidating: typeof fetch = (input, init) => globalThis.fetch(input instanceof Request && !init ? new Request(input, { cache: 'no-cache' }) : input, init);
+  const revalidating: typeof fetch = (input, init) => globalThis.fetch(input instanceof Request && !init ? new Request(input, { cache: 'no-cache' } as RequestInit) : input, init);
   return createVidgenClient({ ...options, fetch: revalidating });
 }

@@ -3,19 +3,7 @@ import { VidgenApiError, type Metadata, type VidgenClient } from '../api';
 import { describedBy, Field, fieldId } from '../components/Field';
 import { describe, fieldErrors, type FieldErrors } from '../errors';
 
-type Editable = Pick<Metadata, 'title' | 'description' | 'tags'>;
-const FIELDS = ['title', 'description', 'tags'] as const;
-const show = (m: Editable, f: (typeof FIELDS)[number]) => (f === 'tags' ? m.tags.join(', ') : m[f]) || '(empty)';
-const tagList = (s: string) => s.split(',').map((t) => t.trim()).filter(Boolean);
-type Form = { title: string; description: string; tags: string };
-const formOf = (m: Editable): Form => ({ title: m.title, description: m.description ?? '', tags: m.tags.join(', ') });
-/** The fields of `form` that differ from `base` (what the user changed). */
-const edited = (form: Form, base: Form) => FIELDS.filter((f) => (f === 'tags' ? tagList(form.tags).join(',') !== tagList(base.tags).join(',') : form[f] !== base[f]));
-
-/** What changed on the server between the version the form was loaded from and the current one. */
-export function changesBetween(base: Editable, current: Editable): Array<{ field: string; was: string; now: string }> {
-  return FIELDS.filter((f) => show(base, f) !== show(current, f)).map((f) => ({ field: f, was: show(base, f), now: show(current, f) }));
-}
+import { changesBetween, edited, FIELDS, formOf, tagList, type Form } from './metadata-diff';
 
 export interface MetadataEditorProps {
   api: VidgenClient;
