@@ -198,13 +198,28 @@ describe('the studio', () => {
     await dialog.waitFor();
     expect(await axeProblems()).toEqual([]);
     await shoot('confirm');
-    await dialog.getByRole('button', { name: 'Cancel job' }).click();
+    // By keyboard: the safe button has the focus and Escape closes the dialog without acting.
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Keep it');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await row.locator('.badge').textContent()).toBe('queued');
+    await row.getByRole('button', { name: /^Cancel/ }).click();
+    await dialog.waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
     await row.locator('.badge', { hasText: 'cancelled' }).waitFor();
     const res = await fetch(`${origin}/api/v1/videos/jobs/${jobId}`, { headers: { Authorization: `Bearer ${KEY}` } });
     expect(((await res.json()) as { status: string }).status).toBe('cancelled');
     // The status filter asks the API for that status only.
     await page.getByLabel('Status').selectOption('completed');
     await page.getByText('No videos with status completed yet.').waitFor();
+    await page.getByLabel('Status').selectOption('cancelled');
+    await row.waitFor();
+    // Delete, after its own confirmation: the job is gone from the list and from the API.
+    await row.getByRole('button', { name: /^Delete/ }).click();
+    await page.getByRole('dialog', { name: 'Delete this job?' }).getByRole('button', { name: 'Delete job' }).click();
+    await page.getByText('No videos with status cancelled yet.').waitFor();
+    expect((await fetch(`${origin}/api/v1/videos/jobs/${jobId}`, { headers: { Authorization: `Bearer ${KEY}` } })).status).toBe(404);
   });
 
   let jobId: string;
@@ -303,6 +318,20 @@ describe('the studio', () => {
     await page.getByText('Saved (version 4).').waitFor();
     const final = (await (await fetch(`${origin}/api/v1/videos/jobs/${jobId}/metadata`, { headers: { Authorization: `Bearer ${KEY}` } })).json()) as Record<string, unknown>;
     expect(final).toMatchObject({ version: 4, title: 'Tides, explained', description: 'How the moon moves the sea.', tags: ['ocean', 'moon'] });
+  });
+
+  it('needs no key when the API runs in open development mode', async () => {
+    const open = await startApi(loadConfig({ ...env.env, API_KEYS: '', API_PORT: '0' }), createLogger({ service: 'api', format: 'json', level: 'error', stream: new PassThrough() }));
+    try {
+      const other = await browser.context.newPage();
+      await other.goto(`http://127.0.0.1:${open.port}/`);
+      await other.getByRole('heading', { name: 'New video' }).waitFor();
+      expect(await other.getByText('Open mode').count()).toBe(1);
+      expect(await other.getByRole('heading', { name: 'Sign in' }).count()).toBe(0);
+      await other.close();
+    } finally {
+      await open.stop();
+    }
   });
 
   it('is readable on a phone-sized viewport, and the CSP was never violated', async () => {
