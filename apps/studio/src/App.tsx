@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { VidgenApiError, type Capabilities } from './api';
 import { describe } from './errors';
 import { onLinkClick, useRoute } from './router';
@@ -38,6 +38,14 @@ export function App() {
       cancelled = true;
     };
   }, [api]);
+
+  // After an in-page navigation, focus moves to the new view (as a page load would put it at the top).
+  const path = route.name === 'job' ? `job:${route.id}` : route.name;
+  const firstView = useRef(true);
+  useEffect(() => {
+    if (firstView.current) return void (firstView.current = false);
+    document.getElementById('main')?.focus();
+  }, [path]);
 
   useEffect(() => {
     const title = route.name === 'list' ? 'Videos' : route.name === 'job' ? 'Video' : 'New video';

@@ -222,6 +222,35 @@ describe('the studio', () => {
     expect((await fetch(`${origin}/api/v1/videos/jobs/${jobId}`, { headers: { Authorization: `Bearer ${KEY}` } })).status).toBe(404);
   });
 
+  it('pages through the list', async () => {
+    // Eleven queued jobs (still no worker): a page holds ten.
+    const submit = (i: number) =>
+      fetch(`${origin}/api/v1/videos/generate`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ configuration: { topic: `Paged job ${i}`, quality: 'low', scenes: [{ text: 'x', duration_seconds: 1 }] } }),
+      }).then(async (r) => ((await r.json()) as { job_id: string }).job_id);
+    const ids: string[] = [];
+    for (let i = 1; i <= 11; i++) ids.push(await submit(i));
+    try {
+      await page.getByRole('link', { name: 'Videos' }).click();
+      await page.getByLabel('Status').selectOption('queued');
+      await page.getByRole('link', { name: 'Paged job 11' }).waitFor();
+      expect(await page.locator('li.job-row').count()).toBe(10);
+      expect(await page.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.getByRole('link', { name: 'Paged job 1', exact: true }).waitFor();
+      expect(await page.locator('li.job-row').count()).toBe(1);
+      expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+      await page.getByRole('button', { name: 'Previous page' }).click();
+      await page.getByRole('link', { name: 'Paged job 11' }).waitFor();
+      expect(await page.locator('li.job-row').count()).toBe(10);
+    } finally {
+      // Gone before a worker starts: nothing to render.
+      for (const id of ids) await fetch(`${origin}/api/v1/videos/jobs/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${KEY}` } });
+    }
+  });
+
   let jobId: string;
   it('creates a job from the form and follows its progress to 100%', async () => {
     worker = await startWorkerProcess(env.env);
