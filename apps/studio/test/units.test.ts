@@ -87,3 +87,10 @@ describe('changesBetween', () => {
     ]);
   });
 });
+
+describe('toApiScene with narration', () => {
+  it('sends the spoken text when the job is narrated and it is given', () => {
+    expect(toApiScene(draft('text', { text: 'On screen', narration: ' Said aloud ' }), ['text', 'title', 'narration'])).toEqual({ layout: 'text', text: 'On screen', narration: 'Said aloud' });
+    expect(toApiScene(draft('text', { text: 'On screen', narration: 'Said aloud' }), ['text', 'title'])).toEqual({ layout: 'text', text: 'On screen' });
+  });
+});

@@ -75,7 +75,8 @@ export function CreateJob({ api, caps }: CreateJobProps) {
       if (draft.narration && draft.voice) configuration.voice = draft.voice;
       if (draft.narration && draft.music) configuration.music = { preset: draft.music };
     }
-    if (scenes.length) configuration.scenes = scenes.map((s) => toApiScene(s, fieldsOf(s.layout)));
+    const narrated = caps.narration.enabled && draft.narration;
+    if (scenes.length) configuration.scenes = scenes.map((s) => toApiScene(s, narrated ? [...fieldsOf(s.layout), 'narration'] : fieldsOf(s.layout)));
     return { configuration } as unknown as GenerateRequest;
   }
 
@@ -85,7 +86,7 @@ export function CreateJob({ api, caps }: CreateJobProps) {
     const m = /^configuration\.scenes\.(\d+)(?:\.(\w+))?$/.exec(path);
     if (!m) return false;
     const scene = scenes[Number(m[1])];
-    return !!scene && (!m[2] || m[2] === 'duration_seconds' || m[2] === 'layout' || fieldsOf(scene.layout).includes(m[2]));
+    return !!scene && (!m[2] || m[2] === 'duration_seconds' || m[2] === 'layout' || (m[2] === 'narration' && draft.narration) || fieldsOf(scene.layout).includes(m[2]));
   };
 
   async function run(kind: 'plan' | 'submit') {
@@ -194,6 +195,7 @@ export function CreateJob({ api, caps }: CreateJobProps) {
               caps={caps}
               fields={fieldsOf(scene.layout)}
               required={layouts.get(scene.layout)?.required ?? []}
+              narrated={caps.narration.enabled && draft.narration}
               errors={errors}
               onChange={(change) => setScene(i, change)}
               onMove={(by) => {
@@ -228,6 +230,8 @@ interface SceneEditorProps {
   caps: Capabilities;
   fields: string[];
   required: string[];
+  /** The job is narrated: the scene may say something other than its visible text. */
+  narrated: boolean;
   errors: FieldErrors;
   onChange: (change: (s: SceneDraft) => SceneDraft) => void;
   onMove: (by: number) => void;
@@ -235,7 +239,7 @@ interface SceneEditorProps {
 }
 
 /** One scene: its layout, length and the content fields that layout takes. */
-function SceneEditor({ index, count, scene, caps, fields, required, errors, onChange, onMove, onRemove }: SceneEditorProps) {
+function SceneEditor({ index, count, scene, caps, fields, required, narrated, errors, onChange, onMove, onRemove }: SceneEditorProps) {
   const base = `configuration.scenes.${index}`;
   const legend = `Scene ${index + 1}`;
   const setValue = (name: string, value: string) => onChange((s) => ({ ...s, values: { ...s.values, [name]: value } }));
@@ -312,6 +316,17 @@ function SceneEditor({ index, count, scene, caps, fields, required, errors, onCh
             </div>
           );
         })}
+        {narrated && (
+          <Field path={`${base}.narration`} label="Spoken text" error={errors[`${base}.narration`]} hint="Empty: the scene speaks its visible text.">
+            <textarea
+              id={fieldId(`${base}.narration`)}
+              rows={2}
+              value={scene.values.narration ?? ''}
+              onInput={(e) => setValue('narration', (e.target as HTMLTextAreaElement).value)}
+              {...describedBy(`${base}.narration`, errors[`${base}.narration`], 'Empty: the scene speaks its visible text.')}
+            />
+          </Field>
+        )}
         {fields.includes('icon') && (
           <datalist id="icon-names">
             {caps.icons.map((n) => (
