@@ -417,8 +417,8 @@ export interface components {
             progress: {
                 percentage: number;
                 stage: string;
-                stage_percentage?: number;
-                stages?: {
+                stage_percentage: number;
+                stages: {
                     /** @enum {unknown} */
                     name: "queued" | "planning" | "rendering_scenes" | "combining" | "generating_thumbnails" | "encoding_renditions" | "extracting_metadata" | "uploading" | "finalizing";
                     /** @enum {unknown} */
@@ -431,7 +431,7 @@ export interface components {
                     /** @description What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…). */
                     detail?: Record<string, never>;
                 }[];
-                eta_seconds?: number | null;
+                eta_seconds: number | null;
             };
             configuration: {
                 topic: string;
@@ -505,7 +505,21 @@ export interface components {
             webhook: {
                 /** Format: uri */
                 callback_url: string;
-                deliveries: Record<string, never>[];
+                /** @description The delivery attempts, oldest first. */
+                deliveries: {
+                    event_id: string;
+                    event: string;
+                    attempt: number;
+                    /** Format: date-time */
+                    attempted_at: string;
+                    /** @description The receiver's status; null: no answer. */
+                    status_code: number | null;
+                    ok: boolean;
+                    duration_ms: number;
+                    error_code?: string;
+                    error?: string;
+                    will_retry?: boolean;
+                }[];
             } | null;
             links: {
                 /** Format: uri */
@@ -613,20 +627,35 @@ export interface components {
         };
         Plan: {
             plan: {
-                version?: number;
+                version: number;
+                quality?: string;
                 width: number;
                 height: number;
                 fps: number;
-                aspect?: string;
-                theme?: string;
+                aspect: string;
+                theme: string;
+                progress_bar?: boolean;
+                total_frames: number;
                 total_seconds: number;
                 scenes: {
                     index: number;
                     layout: string;
+                    kind: string;
+                    /** @description The scene's fields for its layout (see docs/scenes.md). */
+                    content: Record<string, never>;
                     start_seconds: number;
                     duration_seconds: number;
+                    transition: {
+                        type: string;
+                        seconds: number;
+                    };
+                    /** @description The entrance animation. */
+                    animation?: unknown;
+                    /** @description When each element enters (see docs/scenes.md). */
+                    timeline?: unknown;
                 }[];
             };
+            /** @description Which planner made the scenes and what it reported (model, tokens, latency…). */
             planner: Record<string, never>;
             warnings: Record<string, never>[];
         };
@@ -788,7 +817,29 @@ export interface components {
             };
         };
         MetadataVersions: {
-            versions: Record<string, never>[];
+            versions: {
+                version: number;
+                /** @enum {unknown} */
+                change: "created" | "edited" | "reuploaded";
+                title: string;
+                description: string;
+                tags: string[];
+                duration_seconds: number;
+                width: number;
+                height: number;
+                size_bytes: number;
+                renditions: {
+                    label: string;
+                    width: number;
+                    height: number;
+                    size_bytes: number;
+                    format: string;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
             next_cursor: string | null;
         };
     };
@@ -811,7 +862,9 @@ export interface operations {
     getOpenApi: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -820,11 +873,20 @@ export interface operations {
             /** @description The OpenAPI document */
             200: {
                 headers: {
+                    /** @description Names this version: send it as If-Match to edit it, If-None-Match to revalidate. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": Record<string, never>;
                 };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -853,7 +915,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -864,7 +926,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -898,7 +960,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -909,7 +971,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -947,7 +1009,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -958,7 +1020,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -969,7 +1031,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1000,9 +1062,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     /** @description The job's path. */
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1013,9 +1075,9 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     /** @description The job's path. */
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1026,7 +1088,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1037,7 +1099,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1048,7 +1110,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1059,8 +1121,8 @@ export interface operations {
             429: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
-                    /** @description Seconds to wait before trying again. */
+                    "X-Correlation-ID": string;
+                    /** @description Seconds to wait before trying again; absent when waiting would not help (a job longer than the whole budget). */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1072,7 +1134,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1110,7 +1172,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1121,7 +1183,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1132,7 +1194,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1159,7 +1221,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1170,7 +1232,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1181,7 +1243,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1192,7 +1254,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1226,7 +1288,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1237,7 +1299,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1248,7 +1310,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1275,7 +1337,7 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1286,7 +1348,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1297,7 +1359,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1308,7 +1370,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1319,7 +1381,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1346,7 +1408,7 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1357,7 +1419,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1368,7 +1430,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1379,7 +1441,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1390,7 +1452,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1417,7 +1479,10 @@ export interface operations {
             /** @description The metadata; `ETag` names the version */
             200: {
                 headers: {
-                    ETag?: string;
+                    /** @description The request's correlation id (sent or made). */
+                    "X-Correlation-ID": string;
+                    /** @description Names this version: send it as If-Match to edit it, If-None-Match to revalidate. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1435,7 +1500,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1446,7 +1511,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1457,7 +1522,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1468,7 +1533,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1500,7 +1565,10 @@ export interface operations {
             /** @description The new metadata and ETag */
             200: {
                 headers: {
-                    ETag?: string;
+                    /** @description The request's correlation id (sent or made). */
+                    "X-Correlation-ID": string;
+                    /** @description Names this version: send it as If-Match to edit it, If-None-Match to revalidate. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1511,7 +1579,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1522,7 +1590,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1533,7 +1601,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1544,7 +1612,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1555,7 +1623,7 @@ export interface operations {
             412: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1566,7 +1634,7 @@ export interface operations {
             428: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1577,7 +1645,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1616,7 +1684,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1627,7 +1695,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1638,7 +1706,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1649,7 +1717,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1672,19 +1740,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Location: the signed URL */
+            /** @description Location: the signed URL (the body names it too, as Express words a redirect) */
             302: {
                 headers: {
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                    "text/html": string;
+                };
             };
             /** @description No or an unknown API key (UNAUTHENTICATED). */
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1695,7 +1766,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1706,7 +1777,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1717,7 +1788,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1765,7 +1836,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1776,7 +1847,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1787,7 +1858,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
+                    /** @description Seconds to wait before trying again; absent when waiting would not help (a job longer than the whole budget). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1798,7 +1871,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1834,7 +1907,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1845,7 +1918,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1856,7 +1929,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1894,7 +1967,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1905,7 +1978,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1916,7 +1989,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1952,7 +2025,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1963,7 +2036,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1974,7 +2047,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
