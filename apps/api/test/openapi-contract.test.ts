@@ -153,6 +153,14 @@ describe('the API answers as its OpenAPI document says, and the tests exercise e
     // Resumed at the terminal event: 204.
     const frames = (await r().get(`/api/v1/videos/jobs/${done}/events`).set(auth)).text;
     const lastId = [...frames.matchAll(/^id: (\d+)$/gm)].pop()![1]!;
+    // Each frame's data matches the schema of its event type.
+    const events = frames.split('\n\n').filter((block) => /^data: /m.test(block));
+    expect(events.length).toBeGreaterThan(0);
+    for (const block of events) {
+      const type = /^event: (.+)$/m.exec(block)?.[1] ?? 'message';
+      const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]!);
+      expect({ type, errors: contract.conforms(type === 'message' ? 'JobEventData' : type === 'queue_position' ? 'QueuePositionEventData' : 'ReconnectEventData', data) }).toEqual({ type, errors: [] });
+    }
     expect((await r().get(`/api/v1/videos/jobs/${done}/events`).set(auth).set('Last-Event-ID', lastId)).status).toBe(204);
 
     // The webhook body matches its schema too.

@@ -414,25 +414,7 @@ export interface components {
             status: "queued" | "processing" | "completed" | "failed" | "cancelled";
             /** @description Only while queued: jobs that would run before it. */
             queue_position?: number | null;
-            progress: {
-                percentage: number;
-                stage: string;
-                stage_percentage: number;
-                stages: {
-                    /** @enum {unknown} */
-                    name: "queued" | "planning" | "rendering_scenes" | "combining" | "generating_thumbnails" | "encoding_renditions" | "extracting_metadata" | "uploading" | "finalizing";
-                    /** @enum {unknown} */
-                    status: "pending" | "active" | "done" | "skipped" | "failed";
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                    duration_ms: number | null;
-                    /** @description What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…). */
-                    detail?: Record<string, never>;
-                }[];
-                eta_seconds: number | null;
-            };
+            progress: components["schemas"]["JobProgress"];
             configuration: {
                 topic: string;
                 context?: string;
@@ -530,6 +512,51 @@ export interface components {
                  */
                 events: string;
             };
+        };
+        /** @description Where a job is: overall, per stage, and the estimated time left. */
+        JobProgress: {
+            percentage: number;
+            stage: string;
+            stage_percentage: number;
+            stages: {
+                /** @enum {unknown} */
+                name: "queued" | "planning" | "rendering_scenes" | "combining" | "generating_thumbnails" | "encoding_renditions" | "extracting_metadata" | "uploading" | "finalizing";
+                /** @enum {unknown} */
+                status: "pending" | "active" | "done" | "skipped" | "failed";
+                /** Format: date-time */
+                started_at: string | null;
+                /** Format: date-time */
+                completed_at: string | null;
+                duration_ms: number | null;
+                /** @description What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…). */
+                detail?: Record<string, never>;
+            }[];
+            eta_seconds: number | null;
+        };
+        /** @description The data of a progress event (no `event:` field; `id:` is the progress version, for Last-Event-ID). */
+        JobEventData: {
+            /** Format: uuid */
+            job_id: string;
+            /** @enum {unknown} */
+            status: "queued" | "processing" | "completed" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"];
+        };
+        /** @description The data of `event: queue_position` (no id): jobs that would run before this one; null: not in the wait list now. */
+        QueuePositionEventData: {
+            /** Format: uuid */
+            job_id: string;
+            queue_position: number | null;
+        };
+        /** @description The data of `event: reconnect` (no id), the last frame of a stream the server ends while the job runs: reconnect with Last-Event-ID after `retry_ms`, or open `url` (a fresh token). */
+        ReconnectEventData: {
+            /** Format: uuid */
+            job_id: string;
+            /** @enum {unknown} */
+            reason: "max_lifetime" | "shutdown";
+            last_event_id: number | null;
+            /** Format: uri */
+            url: string;
+            retry_ms: number;
         };
         /** @description What POST /generate answers: GET `links.self` for the whole job. */
         JobAccepted: {
@@ -1816,7 +1843,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The event stream */
+            /** @description The event stream: progress events (data: JobEventData), `event: queue_position` (QueuePositionEventData) and, last, `event: reconnect` (ReconnectEventData) when the server ends a stream early */
             200: {
                 headers: {
                     [name: string]: unknown;
