@@ -12,9 +12,9 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
   const { version = '0.1.0', serverUrl } = options;
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
   const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
-  const correlationHeader = { 'X-Correlation-ID': { description: 'The request\'s correlation id (sent or made).', schema: { type: 'string' } } };
+  const correlationHeader = { 'X-Correlation-ID': { description: 'The request\'s correlation id (sent or made).', required: true, schema: { type: 'string' } } };
   const error = (description: string) => ({ description, headers: correlationHeader, content: json(ref('ErrorResponse')) });
-  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } } };
+  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again; absent when waiting would not help (a job longer than the whole budget).', schema: { type: 'integer', minimum: 0 } } };
   const jobId = { $ref: '#/components/parameters/JobId' };
   const correlation = { $ref: '#/components/parameters/CorrelationId' };
   const common = { '401': error('No or an unknown API key (UNAUTHENTICATED).'), default: error('Any other error, with its code.') };
@@ -58,32 +58,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         job_id: { type: 'string', format: 'uuid' },
         status: { enum: [...JOB_STATUSES] },
         queue_position: { type: ['integer', 'null'], minimum: 0, description: 'Only while queued: jobs that would run before it.' },
-        progress: {
-          type: 'object',
-          properties: {
-            percentage: { type: 'number', minimum: 0, maximum: 100 },
-            stage: { type: 'string' },
-            stage_percentage: { type: 'number', minimum: 0, maximum: 100 },
-            stages: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  name: { enum: [...STAGE_NAMES] },
-                  status: { enum: ['pending', 'active', 'done', 'skipped', 'failed'] },
-                  started_at: { type: ['string', 'null'], format: 'date-time' },
-                  completed_at: { type: ['string', 'null'], format: 'date-time' },
-                  duration_ms: { type: ['number', 'null'] },
-                  detail: { type: 'object', description: 'What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…).' },
-                },
-                required: ['name', 'status', 'started_at', 'completed_at', 'duration_ms'],
-                additionalProperties: false,
-              },
-            },
-            eta_seconds: nullableNumber,
-          },
-          required: ['percentage', 'stage'],
-        },
+        progress: ref('JobProgress'),
         configuration: generate.properties.configuration,
         attempt: { type: 'integer', minimum: 0 },
         created_at: { type: 'string', format: 'date-time' },
@@ -116,7 +91,35 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         },
         webhook: {
           anyOf: [
-            { type: 'object', properties: { callback_url: { type: 'string', format: 'uri' }, deliveries: { type: 'array', items: { type: 'object' } } }, required: ['callback_url', 'deliveries'] },
+            {
+              type: 'object',
+              properties: {
+                callback_url: { type: 'string', format: 'uri' },
+                deliveries: {
+                  type: 'array',
+                  description: 'The delivery attempts, oldest first.',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      event_id: { type: 'string' },
+                      event: { type: 'string' },
+                      attempt: { type: 'integer', minimum: 1 },
+                      attempted_at: { type: 'string', format: 'date-time' },
+                      status_code: { type: ['integer', 'null'], description: "The receiver's status; null: no answer." },
+                      ok: { type: 'boolean' },
+                      duration_ms: { type: 'number', minimum: 0 },
+                      error_code: { type: 'string' },
+                      error: { type: 'string' },
+                      will_retry: { type: 'boolean' },
+                    },
+                    required: ['event_id', 'event', 'attempt', 'attempted_at', 'status_code', 'ok', 'duration_ms'],
+                    additionalProperties: false,
+                  },
+                },
+              },
+              required: ['callback_url', 'deliveries'],
+              additionalProperties: false,
+            },
             { type: 'null' },
           ],
         },
@@ -128,6 +131,61 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         },
       },
       required: ['job_id', 'status', 'progress', 'configuration', 'attempt', 'created_at', 'updated_at', 'started_at', 'completed_at', 'error', 'last_error', 'warnings', 'result', 'webhook', 'links'],
+      additionalProperties: false,
+    },
+    JobProgress: {
+      description: 'Where a job is: overall, per stage, and the estimated time left.',
+      type: 'object',
+      properties: {
+        percentage: { type: 'number', minimum: 0, maximum: 100 },
+        stage: { type: 'string' },
+        stage_percentage: { type: 'number', minimum: 0, maximum: 100 },
+        stages: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              name: { enum: [...STAGE_NAMES] },
+              status: { enum: ['pending', 'active', 'done', 'skipped', 'failed'] },
+              started_at: { type: ['string', 'null'], format: 'date-time' },
+              completed_at: { type: ['string', 'null'], format: 'date-time' },
+              duration_ms: { type: ['number', 'null'] },
+              detail: { type: 'object', description: 'What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…).' },
+            },
+            required: ['name', 'status', 'started_at', 'completed_at', 'duration_ms'],
+            additionalProperties: false,
+          },
+        },
+        eta_seconds: nullableNumber,
+      },
+      required: ['percentage', 'stage', 'stage_percentage', 'stages', 'eta_seconds'],
+      additionalProperties: false,
+    },
+    JobEventData: {
+      type: 'object',
+      description: 'The data of a progress event (no `event:` field; `id:` is the progress version, for Last-Event-ID).',
+      properties: { job_id: { type: 'string', format: 'uuid' }, status: { enum: [...JOB_STATUSES] }, progress: ref('JobProgress') },
+      required: ['job_id', 'status', 'progress'],
+      additionalProperties: false,
+    },
+    QueuePositionEventData: {
+      type: 'object',
+      description: 'The data of `event: queue_position` (no id): jobs that would run before this one; null: not in the wait list now.',
+      properties: { job_id: { type: 'string', format: 'uuid' }, queue_position: { type: ['integer', 'null'], minimum: 0 } },
+      required: ['job_id', 'queue_position'],
+      additionalProperties: false,
+    },
+    ReconnectEventData: {
+      type: 'object',
+      description: 'The data of `event: reconnect` (no id), the last frame of a stream the server ends while the job runs: reconnect with Last-Event-ID after `retry_ms`, or open `url` (a fresh token).',
+      properties: {
+        job_id: { type: 'string', format: 'uuid' },
+        reason: { enum: ['max_lifetime', 'shutdown'] },
+        last_event_id: { type: ['integer', 'null'] },
+        url: { type: 'string', format: 'uri' },
+        retry_ms: { type: 'integer', minimum: 0 },
+      },
+      required: ['job_id', 'reason', 'last_event_id', 'url', 'retry_ms'],
       additionalProperties: false,
     },
     JobAccepted: {
@@ -230,6 +288,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         default_voice: { description: 'The voice used when a job names none (null: none).' },
       },
       required: ['version', 'qualities', 'aspects', 'default_aspect', 'themes', 'default_theme', 'layouts', 'transitions', 'default_transition', 'icons', 'narration', 'planners', 'voices'],
+      additionalProperties: false,
     },
     Plan: {
       type: 'object',
@@ -238,24 +297,39 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
           type: 'object',
           properties: {
             version: { type: 'integer' },
+            quality: { type: 'string' },
             width: { type: 'integer', minimum: 1 },
             height: { type: 'integer', minimum: 1 },
             fps: { type: 'number', exclusiveMinimum: 0 },
             aspect: { type: 'string' },
             theme: { type: 'string' },
+            progress_bar: { type: 'boolean' },
+            total_frames: { type: 'integer', minimum: 0 },
             total_seconds: { type: 'number', minimum: 0 },
             scenes: {
               type: 'array',
               items: {
                 type: 'object',
-                properties: { index: { type: 'integer', minimum: 0 }, layout: { type: 'string' }, start_seconds: { type: 'number', minimum: 0 }, duration_seconds: { type: 'number', exclusiveMinimum: 0 } },
-                required: ['index', 'layout', 'start_seconds', 'duration_seconds'],
+                properties: {
+                  index: { type: 'integer', minimum: 0 },
+                  layout: { type: 'string' },
+                  kind: { type: 'string' },
+                  content: { type: 'object', description: "The scene's fields for its layout (see docs/scenes.md)." },
+                  start_seconds: { type: 'number', minimum: 0 },
+                  duration_seconds: { type: 'number', exclusiveMinimum: 0 },
+                  transition: { type: 'object', properties: { type: { type: 'string' }, seconds: { type: 'number', minimum: 0 } }, required: ['type', 'seconds'], additionalProperties: false },
+                  animation: { description: 'The entrance animation.' },
+                  timeline: { description: 'When each element enters (see docs/scenes.md).' },
+                },
+                required: ['index', 'layout', 'kind', 'content', 'start_seconds', 'duration_seconds', 'transition'],
+                additionalProperties: false,
               },
             },
           },
-          required: ['width', 'height', 'fps', 'total_seconds', 'scenes'],
+          required: ['version', 'width', 'height', 'fps', 'aspect', 'theme', 'total_frames', 'total_seconds', 'scenes'],
+          additionalProperties: false,
         },
-        planner: { type: 'object' },
+        planner: { type: 'object', description: 'Which planner made the scenes and what it reported (model, tokens, latency…).' },
         warnings: { type: 'array', items: { type: 'object' } },
       },
       required: ['plan', 'planner', 'warnings'],
@@ -400,7 +474,39 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
     },
     MetadataVersions: {
       type: 'object',
-      properties: { versions: { type: 'array', items: { type: 'object' } }, next_cursor: nullableString },
+      properties: {
+        versions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              version: { type: 'integer', minimum: 1 },
+              change: { enum: ['created', 'edited', 'reuploaded'] },
+              title: { type: 'string' },
+              description: { type: 'string' },
+              tags: { type: 'array', items: { type: 'string' } },
+              duration_seconds: { type: 'number', minimum: 0 },
+              width: { type: 'integer' },
+              height: { type: 'integer' },
+              size_bytes: { type: 'integer', minimum: 0 },
+              renditions: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { label: { type: 'string' }, width: { type: 'integer' }, height: { type: 'integer' }, size_bytes: { type: 'integer' }, format: { type: 'string' } },
+                  required: ['label', 'width', 'height', 'size_bytes', 'format'],
+                  additionalProperties: false,
+                },
+              },
+              created_at: { type: 'string', format: 'date-time' },
+              updated_at: { type: 'string', format: 'date-time' },
+            },
+            required: ['version', 'change', 'title', 'description', 'tags', 'duration_seconds', 'width', 'height', 'size_bytes', 'renditions', 'created_at', 'updated_at'],
+            additionalProperties: false,
+          },
+        },
+        next_cursor: nullableString,
+      },
       required: ['versions', 'next_cursor'],
       additionalProperties: false,
     },
@@ -409,10 +515,17 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
   const jobOk = (status: string, description: string, schema = 'Job', headers: JsonSchema = {}) => ({
     [status]: { description, headers: { ...correlationHeader, ...headers }, content: json(ref(schema)) },
   });
-  const location = { Location: { description: 'The job\'s path.', schema: { type: 'string' } } };
+  const location = { Location: { description: 'The job\'s path.', required: true, schema: { type: 'string' } } };
+  const etag = { ETag: { description: 'Names this version: send it as If-Match to edit it, If-None-Match to revalidate.', required: true, schema: { type: 'string' } } };
   const paths: Record<string, JsonSchema> = {
     '/api/v1/openapi.json': {
-      get: { operationId: 'getOpenApi', summary: 'This document', security: [], responses: { '200': { description: 'The OpenAPI document', content: json({ type: 'object' }) } } },
+      get: {
+        operationId: 'getOpenApi',
+        summary: 'This document',
+        security: [],
+        parameters: [{ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } }],
+        responses: { '200': { description: 'The OpenAPI document', headers: etag, content: json({ type: 'object' }) }, '304': { description: 'Not modified' } },
+      },
     },
     '/api/v1/capabilities': {
       get: { operationId: 'getCapabilities', summary: 'What a configuration may contain', parameters: [correlation], responses: { '200': { description: 'Capabilities', content: json(ref('Capabilities')) }, ...common } },
@@ -484,7 +597,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         summary: "A completed job's metadata",
         parameters: [jobId, correlation, { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } }],
         responses: {
-          '200': { description: 'The metadata; `ETag` names the version', headers: { ETag: { schema: { type: 'string' } } }, content: json(ref('Metadata')) },
+          '200': { description: 'The metadata; `ETag` names the version', headers: { ...correlationHeader, ...etag }, content: json(ref('Metadata')) },
           '304': { description: 'Not modified' },
           '404': error('JOB_NOT_FOUND'),
           '409': error('JOB_NOT_COMPLETED'),
@@ -497,7 +610,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         parameters: [jobId, correlation, { $ref: '#/components/parameters/IfMatch' }],
         requestBody: { required: true, content: json(ref('MetadataPatch')) },
         responses: {
-          '200': { description: 'The new metadata and ETag', headers: { ETag: { schema: { type: 'string' } } }, content: json(ref('Metadata')) },
+          '200': { description: 'The new metadata and ETag', headers: { ...correlationHeader, ...etag }, content: json(ref('Metadata')) },
           '400': error('VALIDATION_FAILED'),
           '404': error('JOB_NOT_FOUND'),
           '409': error('JOB_NOT_COMPLETED or METADATA_VERSION_LIMIT'),
@@ -520,7 +633,16 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         operationId: 'downloadVideo',
         summary: 'A redirect to a signed download URL',
         parameters: [jobId, correlation],
-        responses: { '302': { description: 'Location: the signed URL', headers: { Location: { schema: { type: 'string', format: 'uri' } } } }, '404': error('JOB_NOT_FOUND'), '409': error('JOB_NOT_COMPLETED'), ...common },
+        responses: {
+          '302': {
+            description: 'Location: the signed URL (the body names it too, as Express words a redirect)',
+            headers: { Location: { required: true, schema: { type: 'string', format: 'uri' } } },
+            content: { 'text/plain': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } },
+          },
+          '404': error('JOB_NOT_FOUND'),
+          '409': error('JOB_NOT_COMPLETED'),
+          ...common,
+        },
       },
     },
     '/api/v1/videos/jobs/{job_id}/events': {
@@ -535,10 +657,13 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
           { name: 'last_event_id', in: 'query', required: false, description: 'Last-Event-ID for clients that cannot send headers.', schema: { type: 'string', pattern: '^\\d+$' } },
         ],
         responses: {
-          '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          '200': {
+            description: 'The event stream: progress events (data: JobEventData), `event: queue_position` (QueuePositionEventData) and, last, `event: reconnect` (ReconnectEventData) when the server ends a stream early',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
           '204': { description: 'Resumed at or past the terminal event: nothing more to send' },
           '404': error('JOB_NOT_FOUND'),
-          '429': error('TOO_MANY_EVENT_STREAMS'),
+          '429': { ...error('TOO_MANY_EVENT_STREAMS'), headers: { ...correlationHeader, ...retryAfter } },
           ...common,
         },
       },

@@ -2,21 +2,20 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { readApiError } from './errors';
 import type { components } from './schema';
 
-type Job = components['schemas']['Job'];
-export type JobStatus = Job['status'];
+export type JobStatus = components['schemas']['Job']['status'];
 
 /** A progress event (no `event:` field): the job's status and progress; `id` is the progress version. */
 export interface JobProgressEvent {
   id: string;
   event: 'message';
-  data: { job_id: string; status: JobStatus; progress: Job['progress'] };
+  data: components['schemas']['JobEventData'];
 }
 
 /** While queued: jobs that would run before this one (null: not in the wait list now). Has no id. */
 export interface QueuePositionEvent {
   id: undefined;
   event: 'queue_position';
-  data: { job_id: string; queue_position: number | null };
+  data: components['schemas']['QueuePositionEventData'];
 }
 
 export type JobEvent = JobProgressEvent | QueuePositionEvent;

@@ -414,25 +414,7 @@ export interface components {
             status: "queued" | "processing" | "completed" | "failed" | "cancelled";
             /** @description Only while queued: jobs that would run before it. */
             queue_position?: number | null;
-            progress: {
-                percentage: number;
-                stage: string;
-                stage_percentage?: number;
-                stages?: {
-                    /** @enum {unknown} */
-                    name: "queued" | "planning" | "rendering_scenes" | "combining" | "generating_thumbnails" | "encoding_renditions" | "extracting_metadata" | "uploading" | "finalizing";
-                    /** @enum {unknown} */
-                    status: "pending" | "active" | "done" | "skipped" | "failed";
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                    duration_ms: number | null;
-                    /** @description What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…). */
-                    detail?: Record<string, never>;
-                }[];
-                eta_seconds?: number | null;
-            };
+            progress: components["schemas"]["JobProgress"];
             configuration: {
                 topic: string;
                 context?: string;
@@ -505,7 +487,21 @@ export interface components {
             webhook: {
                 /** Format: uri */
                 callback_url: string;
-                deliveries: Record<string, never>[];
+                /** @description The delivery attempts, oldest first. */
+                deliveries: {
+                    event_id: string;
+                    event: string;
+                    attempt: number;
+                    /** Format: date-time */
+                    attempted_at: string;
+                    /** @description The receiver's status; null: no answer. */
+                    status_code: number | null;
+                    ok: boolean;
+                    duration_ms: number;
+                    error_code?: string;
+                    error?: string;
+                    will_retry?: boolean;
+                }[];
             } | null;
             links: {
                 /** Format: uri */
@@ -516,6 +512,51 @@ export interface components {
                  */
                 events: string;
             };
+        };
+        /** @description Where a job is: overall, per stage, and the estimated time left. */
+        JobProgress: {
+            percentage: number;
+            stage: string;
+            stage_percentage: number;
+            stages: {
+                /** @enum {unknown} */
+                name: "queued" | "planning" | "rendering_scenes" | "combining" | "generating_thumbnails" | "encoding_renditions" | "extracting_metadata" | "uploading" | "finalizing";
+                /** @enum {unknown} */
+                status: "pending" | "active" | "done" | "skipped" | "failed";
+                /** Format: date-time */
+                started_at: string | null;
+                /** Format: date-time */
+                completed_at: string | null;
+                duration_ms: number | null;
+                /** @description What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…). */
+                detail?: Record<string, never>;
+            }[];
+            eta_seconds: number | null;
+        };
+        /** @description The data of a progress event (no `event:` field; `id:` is the progress version, for Last-Event-ID). */
+        JobEventData: {
+            /** Format: uuid */
+            job_id: string;
+            /** @enum {unknown} */
+            status: "queued" | "processing" | "completed" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"];
+        };
+        /** @description The data of `event: queue_position` (no id): jobs that would run before this one; null: not in the wait list now. */
+        QueuePositionEventData: {
+            /** Format: uuid */
+            job_id: string;
+            queue_position: number | null;
+        };
+        /** @description The data of `event: reconnect` (no id), the last frame of a stream the server ends while the job runs: reconnect with Last-Event-ID after `retry_ms`, or open `url` (a fresh token). */
+        ReconnectEventData: {
+            /** Format: uuid */
+            job_id: string;
+            /** @enum {unknown} */
+            reason: "max_lifetime" | "shutdown";
+            last_event_id: number | null;
+            /** Format: uri */
+            url: string;
+            retry_ms: number;
         };
         /** @description What POST /generate answers: GET `links.self` for the whole job. */
         JobAccepted: {
@@ -613,20 +654,35 @@ export interface components {
         };
         Plan: {
             plan: {
-                version?: number;
+                version: number;
+                quality?: string;
                 width: number;
                 height: number;
                 fps: number;
-                aspect?: string;
-                theme?: string;
+                aspect: string;
+                theme: string;
+                progress_bar?: boolean;
+                total_frames: number;
                 total_seconds: number;
                 scenes: {
                     index: number;
                     layout: string;
+                    kind: string;
+                    /** @description The scene's fields for its layout (see docs/scenes.md). */
+                    content: Record<string, never>;
                     start_seconds: number;
                     duration_seconds: number;
+                    transition: {
+                        type: string;
+                        seconds: number;
+                    };
+                    /** @description The entrance animation. */
+                    animation?: unknown;
+                    /** @description When each element enters (see docs/scenes.md). */
+                    timeline?: unknown;
                 }[];
             };
+            /** @description Which planner made the scenes and what it reported (model, tokens, latency…). */
             planner: Record<string, never>;
             warnings: Record<string, never>[];
         };
@@ -788,7 +844,29 @@ export interface components {
             };
         };
         MetadataVersions: {
-            versions: Record<string, never>[];
+            versions: {
+                version: number;
+                /** @enum {unknown} */
+                change: "created" | "edited" | "reuploaded";
+                title: string;
+                description: string;
+                tags: string[];
+                duration_seconds: number;
+                width: number;
+                height: number;
+                size_bytes: number;
+                renditions: {
+                    label: string;
+                    width: number;
+                    height: number;
+                    size_bytes: number;
+                    format: string;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
             next_cursor: string | null;
         };
     };
@@ -811,7 +889,9 @@ export interface operations {
     getOpenApi: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -820,11 +900,20 @@ export interface operations {
             /** @description The OpenAPI document */
             200: {
                 headers: {
+                    /** @description Names this version: send it as If-Match to edit it, If-None-Match to revalidate. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": Record<string, never>;
                 };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -853,7 +942,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -864,7 +953,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -898,7 +987,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -909,7 +998,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -947,7 +1036,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -958,7 +1047,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -969,7 +1058,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1000,9 +1089,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     /** @description The job's path. */
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1013,9 +1102,9 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     /** @description The job's path. */
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1026,7 +1115,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1037,7 +1126,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1048,7 +1137,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1059,8 +1148,8 @@ export interface operations {
             429: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
-                    /** @description Seconds to wait before trying again. */
+                    "X-Correlation-ID": string;
+                    /** @description Seconds to wait before trying again; absent when waiting would not help (a job longer than the whole budget). */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -1072,7 +1161,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1110,7 +1199,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1121,7 +1210,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1132,7 +1221,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1159,7 +1248,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1170,7 +1259,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1181,7 +1270,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1192,7 +1281,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1226,7 +1315,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1237,7 +1326,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1248,7 +1337,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1275,7 +1364,7 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1286,7 +1375,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1297,7 +1386,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1308,7 +1397,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1319,7 +1408,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1346,7 +1435,7 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1357,7 +1446,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1368,7 +1457,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1379,7 +1468,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1390,7 +1479,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1417,7 +1506,10 @@ export interface operations {
             /** @description The metadata; `ETag` names the version */
             200: {
                 headers: {
-                    ETag?: string;
+                    /** @description The request's correlation id (sent or made). */
+                    "X-Correlation-ID": string;
+                    /** @description Names this version: send it as If-Match to edit it, If-None-Match to revalidate. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1435,7 +1527,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1446,7 +1538,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1457,7 +1549,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1468,7 +1560,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1500,7 +1592,10 @@ export interface operations {
             /** @description The new metadata and ETag */
             200: {
                 headers: {
-                    ETag?: string;
+                    /** @description The request's correlation id (sent or made). */
+                    "X-Correlation-ID": string;
+                    /** @description Names this version: send it as If-Match to edit it, If-None-Match to revalidate. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1511,7 +1606,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1522,7 +1617,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1533,7 +1628,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1544,7 +1639,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1555,7 +1650,7 @@ export interface operations {
             412: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1566,7 +1661,7 @@ export interface operations {
             428: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1577,7 +1672,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1616,7 +1711,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1627,7 +1722,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1638,7 +1733,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1649,7 +1744,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1672,19 +1767,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Location: the signed URL */
+            /** @description Location: the signed URL (the body names it too, as Express words a redirect) */
             302: {
                 headers: {
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                    "text/html": string;
+                };
             };
             /** @description No or an unknown API key (UNAUTHENTICATED). */
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1695,7 +1793,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1706,7 +1804,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1717,7 +1815,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1745,7 +1843,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The event stream */
+            /** @description The event stream: progress events (data: JobEventData), `event: queue_position` (QueuePositionEventData) and, last, `event: reconnect` (ReconnectEventData) when the server ends a stream early */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1765,7 +1863,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1776,7 +1874,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1787,7 +1885,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
+                    /** @description Seconds to wait before trying again; absent when waiting would not help (a job longer than the whole budget). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1798,7 +1898,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1834,7 +1934,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1845,7 +1945,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1856,7 +1956,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1894,7 +1994,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1905,7 +2005,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1916,7 +2016,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1952,7 +2052,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1963,7 +2063,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1974,7 +2074,7 @@ export interface operations {
             default: {
                 headers: {
                     /** @description The request's correlation id (sent or made). */
-                    "X-Correlation-ID"?: string;
+                    "X-Correlation-ID": string;
                     [name: string]: unknown;
                 };
                 content: {
