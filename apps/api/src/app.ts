@@ -132,7 +132,8 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     metrics,
     renderMetrics: () => renderMetrics(registry),
     adminApiKey: config.admin.apiKey,
-    ...(studioDir ? { studio: { dir: studioDir, mediaOrigins: [mediaOrigin(config.s3)] } } : {}),
+    // The page fetches media from the bucket (or CDN), and playlists and storyboards from the links jobs show (PUBLIC_BASE_URL).
+    ...(studioDir ? { studio: { dir: studioDir, mediaOrigins: [...new Set([mediaOrigin(config.s3), ...(config.api.publicBaseUrl ? [new URL(config.api.publicBaseUrl).origin] : [])])] } } : {}),
   });
   if (config.admin.apiKey) logger.info('queue board mounted', { path: '/admin/queues' });
 

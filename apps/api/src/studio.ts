@@ -58,7 +58,7 @@ export function studioCsp(mediaOrigins: readonly string[]): string {
 export interface StudioOptions {
   /** The studio's build (apps/studio/dist): index.html and assets/. */
   dir: string;
-  /** The origins media URLs point at (mediaOrigin). */
+  /** The origins media URLs point at besides the page's own (mediaOrigin; PUBLIC_BASE_URL's when the links use another host). */
   mediaOrigins: readonly string[];
 }
 
