@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 /** The studio's routes; the API's SPA fallback serves index.html for exactly these paths. */
 export type Route = { name: 'create' } | { name: 'list' } | { name: 'job'; id: string } | { name: 'not-found' };
 
+/** The route of a path; anything else is not-found (the API never serves the page for it anyway). */
 export function parseRoute(path: string): Route {
   if (path === '/' || path === '/new') return { name: 'create' };
   if (path === '/jobs') return { name: 'list' };
@@ -10,6 +11,7 @@ export function parseRoute(path: string): Route {
   return m ? { name: 'job', id: m[1]! } : { name: 'not-found' };
 }
 
+/** Moves to `path` without a page load (history.pushState) and tells useRoute. */
 export function navigate(path: string): void {
   if (location.pathname + location.search === path) return;
   history.pushState(null, '', path);

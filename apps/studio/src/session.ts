@@ -3,6 +3,7 @@ import { createClient, type VidgenClient } from './api';
 /** The API key lives in this tab's sessionStorage only: never in a URL, a cookie or a log line. */
 const KEY = 'vidgen.apiKey';
 
+/** The key this tab signed in with, if any (storage may be disabled: then none). */
 export function storedKey(): string | null {
   try {
     return sessionStorage.getItem(KEY);
@@ -11,6 +12,7 @@ export function storedKey(): string | null {
   }
 }
 
+/** Keeps the key for this tab (null: forgets it, i.e. signs out). */
 export function storeKey(key: string | null): void {
   if (key === null) sessionStorage.removeItem(KEY);
   else sessionStorage.setItem(KEY, key);
