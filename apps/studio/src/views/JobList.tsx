@@ -20,6 +20,10 @@ export function JobList({ api }: JobListProps) {
   const [reload, setReload] = useState(0);
   const cursor = cursors.at(-1);
 
+  // Another page or filter: no rows until its answer (the old ones are not that page's). A reload after
+  // an action keeps the rows in place until the new answer replaces them.
+  useEffect(() => setPage(null), [status, cursor]);
+
   useEffect(() => {
     let cancelled = false;
     setError(null);
