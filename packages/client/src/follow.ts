@@ -74,7 +74,7 @@ export async function* followEvents(deps: FollowDeps, options: FollowOptions = {
     if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
     let response: Response;
     try {
-      response = await deps.fetch(deps.url, { headers, signal, cache: 'no-store' });
+      response = await deps.fetch(deps.url, { headers, signal });
     } catch (err) {
       if (signal?.aborted || ++failures > maxRetries) throw err;
       await sleep(retryMs, signal);
