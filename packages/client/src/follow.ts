@@ -74,7 +74,7 @@ export async function* followEvents(deps: FollowDeps, options: FollowOptions = {
     if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
     let response: Response;
     try {
-      response = await deps.fetch(deps.url, { headers, signal, cache: 'no-store' });
+      response = await deps.fetch(deps.url, { headers, signal });
     } catch (err) {
       if (signal?.aborted || ++failures > maxRetries) throw err;
       await sleep(retryMs, signal);
@@ -93,6 +93,7 @@ export async function* followEvents(deps: FollowDeps, options: FollowOptions = {
     const parser = createParser({ onEvent: (e) => pending.push(e), onRetry: (ms) => (retryMs = ms) });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let received = false;
+    let askedToReconnect = false;
     try {
       for (;;) {
         const { value, done } = await reader.read();
@@ -100,7 +101,10 @@ export async function* followEvents(deps: FollowDeps, options: FollowOptions = {
         parser.feed(value);
         for (const message of pending.splice(0)) {
           // The server ends the stream after this one; the loop below reconnects with the last id.
-          if (message.event === 'reconnect') continue;
+          if (message.event === 'reconnect') {
+            askedToReconnect = true;
+            continue;
+          }
           received = true;
           if (message.event === 'queue_position') {
             yield { id: undefined, event: 'queue_position', data: JSON.parse(message.data) as QueuePositionEvent['data'] };
@@ -119,7 +123,8 @@ export async function* followEvents(deps: FollowDeps, options: FollowOptions = {
     } finally {
       reader.cancel().catch(() => undefined);
     }
-    if (received) failures = 0;
+    // A stream the server ended on purpose (`event: reconnect`) is no failure, with events or without.
+    if (received || askedToReconnect) failures = 0;
     else if (++failures > maxRetries) throw new Error(`the event stream of ${deps.url} ended ${failures} times in a row without an event`);
     await sleep(retryMs, signal);
   }

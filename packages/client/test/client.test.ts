@@ -95,7 +95,7 @@ async function apiError(call: Promise<unknown>): Promise<VidgenApiError> {
 }
 
 describe('@vidgen/client against a real API and worker', () => {
-  it('the committed schema.d.ts is what `generate` makes from the document now', async () => {
+  it('the committed schema.ts is what `generate` makes from the document now', async () => {
     const script = join(__dirname, '../scripts/generate.mjs');
     const run = await promisify(execFile)(process.execPath, [script, '--check']).then(
       () => ({ code: 0, stderr: '' }),
@@ -235,5 +235,35 @@ describe('@vidgen/client against a real API and worker', () => {
     expect(refused(() => verifyWebhook(delivery!.body, old, SECRET, 300))).toBe('expired');
     expect(refused(() => verifyWebhook(delivery!.body, undefined, SECRET, 300))).toBe('missing');
     expect(refused(() => verifyWebhook('not json', signatureHeader(SECRET, 'not json', Date.now() / 1000), SECRET, 300))).toBe('invalid_body');
+  });
+
+  it("resumes after the server's `event: reconnect` (a stream's lifetime is over) and ends with the job", async () => {
+    // A world of its own, with no worker (the job stays queued) and streams that live one second.
+    const quiet = await createTestEnv({ API_KEYS: `owner1:${KEY}`, NARRATION_ENABLED: 'false', SSE_MAX_LIFETIME_SECONDS: '1' });
+    const shortLived = await startApi(loadConfig({ ...quiet.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', stream: new PassThrough() }));
+    try {
+      const client = createClient({ baseUrl: `http://127.0.0.1:${shortLived.port}`, apiKey: KEY, fetch: recordingFetch });
+      const { job_id } = await client.submit(job('Reconnected'));
+      streams.length = 0;
+      const events: JobEvent[] = [];
+      let cancelled = false;
+      for await (const e of client.follow(job_id)) {
+        events.push(e);
+        // Once a second stream delivers (its queue position), the job ends.
+        if (streams.length >= 2 && !cancelled) {
+          cancelled = true;
+          await client.cancel(job_id);
+        }
+      }
+      expect(streams.length).toBeGreaterThanOrEqual(2);
+      const progress = events.filter((e) => e.event === 'message');
+      expect(streams[1]!.lastEventId).toBe(progress[0]!.id);
+      // follow ended (on the terminal event, or on the 204 of a resume past it: a job cancelled while
+      // queued keeps progress version 0, so a client that resumes at 0 gets the 204 without the event).
+      expect((await client.get(job_id)).status).toBe('cancelled');
+    } finally {
+      await shortLived.stop();
+      await quiet.cleanup();
+    }
   });
 });

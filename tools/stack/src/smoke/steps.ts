@@ -68,7 +68,6 @@ async function call(step: string, input: string, init: RequestInit = {}): Promis
 export async function runSmoke(options: SmokeOptions): Promise<StepOutcome[]> {
   const { apiKey, timeoutMs = 180000, pollMs = 500, say = () => undefined } = options;
   const base = options.url.replace(/\/+$/, '');
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
   const outcomes: StepOutcome[] = [];
   const done = (step: string, status: StepOutcome['status'], detail: string) => {
     outcomes.push({ step, status, detail });
