@@ -177,7 +177,7 @@ describe('the studio', () => {
     await shoot('create');
   });
 
-  it('cancels a queued job from the list, after a confirmation', async () => {
+  it('cancels a queued job from the list, retries and deletes it, each after a confirmation', async () => {
     // No worker runs yet: the job stays queued.
     await fillForm('A job to cancel', [{ layout: 'text', duration: '2', values: { text: 'Never rendered.' } }]);
     await page.getByRole('button', { name: 'Create video' }).click();
@@ -210,6 +210,13 @@ describe('the studio', () => {
     await row.locator('.badge', { hasText: 'cancelled' }).waitFor();
     const res = await fetch(`${origin}/api/v1/videos/jobs/${jobId}`, { headers: { Authorization: `Bearer ${KEY}` } });
     expect(((await res.json()) as { status: string }).status).toBe('cancelled');
+    // Retry puts it back in the queue (a new submission), after its confirmation.
+    await row.getByRole('button', { name: /^Retry/ }).click();
+    await page.getByRole('dialog', { name: 'Retry this job?' }).getByRole('button', { name: 'Retry job' }).click();
+    await row.locator('.badge', { hasText: 'queued' }).waitFor();
+    await row.getByRole('button', { name: /^Cancel/ }).click();
+    await page.getByRole('dialog', { name: 'Cancel this job?' }).getByRole('button', { name: 'Cancel job' }).click();
+    await row.locator('.badge', { hasText: 'cancelled' }).waitFor();
     // The status filter asks the API for that status only.
     await page.getByLabel('Status').selectOption('completed');
     await page.getByText('No videos with status completed yet.').waitFor();
@@ -383,5 +390,9 @@ describe('the studio', () => {
       await shoot(name);
     }
     expect(cspViolations).toEqual([]);
+    // Signing out forgets the key.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("vidgen.apiKey")')).toBeNull();
   });
 });
