@@ -192,7 +192,6 @@ describe('the studio', () => {
     const row = page.locator(`li[data-job="${jobId}"]`);
     await row.waitFor();
     expect(await axeProblems()).toEqual([]);
-    await shoot('list');
     await row.getByRole('button', { name: /^Cancel/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Cancel this job?' });
     await dialog.waitFor();
@@ -246,6 +245,8 @@ describe('the studio', () => {
       await page.getByRole('link', { name: 'Paged job 11' }).waitFor();
       const first = await topics();
       expect(first).toHaveLength(10);
+      expect(await axeProblems()).toEqual([]);
+      await shoot('list');
       expect(await page.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
       await page.getByRole('button', { name: 'Next page' }).click();
       await until('document.querySelectorAll("li.job-row").length === 1', 10000);
