@@ -73,8 +73,8 @@ export function CreateJob({ api, caps }: CreateJobProps) {
     if (caps.narration.enabled) {
       configuration.narration = draft.narration;
       if (draft.narration && draft.voice) configuration.voice = draft.voice;
-      if (draft.narration && draft.music) configuration.music = { preset: draft.music };
     }
+    if (draft.music) configuration.music = { preset: draft.music };
     const narrated = caps.narration.enabled && draft.narration;
     if (scenes.length) configuration.scenes = scenes.map((s) => toApiScene(s, narrated ? [...fieldsOf(s.layout), 'narration'] : fieldsOf(s.layout)));
     return { configuration } as unknown as GenerateRequest;
@@ -164,17 +164,20 @@ export function CreateJob({ api, caps }: CreateJobProps) {
           <label for="f-subtitles">Subtitles</label>
         </div>
       </section>
-      {caps.narration.enabled && (
-        <section aria-labelledby="sound-title" class="card grid">
-          <h2 id="sound-title">Sound</h2>
+      <section aria-labelledby="sound-title" class="card grid">
+        <h2 id="sound-title">Sound</h2>
+        {/* Narration only where the deployment's workers can speak (capabilities.narration.enabled); music everywhere. */}
+        {caps.narration.enabled && (
           <div class="field check">
             <input type="checkbox" id="f-narration" checked={draft.narration} onChange={(e) => set('narration', (e.target as HTMLInputElement).checked)} />
             <label for="f-narration">Narration</label>
           </div>
-          {draft.narration && select('voice', 'Voice', [{ value: '', label: `Default${caps.default_voice ? ` (${caps.default_voice})` : ''}` }, ...caps.voices.map((v) => ({ value: v.id ?? '', label: `${v.name} (${v.engine})` }))])}
-          {draft.narration && select('music', 'Music', [{ value: '', label: 'None' }, ...(caps.music_presets ?? []).map((m) => ({ value: m, label: m }))])}
-        </section>
-      )}
+        )}
+        {caps.narration.enabled &&
+          draft.narration &&
+          select('voice', 'Voice', [{ value: '', label: `Default${caps.default_voice ? ` (${caps.default_voice})` : ''}` }, ...caps.voices.map((v) => ({ value: v.id ?? '', label: `${v.name} (${v.engine})` }))])}
+        {select('music', 'Music', [{ value: '', label: 'Default' }, ...(caps.music_presets ?? []).map((m) => ({ value: m, label: m }))])}
+      </section>
       <section aria-labelledby="scenes-title" class="card">
         <h2 id="scenes-title">Scenes</h2>
         <p class="hint" id="scenes-hint">
