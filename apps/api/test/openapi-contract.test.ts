@@ -1,9 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
+import Redis from 'ioredis';
 import request from 'supertest';
 import { loadConfig } from '@vidgen/config';
 import { createLogger } from '@vidgen/observability';
+import { startVoiceHeartbeat } from '@vidgen/queue';
 import { createTestEnv, startWorkerProcess, waitFor, type TestEnv, type WorkerHandle } from '@vidgen/testing';
 import { startApi, type RunningApi } from '../src/app';
 import { attachContract, type ContractRecorder, type OpenApiDoc } from './contract-recorder';
@@ -171,6 +173,24 @@ describe('the API answers as its OpenAPI document says, and the tests exercise e
 
     expect(contract.problems).toEqual([]);
     expect(contract.unexercised()).toEqual([]);
+  });
+
+  it('capabilities with narration on and a live voice match the document too', async () => {
+    const narrated = await startApi(loadConfig({ ...env.env, NARRATION_ENABLED: 'true', API_PORT: '0' }), createLogger({ service: 'api', format: 'json', stream: new PassThrough() }));
+    const redis = new Redis(env.env.REDIS_URL!);
+    const beat = await startVoiceHeartbeat({ redis, prefix: env.prefix, workerId: 'contract-worker', engine: 'espeak', voices: [{ id: 'espeak:en-us', engine: 'espeak', name: 'en-us' }] });
+    const recorder = attachContract(narrated.server, (await request(narrated.server).get('/api/v1/openapi.json')).body as OpenApiDoc);
+    try {
+      const caps = await request(narrated.server).get('/api/v1/capabilities').set(auth);
+      expect(caps.body.voices.length).toBeGreaterThan(0);
+      expect(caps.body.default_voice).toEqual(expect.any(String));
+      expect(recorder.problems).toEqual([]);
+      expect(recorder.seen.get('getCapabilities 200')).toBe(1);
+    } finally {
+      await beat.stop();
+      redis.disconnect();
+      await narrated.stop();
+    }
   });
 
   it('the schemas can fail: a job missing its links, with an extra key, or the short answer of /generate does not conform', async () => {

@@ -648,9 +648,16 @@ export interface components {
                 }[];
             };
             /** @description The voices live workers announce now; none without narration. */
-            voices: Record<string, never>[];
+            voices: {
+                /** @description `<engine>:<name>`, what configuration.voice names. */
+                id: string;
+                engine: string;
+                name: string;
+                /** @description How many live workers offer it. */
+                workers: number;
+            }[];
             /** @description The voice used when a job names none (null: none). */
-            default_voice?: unknown;
+            default_voice?: string | null;
         };
         Plan: {
             plan: {

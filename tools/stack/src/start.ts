@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     `  curl -s -X POST ${stack.apiUrl}/api/v1/videos/generate${auth} -H 'Content-Type: application/json' -d '{"configuration":{"topic":"Why the sky is blue","context":"Sunlight scatters off air molecules.","quality":"low"}}'`,
   );
   say(`  curl -s ${stack.apiUrl}/api/v1/videos/jobs/<job_id>${auth}`);
+  say(`API reference (OpenAPI, Swagger UI): ${stack.apiUrl}/docs`);
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
