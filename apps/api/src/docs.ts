@@ -86,7 +86,9 @@ export function createDocsRouter(): Router {
   });
   route(router, '/docs/assets/:file', {
     get: (req, res, next) => {
-      const file = ASSETS[String(req.params.file)];
+      const name = String(req.params.file);
+      // Own keys only: "constructor" and friends are not files.
+      const file = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
       if (!file) return next(new VidgenError('ROUTE_NOT_FOUND'));
       // dotfiles: the package sits under node_modules/.pnpm; the file names are ours, not the client's.
       res.sendFile(path.join(SWAGGER_UI_DIR, file), { maxAge: '1h', dotfiles: 'allow' });

@@ -37,6 +37,7 @@ describe('/docs', () => {
     }
     expect((await request(api.server).get('/docs/assets/index.html')).status).toBe(404);
     expect((await request(api.server).get('/docs/assets/..%2Fpackage.json')).status).toBe(404);
+    expect((await request(api.server).get('/docs/assets/constructor')).status).toBe(404);
     // The API's own answers keep their JSON-only policy.
     expect((await request(api.server).get('/api/v1/openapi.json')).headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
   });

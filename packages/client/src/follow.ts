@@ -96,9 +96,16 @@ export async function* followEvents(deps: FollowDeps, options: FollowOptions = {
     let askedToReconnect = false;
     try {
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        parser.feed(value);
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          // A dropped connection reads as an error here (reconnect below); an abort is the caller's and ends follow.
+          if (signal?.aborted) throw err;
+          break;
+        }
+        if (chunk.done) break;
+        parser.feed(chunk.value);
         for (const message of pending.splice(0)) {
           // The server ends the stream after this one; the loop below reconnects with the last id.
           if (message.event === 'reconnect') {
@@ -117,10 +124,8 @@ export async function* followEvents(deps: FollowDeps, options: FollowOptions = {
           if (TERMINAL.has(data.status)) return;
         }
       }
-    } catch (err) {
-      // A dropped connection reads as an error here; an abort is the caller's and ends follow.
-      if (signal?.aborted) throw err;
     } finally {
+      // Also when the caller stops iterating early: the connection closes.
       reader.cancel().catch(() => undefined);
     }
     // A stream the server ended on purpose (`event: reconnect`) is no failure, with events or without.
