@@ -107,6 +107,7 @@ export function createServer(deps: ServerDeps): express.Express {
     createVideosRouter(deps),
     createMetadataRouter(deps),
   );
+  app.use('/api/v1/capabilities', cors(deps.corsOrigins));
   app.use('/api/v1', createCapabilitiesRouter(deps));
   app.use('/api/v1/usage', cors(deps.corsOrigins), authenticate(deps.apiKeys), createUsageRouter(deps));
 
