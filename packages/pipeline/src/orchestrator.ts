@@ -21,7 +21,8 @@ import type { VideoGenerationConfig } from './config';
 import { FrameSceneRenderer } from './frame-renderer';
 import { builtinPlanner, type Planner } from './planner';
 import { UnitProgress } from './progress-aggregator';
-import type { RenderedClip, SceneRenderer } from './scene-renderer';
+import type { RenderStillsOptions, RenderedClip, SceneRenderer } from './scene-renderer';
+import type { ThumbnailSet } from './delivery/thumbnails';
 import { sceneTextLines } from './scene-text';
 import { narrationScript, spokenTimeline } from './narration-script';
 import { ttsAvailable } from './tts';
@@ -56,6 +57,11 @@ export interface RunOptions {
   onProgress?: ProgressSink;
   /** The planning stage's outcome (planner, model, tokens, warnings), once it is known; must not throw. */
   onPlanned?: (result: PlanResult) => void;
+  /**
+   * Poster, thumbnails and sprite painted beside the units (renderStills) into
+   * <scratchDir>/delivery: the delivery then needs no decode of the MP4. Absent: none.
+   */
+  stills?: { count: number; thumbnailWidth: number };
 }
 
 export interface RenderedScene {
@@ -88,6 +94,8 @@ export interface VideoGenerationOutput {
   fps: number;
   /** The plan the video was drawn from (plain data). */
   plan: RenderPlan;
+  /** Poster, thumbnails and sprite painted from the plan (RunOptions.stills), or null. */
+  stills: ThumbnailSet | null;
   scenes: RenderedScene[];
   warnings: string[];
   /** Frames painted and piped into ffmpeg (the rest ffmpeg held), of plan.totalFrames. */
@@ -147,7 +155,7 @@ export class VideoGenerationOrchestrator {
     const scratchDir = await mkdtemp(path.join(this.config.scratchBaseDir, `vidgen-${safeId}-`));
     const cleanup = () => rm(scratchDir, { recursive: true, force: true });
     try {
-      const output = await this.runIn(scratchDir, report, signal, options.onPlanned);
+      const output = await this.runIn(scratchDir, report, signal, options.onPlanned, options.stills);
       return { ...output, cleanup };
     } catch (err) {
       await cleanup();
@@ -156,7 +164,7 @@ export class VideoGenerationOrchestrator {
     }
   }
 
-  private async runIn(scratchDir: string, report: ProgressSink, signal: AbortSignal | undefined, onPlanned?: (result: PlanResult) => void): Promise<VideoGenerationOutput> {
+  private async runIn(scratchDir: string, report: ProgressSink, signal: AbortSignal | undefined, onPlanned?: (result: PlanResult) => void, stillsSpec?: RunOptions['stills']): Promise<VideoGenerationOutput> {
     const { config } = this;
     if (config.narration) {
       const available = await (this.deps.ttsCheck ?? (() => ttsAvailable(this.deps.tts ?? {})))();
@@ -189,7 +197,8 @@ export class VideoGenerationOrchestrator {
     const plan: RenderPlan = narration && config.captions === 'burned' ? { ...timedPlan, captions: burnedCaptions(words, timedPlan.fps, timedPlan.totalFrames) } : timedPlan;
     const audioPlan = buildAudioPlan(plan, spoken, config.music);
     const audioPath = path.join(scratchDir, 'audio.wav');
-    const { clips, mix } = await this.renderWithAudio(plan, audioPlan, audioPath, scratchDir, signal, (pct) => stage('rendering_scenes', Math.min(99, speechShare + (pct * (100 - speechShare)) / 100)));
+    const stillsDir = path.join(scratchDir, 'delivery');
+    const { clips, mix, stills } = await this.renderWithAudio(plan, audioPlan, audioPath, scratchDir, stillsSpec ? { ...stillsSpec, outDir: stillsDir } : null, signal, (pct) => stage('rendering_scenes', Math.min(99, speechShare + (pct * (100 - speechShare)) / 100)));
     if (audioPlan.speech.length > 0 && !(mix!.voiceLoudness.integratedLufs > SILENCE_LUFS)) {
       // Never a silent video labelled narrated.
       throw new VidgenError('TTS_FAILED', { message: 'The narration is silent: the engine wrote WAVs without sound.', details: { engine: narration!.synthesizer.engine, reason: 'silent' } });
@@ -239,6 +248,7 @@ export class VideoGenerationOrchestrator {
       height: plan.height,
       fps: plan.fps,
       plan,
+      stills,
       scenes,
       warnings,
       paintedFrames: clips.reduce((n, c) => n + c.paintedFrames, 0),
@@ -248,18 +258,19 @@ export class VideoGenerationOrchestrator {
   }
 
   /**
-   * The render units and the audio mix run side by side (the mix needs only
-   * the plan and the speech). A failure of either stops the other, and
-   * neither is left running when this settles.
+   * The render units, the audio mix and the stills run side by side (the mix
+   * and the stills need only the plan and the speech). A failure of any stops
+   * the others, and none is left running when this settles.
    */
   private async renderWithAudio(
     plan: RenderPlan,
     audioPlan: AudioPlan,
     audioPath: string,
     scratchDir: string,
+    stillsSpec: RenderStillsOptions | null,
     signal: AbortSignal | undefined,
     onPercent: (pct: number) => void,
-  ): Promise<{ clips: RenderedClip[]; mix: MixAudioResult | null }> {
+  ): Promise<{ clips: RenderedClip[]; mix: MixAudioResult | null; stills: ThumbnailSet | null }> {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -274,14 +285,15 @@ export class VideoGenerationOrchestrator {
         },
       );
     try {
-      const [units, audio] = await Promise.all([
+      const [units, audio, stills] = await Promise.all([
         settle(this.renderUnits(plan, scratchDir, stop.signal, onPercent)),
         settle(needsMix ? mixAudio({ ffmpegPath: this.deps.ffmpegPath, plan: audioPlan, output: audioPath, scratchDir, signal: stop.signal }) : Promise.resolve(null)),
+        settle(stillsSpec ? this.renderer.renderStills(plan, { ...stillsSpec, signal: stop.signal }) : Promise.resolve(null)),
       ]);
-      // The first real failure wins over the cancellation it caused in the other.
-      const failures = [units, audio].filter((r) => !r.ok).map((r) => (r as { error: unknown }).error);
+      // The first real failure wins over the cancellation it caused in the others.
+      const failures = [units, audio, stills].filter((r) => !r.ok).map((r) => (r as { error: unknown }).error);
       if (failures.length > 0) throw failures.find((e) => !(isVidgenError(e) && e.code === 'JOB_CANCELLED')) ?? failures[0];
-      return { clips: (units as { value: RenderedClip[] }).value, mix: (audio as { value: MixAudioResult | null }).value };
+      return { clips: (units as { value: RenderedClip[] }).value, mix: (audio as { value: MixAudioResult | null }).value, stills: (stills as { value: ThumbnailSet | null }).value };
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }

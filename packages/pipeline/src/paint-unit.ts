@@ -39,7 +39,7 @@ export interface PaintUnitHooks {
 }
 
 /** ffmpeg stopped reading: its own exit says why. */
-class PipeClosed extends Error {
+export class PipeClosed extends Error {
   constructor() {
     super('ffmpeg closed its input');
   }
@@ -50,7 +50,7 @@ class PipeClosed extends Error {
  * the pipe closes first. `onFlushed` runs once the stream is done with the
  * chunk (handed to the OS, or failed): only then may its bytes be reused.
  */
-function write(stdin: Writable, chunk: Buffer, onFlushed?: () => void): Promise<void> {
+export function write(stdin: Writable, chunk: Buffer, onFlushed?: () => void): Promise<void> {
   if (stdin.destroyed || stdin.writableEnded) return Promise.reject(new PipeClosed());
   if (stdin.write(chunk, () => onFlushed?.())) return Promise.resolve();
   return new Promise((resolve, reject) => {

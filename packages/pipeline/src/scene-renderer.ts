@@ -1,4 +1,5 @@
 import type { PlannedScene, RenderPlan, RenderPlanOptions } from '@vidgen/core';
+import type { ThumbnailSet } from './delivery/thumbnails';
 
 /** Consecutive scenes [from, to) of a plan: what one render unit draws. */
 export interface SceneRange {
@@ -29,6 +30,16 @@ export interface RenderUnitOptions {
   onFrames?: (frames: number) => void;
 }
 
+export interface RenderStillsOptions {
+  /** poster.jpg, thumb-NNN.jpg, sprite.jpg and storyboard.vtt go here. */
+  outDir: string;
+  /** Thumbnails besides the poster (THUMBNAIL_COUNT). */
+  count: number;
+  /** Their width (THUMBNAIL_WIDTH); the height keeps the aspect. */
+  thumbnailWidth: number;
+  signal?: AbortSignal;
+}
+
 export interface AssembleOptions {
   plan: RenderPlan;
   output: string;
@@ -52,6 +63,8 @@ export interface SceneRenderer {
   /** Planned scenes → the RenderPlan (frames, timelines, transitions): plain, serialisable data. Narration times scenes and entrances to the speech. */
   plan(scenes: readonly PlannedScene[], options?: RenderPlanOptions): RenderPlan;
   renderUnit(plan: RenderPlan, range: SceneRange, options: RenderUnitOptions): Promise<RenderedClip>;
+  /** Poster, thumbnails and sprite from the plan's frames (no decode of the video). */
+  renderStills(plan: RenderPlan, options: RenderStillsOptions): Promise<ThumbnailSet>;
   /** Joins the clips (in plan order, by stream copy) with one audio track into the final MP4 (+faststart). */
   assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void>;
 }

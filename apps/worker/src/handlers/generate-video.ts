@@ -156,7 +156,8 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         };
         // A language-model plan is held to what the owner's budget still allows this job (its reservation included).
         const budgetSeconds = deps.budget ? await deps.budget.headroomFor(record.owner, String(job.id)).catch(() => undefined) : undefined;
-        const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) });
+        const stills = { count: delivery.thumbnailCount, thumbnailWidth: delivery.thumbnailWidth };
+        const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned, stills, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) });
         await planWrites;
         deps.onRendered?.(job_id, Date.now() - renderStarted);
         cleanup = rendered.cleanup;

@@ -33,16 +33,19 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
   const media = { ffmpegPath, input: rendered.videoPath, durationSeconds: rendered.durationSeconds };
 
   report('generating_thumbnails', 0);
-  const thumbnails = await renderThumbnails({
-    ...media,
-    outDir: deliveryDir,
-    width: rendered.width,
-    height: rendered.height,
-    count: delivery.thumbnailCount,
-    thumbnailWidth: delivery.thumbnailWidth,
-    onProgress: (p) => report('generating_thumbnails', p),
-    signal,
-  });
+  // Painted beside the render units when the run asked for them; grabbed from the MP4 otherwise.
+  const thumbnails =
+    rendered.stills ??
+    (await renderThumbnails({
+      ...media,
+      outDir: deliveryDir,
+      width: rendered.width,
+      height: rendered.height,
+      count: delivery.thumbnailCount,
+      thumbnailWidth: delivery.thumbnailWidth,
+      onProgress: (p) => report('generating_thumbnails', p),
+      signal,
+    }));
   report('generating_thumbnails', 100);
 
   let hls = null;
