@@ -4,14 +4,14 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { VidgenError, buildRenderPlan, isErrorCode, silentLogger, type Logger, type PlannedScene, type RenderPlan, type RenderPlanConfiguration, type RenderPlanOptions } from '@vidgen/core';
 import { killProcessGroup, runFfmpeg } from '@vidgen/ffmpeg';
-import { buildAssembleArgs, concatListContent } from './concat-args';
+import { buildAssembleArgs, buildRungAssembleArgs, concatListContent } from './concat-args';
 import type { EncoderSettings } from './encoder';
 import { finishThumbnails, thumbnailLayout, type ThumbnailSet } from './delivery/thumbnails';
 import { stillFrames } from './delivery/thumbnail-plan';
 import type { StillsJob } from './paint-stills';
 import type { UnitDone, UnitJob, UnitMessage } from './paint-unit';
 import { defaultPainterModule } from './painter';
-import type { AssembleOptions, RenderStillsOptions, RenderUnitOptions, RenderedClip, SceneRange, SceneRenderer } from './scene-renderer';
+import type { AssembleOptions, AssembleRungOptions, RenderStillsOptions, RenderUnitOptions, RenderedClip, SceneRange, SceneRenderer } from './scene-renderer';
 import { rangeFrames } from './units';
 
 export interface FrameSceneRendererOptions {
@@ -64,9 +64,9 @@ export class FrameSceneRenderer implements SceneRenderer {
    * thread or process outlives it.
    */
   async renderUnit(plan: RenderPlan, range: SceneRange, options: RenderUnitOptions): Promise<RenderedClip> {
-    const { output, threads, signal, onFrames } = options;
+    const { output, threads, signal, onFrames, rungs, keyframes } = options;
     const { startFrame, endFrame } = rangeFrames(plan, range);
-    const job: UnitJob = { plan, range, output, encoder: this.options.encoder, threads, ffmpegPath: this.options.ffmpegPath, painterModule: this.painterModule };
+    const job: UnitJob = { plan, range, output, encoder: this.options.encoder, threads, ffmpegPath: this.options.ffmpegPath, painterModule: this.painterModule, rungs, keyframes };
     const done = await this.inWorker(job, signal, (frames) => onFrames?.(Math.min(frames, endFrame - startFrame)));
     return { path: output, range, startFrame, endFrame, paintedFrames: done.paintedFrames, warnings: done.warnings };
   }
@@ -133,15 +133,18 @@ export class FrameSceneRenderer implements SceneRenderer {
     });
   }
 
+  /** A lower rung's unit clips joined by stream copy, with the finished top MP4's audio copied in. */
+  async assembleRung(clips: readonly RenderedClip[], options: AssembleRungOptions): Promise<void> {
+    const { plan, output, video, scratchDir, label, signal } = options;
+    const ordered = orderedClips(clips, plan);
+    const listFile = path.join(scratchDir, `units-${label}.txt`);
+    await writeFile(listFile, concatListContent(ordered.map((c) => ({ path: c.path, durationSeconds: (c.endFrame - c.startFrame) / plan.fps }))));
+    await runFfmpeg({ ffmpegPath: this.options.ffmpegPath, args: buildRungAssembleArgs({ listFile, video, totalSeconds: plan.totalFrames / plan.fps, output }), signal, logger: this.logger });
+  }
+
   async assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void> {
     const { plan, output, audio, scratchDir, signal, onPercent } = options;
-    const ordered = [...clips].sort((a, b) => a.startFrame - b.startFrame);
-    let expected = 0;
-    for (const clip of ordered) {
-      if (clip.startFrame !== expected) throw new VidgenError('RENDER_FAILED', { message: `render units leave a gap or overlap at frame ${expected}` });
-      expected = clip.endFrame;
-    }
-    if (expected !== plan.totalFrames) throw new VidgenError('RENDER_FAILED', { message: `render units cover ${expected} of ${plan.totalFrames} frames` });
+    const ordered = orderedClips(clips, plan);
     const totalSeconds = plan.totalFrames / plan.fps;
     const listFile = path.join(scratchDir, 'units.txt');
     await writeFile(listFile, concatListContent(ordered.map((c) => ({ path: c.path, durationSeconds: (c.endFrame - c.startFrame) / plan.fps }))));
@@ -154,4 +157,16 @@ export class FrameSceneRenderer implements SceneRenderer {
       logger: this.logger,
     });
   }
+}
+
+/** The clips in plan order; they must cover the plan's frames exactly once. */
+function orderedClips(clips: readonly RenderedClip[], plan: RenderPlan): RenderedClip[] {
+  const ordered = [...clips].sort((a, b) => a.startFrame - b.startFrame);
+  let expected = 0;
+  for (const clip of ordered) {
+    if (clip.startFrame !== expected) throw new VidgenError('RENDER_FAILED', { message: `render units leave a gap or overlap at frame ${expected}` });
+    expected = clip.endFrame;
+  }
+  if (expected !== plan.totalFrames) throw new VidgenError('RENDER_FAILED', { message: `render units cover ${expected} of ${plan.totalFrames} frames` });
+  return ordered;
 }

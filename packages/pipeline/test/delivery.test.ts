@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { probe, runFfmpeg } from '@vidgen/ffmpeg';
-import { keyframeTimes, packageHls, parseMediaPlaylist, renderThumbnails, type HlsPackage } from '@vidgen/pipeline';
-import { exec, ffmpegPath, ffprobePath } from './helpers';
+import { PipelineIntegrator, keyframeTimes, packageHls, parseMediaPlaylist, renderThumbnails, type HlsPackage } from '@vidgen/pipeline';
+import { exec, ffmpegPath, ffprobePath, makeJob } from './helpers';
 
 /**
  * A short H.264/AAC MP4 like the pipeline's: 2 s GOP, yuv420p; `keyframes`
@@ -180,4 +180,45 @@ describe('delivery outputs with real ffmpeg', () => {
     expect(pkg.variants.map((v) => [v.width, v.height])).toEqual([lower, [width, height]]);
     await checkPackage(pkg, { width, height, fps: 30 }, dir);
   });
+});
+
+describe('lower rungs encoded in the render pass (real pipeline)', () => {
+  let base: string;
+  afterAll(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('renders a medium job in two units with its 480p rung beside it, and the package passes every check', async () => {
+    base = await mkdtemp(path.join(os.tmpdir(), 'vidgen-samepass-test-'));
+    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: base });
+    const job = makeJob({
+      quality: 'medium',
+      subtitles: false,
+      scenes: [
+        { layout: 'bullets', title: 'Three things', items: ['One', 'Two', 'Three'], duration_seconds: 5, transition: 'crossfade', animation: 'auto' },
+        { layout: 'stat', title: 'Share', value: 42, suffix: '%', label: 'of the frames are held', duration_seconds: 5, transition: 'cut', animation: 'auto' },
+      ],
+    } as never);
+    const rendered = await integrator.run(job, { hls: { segmentSeconds: 2 } });
+    try {
+      expect(rendered.units).toBe(2);
+      expect(rendered.renditions.map((r) => [r.label, r.width, r.height, r.fps])).toEqual([['480p', 864, 486, 15]]);
+      // The rung is a full video: every frame at its rate, the top's audio.
+      const rung = await probe(rendered.renditions[0]!.path, { ffprobePath });
+      expect(rung.video).toMatchObject({ codec: 'h264', width: 864, height: 486 });
+      expect(rung.audio?.codec).toBe('aac');
+      expect(rung.duration_seconds).toBeCloseTo(10, 1);
+      // Keyframes at the segment starts (every 2 s) and the second unit's start (5 s), in both.
+      expect(await keyframeTimes(ffprobePath, rendered.renditions[0]!.path)).toEqual([0, 2, 4, 5, 6, 8]);
+      expect(await keyframeTimes(ffprobePath, rendered.videoPath)).toEqual(expect.arrayContaining([0, 2, 4, 6, 8]));
+      const pkg = await packageHls({
+        ffmpegPath, ffprobePath, input: rendered.videoPath, width: rendered.width, height: rendered.height, quality: 'medium', durationSeconds: rendered.durationSeconds,
+        sourceFps: rendered.fps, outDir: rendered.scratchDir, segmentSeconds: 2, prebuilt: rendered.renditions,
+      });
+      expect(pkg.variants.map((v) => [v.label, v.fps, v.segmentPaths.length])).toEqual([['480p', 15, 5], ['720p', 30, 5]]);
+      await checkPackage(pkg, { width: 1280, height: 720, fps: 30 }, rendered.scratchDir);
+    } finally {
+      await rendered.cleanup();
+    }
+  }, 120_000);
 });

@@ -110,7 +110,7 @@ async function child(quality: Quality, endpoint: string, keep: string | null): P
   const cpuBefore = cpuSeconds();
   const ownBefore = process.cpuUsage();
   const started = performance.now();
-  const rendered = await integrator.run(job, { onProgress: report, signal, stills: { count: DELIVERY.thumbnailCount, thumbnailWidth: DELIVERY.thumbnailWidth } });
+  const rendered = await integrator.run(job, { onProgress: report, signal, stills: { count: DELIVERY.thumbnailCount, thumbnailWidth: DELIVERY.thumbnailWidth }, hls: { segmentSeconds: DELIVERY.hlsSegmentSeconds } });
   let objects = 0;
   let bytes = 0;
   let ended = 0;

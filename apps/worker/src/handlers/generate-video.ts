@@ -1,4 +1,4 @@
-import { VidgenError, classifyError, renderedBefore, validateJobResult, type JobRecord, type JobResult, type Logger, type PlanResult, type StageName } from '@vidgen/core';
+import { DEFAULT_OUTPUT_FORMATS, VidgenError, classifyError, renderedBefore, validateJobResult, type JobRecord, type JobResult, type Logger, type PlanResult, type StageName } from '@vidgen/core';
 import { runWithContext, setContext } from '@vidgen/observability';
 import type { PipelineIntegrator } from '@vidgen/pipeline';
 import { createProgressCallback, type JobProgressTracker } from '@vidgen/progress';
@@ -156,8 +156,10 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         };
         // A language-model plan is held to what the owner's budget still allows this job (its reservation included).
         const budgetSeconds = deps.budget ? await deps.budget.headroomFor(record.owner, String(job.id)).catch(() => undefined) : undefined;
+        // Stills and lower HLS rungs come from the render pass's own frames (issue 15).
         const stills = { count: delivery.thumbnailCount, thumbnailWidth: delivery.thumbnailWidth };
-        const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned, stills, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) });
+        const hls = (record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS).includes('hls') ? { segmentSeconds: delivery.hlsSegmentSeconds } : undefined;
+        const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned, stills, hls, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) });
         await planWrites;
         deps.onRendered?.(job_id, Date.now() - renderStarted);
         cleanup = rendered.cleanup;

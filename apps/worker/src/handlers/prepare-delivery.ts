@@ -65,6 +65,8 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
       // A narrated job's spoken captions become the master's subtitles rendition (issue 14). Silent
       // jobs keep their masters as they were: the API's playlist route signs .ts/.m4s segments only.
       subtitles: rendered.narration ? rendered.captions : null,
+      // The lower rungs the render pass encoded from its own frames (RunOptions.hls): remuxed, not encoded again.
+      prebuilt: rendered.renditions,
     });
     report('encoding_renditions', 100);
   } else {
