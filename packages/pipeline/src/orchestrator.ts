@@ -345,7 +345,12 @@ export class VideoGenerationOrchestrator {
       return endFrame - startFrame;
     });
     const progress = new UnitProgress(frames);
-    const threads = ranges.length > 1 ? Math.max(1, Math.floor(this.config.cores / ranges.length)) : undefined;
+    // The core budget: the cores (PipelineIntegrator's `cores`, the machine's by default) divided among the units; in a
+    // unit, the top encoder gets its share and each lower rung a share by its pixel rate (at least one thread).
+    const unitThreads = Math.max(1, Math.floor(this.config.cores / ranges.length));
+    const threads = ranges.length > 1 ? unitThreads : undefined;
+    const topRate = plan.width * plan.height * plan.fps;
+    const rungThreads = (r: { width: number; height: number; fps: number }) => Math.max(1, Math.round((unitThreads * r.width * r.height * r.fps) / topRate));
     return runPool(
       ranges,
       ranges.length,
@@ -357,7 +362,7 @@ export class VideoGenerationOrchestrator {
           threads,
           ...(ladder && ladder.rungs.length > 0
             ? {
-                rungs: ladder.rungs.map((r) => ({ width: r.width, height: r.height, fps: r.fps, encoder: encoderSettingsFor(r.preset), output: rungClipPath(output, r.label) })),
+                rungs: ladder.rungs.map((r) => ({ width: r.width, height: r.height, fps: r.fps, encoder: encoderSettingsFor(r.preset), threads: rungThreads(r), output: rungClipPath(output, r.label) })),
                 keyframes: ladder.keyframes.filter((f) => f >= startFrame && f < endFrame).map((f) => f - startFrame),
               }
             : {}),

@@ -81,6 +81,8 @@ export interface UnitRung {
   /** Its frame rate: divides the unit's, and every keyframe and the unit's length fall on its grid (sameFrameRungs). */
   fps: number;
   encoder: EncoderSettings;
+  /** x264 threads of this rung's encoder (its share of the unit's cores); absent: the unit's `threads`. */
+  threads?: number;
   output: string;
 }
 
@@ -116,7 +118,7 @@ export function buildUnitEncodeArgs(options: UnitEncodeArgsOptions): string[] {
     return [
       '-map', `[o${i}]`, '-frames:v', String(unitFrames / step), '-an',
       '-c:v', e.videoCodec, '-preset', e.x264Preset, '-crf', String(e.crf), '-pix_fmt', e.pixelFormat,
-      ...threadArgs,
+      ...(r.threads ? ['-threads', String(r.threads)] : threadArgs),
       // Keyframes at the segment starts and nowhere else (as packageHls encodes a rung), so every rung is cut at the same instants.
       '-force_key_frames', forceKeyframesExpression(keyframes.map((k) => k / step)), '-sc_threshold', '0', '-g', String(Math.ceil(unitFrames / step) + 1),
       r.output,

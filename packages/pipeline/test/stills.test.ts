@@ -26,8 +26,8 @@ describe('stills: pure planning', () => {
   it('builds one ffmpeg with the poster, the thumbnails and the tiled sprite told apart by frame index', () => {
     const plan = spritePlan({ durationSeconds: 3, srcWidth: 1280, srcHeight: 720 });
     const args = stillsArgs({ width: 1280, height: 720, pixelFormat: 'bgr24', poster: { output: '/o/poster.jpg' }, thumbnails: { count: 2, width: 320, height: 180, pattern: '/o/thumb-%03d.jpg' }, sprite: { plan, output: '/o/sprite.jpg' } });
-    expect(args.slice(0, 11)).toEqual(['-f', 'rawvideo', '-pix_fmt', 'bgr24', '-s', '1280x720', '-r', '1', '-i', 'pipe:0', '-filter_complex']);
-    expect(args[11]).toBe('[0:v]split=3[p][t][s];[p]trim=end_frame=1[poster];[t]trim=start_frame=1:end_frame=3,setpts=PTS-STARTPTS,scale=320:180[thumbs];[s]trim=start_frame=3,setpts=PTS-STARTPTS,scale=160:90,tile=3x1[sprite]');
+    expect(args.slice(0, 13)).toEqual(['-f', 'rawvideo', '-pix_fmt', 'bgr24', '-s', '1280x720', '-r', '1', '-i', 'pipe:0', '-filter_complex_threads', '1', '-filter_complex']);
+    expect(args[13]).toBe('[0:v]split=3[p][t][s];[p]trim=end_frame=1[poster];[t]trim=start_frame=1:end_frame=3,setpts=PTS-STARTPTS,scale=320:180[thumbs];[s]trim=start_frame=3,setpts=PTS-STARTPTS,scale=160:90,tile=3x1[sprite]');
     expect(args).toContain('/o/thumb-%03d.jpg');
   });
 });

@@ -52,7 +52,8 @@ export function stillsArgs(input: StillsArgsInput): string[] {
   return [
     // One frame a second: every frame its own timestamp, none dropped or repeated on the way out.
     '-f', 'rawvideo', '-pix_fmt', pixelFormat, '-s', `${width}x${height}`, '-r', '1', '-i', 'pipe:0',
-    '-filter_complex', graph,
+    // A few dozen small pictures: one thread, so the stills take no cores from the units beside them.
+    '-filter_complex_threads', '1', '-filter_complex', graph, '-threads', '1',
     '-map', '[poster]', '-frames:v', '1', '-q:v', '3', '-f', 'image2', '-update', '1', poster.output,
     '-map', '[thumbs]', '-frames:v', String(t.count), '-q:v', '3', '-f', 'image2', '-start_number', '1', t.pattern,
     '-map', '[sprite]', '-frames:v', '1', '-q:v', '4', '-f', 'image2', '-update', '1', sprite.output,
