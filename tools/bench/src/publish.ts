@@ -2,8 +2,9 @@
  * pnpm bench:publish — the reference job (fixtures/reference-job.json: 6 scenes × 5 s,
  * dark, no narration, MP4 + HLS) from the pipeline's start to every output uploaded
  * and verified (HeadObject, size and MD5) in the embedded S3 server, through the
- * worker's own steps: PipelineIntegrator.run (planning, rendering, combining), then
- * prepareDelivery (thumbnails, HLS renditions, metadata probe), then uploadOutputs.
+ * worker's own steps: PipelineIntegrator.run (planning, rendering, combining; the
+ * stills and the lower rungs in the same pass), then prepareDelivery (HLS package,
+ * metadata probe) with each output uploaded once final (OutputUploads), the master last.
  * The API and the queue are not in it: they add a Redis round trip or two.
  *
  * Baseline, measured in the same run, interleaved: ONE bare ffmpeg that decodes the
@@ -32,7 +33,7 @@ import { EMBEDDED_S3_CREDENTIALS } from '@vidgen/embedded';
 import { resolveFfmpegPath, resolveFfprobePath, runFfmpeg } from '@vidgen/ffmpeg';
 import { PipelineIntegrator, audioEncoderArgs, encoderSettingsFor, renditionLadder } from '@vidgen/pipeline';
 import { S3UploadManager, createS3Client, jobObjectPrefix, listAllObjects } from '@vidgen/storage';
-import { prepareDelivery, uploadOutputs } from '@vidgen/worker';
+import { OutputUploads, prepareDelivery } from '@vidgen/worker';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'reference-job.json');
 const BUCKET = 'bench-publish';
@@ -115,9 +116,11 @@ async function child(quality: Quality, endpoint: string, keep: string | null): P
   let bytes = 0;
   let ended = 0;
   try {
-    const prepared = await prepareDelivery({ record: job, rendered, ffmpegPath, ffprobePath, delivery: DELIVERY, report, skip: async () => {}, signal });
+    // As the worker's handler does: each output uploaded once final, the master last, all verified.
+    const early = new OutputUploads({ uploads, owner: job.owner, jobId: job.job_id, signal });
+    const prepared = await prepareDelivery({ record: job, rendered, ffmpegPath, ffprobePath, delivery: DELIVERY, report, skip: async () => {}, signal, onFinal: (o) => early.start(o) });
     report('uploading', 0);
-    const outputs = await uploadOutputs({ uploads, owner: job.owner, jobId: job.job_id, outputs: prepared.outputs, signal, onProgress: (p) => report('uploading', p) });
+    const outputs = await early.finish(prepared.outputs, (p) => report('uploading', p));
     report('uploading', 100);
     ended = performance.now();
     objects = outputs.length;

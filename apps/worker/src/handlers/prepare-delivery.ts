@@ -23,11 +23,13 @@ export interface PrepareOptions {
   /** encoding_renditions when the job has no HLS. */
   skip: (stage: StageName) => Promise<void>;
   signal: AbortSignal;
+  /** Outputs final from here on (the MP4, subtitles and stills; then the HLS files but the master): uploads may start. Must not throw. */
+  onFinal?: (outputs: LocalOutput[]) => void;
 }
 
 /** generating_thumbnails → encoding_renditions → extracting_metadata, on the rendered MP4. */
 export async function prepareDelivery(options: PrepareOptions): Promise<PreparedDelivery> {
-  const { record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal } = options;
+  const { record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal, onFinal } = options;
   const formats = record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS;
   const deliveryDir = path.join(rendered.scratchDir, 'delivery');
   const media = { ffmpegPath, input: rendered.videoPath, durationSeconds: rendered.durationSeconds };
@@ -47,6 +49,8 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
       signal,
     }));
   report('generating_thumbnails', 100);
+  const files = { formats, videoPath: rendered.videoPath, width: rendered.width, height: rendered.height, subtitlesPath: rendered.subtitlesPath };
+  onFinal?.(planOutputs({ ...files, thumbnails, hls: null }));
 
   let hls = null;
   if (formats.includes('hls')) {
@@ -69,6 +73,7 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
       prebuilt: rendered.renditions,
     });
     report('encoding_renditions', 100);
+    onFinal?.(planOutputs({ ...files, thumbnails: null, hls }).filter((o) => o.kind === 'hls_segment' || o.kind === 'hls_playlist'));
   } else {
     await skip('encoding_renditions');
   }
