@@ -319,7 +319,7 @@ async function main(): Promise<void> {
       cores: os.cpus().length,
       results,
       timing:
-        'publish: PipelineIntegrator.run + prepareDelivery + uploadOutputs (every object HeadObject-verified) in a child Node process, start to the last upload; baseline: one ffmpeg decoding the reference MP4 once and encoding every rung of the ladder (split + fps + scale, each rung at its preset, AAC into each), spawn to exit',
+        'publish: PipelineIntegrator.run (stills and lower rungs in the same pass) + prepareDelivery with OutputUploads (each output uploaded once final, the master last, every object HeadObject-verified) in a child Node process, start to the last upload; baseline: one ffmpeg decoding the reference MP4 once and encoding every rung of the ladder (split + fps + scale, each rung at its preset, AAC into each), spawn to exit',
       cpu_method: 'user+sys s: publish = the child Node process (every thread) + its reaped children (ffmpeg, ffprobe); baseline = the one ffmpeg. The S3 server runs in its own process, not counted',
       targets: { ratio_max: 1.3, medium_video_seconds_per_wall_second_min: 5 },
       met: { ratio: results.every((r) => r.ratio <= 1.3), medium_speed: medium ? medium.video_seconds_per_wall_second >= 5 : null, progress_monotonic: results.every((r) => r.progress_monotonic) },
