@@ -11,6 +11,14 @@ describe('lower rungs in the render pass: pure planning', () => {
     ]);
   });
 
+  it.each([
+    [720, 1280, [486, 864]],
+    [720, 720, [480, 480]],
+  ] as const)('sizes the rung of a %ix%i job with square pixels in its aspect', (width, height, lower) => {
+    const [rung] = samePassLadder({ quality: 'medium', width, height, fps: 30, totalFrames: 300, unitStarts: [0, 150], segmentSeconds: 6 }).rungs;
+    expect([rung!.width, rung!.height, rung!.fps]).toEqual([...lower, 15]);
+  });
+
   it('falls back to the source rate for a rung whose grid misses a unit start', () => {
     // A unit starting at frame 151 of 30 fps is not on the 15 fps grid.
     const ladder = samePassLadder({ quality: 'medium', width: 1280, height: 720, fps: 30, totalFrames: 300, unitStarts: [0, 151], segmentSeconds: 2 });
