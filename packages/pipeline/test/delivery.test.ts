@@ -173,7 +173,7 @@ describe('delivery outputs with real ffmpeg', () => {
   it.each([
     ['9:16', 720, 1280, [486, 864]],
     ['1:1', 720, 720, [480, 480]],
-  ] as const)('sizes every rung of a %s job with square pixels in its aspect', async (aspect, width, height, lower) => {
+  ] as const)('sizes every rung of a %s job with square pixels in its aspect', async (_aspect, width, height, lower) => {
     const src = path.join(dir, `aspect-${width}x${height}.mp4`);
     await makeVideo(src, width, height, 30, 2, { preset: 'veryfast' });
     const pkg = await packageHls({ ffmpegPath, ffprobePath, input: src, width, height, quality: 'medium', durationSeconds: 2, sourceFps: 30, outDir: path.join(dir, `aspect-${width}x${height}-out`), segmentSeconds: 1 });
