@@ -22,7 +22,7 @@ import Redis from 'ioredis';
 import { JobStore, createVideoQueue, readQueueStats } from '@vidgen/queue';
 import { brokenInvariants, cannon, ratio, type Measured } from './cannon';
 import { API, SUBMIT_BODY, post, seedReader } from './fixtures';
-import { READER, REPORTS_DIR, WRITER, machine, startSuiteStack, stopChild, type SuiteStack } from './processes';
+import { READER, REPORTS_DIR, WRITER, cpuMs, machine, startSuiteStack, stopChild, type SuiteStack } from './processes';
 
 const CONNECTIONS = 16;
 const DEEP_TARGET = 1.2;
@@ -124,18 +124,26 @@ interface P99s {
   submit: Measured;
   /** Redis time per 2xx answer, usec. */
   redisUsec: { get: number | null; list: number | null; submit: number | null };
+  /** The API's CPU time per 2xx answer, ms. */
+  apiCpuMs: { get: number | null; list: number | null; submit: number | null };
 }
 
 async function p99s(suite: SuiteStack, mode: Mode, completedJobId: string, label: string, problems: string[], redis: Redis): Promise<P99s> {
   const base = `${suite.stack.apiUrl}${API}`;
   const reader = { authorization: `Bearer ${READER.key}` };
-  const get = await redisUsecPerAnswer(redis, () => cannon({ url: `${base}/jobs/${completedJobId}`, headers: reader, connections: CONNECTIONS, durationSeconds: mode.seconds }));
-  const list = await redisUsecPerAnswer(redis, () => cannon({ url: `${base}/jobs?limit=20`, headers: reader, connections: CONNECTIONS, durationSeconds: mode.seconds }));
-  const submit = await redisUsecPerAnswer(redis, () =>
+  const get = await costPerAnswer(redis, suite.stack.pids.api!, () => cannon({ url: `${base}/jobs/${completedJobId}`, headers: reader, connections: CONNECTIONS, durationSeconds: mode.seconds }));
+  const list = await costPerAnswer(redis, suite.stack.pids.api!, () => cannon({ url: `${base}/jobs?limit=20`, headers: reader, connections: CONNECTIONS, durationSeconds: mode.seconds }));
+  const submit = await costPerAnswer(redis, suite.stack.pids.api!, () =>
     cannon({ url: `${base}/generate`, method: 'POST', body: SUBMIT_BODY, headers: { authorization: `Bearer ${WRITER.key}` }, connections: CONNECTIONS, amount: mode.submitAmount }),
   );
   for (const [name, { m }] of Object.entries({ get, list, submit })) problems.push(...brokenInvariants(`${label} ${name}`, m));
-  return { get: get.m, list: list.m, submit: submit.m, redisUsec: { get: get.redisUsec, list: list.redisUsec, submit: submit.redisUsec } };
+  return {
+    get: get.m,
+    list: list.m,
+    submit: submit.m,
+    redisUsec: { get: get.redisUsec, list: list.redisUsec, submit: submit.redisUsec },
+    apiCpuMs: { get: get.apiCpuMs, list: list.apiCpuMs, submit: submit.apiCpuMs },
+  };
 }
 
 /** Redis time (usec) by command since the last call, from INFO commandstats of the suite's Redis. */
@@ -146,14 +154,20 @@ async function commandUsec(redis: Redis): Promise<Map<string, { calls: number; u
   return out;
 }
 
-/** Redis time per 2xx answer (usec) over a run, summed over every command: what the route costs Redis. */
-async function redisUsecPerAnswer(redis: Redis, run: () => Promise<Measured>): Promise<{ m: Measured; redisUsec: number | null }> {
+/**
+ * A run with what each 2xx answer cost: Redis time (usec, every command summed) and the API's
+ * CPU time (ms, user + system): what grows with the queue shows there before it shows in a p99.
+ */
+async function costPerAnswer(redis: Redis, apiPid: number, run: () => Promise<Measured>): Promise<{ m: Measured; redisUsec: number | null; apiCpuMs: number | null }> {
   const before = await commandUsec(redis);
+  const cpuBefore = cpuMs(apiPid);
   const m = await run();
+  const cpuAfter = cpuMs(apiPid);
   const after = await commandUsec(redis);
   let usec = 0;
   for (const [name, a] of after) if (name !== 'info') usec += a.usec - (before.get(name)?.usec ?? 0);
-  return { m, redisUsec: m.ok > 0 ? Math.round(usec / m.ok) : null };
+  const apiCpuMs = m.ok > 0 && cpuBefore !== null && cpuAfter !== null ? Math.round(((cpuAfter - cpuBefore) / m.ok) * 1000) / 1000 : null;
+  return { m, redisUsec: m.ok > 0 ? Math.round(usec / m.ok) : null, apiCpuMs };
 }
 
 interface DeepQueue {
@@ -164,6 +178,8 @@ interface DeepQueue {
     p99_ratios: { get: number; list: number; submit: number };
     /** Redis time (all commands, usec) per 2xx answer of each route, on the empty and the deep queue. */
     redis_usec_per_answer: { empty: P99s['redisUsec']; deep: P99s['redisUsec'] };
+    /** The API's CPU time (ms) per 2xx answer of each route. */
+    api_cpu_ms_per_answer: { empty: P99s['apiCpuMs']; deep: P99s['apiCpuMs'] };
     targets_met: boolean;
   };
   empty: P99s;
@@ -198,6 +214,7 @@ async function deepQueueRun(suite: SuiteStack, mode: Mode, problems: string[]): 
         deep: { get_p99_ms: deep.get.p99_ms, list_p99_ms: deep.list.p99_ms, submit_p99_ms: deep.submit.p99_ms },
         p99_ratios: p99Ratios,
         redis_usec_per_answer: { empty: empty.redisUsec, deep: deep.redisUsec },
+        api_cpu_ms_per_answer: { empty: empty.apiCpuMs, deep: deep.apiCpuMs },
         targets_met: Object.values(p99Ratios).every((r) => r <= DEEP_TARGET),
       },
       empty,
@@ -268,15 +285,16 @@ memory. Within one slot the pipeline already runs scenes in parallel (capped by 
 more than one core part of the time, and the gain from a second slot is below 2 even on an idle machine.
 `;
   const deepRow = (name: 'get' | 'list' | 'submit') =>
-    `| ${name} | ${d!.empty[name].p99_ms} | ${d!.deep[name].p99_ms} | **${d!.summary.p99_ratios[name]}** | ${d!.empty[name].rps} | ${d!.deep[name].rps} | ${d!.empty.redisUsec[name]} | ${d!.deep.redisUsec[name]} |`;
+    `| ${name} | ${d!.empty[name].p99_ms} | ${d!.deep[name].p99_ms} | **${d!.summary.p99_ratios[name]}** | ${d!.empty[name].rps} | ${d!.deep[name].rps} | ${d!.empty.redisUsec[name]} | ${d!.deep.redisUsec[name]} | ${d!.empty.apiCpuMs[name]} | ${d!.deep.apiCpuMs[name]} |`;
   const deep = d
     ? `## The API with a deep queue (no workers)
 
 ${d.summary.waiting.after} jobs waiting after the fill (${d.summary.waiting.before} before). Target: each p99 within ${DEEP_TARGET}x of its empty-queue value.
-Redis usec is the time Redis spent (INFO commandstats, every command) per 2xx answer: what grows with the queue shows there first.
+Redis usec is the time Redis spent (INFO commandstats, every command) per 2xx answer, API CPU ms the API process's
+CPU time (user + system) per 2xx answer: what grows with the queue shows there before it shows in a p99.
 
-| route | p99 empty (ms) | p99 deep (ms) | ratio | 2xx/s empty | 2xx/s deep | Redis usec empty | Redis usec deep |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| route | p99 empty (ms) | p99 deep (ms) | ratio | 2xx/s empty | 2xx/s deep | Redis usec empty | Redis usec deep | API CPU ms empty | API CPU ms deep |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${deepRow('get')}
 ${deepRow('list')}
 ${deepRow('submit')}
