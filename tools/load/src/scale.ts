@@ -22,6 +22,7 @@ import Redis from 'ioredis';
 import { JobStore, createVideoQueue, readQueueStats } from '@vidgen/queue';
 import { brokenInvariants, cannon, ratio, type Measured } from './cannon';
 import { API, SUBMIT_BODY, post, seedReader } from './fixtures';
+import { parseCommandStats, usecBetween } from './redis-stats';
 import { READER, REPORTS_DIR, WRITER, cpuMs, machine, startSuiteStack, stopChild, type SuiteStack } from './processes';
 
 const CONNECTIONS = 16;
@@ -146,26 +147,16 @@ async function p99s(suite: SuiteStack, mode: Mode, completedJobId: string, label
   };
 }
 
-/** Redis time (usec) by command since the last call, from INFO commandstats of the suite's Redis. */
-async function commandUsec(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
-  const info = await redis.info('commandstats');
-  const out = new Map<string, { calls: number; usec: number }>();
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) out.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
-  return out;
-}
-
 /**
  * A run with what each 2xx answer cost: Redis time (usec, every command summed) and the API's
  * CPU time (ms, user + system): what grows with the queue shows there before it shows in a p99.
  */
 async function costPerAnswer(redis: Redis, apiPid: number, run: () => Promise<Measured>): Promise<{ m: Measured; redisUsec: number | null; apiCpuMs: number | null }> {
-  const before = await commandUsec(redis);
+  const before = parseCommandStats(await redis.info('commandstats'));
   const cpuBefore = cpuMs(apiPid);
   const m = await run();
   const cpuAfter = cpuMs(apiPid);
-  const after = await commandUsec(redis);
-  let usec = 0;
-  for (const [name, a] of after) if (name !== 'info') usec += a.usec - (before.get(name)?.usec ?? 0);
+  const usec = usecBetween(before, parseCommandStats(await redis.info('commandstats')));
   const apiCpuMs = m.ok > 0 && cpuBefore !== null && cpuAfter !== null ? Math.round(((cpuAfter - cpuBefore) / m.ok) * 1000) / 1000 : null;
   return { m, redisUsec: m.ok > 0 ? Math.round(usec / m.ok) : null, apiCpuMs };
 }
