@@ -12,6 +12,7 @@ import { createServer } from './server';
 import { createHttpServer } from './http-server';
 import { createJobControlWiring } from './job-control-wiring';
 import { createEventTokens } from './tokens';
+import { findStudioDir, mediaOrigin } from './studio';
 import type { BoardQueue } from './routes/queue-board';
 
 export interface RunningApi {
@@ -80,6 +81,9 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     storage: { required: false, run: () => checkBucket(s3, config.s3.bucket) },
   });
 
+  const studioDir = findStudioDir();
+  if (!studioDir) logger.warn('the studio is not built (pnpm build): no web page at /');
+
   const app = createServer({
     ...control.routeDeps,
     store,
@@ -128,6 +132,8 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     metrics,
     renderMetrics: () => renderMetrics(registry),
     adminApiKey: config.admin.apiKey,
+    // The page fetches media from the bucket (or CDN), and playlists and storyboards from the links jobs show (PUBLIC_BASE_URL).
+    ...(studioDir ? { studio: { dir: studioDir, mediaOrigins: [...new Set([mediaOrigin(config.s3), ...(config.api.publicBaseUrl ? [new URL(config.api.publicBaseUrl).origin] : [])])] } } : {}),
   });
   if (config.admin.apiKey) logger.info('queue board mounted', { path: '/admin/queues' });
 

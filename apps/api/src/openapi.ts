@@ -12,9 +12,9 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
   const { version = '0.1.0', serverUrl } = options;
   const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
   const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
-  const correlationHeader = { 'X-Correlation-ID': { description: 'The request\'s correlation id (sent or made).', schema: { type: 'string' } } };
+  const correlationHeader = { 'X-Correlation-ID': { description: 'The request\'s correlation id (sent or made).', required: true, schema: { type: 'string' } } };
   const error = (description: string) => ({ description, headers: correlationHeader, content: json(ref('ErrorResponse')) });
-  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } } };
+  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again; absent when waiting would not help (a job longer than the whole budget).', schema: { type: 'integer', minimum: 0 } } };
   const jobId = { $ref: '#/components/parameters/JobId' };
   const correlation = { $ref: '#/components/parameters/CorrelationId' };
   const common = { '401': error('No or an unknown API key (UNAUTHENTICATED).'), default: error('Any other error, with its code.') };
@@ -58,32 +58,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         job_id: { type: 'string', format: 'uuid' },
         status: { enum: [...JOB_STATUSES] },
         queue_position: { type: ['integer', 'null'], minimum: 0, description: 'Only while queued: jobs that would run before it.' },
-        progress: {
-          type: 'object',
-          properties: {
-            percentage: { type: 'number', minimum: 0, maximum: 100 },
-            stage: { type: 'string' },
-            stage_percentage: { type: 'number', minimum: 0, maximum: 100 },
-            stages: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  name: { enum: [...STAGE_NAMES] },
-                  status: { enum: ['pending', 'active', 'done', 'skipped', 'failed'] },
-                  started_at: { type: ['string', 'null'], format: 'date-time' },
-                  completed_at: { type: ['string', 'null'], format: 'date-time' },
-                  duration_ms: { type: ['number', 'null'] },
-                  detail: { type: 'object', description: 'What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…).' },
-                },
-                required: ['name', 'status', 'started_at', 'completed_at', 'duration_ms'],
-                additionalProperties: false,
-              },
-            },
-            eta_seconds: nullableNumber,
-          },
-          required: ['percentage', 'stage'],
-        },
+        progress: ref('JobProgress'),
         configuration: generate.properties.configuration,
         attempt: { type: 'integer', minimum: 0 },
         created_at: { type: 'string', format: 'date-time' },
@@ -116,7 +91,35 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         },
         webhook: {
           anyOf: [
-            { type: 'object', properties: { callback_url: { type: 'string', format: 'uri' }, deliveries: { type: 'array', items: { type: 'object' } } }, required: ['callback_url', 'deliveries'] },
+            {
+              type: 'object',
+              properties: {
+                callback_url: { type: 'string', format: 'uri' },
+                deliveries: {
+                  type: 'array',
+                  description: 'The delivery attempts, oldest first.',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      event_id: { type: 'string' },
+                      event: { type: 'string' },
+                      attempt: { type: 'integer', minimum: 1 },
+                      attempted_at: { type: 'string', format: 'date-time' },
+                      status_code: { type: ['integer', 'null'], description: "The receiver's status; null: no answer." },
+                      ok: { type: 'boolean' },
+                      duration_ms: { type: 'number', minimum: 0 },
+                      error_code: { type: 'string' },
+                      error: { type: 'string' },
+                      will_retry: { type: 'boolean' },
+                    },
+                    required: ['event_id', 'event', 'attempt', 'attempted_at', 'status_code', 'ok', 'duration_ms'],
+                    additionalProperties: false,
+                  },
+                },
+              },
+              required: ['callback_url', 'deliveries'],
+              additionalProperties: false,
+            },
             { type: 'null' },
           ],
         },
@@ -128,6 +131,61 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         },
       },
       required: ['job_id', 'status', 'progress', 'configuration', 'attempt', 'created_at', 'updated_at', 'started_at', 'completed_at', 'error', 'last_error', 'warnings', 'result', 'webhook', 'links'],
+      additionalProperties: false,
+    },
+    JobProgress: {
+      description: 'Where a job is: overall, per stage, and the estimated time left.',
+      type: 'object',
+      properties: {
+        percentage: { type: 'number', minimum: 0, maximum: 100 },
+        stage: { type: 'string' },
+        stage_percentage: { type: 'number', minimum: 0, maximum: 100 },
+        stages: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              name: { enum: [...STAGE_NAMES] },
+              status: { enum: ['pending', 'active', 'done', 'skipped', 'failed'] },
+              started_at: { type: ['string', 'null'], format: 'date-time' },
+              completed_at: { type: ['string', 'null'], format: 'date-time' },
+              duration_ms: { type: ['number', 'null'] },
+              detail: { type: 'object', description: 'What the stage told about itself (planning: planner, model, tokens_in/out, latency_ms…).' },
+            },
+            required: ['name', 'status', 'started_at', 'completed_at', 'duration_ms'],
+            additionalProperties: false,
+          },
+        },
+        eta_seconds: nullableNumber,
+      },
+      required: ['percentage', 'stage', 'stage_percentage', 'stages', 'eta_seconds'],
+      additionalProperties: false,
+    },
+    JobEventData: {
+      type: 'object',
+      description: 'The data of a progress event (no `event:` field; `id:` is the progress version, for Last-Event-ID).',
+      properties: { job_id: { type: 'string', format: 'uuid' }, status: { enum: [...JOB_STATUSES] }, progress: ref('JobProgress') },
+      required: ['job_id', 'status', 'progress'],
+      additionalProperties: false,
+    },
+    QueuePositionEventData: {
+      type: 'object',
+      description: 'The data of `event: queue_position` (no id): jobs that would run before this one; null: not in the wait list now.',
+      properties: { job_id: { type: 'string', format: 'uuid' }, queue_position: { type: ['integer', 'null'], minimum: 0 } },
+      required: ['job_id', 'queue_position'],
+      additionalProperties: false,
+    },
+    ReconnectEventData: {
+      type: 'object',
+      description: 'The data of `event: reconnect` (no id), the last frame of a stream the server ends while the job runs: reconnect with Last-Event-ID after `retry_ms`, or open `url` (a fresh token).',
+      properties: {
+        job_id: { type: 'string', format: 'uuid' },
+        reason: { enum: ['max_lifetime', 'shutdown'] },
+        last_event_id: { type: ['integer', 'null'] },
+        url: { type: 'string', format: 'uri' },
+        retry_ms: { type: 'integer', minimum: 0 },
+      },
+      required: ['job_id', 'reason', 'last_event_id', 'url', 'retry_ms'],
       additionalProperties: false,
     },
     JobAccepted: {
@@ -172,17 +230,79 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
       type: 'object',
       description: 'What a configuration may contain; see README (API) and docs/scenes.md.',
       properties: {
-        qualities: { type: 'array', items: { type: 'object' } },
-        aspects: { type: 'array' },
-        themes: { type: 'array' },
-        layouts: { type: 'array' },
-        transitions: { type: 'array' },
-        icons: { type: 'array' },
-        voices: { type: 'array' },
-        default_voice: {},
-        planners: { type: 'object' },
+        version: { type: 'integer', description: 'The scene model version.' },
+        qualities: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              name: { type: 'string' },
+              label: { type: 'string' },
+              fps: { type: 'number' },
+              allowed: { type: 'boolean', description: 'False: this deployment refuses it (ultra without ALLOW_ULTRA).' },
+              sizes: { type: 'object', description: 'Frame size per aspect.', additionalProperties: { type: 'object', properties: { width: { type: 'integer' }, height: { type: 'integer' } }, required: ['width', 'height'], additionalProperties: false } },
+            },
+            required: ['name', 'label', 'fps', 'allowed', 'sizes'],
+            additionalProperties: false,
+          },
+        },
+        aspects: { type: 'array', items: { type: 'string' } },
+        default_aspect: { type: 'string' },
+        themes: { type: 'array', items: { type: 'string' } },
+        default_theme: { type: 'string' },
+        layouts: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { name: { type: 'string' }, required: { type: 'array', items: { type: 'string' } }, optional: { type: 'array', items: { type: 'string' } } },
+            required: ['name', 'required', 'optional'],
+            additionalProperties: false,
+          },
+        },
+        transitions: { type: 'array', items: { type: 'string' } },
+        default_transition: { type: 'string' },
+        animations: { type: 'array', items: { type: 'string' } },
+        chart_types: { type: 'array', items: { type: 'string' } },
+        timing: { type: 'object', additionalProperties: { type: 'number' } },
+        icon_set: { type: 'object' },
+        icons: { type: 'array', items: { type: 'string' } },
+        limits: { type: 'object', description: 'Bounds of scenes, the video and narration; see docs/scenes.md.' },
+        narration: {
+          type: 'object',
+          properties: { enabled: { type: 'boolean' }, default: { type: 'boolean' }, engines: { type: 'array', items: { type: 'string' } } },
+          required: ['enabled', 'default', 'engines'],
+          additionalProperties: false,
+        },
+        music_presets: { type: 'array', items: { type: 'string' } },
+        caption_modes: { type: 'array', items: { type: 'string' } },
+        planners: {
+          type: 'object',
+          properties: {
+            default: { type: 'string' },
+            available: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, model: { type: 'string' } }, required: ['name'], additionalProperties: false } },
+          },
+          required: ['default', 'available'],
+          additionalProperties: false,
+        },
+        voices: {
+          type: 'array',
+          description: 'The voices live workers announce now; none without narration.',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string', description: '`<engine>:<name>`, what configuration.voice names.' },
+              engine: { type: 'string' },
+              name: { type: 'string' },
+              workers: { type: 'integer', minimum: 1, description: 'How many live workers offer it.' },
+            },
+            required: ['id', 'engine', 'name', 'workers'],
+            additionalProperties: false,
+          },
+        },
+        default_voice: { type: ['string', 'null'], description: 'The voice used when a job names none (null: none).' },
       },
-      required: ['qualities', 'aspects', 'themes', 'layouts', 'voices'],
+      required: ['version', 'qualities', 'aspects', 'default_aspect', 'themes', 'default_theme', 'layouts', 'transitions', 'default_transition', 'icons', 'narration', 'planners', 'voices'],
+      additionalProperties: false,
     },
     Plan: {
       type: 'object',
@@ -191,33 +311,216 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
           type: 'object',
           properties: {
             version: { type: 'integer' },
+            quality: { type: 'string' },
             width: { type: 'integer', minimum: 1 },
             height: { type: 'integer', minimum: 1 },
             fps: { type: 'number', exclusiveMinimum: 0 },
             aspect: { type: 'string' },
             theme: { type: 'string' },
+            progress_bar: { type: 'boolean' },
+            total_frames: { type: 'integer', minimum: 0 },
             total_seconds: { type: 'number', minimum: 0 },
             scenes: {
               type: 'array',
               items: {
                 type: 'object',
-                properties: { index: { type: 'integer', minimum: 0 }, layout: { type: 'string' }, start_seconds: { type: 'number', minimum: 0 }, duration_seconds: { type: 'number', exclusiveMinimum: 0 } },
-                required: ['index', 'layout', 'start_seconds', 'duration_seconds'],
+                properties: {
+                  index: { type: 'integer', minimum: 0 },
+                  layout: { type: 'string' },
+                  kind: { type: 'string' },
+                  content: { type: 'object', description: "The scene's fields for its layout (see docs/scenes.md)." },
+                  start_seconds: { type: 'number', minimum: 0 },
+                  duration_seconds: { type: 'number', exclusiveMinimum: 0 },
+                  transition: { type: 'object', properties: { type: { type: 'string' }, seconds: { type: 'number', minimum: 0 } }, required: ['type', 'seconds'], additionalProperties: false },
+                  animation: { description: 'The entrance animation.' },
+                  timeline: { description: 'When each element enters (see docs/scenes.md).' },
+                },
+                required: ['index', 'layout', 'kind', 'content', 'start_seconds', 'duration_seconds', 'transition'],
+                additionalProperties: false,
               },
             },
           },
-          required: ['width', 'height', 'fps', 'total_seconds', 'scenes'],
+          required: ['version', 'width', 'height', 'fps', 'aspect', 'theme', 'total_frames', 'total_seconds', 'scenes'],
+          additionalProperties: false,
         },
-        planner: { type: 'object' },
+        planner: { type: 'object', description: 'Which planner made the scenes and what it reported (model, tokens, latency…).' },
         warnings: { type: 'array', items: { type: 'object' } },
       },
       required: ['plan', 'planner', 'warnings'],
       additionalProperties: false,
     },
-    Metadata: { type: 'object', description: 'Title, description, tags, media facts and signed URLs; see README (API).' },
+    Metadata: {
+      type: 'object',
+      description: 'Title, description, tags, media facts and signed URLs; see README (API).',
+      properties: {
+        job_id: { type: 'string', format: 'uuid' },
+        video_id: { type: 'string' },
+        version: { type: 'integer', minimum: 1 },
+        title: { type: 'string' },
+        description: { type: 'string' },
+        tags: { type: 'array', items: { type: 'string' } },
+        duration_seconds: { type: 'number', minimum: 0 },
+        width: { type: 'integer' },
+        height: { type: 'integer' },
+        fps: { type: 'number' },
+        video_codec: { type: 'string' },
+        audio_codec: nullableString,
+        audio_channels: { type: ['integer', 'null'] },
+        audio_sample_rate: { type: ['integer', 'null'] },
+        bit_rate: { type: ['integer', 'null'] },
+        rotation: { type: 'number' },
+        size_bytes: { type: 'integer', minimum: 0 },
+        format: { type: 'string' },
+        renditions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              label: { type: 'string' },
+              format: { type: 'string' },
+              key: { type: 'string' },
+              url: { type: 'string', format: 'uri' },
+              width: { type: 'integer' },
+              height: { type: 'integer' },
+              fps: { type: 'number' },
+              bit_rate: { type: ['integer', 'null'] },
+              size_bytes: { type: 'integer' },
+              duration_seconds: { type: 'number' },
+              video_codec: { type: 'string' },
+              audio_codec: nullableString,
+            },
+            required: ['label', 'format', 'key', 'url', 'width', 'height', 'fps', 'bit_rate', 'size_bytes', 'duration_seconds', 'video_codec', 'audio_codec'],
+            additionalProperties: false,
+          },
+        },
+        urls: {
+          type: 'object',
+          properties: { video: nullableString, download: nullableString, expires_at: { type: 'string', format: 'date-time' } },
+          required: ['video', 'download', 'expires_at'],
+          additionalProperties: false,
+        },
+        thumbnails: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { url: { type: 'string', format: 'uri' }, width: { type: 'integer' }, height: { type: 'integer' }, time_seconds: { type: 'number' } },
+            required: ['url', 'width', 'height', 'time_seconds'],
+            additionalProperties: false,
+          },
+        },
+        poster: {
+          anyOf: [
+            { type: 'object', properties: { url: { type: 'string', format: 'uri' }, width: { type: 'integer' }, height: { type: 'integer' } }, required: ['url', 'width', 'height'], additionalProperties: false },
+            { type: 'null' },
+          ],
+        },
+        storyboard: {
+          anyOf: [
+            { type: 'object', properties: { vtt_url: { type: 'string', format: 'uri' }, sprite_url: { type: 'string', format: 'uri' } }, required: ['vtt_url', 'sprite_url'], additionalProperties: false },
+            { type: 'null' },
+          ],
+        },
+        streaming: {
+          type: 'object',
+          properties: { hls_url: nullableString, protocols: { type: 'array', items: { enum: ['progressive', 'hls'] } } },
+          required: ['hls_url', 'protocols'],
+          additionalProperties: false,
+        },
+        subtitles: {
+          type: 'array',
+          items: { type: 'object', properties: { language: { type: 'string' }, format: { type: 'string' }, url: { type: 'string', format: 'uri' } }, required: ['language', 'format', 'url'], additionalProperties: false },
+        },
+        created_at: { type: 'string', format: 'date-time' },
+        updated_at: { type: 'string', format: 'date-time' },
+      },
+      required: [
+        'job_id', 'video_id', 'version', 'title', 'description', 'tags', 'duration_seconds', 'width', 'height', 'fps', 'video_codec', 'audio_codec', 'audio_channels',
+        'audio_sample_rate', 'bit_rate', 'rotation', 'size_bytes', 'format', 'renditions', 'urls', 'thumbnails', 'poster', 'storyboard', 'streaming', 'subtitles', 'created_at', 'updated_at',
+      ],
+      additionalProperties: false,
+    },
+    WebhookEvent: {
+      type: 'object',
+      description: 'The body of a webhook delivery, signed in X-Vidgen-Signature (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`).',
+      properties: {
+        event: { enum: ['job.completed', 'job.failed', 'job.cancelled'] },
+        event_id: { type: 'string', description: 'The same for every attempt of one event (X-Vidgen-Delivery): deduplicate on it.' },
+        job: ref('WebhookJob'),
+      },
+      required: ['event', 'event_id', 'job'],
+      additionalProperties: false,
+    },
+    WebhookJob: {
+      type: 'object',
+      description: 'The job as a webhook carries it: built by the worker, without the API\'s tokens (links.self only).',
+      properties: {
+        job_id: { type: 'string', format: 'uuid' },
+        status: { enum: ['completed', 'failed', 'cancelled'] },
+        progress: record.properties.progress!,
+        configuration: generate.properties.configuration,
+        attempt: { type: 'integer', minimum: 0 },
+        created_at: { type: 'string', format: 'date-time' },
+        updated_at: { type: 'string', format: 'date-time' },
+        started_at: { type: ['string', 'null'], format: 'date-time' },
+        completed_at: { type: ['string', 'null'], format: 'date-time' },
+        error: { anyOf: [ref('JobError'), { type: 'null' }] },
+        last_error: { anyOf: [ref('JobError'), { type: 'null' }] },
+        result: {
+          anyOf: [
+            {
+              type: 'object',
+              properties: {
+                video_url: nullableString,
+                video_url_expires_at: { type: ['string', 'null'], format: 'date-time' },
+                duration_seconds: { type: 'number', minimum: 0 },
+                outputs: (record.properties.result as { type: unknown; properties: Record<string, JsonSchema> }).properties.outputs!,
+              },
+              required: ['video_url', 'video_url_expires_at', 'duration_seconds', 'outputs'],
+              additionalProperties: false,
+            },
+            { type: 'null' },
+          ],
+        },
+        links: { type: 'object', properties: { self: { type: 'string', format: 'uri' } }, required: ['self'], additionalProperties: false },
+      },
+      required: ['job_id', 'status', 'progress', 'configuration', 'attempt', 'created_at', 'updated_at', 'started_at', 'completed_at', 'error', 'last_error', 'result', 'links'],
+      additionalProperties: false,
+    },
     MetadataVersions: {
       type: 'object',
-      properties: { versions: { type: 'array', items: { type: 'object' } }, next_cursor: nullableString },
+      properties: {
+        versions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              version: { type: 'integer', minimum: 1 },
+              change: { enum: ['created', 'edited', 'reuploaded'] },
+              title: { type: 'string' },
+              description: { type: 'string' },
+              tags: { type: 'array', items: { type: 'string' } },
+              duration_seconds: { type: 'number', minimum: 0 },
+              width: { type: 'integer' },
+              height: { type: 'integer' },
+              size_bytes: { type: 'integer', minimum: 0 },
+              renditions: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { label: { type: 'string' }, width: { type: 'integer' }, height: { type: 'integer' }, size_bytes: { type: 'integer' }, format: { type: 'string' } },
+                  required: ['label', 'width', 'height', 'size_bytes', 'format'],
+                  additionalProperties: false,
+                },
+              },
+              created_at: { type: 'string', format: 'date-time' },
+              updated_at: { type: 'string', format: 'date-time' },
+            },
+            required: ['version', 'change', 'title', 'description', 'tags', 'duration_seconds', 'width', 'height', 'size_bytes', 'renditions', 'created_at', 'updated_at'],
+            additionalProperties: false,
+          },
+        },
+        next_cursor: nullableString,
+      },
       required: ['versions', 'next_cursor'],
       additionalProperties: false,
     },
@@ -226,10 +529,17 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
   const jobOk = (status: string, description: string, schema = 'Job', headers: JsonSchema = {}) => ({
     [status]: { description, headers: { ...correlationHeader, ...headers }, content: json(ref(schema)) },
   });
-  const location = { Location: { description: 'The job\'s path.', schema: { type: 'string' } } };
+  const location = { Location: { description: 'The job\'s path.', required: true, schema: { type: 'string' } } };
+  const etag = { ETag: { description: 'Names this version: send it as If-Match to edit it, If-None-Match to revalidate.', required: true, schema: { type: 'string' } } };
   const paths: Record<string, JsonSchema> = {
     '/api/v1/openapi.json': {
-      get: { operationId: 'getOpenApi', summary: 'This document', security: [], responses: { '200': { description: 'The OpenAPI document', content: json({ type: 'object' }) } } },
+      get: {
+        operationId: 'getOpenApi',
+        summary: 'This document',
+        security: [],
+        parameters: [{ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } }],
+        responses: { '200': { description: 'The OpenAPI document', headers: etag, content: json({ type: 'object' }) }, '304': { description: 'Not modified' } },
+      },
     },
     '/api/v1/capabilities': {
       get: { operationId: 'getCapabilities', summary: 'What a configuration may contain', parameters: [correlation], responses: { '200': { description: 'Capabilities', content: json(ref('Capabilities')) }, ...common } },
@@ -301,7 +611,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         summary: "A completed job's metadata",
         parameters: [jobId, correlation, { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } }],
         responses: {
-          '200': { description: 'The metadata; `ETag` names the version', headers: { ETag: { schema: { type: 'string' } } }, content: json(ref('Metadata')) },
+          '200': { description: 'The metadata; `ETag` names the version', headers: { ...correlationHeader, ...etag }, content: json(ref('Metadata')) },
           '304': { description: 'Not modified' },
           '404': error('JOB_NOT_FOUND'),
           '409': error('JOB_NOT_COMPLETED'),
@@ -314,7 +624,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         parameters: [jobId, correlation, { $ref: '#/components/parameters/IfMatch' }],
         requestBody: { required: true, content: json(ref('MetadataPatch')) },
         responses: {
-          '200': { description: 'The new metadata and ETag', headers: { ETag: { schema: { type: 'string' } } }, content: json(ref('Metadata')) },
+          '200': { description: 'The new metadata and ETag', headers: { ...correlationHeader, ...etag }, content: json(ref('Metadata')) },
           '400': error('VALIDATION_FAILED'),
           '404': error('JOB_NOT_FOUND'),
           '409': error('JOB_NOT_COMPLETED or METADATA_VERSION_LIMIT'),
@@ -337,7 +647,16 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
         operationId: 'downloadVideo',
         summary: 'A redirect to a signed download URL',
         parameters: [jobId, correlation],
-        responses: { '302': { description: 'Location: the signed URL', headers: { Location: { schema: { type: 'string', format: 'uri' } } } }, '404': error('JOB_NOT_FOUND'), '409': error('JOB_NOT_COMPLETED'), ...common },
+        responses: {
+          '302': {
+            description: 'Location: the signed URL (the body names it too, as Express words a redirect)',
+            headers: { Location: { required: true, schema: { type: 'string', format: 'uri' } } },
+            content: { 'text/plain': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } },
+          },
+          '404': error('JOB_NOT_FOUND'),
+          '409': error('JOB_NOT_COMPLETED'),
+          ...common,
+        },
       },
     },
     '/api/v1/videos/jobs/{job_id}/events': {
@@ -352,10 +671,13 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
           { name: 'last_event_id', in: 'query', required: false, description: 'Last-Event-ID for clients that cannot send headers.', schema: { type: 'string', pattern: '^\\d+$' } },
         ],
         responses: {
-          '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          '200': {
+            description: 'The event stream: progress events (data: JobEventData), `event: queue_position` (QueuePositionEventData) and, last, `event: reconnect` (ReconnectEventData) when the server ends a stream early',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
           '204': { description: 'Resumed at or past the terminal event: nothing more to send' },
           '404': error('JOB_NOT_FOUND'),
-          '429': error('TOO_MANY_EVENT_STREAMS'),
+          '429': { ...error('TOO_MANY_EVENT_STREAMS'), headers: { ...correlationHeader, ...retryAfter } },
           ...common,
         },
       },
@@ -396,6 +718,22 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
     servers: [{ url: serverUrl ?? '/' }],
     security: [{ bearer: [] }],
     paths,
+    webhooks: {
+      jobFinished: {
+        post: {
+          operationId: 'jobFinishedWebhook',
+          summary: 'A job ended (completed, failed or cancelled): POSTed to its callback_url',
+          security: [],
+          parameters: [
+            { name: 'X-Vidgen-Signature', in: 'header', required: false, description: 'Present when the owner has a WEBHOOK_SECRETS entry.', schema: { type: 'string' } },
+            { name: 'X-Vidgen-Event', in: 'header', required: true, description: 'The event (as in the body).', schema: { enum: ['job.completed', 'job.failed', 'job.cancelled'] } },
+            { name: 'X-Vidgen-Delivery', in: 'header', required: true, description: 'The event id (as in the body).', schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, content: json(ref('WebhookEvent')) },
+          responses: { '200': { description: 'Any 2xx ends the attempts; anything else is retried with backoff.' } },
+        },
+      },
+    },
     components: {
       schemas,
       parameters: {

@@ -17,7 +17,9 @@ import { createMetricsRouter } from './routes/metrics';
 import { createQueueBoardRouter, type BoardQueue } from './routes/queue-board';
 import { createCapabilitiesRouter } from './routes/scenes';
 import { createUsageRouter, type UsageRouteDeps } from './routes/usage';
+import { createDocsRouter } from './docs';
 import { buildOpenApiDocument } from './openapi';
+import { createStudioHandler, type StudioOptions } from './studio';
 
 export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRouteDeps, UsageRouteDeps {
   apiKeys: readonly ApiKey[];
@@ -34,6 +36,8 @@ export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRo
   boardQueues?: readonly BoardQueue[];
   /** CORS_ORIGINS: origins whose pages may call /api/v1/videos; ['*'] allows any. */
   corsOrigins: readonly string[];
+  /** The studio web page at / (its build and the media origins its CSP allows); unset: no page. */
+  studio?: StudioOptions;
 }
 
 /**
@@ -89,6 +93,9 @@ export function createServer(deps: ServerDeps): express.Express {
     },
   });
   app.use(onlyFor(OPENAPI_PATHS, openApiRouter));
+  app.use(createDocsRouter());
+  // The studio: its routes and assets only, under its own CSP; everything else falls through to the API.
+  if (deps.studio) app.use(createStudioHandler(deps.studio));
 
   // Browser clients on other origins: before authentication, which preflights never pass.
   app.use('/api/v1/videos', cors(deps.corsOrigins));
@@ -105,6 +112,7 @@ export function createServer(deps: ServerDeps): express.Express {
     createVideosRouter(deps),
     createMetadataRouter(deps),
   );
+  app.use('/api/v1/capabilities', cors(deps.corsOrigins));
   app.use('/api/v1', createCapabilitiesRouter(deps));
   app.use('/api/v1/usage', cors(deps.corsOrigins), authenticate(deps.apiKeys), createUsageRouter(deps));
 

@@ -40,6 +40,8 @@ describe('CORS (default CORS_ORIGINS=*)', () => {
     ['PATCH', '/api/v1/videos/jobs/00000000-0000-4000-8000-000000000000/metadata', 'authorization, content-type, if-match'],
     ['GET', '/api/v1/videos/jobs/00000000-0000-4000-8000-000000000000/hls/master.m3u8', 'range'],
     ['DELETE', '/api/v1/videos/jobs/00000000-0000-4000-8000-000000000000', 'authorization'],
+    ['GET', '/api/v1/capabilities', 'authorization, x-correlation-id'],
+    ['GET', '/api/v1/usage', 'authorization, x-correlation-id'],
   ])('answers the preflight of %s %s before authentication', async (method, path, headers) => {
     const res = await preflight(open, path, method, headers);
     expect(res.status).toBe(204);
@@ -51,9 +53,9 @@ describe('CORS (default CORS_ORIGINS=*)', () => {
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
   });
 
-  it('allows exactly Authorization, Last-Event-ID, If-Match and Idempotency-Key among the non-simple headers it needs', async () => {
+  it('allows exactly Authorization, Last-Event-ID, If-Match, Idempotency-Key and the client\'s X-Correlation-ID among the non-simple headers it needs', async () => {
     const res = await preflight(open, '/api/v1/videos/generate', 'POST', 'authorization');
-    expect(res.headers['access-control-allow-headers']).toBe('Authorization, Content-Type, Last-Event-ID, If-Match, If-None-Match, Idempotency-Key, Range');
+    expect(res.headers['access-control-allow-headers']).toBe('Authorization, Content-Type, Last-Event-ID, If-Match, If-None-Match, Idempotency-Key, Range, X-Correlation-ID');
   });
 
   it('exposes ETag, Location and X-Correlation-ID on answers, and never allows credentials', async () => {
@@ -86,6 +88,12 @@ describe('CORS (default CORS_ORIGINS=*)', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('text/event-stream');
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('covers the capabilities a browser client reads before it builds a form', async () => {
+    const res = await request(open.server).get('/api/v1/capabilities').set(auth).set('Origin', 'https://page.example');
+    expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBe('*');
   });
 

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { enqueueJob, JobStore, type VideoQueue } from '@vidgen/queue';
-import { JobProgressTracker } from '@vidgen/progress';
+import { JobProgressTracker, ProgressSubscriber, type ProgressEvent } from '@vidgen/progress';
+import { STAGE_NAMES, stageIndex } from '@vidgen/core';
 import { resolveFfmpegPath } from '@vidgen/ffmpeg';
 import { API_MAIN, WORKER_MAIN, createTestEnv, spawnNode, startWorkerProcess, waitFor, type TestEnv } from '@vidgen/testing';
 import { openJobWorld, type JobWorld } from './support/world';
@@ -69,6 +70,40 @@ describe('worker against real Redis, S3 and ffmpeg', () => {
       expect(await redis.ttl(store.key(jobId))).toBeGreaterThan(29 * 24 * 3600);
     } finally {
       await worker.stop();
+    }
+  });
+
+  it('publishes a medium HLS job whose progress only rises, every stage reporting (stills and the 480p rung from the render pass)', async () => {
+    const sub = new Redis(env.env.REDIS_URL!);
+    const subscriber = new ProgressSubscriber({ redis: sub, prefix: env.prefix });
+    const worker = await startWorkerProcess(env.env);
+    try {
+      const jobId = '33333333-3333-4333-8333-333333333333';
+      const events: ProgressEvent[] = [];
+      await subscriber.start();
+      subscriber.on(jobId, (e) => events.push(e));
+      await submit(jobId, { topic: 'Progress', quality: 'medium', subtitles: false, narration: false, scenes: [{ layout: 'stat', title: 'Share', value: 42, suffix: '%', label: 'held', duration_seconds: 3 }] });
+      const record = await waitFor(() => store.get(jobId), (r) => r?.status === 'completed' || r?.status === 'failed', { timeoutMs: 90000, what: 'job end' });
+      expect(record!.status).toBe('completed');
+      const outputs = record!.result!.outputs;
+      expect(outputs.filter((o) => o.kind === 'hls_playlist' && o.key.endsWith('/index.m3u8')).map((o) => o.rendition)).toEqual(['480p', '720p']);
+      expect(outputs.filter((o) => o.kind === 'thumbnail')).toHaveLength(5);
+      await waitFor(async () => events.at(-1), (e) => e?.status === 'completed', { timeoutMs: 10000, what: 'the completed event' });
+      const ordered = [...events].sort((a, b) => a.version - b.version);
+      expect(new Set(ordered.map((e) => e.current_stage)).size).toBeGreaterThan(3);
+      // Progress only rises, and the stages come in the registry's order.
+      for (let i = 1; i < ordered.length; i++) {
+        expect({ at: i, rises: ordered[i]!.percentage >= ordered[i - 1]!.percentage, stageOrder: stageIndex(ordered[i]!.current_stage) >= stageIndex(ordered[i - 1]!.current_stage) }).toEqual({ at: i, rises: true, stageOrder: true });
+      }
+      expect(ordered.at(-1)!.percentage).toBe(100);
+      // Every stage reported and ended done (none skipped: the job has HLS).
+      const snapshot = await tracker.getSnapshot(jobId);
+      const byName = Object.fromEntries(snapshot!.stages.map((s) => [s.name, s.status]));
+      expect(byName).toMatchObject(Object.fromEntries(STAGE_NAMES.filter((n) => n !== 'queued').map((n) => [n, 'done'])));
+    } finally {
+      await worker.stop();
+      await subscriber.close();
+      sub.disconnect();
     }
   });
 

@@ -44,3 +44,21 @@ export function buildAssembleArgs(options: AssembleArgsOptions): string[] {
     output,
   ];
 }
+
+export interface RungAssembleArgsOptions {
+  /** The concat list of the rung's unit clips (concatListContent). */
+  listFile: string;
+  /** The finished top MP4, whose audio track the rung carries too (copied, not encoded again). */
+  video: string;
+  totalSeconds: number;
+  output: string;
+}
+
+/**
+ * A lower rung's MP4: its unit clips (encoded beside the top ones) joined by
+ * stream copy, with the top MP4's audio track copied in. No encode. Pure.
+ */
+export function buildRungAssembleArgs(options: RungAssembleArgsOptions): string[] {
+  const { listFile, video, totalSeconds, output } = options;
+  return ['-f', 'concat', '-safe', '0', '-i', listFile, '-i', video, '-map', '0:v', '-map', '1:a', '-c', 'copy', '-t', totalSeconds.toFixed(6), '-movflags', '+faststart', output];
+}

@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { VidgenError, buildRenderPlan, isErrorCode, silentLogger, type Logger, type PlannedScene, type RenderPlan, type RenderPlanConfiguration, type RenderPlanOptions } from '@vidgen/core';
 import { killProcessGroup, runFfmpeg } from '@vidgen/ffmpeg';
-import { buildAssembleArgs, concatListContent } from './concat-args';
+import { buildAssembleArgs, buildRungAssembleArgs, concatListContent } from './concat-args';
 import type { EncoderSettings } from './encoder';
-import type { UnitJob, UnitMessage } from './paint-unit';
+import { finishThumbnails, thumbnailLayout, type ThumbnailSet } from './delivery/thumbnails';
+import { stillFrames } from './delivery/thumbnail-plan';
+import type { StillsJob } from './paint-stills';
+import type { UnitDone, UnitJob, UnitMessage } from './paint-unit';
 import { defaultPainterModule } from './painter';
-import type { AssembleOptions, RenderUnitOptions, RenderedClip, SceneRange, SceneRenderer } from './scene-renderer';
+import type { AssembleOptions, AssembleRungOptions, RenderStillsOptions, RenderUnitOptions, RenderedClip, SceneRange, SceneRenderer } from './scene-renderer';
 import { rangeFrames } from './units';
 
 export interface FrameSceneRendererOptions {
@@ -60,15 +63,47 @@ export class FrameSceneRenderer implements SceneRenderer {
    * terminates the worker; this settles only once the worker has exited, so no
    * thread or process outlives it.
    */
-  renderUnit(plan: RenderPlan, range: SceneRange, options: RenderUnitOptions): Promise<RenderedClip> {
-    const { output, threads, signal, onFrames } = options;
+  async renderUnit(plan: RenderPlan, range: SceneRange, options: RenderUnitOptions): Promise<RenderedClip> {
+    const { output, threads, signal, onFrames, rungs, keyframes } = options;
     const { startFrame, endFrame } = rangeFrames(plan, range);
+    const job: UnitJob = { plan, range, output, encoder: this.options.encoder, threads, ffmpegPath: this.options.ffmpegPath, painterModule: this.painterModule, rungs, keyframes };
+    const done = await this.inWorker(job, signal, (frames) => onFrames?.(Math.min(frames, endFrame - startFrame)));
+    return { path: output, range, startFrame, endFrame, paintedFrames: done.paintedFrames, warnings: done.warnings };
+  }
+
+  /**
+   * The poster, the thumbnails and the sprite sheet (with its storyboard),
+   * painted from the plan at the instants renderThumbnails grabs from the MP4
+   * and encoded straight to JPEG by one ffmpeg, in a worker thread: no decode
+   * of the video. Can run beside the units.
+   */
+  async renderStills(plan: RenderPlan, options: RenderStillsOptions): Promise<ThumbnailSet> {
+    const { outDir, count, thumbnailWidth, signal } = options;
+    await mkdir(outDir, { recursive: true });
+    const durationSeconds = plan.totalFrames / plan.fps;
+    const layout = thumbnailLayout({ outDir, durationSeconds, width: plan.width, height: plan.height, count, thumbnailWidth });
+    const job: StillsJob = {
+      kind: 'stills',
+      plan,
+      frames: stillFrames({ fps: plan.fps, totalFrames: plan.totalFrames, count, sprite: layout.sprite.plan }),
+      outputs: {
+        poster: { output: layout.poster.path },
+        thumbnails: { count, width: thumbnailWidth, height: layout.thumbnails[0]?.height ?? 2, pattern: layout.thumbnailPattern },
+        sprite: { plan: layout.sprite.plan, output: layout.sprite.path },
+      },
+      ffmpegPath: this.options.ffmpegPath,
+      painterModule: this.painterModule,
+    };
+    await this.inWorker(job, signal);
+    return finishThumbnails(layout, durationSeconds);
+  }
+
+  private inWorker(job: UnitJob | StillsJob, signal: AbortSignal | undefined, onFrames?: (frames: number) => void): Promise<UnitDone> {
     if (signal?.aborted) return Promise.reject(new VidgenError('JOB_CANCELLED'));
-    const job: UnitJob = { plan, range, output, encoder: this.options.encoder, threads, ffmpegPath: this.options.ffmpegPath, painterModule: this.painterModule };
-    return new Promise<RenderedClip>((resolve, reject) => {
+    return new Promise<UnitDone>((resolve, reject) => {
       const worker = new Worker(unitWorkerScript(), { workerData: job });
       let pid: number | undefined;
-      let outcome: { clip: RenderedClip } | { error: unknown } | null = null;
+      let outcome: { done: UnitDone } | { error: unknown } | null = null;
       let grace: NodeJS.Timeout | null = null;
       // The worker stops its ffmpeg and reaps it (a terminated thread's children would stay zombies); terminate only if it hangs.
       const onAbort = () => {
@@ -80,8 +115,8 @@ export class FrameSceneRenderer implements SceneRenderer {
       signal?.addEventListener('abort', onAbort, { once: true });
       worker.on('message', (m: UnitMessage) => {
         if (m.type === 'pid') pid = m.pid;
-        else if (m.type === 'frames') onFrames?.(Math.min(m.frames, endFrame - startFrame));
-        else if (m.type === 'done') outcome ??= { clip: { path: output, range, startFrame, endFrame, paintedFrames: m.paintedFrames, warnings: m.warnings } };
+        else if (m.type === 'frames') onFrames?.(m.frames);
+        else if (m.type === 'done') outcome ??= { done: { paintedFrames: m.paintedFrames, warnings: m.warnings } };
         else if (m.type === 'error') outcome ??= { error: unitError(m) };
       });
       worker.on('error', (err) => {
@@ -91,22 +126,25 @@ export class FrameSceneRenderer implements SceneRenderer {
       worker.on('exit', (code) => {
         if (grace) clearTimeout(grace);
         signal?.removeEventListener('abort', onAbort);
-        if (outcome && 'clip' in outcome) return resolve(outcome.clip);
+        if (outcome && 'done' in outcome) return resolve(outcome.done);
         if (outcome) return reject(outcome.error);
         reject(new VidgenError('RENDER_FAILED', { message: `Render unit exited with code ${code} before it finished` }));
       });
     });
   }
 
+  /** A lower rung's unit clips joined by stream copy, with the finished top MP4's audio copied in. */
+  async assembleRung(clips: readonly RenderedClip[], options: AssembleRungOptions): Promise<void> {
+    const { plan, output, video, scratchDir, label, signal } = options;
+    const ordered = orderedClips(clips, plan);
+    const listFile = path.join(scratchDir, `units-${label}.txt`);
+    await writeFile(listFile, concatListContent(ordered.map((c) => ({ path: c.path, durationSeconds: (c.endFrame - c.startFrame) / plan.fps }))));
+    await runFfmpeg({ ffmpegPath: this.options.ffmpegPath, args: buildRungAssembleArgs({ listFile, video, totalSeconds: plan.totalFrames / plan.fps, output }), signal, logger: this.logger });
+  }
+
   async assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void> {
     const { plan, output, audio, scratchDir, signal, onPercent } = options;
-    const ordered = [...clips].sort((a, b) => a.startFrame - b.startFrame);
-    let expected = 0;
-    for (const clip of ordered) {
-      if (clip.startFrame !== expected) throw new VidgenError('RENDER_FAILED', { message: `render units leave a gap or overlap at frame ${expected}` });
-      expected = clip.endFrame;
-    }
-    if (expected !== plan.totalFrames) throw new VidgenError('RENDER_FAILED', { message: `render units cover ${expected} of ${plan.totalFrames} frames` });
+    const ordered = orderedClips(clips, plan);
     const totalSeconds = plan.totalFrames / plan.fps;
     const listFile = path.join(scratchDir, 'units.txt');
     await writeFile(listFile, concatListContent(ordered.map((c) => ({ path: c.path, durationSeconds: (c.endFrame - c.startFrame) / plan.fps }))));
@@ -119,4 +157,16 @@ export class FrameSceneRenderer implements SceneRenderer {
       logger: this.logger,
     });
   }
+}
+
+/** The clips in plan order; they must cover the plan's frames exactly once. */
+function orderedClips(clips: readonly RenderedClip[], plan: RenderPlan): RenderedClip[] {
+  const ordered = [...clips].sort((a, b) => a.startFrame - b.startFrame);
+  let expected = 0;
+  for (const clip of ordered) {
+    if (clip.startFrame !== expected) throw new VidgenError('RENDER_FAILED', { message: `render units leave a gap or overlap at frame ${expected}` });
+    expected = clip.endFrame;
+  }
+  if (expected !== plan.totalFrames) throw new VidgenError('RENDER_FAILED', { message: `render units cover ${expected} of ${plan.totalFrames} frames` });
+  return ordered;
 }

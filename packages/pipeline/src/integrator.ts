@@ -24,6 +24,10 @@ export interface IntegratorRunOptions {
   onProgress?: ProgressCallback;
   /** The planning stage's outcome; see RunOptions.onPlanned. */
   onPlanned?: RunOptions['onPlanned'];
+  /** Poster, thumbnails and sprite painted beside the units; see RunOptions.stills. */
+  stills?: RunOptions['stills'];
+  /** Lower HLS rungs encoded in the render pass; see RunOptions.hls. */
+  hls?: RunOptions['hls'];
   /** The most the planner's plan may last by the owner's video budget (OWNER_DAILY_VIDEO_SECONDS); absent: no budget. */
   budgetSeconds?: number;
 }
@@ -63,6 +67,6 @@ export class PipelineIntegrator {
       plan: (input, signal) => planner.plan({ ...input, owner: job.owner, hints: job.configuration?.planner_hints, ...(runOptions.budgetSeconds !== undefined ? { budgetSeconds: runOptions.budgetSeconds } : {}) }, signal),
     };
     const orchestrator = new VideoGenerationOrchestrator(config, { ...deps, planner: jobPlanner, logger: jobLogger });
-    return orchestrator.run({ signal: runOptions.signal, onProgress, onPlanned: runOptions.onPlanned });
+    return orchestrator.run({ signal: runOptions.signal, onProgress, onPlanned: runOptions.onPlanned, stills: runOptions.stills, hls: runOptions.hls });
   }
 }

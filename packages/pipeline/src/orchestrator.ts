@@ -21,7 +21,10 @@ import type { VideoGenerationConfig } from './config';
 import { FrameSceneRenderer } from './frame-renderer';
 import { builtinPlanner, type Planner } from './planner';
 import { UnitProgress } from './progress-aggregator';
-import type { RenderedClip, SceneRenderer } from './scene-renderer';
+import type { RenderStillsOptions, RenderedClip, SceneRange, SceneRenderer } from './scene-renderer';
+import { samePassLadder, type SamePassLadder } from './delivery/hls-ladder';
+import { encoderSettingsFor } from './encoder';
+import type { ThumbnailSet } from './delivery/thumbnails';
 import { sceneTextLines } from './scene-text';
 import { narrationScript, spokenTimeline } from './narration-script';
 import { ttsAvailable } from './tts';
@@ -56,6 +59,27 @@ export interface RunOptions {
   onProgress?: ProgressSink;
   /** The planning stage's outcome (planner, model, tokens, warnings), once it is known; must not throw. */
   onPlanned?: (result: PlanResult) => void;
+  /**
+   * Poster, thumbnails and sprite painted beside the units (renderStills) into
+   * <scratchDir>/delivery: the delivery then needs no decode of the MP4. Absent: none.
+   */
+  stills?: { count: number; thumbnailWidth: number };
+  /**
+   * HLS delivery: the lower rungs of the job's ladder are encoded by the render
+   * units from the same frames (split + scale in each unit's ffmpeg), with
+   * keyframes at every multiple of segmentSeconds in every rung, the top
+   * included. Absent: the MP4 alone (a later step encodes rungs from it).
+   */
+  hls?: { segmentSeconds: number };
+}
+
+/** A lower HLS rung encoded in the render pass: an MP4 (video + the top's audio) to remux into segments. */
+export interface RenderedRendition {
+  label: string;
+  width: number;
+  height: number;
+  fps: number;
+  path: string;
 }
 
 export interface RenderedScene {
@@ -88,6 +112,10 @@ export interface VideoGenerationOutput {
   fps: number;
   /** The plan the video was drawn from (plain data). */
   plan: RenderPlan;
+  /** Poster, thumbnails and sprite painted from the plan (RunOptions.stills), or null. */
+  stills: ThumbnailSet | null;
+  /** The lower HLS rungs encoded beside the top (RunOptions.hls), lowest first; empty without. */
+  renditions: RenderedRendition[];
   scenes: RenderedScene[];
   warnings: string[];
   /** Frames painted and piped into ffmpeg (the rest ffmpeg held), of plan.totalFrames. */
@@ -111,6 +139,9 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 const pad = (n: number) => String(n).padStart(3, '0');
+
+/** Where a unit's clip of a lower rung goes, beside its top clip (unit-000.mp4 → unit-000-480p.mp4). */
+const rungClipPath = (unitClip: string, label: string) => unitClip.replace(/\.mp4$/, `-${label}.mp4`);
 
 /** The share of rendering_scenes' progress that speech synthesis reports (measured: about a sixth of the stage's wall time on the narrated bench job). */
 const SPEECH_PROGRESS_SHARE = 15;
@@ -147,7 +178,7 @@ export class VideoGenerationOrchestrator {
     const scratchDir = await mkdtemp(path.join(this.config.scratchBaseDir, `vidgen-${safeId}-`));
     const cleanup = () => rm(scratchDir, { recursive: true, force: true });
     try {
-      const output = await this.runIn(scratchDir, report, signal, options.onPlanned);
+      const output = await this.runIn(scratchDir, report, signal, options);
       return { ...output, cleanup };
     } catch (err) {
       await cleanup();
@@ -156,7 +187,8 @@ export class VideoGenerationOrchestrator {
     }
   }
 
-  private async runIn(scratchDir: string, report: ProgressSink, signal: AbortSignal | undefined, onPlanned?: (result: PlanResult) => void): Promise<VideoGenerationOutput> {
+  private async runIn(scratchDir: string, report: ProgressSink, signal: AbortSignal | undefined, options: RunOptions): Promise<VideoGenerationOutput> {
+    const { onPlanned, stills: stillsSpec, hls } = options;
     const { config } = this;
     if (config.narration) {
       const available = await (this.deps.ttsCheck ?? (() => ttsAvailable(this.deps.tts ?? {})))();
@@ -189,7 +221,10 @@ export class VideoGenerationOrchestrator {
     const plan: RenderPlan = narration && config.captions === 'burned' ? { ...timedPlan, captions: burnedCaptions(words, timedPlan.fps, timedPlan.totalFrames) } : timedPlan;
     const audioPlan = buildAudioPlan(plan, spoken, config.music);
     const audioPath = path.join(scratchDir, 'audio.wav');
-    const { clips, mix } = await this.renderWithAudio(plan, audioPlan, audioPath, scratchDir, signal, (pct) => stage('rendering_scenes', Math.min(99, speechShare + (pct * (100 - speechShare)) / 100)));
+    const stillsDir = path.join(scratchDir, 'delivery');
+    const ranges = splitUnits(plan, unitCount(plan, config.sceneConcurrency));
+    const ladder = hls ? samePassLadder({ quality: config.quality, width: plan.width, height: plan.height, fps: plan.fps, totalFrames: plan.totalFrames, unitStarts: ranges.map((r) => rangeFrames(plan, r).startFrame), segmentSeconds: hls.segmentSeconds }) : null;
+    const { clips, mix, stills } = await this.renderWithAudio(plan, ranges, ladder, audioPlan, audioPath, scratchDir, stillsSpec ? { ...stillsSpec, outDir: stillsDir } : null, signal, (pct) => stage('rendering_scenes', Math.min(99, speechShare + (pct * (100 - speechShare)) / 100)));
     if (audioPlan.speech.length > 0 && !(mix!.voiceLoudness.integratedLufs > SILENCE_LUFS)) {
       // Never a silent video labelled narrated.
       throw new VidgenError('TTS_FAILED', { message: 'The narration is silent: the engine wrote WAVs without sound.', details: { engine: narration!.synthesizer.engine, reason: 'silent' } });
@@ -208,6 +243,12 @@ export class VideoGenerationOrchestrator {
       signal,
       onPercent: (pct) => stage('combining', Math.min(99, pct)),
     });
+    const renditions: RenderedRendition[] = [];
+    for (const r of ladder?.rungs ?? []) {
+      const output = path.join(scratchDir, `rendition-${r.label}.mp4`);
+      await this.renderer.assembleRung(clips.map((c) => ({ ...c, path: rungClipPath(c.path, r.label) })), { plan, output, video: videoPath, scratchDir, label: r.label, signal });
+      renditions.push({ label: r.label, width: r.width, height: r.height, fps: r.fps, path: output });
+    }
     const scenes: RenderedScene[] = plan.scenes.map((s, i) => ({
       index: i,
       kind: s.kind,
@@ -239,6 +280,8 @@ export class VideoGenerationOrchestrator {
       height: plan.height,
       fps: plan.fps,
       plan,
+      stills,
+      renditions,
       scenes,
       warnings,
       paintedFrames: clips.reduce((n, c) => n + c.paintedFrames, 0),
@@ -248,18 +291,21 @@ export class VideoGenerationOrchestrator {
   }
 
   /**
-   * The render units and the audio mix run side by side (the mix needs only
-   * the plan and the speech). A failure of either stops the other, and
-   * neither is left running when this settles.
+   * The render units, the audio mix and the stills run side by side (the mix
+   * and the stills need only the plan and the speech). A failure of any stops
+   * the others, and none is left running when this settles.
    */
   private async renderWithAudio(
     plan: RenderPlan,
+    ranges: SceneRange[],
+    ladder: SamePassLadder | null,
     audioPlan: AudioPlan,
     audioPath: string,
     scratchDir: string,
+    stillsSpec: RenderStillsOptions | null,
     signal: AbortSignal | undefined,
     onPercent: (pct: number) => void,
-  ): Promise<{ clips: RenderedClip[]; mix: MixAudioResult | null }> {
+  ): Promise<{ clips: RenderedClip[]; mix: MixAudioResult | null; stills: ThumbnailSet | null }> {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -274,14 +320,15 @@ export class VideoGenerationOrchestrator {
         },
       );
     try {
-      const [units, audio] = await Promise.all([
-        settle(this.renderUnits(plan, scratchDir, stop.signal, onPercent)),
+      const [units, audio, stills] = await Promise.all([
+        settle(this.renderUnits(plan, ranges, ladder, scratchDir, stop.signal, onPercent)),
         settle(needsMix ? mixAudio({ ffmpegPath: this.deps.ffmpegPath, plan: audioPlan, output: audioPath, scratchDir, signal: stop.signal }) : Promise.resolve(null)),
+        settle(stillsSpec ? this.renderer.renderStills(plan, { ...stillsSpec, signal: stop.signal }) : Promise.resolve(null)),
       ]);
-      // The first real failure wins over the cancellation it caused in the other.
-      const failures = [units, audio].filter((r) => !r.ok).map((r) => (r as { error: unknown }).error);
+      // The first real failure wins over the cancellation it caused in the others.
+      const failures = [units, audio, stills].filter((r) => !r.ok).map((r) => (r as { error: unknown }).error);
       if (failures.length > 0) throw failures.find((e) => !(isVidgenError(e) && e.code === 'JOB_CANCELLED')) ?? failures[0];
-      return { clips: (units as { value: RenderedClip[] }).value, mix: (audio as { value: MixAudioResult | null }).value };
+      return { clips: (units as { value: RenderedClip[] }).value, mix: (audio as { value: MixAudioResult | null }).value, stills: (stills as { value: ThumbnailSet | null }).value };
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -292,21 +339,33 @@ export class VideoGenerationOrchestrator {
    * cores divided among them for x264. Progress is frames encoded (painted or
    * held) over the plan's frames, so it only rises.
    */
-  private async renderUnits(plan: RenderPlan, scratchDir: string, signal: AbortSignal | undefined, onPercent: (pct: number) => void): Promise<RenderedClip[]> {
-    const ranges = splitUnits(plan, unitCount(plan, this.config.sceneConcurrency));
+  private async renderUnits(plan: RenderPlan, ranges: SceneRange[], ladder: SamePassLadder | null, scratchDir: string, signal: AbortSignal | undefined, onPercent: (pct: number) => void): Promise<RenderedClip[]> {
     const frames = ranges.map((r) => {
       const { startFrame, endFrame } = rangeFrames(plan, r);
       return endFrame - startFrame;
     });
     const progress = new UnitProgress(frames);
-    const threads = ranges.length > 1 ? Math.max(1, Math.floor(this.config.cores / ranges.length)) : undefined;
+    // The core budget: the cores (PipelineIntegrator's `cores`, the machine's by default) divided among the units; in a
+    // unit, the top encoder gets its share and each lower rung a share by its pixel rate (at least one thread).
+    const unitThreads = Math.max(1, Math.floor(this.config.cores / ranges.length));
+    const threads = ranges.length > 1 ? unitThreads : undefined;
+    const topRate = plan.width * plan.height * plan.fps;
+    const rungThreads = (r: { width: number; height: number; fps: number }) => Math.max(1, Math.round((unitThreads * r.width * r.height * r.fps) / topRate));
     return runPool(
       ranges,
       ranges.length,
       async (range, u) => {
+        const output = path.join(scratchDir, `unit-${pad(u)}.mp4`);
+        const { startFrame, endFrame } = rangeFrames(plan, range);
         const clip = await this.renderer.renderUnit(plan, range, {
-          output: path.join(scratchDir, `unit-${pad(u)}.mp4`),
+          output,
           threads,
+          ...(ladder && ladder.rungs.length > 0
+            ? {
+                rungs: ladder.rungs.map((r) => ({ width: r.width, height: r.height, fps: r.fps, encoder: encoderSettingsFor(r.preset), threads: rungThreads(r), output: rungClipPath(output, r.label) })),
+                keyframes: ladder.keyframes.filter((f) => f >= startFrame && f < endFrame).map((f) => f - startFrame),
+              }
+            : {}),
           signal,
           onFrames: (n) => onPercent(progress.update(u, n)),
         });

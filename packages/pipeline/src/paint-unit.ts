@@ -4,7 +4,7 @@ import { runFfmpeg } from '@vidgen/ffmpeg';
 import type { EncoderSettings } from './encoder';
 import type { PainterModule } from './painter';
 import type { SceneRange } from './scene-renderer';
-import { buildUnitEncodeArgs, countFrames, paintedRuns } from './unit-args';
+import { buildUnitEncodeArgs, countFrames, paintedRuns, type UnitRung } from './unit-args';
 import { rangeFrames } from './units';
 
 /** Everything one unit needs, as plain data (it crosses into a worker thread). */
@@ -17,6 +17,10 @@ export interface UnitJob {
   ffmpegPath: string;
   /** Module path of the drawing library (createPainter, motionRanges). */
   painterModule: string;
+  /** Lower HLS rungs encoded from the same frames (buildUnitEncodeArgs); absent: the top clip alone. */
+  rungs?: UnitRung[];
+  /** Unit-local keyframes of every output (the segment starts inside the unit); with rungs. */
+  keyframes?: number[];
 }
 
 export interface UnitDone {
@@ -39,7 +43,7 @@ export interface PaintUnitHooks {
 }
 
 /** ffmpeg stopped reading: its own exit says why. */
-class PipeClosed extends Error {
+export class PipeClosed extends Error {
   constructor() {
     super('ffmpeg closed its input');
   }
@@ -50,7 +54,7 @@ class PipeClosed extends Error {
  * the pipe closes first. `onFlushed` runs once the stream is done with the
  * chunk (handed to the OS, or failed): only then may its bytes be reused.
  */
-function write(stdin: Writable, chunk: Buffer, onFlushed?: () => void): Promise<void> {
+export function write(stdin: Writable, chunk: Buffer, onFlushed?: () => void): Promise<void> {
   if (stdin.destroyed || stdin.writableEnded) return Promise.reject(new PipeClosed());
   if (stdin.write(chunk, () => onFlushed?.())) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -76,7 +80,7 @@ function write(stdin: Writable, chunk: Buffer, onFlushed?: () => void): Promise<
  * 3.7 MB buffer per 720p frame costs page faults and GC for nothing.
  */
 export async function paintUnit(job: UnitJob, hooks: PaintUnitHooks = {}): Promise<UnitDone> {
-  const { plan, range, output, encoder, threads, ffmpegPath, painterModule } = job;
+  const { plan, range, output, encoder, threads, ffmpegPath, painterModule, rungs, keyframes } = job;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const drawing = require(painterModule) as PainterModule;
   // bgr24: three bytes a pixel to pipe, and ffmpeg's fast path to yuv420p (about a third of rgba's conversion CPU).
@@ -94,6 +98,8 @@ export async function paintUnit(job: UnitJob, hooks: PaintUnitHooks = {}): Promi
     encoder,
     threads,
     output,
+    rungs,
+    keyframes,
   });
 
   // A failed painter stops ffmpeg too; ffmpeg's own failure wins over the pipe error it causes.

@@ -1,4 +1,6 @@
 import type { PlannedScene, RenderPlan, RenderPlanOptions } from '@vidgen/core';
+import type { ThumbnailSet } from './delivery/thumbnails';
+import type { UnitRung } from './unit-args';
 
 /** Consecutive scenes [from, to) of a plan: what one render unit draws. */
 export interface SceneRange {
@@ -27,6 +29,20 @@ export interface RenderUnitOptions {
   signal?: AbortSignal;
   /** Output frames done in this unit so far (painted and held), rising. */
   onFrames?: (frames: number) => void;
+  /** Lower HLS rungs encoded from the same frames in the unit's ffmpeg (their clips' paths in each). */
+  rungs?: UnitRung[];
+  /** Unit-local frames where every output gets a keyframe (HLS segment starts); with rungs. */
+  keyframes?: number[];
+}
+
+export interface RenderStillsOptions {
+  /** poster.jpg, thumb-NNN.jpg, sprite.jpg and storyboard.vtt go here. */
+  outDir: string;
+  /** Thumbnails besides the poster (THUMBNAIL_COUNT). */
+  count: number;
+  /** Their width (THUMBNAIL_WIDTH); the height keeps the aspect. */
+  thumbnailWidth: number;
+  signal?: AbortSignal;
 }
 
 export interface AssembleOptions {
@@ -41,6 +57,17 @@ export interface AssembleOptions {
   onPercent?: (pct: number) => void;
 }
 
+export interface AssembleRungOptions {
+  plan: RenderPlan;
+  output: string;
+  /** The finished top MP4: its audio track is copied into the rung. */
+  video: string;
+  scratchDir: string;
+  /** The rung's label (its concat list's name). */
+  label: string;
+  signal?: AbortSignal;
+}
+
 /**
  * The renderer behind the orchestrator, in three steps that pass data, so a
  * later issue can fan units out across workers: a unit needs only the plan
@@ -52,6 +79,10 @@ export interface SceneRenderer {
   /** Planned scenes → the RenderPlan (frames, timelines, transitions): plain, serialisable data. Narration times scenes and entrances to the speech. */
   plan(scenes: readonly PlannedScene[], options?: RenderPlanOptions): RenderPlan;
   renderUnit(plan: RenderPlan, range: SceneRange, options: RenderUnitOptions): Promise<RenderedClip>;
+  /** Poster, thumbnails and sprite from the plan's frames (no decode of the video). */
+  renderStills(plan: RenderPlan, options: RenderStillsOptions): Promise<ThumbnailSet>;
   /** Joins the clips (in plan order, by stream copy) with one audio track into the final MP4 (+faststart). */
   assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void>;
+  /** Joins a lower rung's unit clips (renderUnit's `rungs`) by stream copy, with the top MP4's audio. */
+  assembleRung(clips: readonly RenderedClip[], options: AssembleRungOptions): Promise<void>;
 }

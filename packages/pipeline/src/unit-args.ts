@@ -65,6 +65,30 @@ export interface UnitEncodeArgsOptions {
   encoder: EncoderSettings;
   threads?: number;
   output: string;
+  /**
+   * Unit-local frame numbers where every output gets a keyframe (the HLS
+   * segment starts inside the unit); with `rungs` only.
+   */
+  keyframes?: readonly number[];
+  /** Lower HLS rungs encoded from the same frames in the same process (split + fps + scale). */
+  rungs?: readonly UnitRung[];
+}
+
+/** A lower rung of the ladder, encoded by a unit beside its top-rung clip. */
+export interface UnitRung {
+  width: number;
+  height: number;
+  /** Its frame rate: divides the unit's, and every keyframe and the unit's length fall on its grid (sameFrameRungs). */
+  fps: number;
+  encoder: EncoderSettings;
+  /** x264 threads of this rung's encoder (its share of the unit's cores); absent: the unit's `threads`. */
+  threads?: number;
+  output: string;
+}
+
+/** ffmpeg's force_key_frames expression for these output frame numbers (numbers only). */
+export function forceKeyframesExpression(frames: readonly number[]): string {
+  return `expr:${[...new Set(frames)].map((n) => `eq(n,${n})`).join('+') || '0'}`;
 }
 
 /**
@@ -76,16 +100,29 @@ export interface UnitEncodeArgsOptions {
  * stream copy. Pure: numbers and our own paths only.
  */
 export function buildUnitEncodeArgs(options: UnitEncodeArgsOptions): string[] {
-  const { width, height, fps, pixelFormat, runs, unitFrames, encoder, threads, output } = options;
+  const { width, height, fps, pixelFormat, runs, unitFrames, encoder, threads, output, keyframes = [], rungs = [] } = options;
+  const input = ['-f', 'rawvideo', '-pix_fmt', pixelFormat, '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0'];
   // Convert to the encoder's pixel format first: once per piped frame, not once per output frame after fps repeats them.
   const filter = [`format=${encoder.pixelFormat}`, `setpts=${holdTimestampExpression(runs, unitFrames, fps)}`, `fps=fps=${fps}`].join(',');
-  return [
-    '-f', 'rawvideo', '-pix_fmt', pixelFormat, '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-    '-filter:v', filter,
-    '-frames:v', String(unitFrames),
-    '-an',
-    ...videoEncoderArgs(encoder, fps),
-    ...(threads ? ['-threads', String(threads)] : []),
-    output,
-  ];
+  const threadArgs = threads ? ['-threads', String(threads)] : [];
+  if (rungs.length === 0) return [...input, '-filter:v', filter, '-frames:v', String(unitFrames), '-an', ...videoEncoderArgs(encoder, fps), ...threadArgs, output];
+  // One decode of the pipe, one hold, split to the top clip and to each rung (resampled, scaled with square pixels).
+  const graph = [
+    `[0:v]${filter},split=${rungs.length + 1}[top]${rungs.map((_, i) => `[r${i}]`).join('')}`,
+    ...rungs.map((r, i) => `[r${i}]fps=fps=${r.fps},scale=${r.width}:${r.height},setsar=1[o${i}]`),
+  ].join(';');
+  const top = ['-map', '[top]', '-frames:v', String(unitFrames), '-an', ...videoEncoderArgs(encoder, fps), ...threadArgs, '-force_key_frames', forceKeyframesExpression(keyframes), output];
+  const lower = rungs.flatMap((r, i) => {
+    const step = fps / r.fps;
+    const e = r.encoder;
+    return [
+      '-map', `[o${i}]`, '-frames:v', String(unitFrames / step), '-an',
+      '-c:v', e.videoCodec, '-preset', e.x264Preset, '-crf', String(e.crf), '-pix_fmt', e.pixelFormat,
+      ...(r.threads ? ['-threads', String(r.threads)] : threadArgs),
+      // Keyframes at the segment starts and nowhere else (as packageHls encodes a rung), so every rung is cut at the same instants.
+      '-force_key_frames', forceKeyframesExpression(keyframes.map((k) => k / step)), '-sc_threshold', '0', '-g', String(Math.ceil(unitFrames / step) + 1),
+      r.output,
+    ];
+  });
+  return [...input, '-filter_complex', graph, ...top, ...lower];
 }

@@ -1,10 +1,12 @@
 /**
  * A render unit inside a worker thread: paints the moving frames of its scene
- * range, pipes them into its own ffmpeg and reports to the parent. Loaded by
+ * range, pipes them into its own ffmpeg and reports to the parent. Or the
+ * stills job (paint-stills.ts): the poster's, thumbnails' and sprite's frames. Loaded by
  * render-unit.ts; it needs nothing but the plan (and where to write).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isVidgenError } from '@vidgen/core';
+import { paintStills, type StillsJob } from './paint-stills';
 import { paintUnit, type UnitJob, type UnitMessage } from './paint-unit';
 
 const port = parentPort;
@@ -15,11 +17,11 @@ port.on('message', (m: { type?: string }) => {
 });
 const post = (m: UnitMessage) => port.postMessage(m);
 
-paintUnit(workerData as UnitJob, {
-  signal: controller.signal,
-  onPid: (pid) => post({ type: 'pid', pid }),
-  onFrames: (frames) => post({ type: 'frames', frames }),
-})
+const job = workerData as UnitJob | StillsJob;
+const hooks = { signal: controller.signal, onPid: (pid: number) => post({ type: 'pid', pid }) };
+// The stills (poster, thumbnails, sprite) run in a thread of their own like a unit, with the same messages.
+const run = 'kind' in job && job.kind === 'stills' ? paintStills(job, hooks).then((d) => ({ paintedFrames: 0, ...d })) : paintUnit(job as UnitJob, { ...hooks, onFrames: (frames) => post({ type: 'frames', frames }) });
+run
   .then(
     (done) => post({ type: 'done', ...done }),
     (err: unknown) =>

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { probe, runFfmpeg } from '@vidgen/ffmpeg';
-import { keyframeTimes, packageHls, parseMediaPlaylist, renderThumbnails, type HlsPackage } from '@vidgen/pipeline';
-import { exec, ffmpegPath, ffprobePath } from './helpers';
+import { PipelineIntegrator, frameAt, keyframeTimes, packageHls, parseMediaPlaylist, posterTime, renderThumbnails, thumbnailTimes, type HlsPackage, type VideoGenerationResult } from '@vidgen/pipeline';
+import { exec, ffmpegPath, ffprobePath, makeJob } from './helpers';
 
 /**
  * A short H.264/AAC MP4 like the pipeline's: 2 s GOP, yuv420p; `keyframes`
@@ -180,4 +180,86 @@ describe('delivery outputs with real ffmpeg', () => {
     expect(pkg.variants.map((v) => [v.width, v.height])).toEqual([lower, [width, height]]);
     await checkPackage(pkg, { width, height, fps: 30 }, dir);
   });
+});
+
+/** ffmpeg's psnr filter over a graph ending in psnr: the average over the channels, in dB (Infinity when identical). */
+async function psnr(inputs: string[], graph: string): Promise<number> {
+  const { stderr } = await exec(ffmpegPath, ['-v', 'info', ...inputs.flatMap((i) => ['-i', i]), '-filter_complex', graph, '-f', 'null', '-']);
+  const m = /PSNR .*average:(inf|[\d.]+)/.exec(stderr);
+  if (!m) throw new Error(`no PSNR in ffmpeg's output: ${stderr.slice(-500)}`);
+  return m[1] === 'inf' ? Infinity : Number(m[1]);
+}
+
+describe('stills and lower rungs from the render pass (real pipeline)', () => {
+  let base: string;
+  let rendered: VideoGenerationResult;
+  const count = 3;
+
+  beforeAll(async () => {
+    base = await mkdtemp(path.join(os.tmpdir(), 'vidgen-render-pass-test-'));
+    const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir: base });
+    const job = makeJob({
+      quality: 'medium',
+      subtitles: false,
+      scenes: [
+        { layout: 'bullets', title: 'Three things', items: ['One', 'Two', 'Three'], duration_seconds: 5, transition: 'crossfade', animation: 'auto' },
+        { layout: 'stat', title: 'Share', value: 42, suffix: '%', label: 'of the frames are held', duration_seconds: 5, transition: 'cut', animation: 'auto' },
+      ],
+    } as never);
+    rendered = await integrator.run(job, { stills: { count, thumbnailWidth: 200 }, hls: { segmentSeconds: 2 } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await rendered?.cleanup();
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('encodes the 480p rung beside the top in two units, and the package passes every check', async () => {
+    expect(rendered.units).toBe(2);
+    expect(rendered.renditions.map((r) => [r.label, r.width, r.height, r.fps])).toEqual([['480p', 864, 486, 15]]);
+    // The rung is a full video: every frame at its rate, the top's audio.
+    const rung = await probe(rendered.renditions[0]!.path, { ffprobePath });
+    expect(rung.video).toMatchObject({ codec: 'h264', width: 864, height: 486 });
+    expect(rung.audio?.codec).toBe('aac');
+    expect(rung.duration_seconds).toBeCloseTo(10, 1);
+    // Keyframes at the segment starts (every 2 s) and the second unit's start (5 s), in both.
+    expect(await keyframeTimes(ffprobePath, rendered.renditions[0]!.path)).toEqual([0, 2, 4, 5, 6, 8]);
+    expect(await keyframeTimes(ffprobePath, rendered.videoPath)).toEqual(expect.arrayContaining([0, 2, 4, 6, 8]));
+    const pkg = await packageHls({
+      ffmpegPath, ffprobePath, input: rendered.videoPath, width: rendered.width, height: rendered.height, quality: 'medium', durationSeconds: rendered.durationSeconds,
+      sourceFps: rendered.fps, outDir: rendered.scratchDir, segmentSeconds: 2, prebuilt: rendered.renditions,
+    });
+    expect(pkg.variants.map((v) => [v.label, v.fps, v.segmentPaths.length])).toEqual([['480p', 15, 5], ['720p', 30, 5]]);
+    await checkPackage(pkg, { width: 1280, height: 720, fps: 30 }, rendered.scratchDir);
+  });
+
+  it('paints the poster, the thumbnails and the sprite with their sizes and the storyboard', async () => {
+    const s = rendered.stills!;
+    expect((await probe(s.poster.path, { ffprobePath })).video).toMatchObject({ width: 1280, height: 720 });
+    expect(s.thumbnails.map((t) => path.basename(t.path))).toEqual(['thumb-001.jpg', 'thumb-002.jpg', 'thumb-003.jpg']);
+    for (const t of s.thumbnails) expect((await probe(t.path, { ffprobePath })).video).toMatchObject({ width: 200, height: 112 });
+    // 10 s: a tile a second, one row of 10 tiles of 160x90.
+    expect((await probe(s.sprite.path, { ffprobePath })).video).toMatchObject({ width: 10 * 160, height: 90 });
+    expect(await readFile(s.storyboardPath, 'utf8')).toContain('00:00:09.000 --> 00:00:10.000\nsprite.jpg#xywh=1440,0,160,90');
+  });
+
+  it('stills match the MP4 frames at the same instants (PSNR >= 35 dB), held frames included', async () => {
+    const { fps, durationSeconds } = rendered;
+    const total = rendered.plan.totalFrames;
+    const s = rendered.stills!;
+    const at = (n: number) => `[0:v]select=eq(n\\,${n})`;
+    const poster = frameAt(posterTime(durationSeconds), fps, total);
+    const own = await psnr([rendered.videoPath, s.poster.path], `${at(poster)}[ref];[ref][1:v]psnr`);
+    expect(own).toBeGreaterThanOrEqual(35);
+    for (const [i, n] of thumbnailTimes(durationSeconds, count).map((t) => frameAt(t, fps, total)).entries()) {
+      const db = await psnr([rendered.videoPath, s.thumbnails[i]!.path], `${at(n)},scale=200:112[ref];[ref][1:v]psnr`);
+      expect({ thumb: i, db, atLeast35: db >= 35 }).toMatchObject({ thumb: i, atLeast35: true });
+    }
+    // The tiles: a frame a second of the MP4, scaled and tiled the same way.
+    const select = Array.from({ length: 10 }, (_, k) => `eq(n\\,${frameAt(k, fps, total)})`).join('+');
+    expect(await psnr([rendered.videoPath, s.sprite.path], `[0:v]select=${select},scale=160:90,tile=10x1[ref];[ref][1:v]psnr`)).toBeGreaterThanOrEqual(35);
+    // A wrong frame is told apart: the poster against the last frame scores well below its own.
+    const other = await psnr([rendered.videoPath, s.poster.path], `${at(total - 1)}[ref];[ref][1:v]psnr`);
+    expect(other).toBeLessThan(own - 3);
+  }, 60_000);
 });

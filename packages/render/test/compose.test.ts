@@ -42,7 +42,7 @@ describe('compose', () => {
 
   it('slide_up: the incoming picture\'s top rows at the bottom', () => {
     const out = Buffer.alloc(a.length);
-    slideUp(f, a, picture(4, 3, (x, y) => [0, 0, y]), 1, out);
+    slideUp(f, a, picture(4, 3, (_x, y) => [0, 0, y]), 1, out);
     expect(px(out, 4, 1, 0)).toEqual(px(a, 4, 1, 0));
     expect(px(out, 4, 1, 1)).toEqual(px(a, 4, 1, 1));
     expect(px(out, 4, 1, 2)).toEqual([0, 0, 0, 255]);

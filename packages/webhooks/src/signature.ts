@@ -19,10 +19,16 @@ export interface VerifyOptions {
   toleranceSeconds?: number;
 }
 
-/** What a receiver does: parse the header, recompute, compare in constant time, reject old timestamps (replays). */
-export function verifySignature(options: VerifyOptions): boolean {
+/** The outcome of a check: valid, or why not. */
+export type SignatureCheck = 'valid' | 'missing' | 'malformed' | 'expired' | 'mismatch';
+
+/**
+ * What a receiver does: parse the header, reject old (or future) timestamps (replays), recompute,
+ * compare in constant time. Says why a signature is refused; verifySignature is its yes/no.
+ */
+export function checkSignature(options: VerifyOptions): SignatureCheck {
   const { secret, body, header, nowSeconds, toleranceSeconds = 300 } = options;
-  if (!header) return false;
+  if (!header) return 'missing';
   const parts = new Map<string, string[]>();
   for (const item of header.split(',')) {
     const i = item.indexOf('=');
@@ -31,10 +37,17 @@ export function verifySignature(options: VerifyOptions): boolean {
     parts.set(k, [...(parts.get(k) ?? []), item.slice(i + 1).trim()]);
   }
   const t = Number(parts.get('t')?.[0]);
-  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
+  if (!Number.isInteger(t) || !parts.has('v1')) return 'malformed';
+  if (Math.abs(nowSeconds - t) > toleranceSeconds) return 'expired';
   const expected = Buffer.from(hmac(secret, t, body), 'hex');
-  return (parts.get('v1') ?? []).some((v) => {
+  const match = (parts.get('v1') ?? []).some((v) => {
     const given = Buffer.from(v, 'hex');
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
+  return match ? 'valid' : 'mismatch';
+}
+
+/** True when checkSignature finds the signature valid. */
+export function verifySignature(options: VerifyOptions): boolean {
+  return checkSignature(options) === 'valid';
 }

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { signatureHeader, verifySignature } from '@vidgen/webhooks';
+import { checkSignature, signatureHeader, verifySignature } from '@vidgen/webhooks';
 
 describe('webhook signatures', () => {
   const body = '{"event":"job.completed","event_id":"evt_1","job":{}}';
@@ -18,5 +18,20 @@ describe('webhook signatures', () => {
     expect(verifySignature({ secret: 'secret-one-secret-one', body, header, nowSeconds: 1000 + 301 })).toBe(false);
     expect(verifySignature({ secret: 'secret-one-secret-one', body, header: 'garbage', nowSeconds: 1000 })).toBe(false);
     expect(verifySignature({ secret: 'secret-one-secret-one', body, header: undefined, nowSeconds: 1000 })).toBe(false);
+  });
+
+  it('says why a signature is refused', () => {
+    const secret = 'secret-one-secret-one';
+    const header = signatureHeader(secret, body, 1000);
+    const check = (over: Partial<Parameters<typeof checkSignature>[0]>) => checkSignature({ secret, body, header, nowSeconds: 1010, ...over });
+    expect(check({})).toBe('valid');
+    expect(check({ header: undefined })).toBe('missing');
+    expect(check({ header: 'garbage' })).toBe('malformed');
+    expect(check({ header: 't=1000' })).toBe('malformed');
+    expect(check({ nowSeconds: 1000 + 301 })).toBe('expired');
+    expect(check({ nowSeconds: 1000 - 301 })).toBe('expired');
+    expect(check({ nowSeconds: 1000 + 60, toleranceSeconds: 30 })).toBe('expired');
+    expect(check({ body: body + ' ' })).toBe('mismatch');
+    expect(check({ secret: 'secret-two-secret-two' })).toBe('mismatch');
   });
 });

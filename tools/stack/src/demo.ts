@@ -5,12 +5,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Redis from 'ioredis';
+import { createClient, type GenerateRequest } from '@vidgen/client';
 import { loadConfig } from '@vidgen/config';
 import { probe, resolveFfprobePath } from '@vidgen/ffmpeg';
 import { deleteKeysWithPrefix } from '@vidgen/queue';
 import { startStack, type Stack } from './stack';
 
-const SAMPLE = {
+const SAMPLE: GenerateRequest = {
   configuration: {
     topic: 'Why the sky is blue',
     context:
@@ -31,7 +32,7 @@ async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
 
 /**
  * `pnpm demo`: starts the stack on free ports with its own key prefix, submits
- * a sample low-quality job, follows it, downloads the MP4 through the signed
+ * a sample low-quality job with @vidgen/client, follows its event stream, downloads the MP4 through the signed
  * URL, prints its ffprobe summary, stops everything and exits 0.
  */
 async function main(): Promise<number> {
@@ -45,28 +46,21 @@ async function main(): Promise<number> {
   try {
     stack = await startStack({ output: logFile, freePorts: true, env: { ...process.env, QUEUE_PREFIX: prefix }, say });
     const key = process.env.API_KEYS?.split(',')[0]?.split(':').slice(1).join(':');
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
-    const submitted = await fetch(`${stack.apiUrl}/api/v1/videos/generate`, { method: 'POST', headers, body: JSON.stringify(SAMPLE) });
-    const accepted = (await submitted.json()) as { job_id: string; links: { self: string } };
-    if (submitted.status !== 202) throw new Error(`submit answered ${submitted.status}: ${JSON.stringify(accepted)}`);
+    const vg = createClient({ baseUrl: stack.apiUrl, apiKey: key });
+    const accepted = await vg.submit(SAMPLE);
     say(`submitted job ${accepted.job_id}`);
 
-    type JobView = { status: string; progress: { percentage: number; stage: string }; result: { video_url: string } | null; error: unknown };
-    let job: JobView | null = null as JobView | null;
+    // The job's event stream, one line per stage change; then the whole job.
     let last = '';
-    const deadline = Date.now() + 120000;
-    while (Date.now() < deadline) {
-      const res = await fetch(accepted.links.self, { headers });
-      const current = (await res.json()) as JobView;
-      job = current;
-      const line = `${current.status} ${current.progress.stage} ${current.progress.percentage}%`;
+    for await (const e of vg.follow(accepted.job_id, { signal: AbortSignal.timeout(120000) })) {
+      if (e.event !== 'message') continue;
+      const line = `${e.data.status} ${e.data.progress.stage} ${Math.round(e.data.progress.percentage)}%`;
       if (line !== last) say(line);
       last = line;
-      if (['completed', 'failed', 'cancelled'].includes(current.status)) break;
-      await new Promise((r) => setTimeout(r, 250));
     }
+    const job = await vg.get(accepted.job_id);
     process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
-    if (job?.status !== 'completed' || !job.result) throw new Error(`the job ended ${job?.status ?? 'never'}`);
+    if (job.status !== 'completed' || !job.result?.video_url) throw new Error(`the job ended ${job.status}`);
 
     const file = path.join(dataDir, 'demo', `${accepted.job_id}.mp4`);
     const download = await fetch(job.result.video_url);

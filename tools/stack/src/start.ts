@@ -5,11 +5,13 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`[vidgen] ${line}\n`);
   const stack = await startStack({ output: 'inherit', say, narrationWhenInstalled: true });
   const auth = process.env.API_KEYS ? ' -H "Authorization: Bearer <key>"' : '';
-  say('ready. Submit a job:');
+  say(`ready. Open the studio: ${stack.apiUrl}/${process.env.API_KEYS ? ' (sign in with one of API_KEYS)' : ''}`);
+  say('Or submit a job from a shell:');
   say(
     `  curl -s -X POST ${stack.apiUrl}/api/v1/videos/generate${auth} -H 'Content-Type: application/json' -d '{"configuration":{"topic":"Why the sky is blue","context":"Sunlight scatters off air molecules.","quality":"low"}}'`,
   );
   say(`  curl -s ${stack.apiUrl}/api/v1/videos/jobs/<job_id>${auth}`);
+  say(`API reference (OpenAPI, Swagger UI): ${stack.apiUrl}/docs`);
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 
-/** Request headers a browser client may send: keys, resumption, conditional edits, idempotent submits. */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Last-Event-ID', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'Range'];
+/** Request headers a browser client may send: keys, resumption, conditional edits, idempotent submits, its own correlation id. */
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Last-Event-ID', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'Range', 'X-Correlation-ID'];
 /** Response headers a page may read besides the CORS-safelisted ones. */
 export const CORS_EXPOSED_HEADERS = ['ETag', 'Location', 'X-Correlation-ID', 'Retry-After'];
 const METHODS = 'GET, HEAD, POST, PATCH, DELETE, OPTIONS';

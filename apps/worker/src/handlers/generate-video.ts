@@ -1,4 +1,4 @@
-import { VidgenError, classifyError, renderedBefore, validateJobResult, type JobRecord, type JobResult, type Logger, type PlanResult, type StageName } from '@vidgen/core';
+import { DEFAULT_OUTPUT_FORMATS, VidgenError, classifyError, renderedBefore, validateJobResult, type JobRecord, type JobResult, type Logger, type PlanResult, type StageName } from '@vidgen/core';
 import { runWithContext, setContext } from '@vidgen/observability';
 import type { PipelineIntegrator } from '@vidgen/pipeline';
 import { createProgressCallback, type JobProgressTracker } from '@vidgen/progress';
@@ -6,7 +6,7 @@ import type { JobStore, VideoBudget, VideoJob } from '@vidgen/queue';
 import type { S3UploadManager } from '@vidgen/storage';
 import type { VideoMetadataManager } from '@vidgen/metadata';
 import { buildMetadataInput, type RenditionFacts } from './metadata';
-import { uploadOutputs } from './upload-outputs';
+import { OutputUploads } from './upload-outputs';
 import { abortCause, type AttemptSignals } from './attempt-signals';
 import { recordFailure } from './record-failure';
 import { prepareDelivery, type PreparedDelivery } from './prepare-delivery';
@@ -136,6 +136,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     };
 
     let fromCache = false;
+    let early: OutputUploads | null = null;
     try {
       let prepared = deps.artifacts ? await deps.artifacts.load(job_id) : null;
       let cleanup = async () => {};
@@ -156,20 +157,28 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         };
         // A language-model plan is held to what the owner's budget still allows this job (its reservation included).
         const budgetSeconds = deps.budget ? await deps.budget.headroomFor(record.owner, String(job.id)).catch(() => undefined) : undefined;
-        const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) });
+        // Stills and lower HLS rungs come from the render pass's own frames (issue 15).
+        const stills = { count: delivery.thumbnailCount, thumbnailWidth: delivery.thumbnailWidth };
+        const hls = (record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS).includes('hls') ? { segmentSeconds: delivery.hlsSegmentSeconds } : undefined;
+        const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned, stills, hls, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) });
         await planWrites;
         deps.onRendered?.(job_id, Date.now() - renderStarted);
         cleanup = rendered.cleanup;
         if (rendered.warnings.length) logger.warn('render warnings', { warnings: rendered.warnings });
+        // Each output is uploaded as soon as it is final, while later ones are made (issue 15).
+        early = new OutputUploads({ uploads, owner: record.owner, jobId: job_id, signal });
+        const inFlight = early;
         try {
-          prepared = await prepareDelivery({ record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal });
+          prepared = await prepareDelivery({ record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal, onFinal: (outputs) => inFlight.start(outputs) });
         } catch (err) {
+          // No upload may still read the files the cleanup removes.
+          await inFlight.abort();
           await cleanup();
           throw err;
         }
       }
       try {
-        await deliver(record, prepared, { report, signal, logger, flush: () => callback.flush(), runId, attempt, started, bullJobId: String(job.id) });
+        await deliver(record, prepared, early ?? new OutputUploads({ uploads, owner: record.owner, jobId: job_id, signal }), { report, signal, logger, flush: () => callback.flush(), runId, attempt, started, bullJobId: String(job.id) });
         await deps.artifacts?.remove(job_id);
       } catch (err) {
         // A storage failure after the render: keep the outputs, so the next attempt only uploads.
@@ -200,12 +209,13 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
   }
 
   /** uploading → finalizing: the job is completed exactly once (JobStore.complete). */
-  async function deliver(record: JobRecord, prepared: PreparedDelivery, ctx: DeliverContext): Promise<void> {
+  async function deliver(record: JobRecord, prepared: PreparedDelivery, uploading: OutputUploads, ctx: DeliverContext): Promise<void> {
     const { report, signal, logger } = ctx;
     const job_id = record.job_id;
+    if (signal.aborted) await uploading.abort();
     signal.throwIfAborted();
     report('uploading', 0);
-    const outputs = await uploadOutputs({ uploads, owner: record.owner, jobId: job_id, outputs: prepared.outputs, onProgress: (p) => report('uploading', p), signal });
+    const outputs = await uploading.finish(prepared.outputs, (p) => report('uploading', p));
     report('uploading', 100);
     const uploadedBytes = outputs.reduce((a, o) => a + o.size_bytes, 0);
 

@@ -23,27 +23,34 @@ export interface PrepareOptions {
   /** encoding_renditions when the job has no HLS. */
   skip: (stage: StageName) => Promise<void>;
   signal: AbortSignal;
+  /** Outputs final from here on (the MP4, subtitles and stills; then the HLS files but the master): uploads may start. Must not throw. */
+  onFinal?: (outputs: LocalOutput[]) => void;
 }
 
 /** generating_thumbnails → encoding_renditions → extracting_metadata, on the rendered MP4. */
 export async function prepareDelivery(options: PrepareOptions): Promise<PreparedDelivery> {
-  const { record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal } = options;
+  const { record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal, onFinal } = options;
   const formats = record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS;
   const deliveryDir = path.join(rendered.scratchDir, 'delivery');
   const media = { ffmpegPath, input: rendered.videoPath, durationSeconds: rendered.durationSeconds };
 
   report('generating_thumbnails', 0);
-  const thumbnails = await renderThumbnails({
-    ...media,
-    outDir: deliveryDir,
-    width: rendered.width,
-    height: rendered.height,
-    count: delivery.thumbnailCount,
-    thumbnailWidth: delivery.thumbnailWidth,
-    onProgress: (p) => report('generating_thumbnails', p),
-    signal,
-  });
+  // Painted beside the render units when the run asked for them; grabbed from the MP4 otherwise.
+  const thumbnails =
+    rendered.stills ??
+    (await renderThumbnails({
+      ...media,
+      outDir: deliveryDir,
+      width: rendered.width,
+      height: rendered.height,
+      count: delivery.thumbnailCount,
+      thumbnailWidth: delivery.thumbnailWidth,
+      onProgress: (p) => report('generating_thumbnails', p),
+      signal,
+    }));
   report('generating_thumbnails', 100);
+  const files = { formats, videoPath: rendered.videoPath, width: rendered.width, height: rendered.height, subtitlesPath: rendered.subtitlesPath };
+  onFinal?.(planOutputs({ ...files, thumbnails, hls: null }));
 
   let hls = null;
   if (formats.includes('hls')) {
@@ -62,8 +69,11 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
       // A narrated job's spoken captions become the master's subtitles rendition (issue 14). Silent
       // jobs keep their masters as they were: the API's playlist route signs .ts/.m4s segments only.
       subtitles: rendered.narration ? rendered.captions : null,
+      // The lower rungs the render pass encoded from its own frames (RunOptions.hls): remuxed, not encoded again.
+      prebuilt: rendered.renditions,
     });
     report('encoding_renditions', 100);
+    onFinal?.(planOutputs({ ...files, thumbnails: null, hls }).filter((o) => o.kind === 'hls_segment' || o.kind === 'hls_playlist'));
   } else {
     await skip('encoding_renditions');
   }

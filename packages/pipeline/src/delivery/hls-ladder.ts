@@ -92,3 +92,40 @@ export function rungFps(presetFps: number, sourceFps: number, starts: readonly n
   const onGrid = starts.every((t) => Math.abs(t * reduced - Math.round(t * reduced)) < 0.05);
   return onGrid || !sourceFps ? reduced : sourceFps;
 }
+
+/** A lower rung encoded in the render pass, beside the top one, from the same frames. */
+export interface SamePassRung extends Rendition {
+  /** Its frame rate: divides the source's, with every unit start, segment start and the end on its grid. */
+  fps: number;
+}
+
+export interface SamePassLadder {
+  /** Global frame numbers of the segment starts: keyframes there in every rung, the top included. */
+  keyframes: number[];
+  rungs: SamePassRung[];
+}
+
+/**
+ * The lower rungs a render pass encodes beside the top one, and where every
+ * rung gets its keyframes: at each multiple of segmentSeconds (frame
+ * k × segmentSeconds × fps), so ffmpeg's HLS muxer cuts every rung there (the
+ * first keyframe at or past each multiple: segmentStarts). A rung runs at its
+ * preset's rate when the source's is a multiple of it and every unit start,
+ * segment start and the video's end fall on its grid; else at the source's
+ * (as rungFps). Pure.
+ */
+export function samePassLadder(input: { quality: Quality; width: number; height: number; fps: number; totalFrames: number; unitStarts: readonly number[]; segmentSeconds: number }): SamePassLadder {
+  const { quality, width, height, fps, totalFrames, unitStarts, segmentSeconds } = input;
+  const segFrames = Math.round(segmentSeconds * fps);
+  const keyframes: number[] = [];
+  for (let f = 0; f < totalFrames; f += segFrames) keyframes.push(f);
+  const rungs = renditionLadder(quality, { width, height })
+    .filter((r) => !r.reuseSource)
+    .map((r) => {
+      const reduced = Math.min(r.preset.fps, fps);
+      const step = fps / reduced;
+      const onGrid = Number.isInteger(step) && [...keyframes, ...unitStarts, totalFrames].every((f) => f % step === 0);
+      return { ...r, fps: onGrid ? reduced : fps };
+    });
+  return { keyframes, rungs };
+}

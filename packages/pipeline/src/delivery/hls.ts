@@ -59,6 +59,12 @@ export interface PackageHlsOptions {
   /** Time limit of the keyframe scan (ffprobe) before the lower renditions; default KEYFRAME_SCAN_TIMEOUT_MS. */
   keyframeScanTimeoutMs?: number;
   onProgress?: (percentage: number) => void;
+  /**
+   * Lower rungs already encoded (the render pass's, VideoGenerationOutput.renditions):
+   * remuxed like the top one instead of encoded from the MP4. Their keyframes
+   * must sit at the top's segment starts; the self-check below holds them to it.
+   */
+  prebuilt?: ReadonlyArray<{ label: string; path: string; fps: number }>;
   /** The captions (VideoGenerationOutput.captions): with cues, the master carries them as an EXT-X-MEDIA TYPE=SUBTITLES rendition. */
   subtitles?: readonly SubtitleCue[] | null;
 }
@@ -101,11 +107,13 @@ async function scanRung(ffprobePath: string, label: string, segments: ReadonlyAr
  * the top: the same segments, starting at the same instants.
  */
 export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage> {
-  const { ffmpegPath, ffprobePath, input, width, height, quality, durationSeconds, sourceFps, outDir, segmentSeconds, signal, keyframeScanTimeoutMs, onProgress, subtitles: cues } = options;
+  const { ffmpegPath, ffprobePath, input, width, height, quality, durationSeconds, sourceFps, outDir, segmentSeconds, signal, keyframeScanTimeoutMs, onProgress, subtitles: cues, prebuilt = [] } = options;
   const probe = { signal, timeoutMs: keyframeScanTimeoutMs };
   // The top rung first: the lower ones are held to its segments.
   const ladder = renditionLadder(quality, { width, height }).reverse();
-  const keyframes = ladder.some((r) => !r.reuseSource) ? await keyframeTimes(ffprobePath, input, probe) : [];
+  const built = new Map(prebuilt.map((p) => [p.label, p]));
+  // The keyframe scan only places the keyframes of rungs encoded here.
+  const keyframes = ladder.some((r) => !r.reuseSource && !built.has(r.label)) ? await keyframeTimes(ffprobePath, input, probe) : [];
   const starts = segmentStarts(keyframes, segmentSeconds);
   const hlsDir = path.join(outDir, 'hls');
   const variants: HlsVariant[] = [];
@@ -115,8 +123,9 @@ export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage
     const dir = path.join(hlsDir, r.label);
     await mkdir(dir, { recursive: true });
     const out = { playlistPath: path.join(dir, 'index.m3u8'), segmentPattern: path.join(dir, 'seg-%05d.ts'), segmentSeconds };
-    const fps = r.reuseSource ? sourceFps || r.preset.fps : rungFps(r.preset.fps, sourceFps, starts);
-    const args = r.reuseSource ? hlsCopyArgs(input, out) : hlsEncodeArgs(input, r, { segmentStarts: starts, fps, durationSeconds }, out);
+    const pre = built.get(r.label);
+    const fps = r.reuseSource ? sourceFps || r.preset.fps : (pre?.fps ?? rungFps(r.preset.fps, sourceFps, starts));
+    const args = r.reuseSource ? hlsCopyArgs(input, out) : pre ? hlsCopyArgs(pre.path, out) : hlsEncodeArgs(input, r, { segmentStarts: starts, fps, durationSeconds }, out);
     const share = 100 / ladder.length;
     await runFfmpeg({ ffmpegPath, args, signal, expectedDurationSeconds: durationSeconds, onProgress: (p) => onProgress?.(i * share + ((p.percentage ?? 0) * share) / 100) });
     const playlist = withHlsVersion(await readFile(out.playlistPath, 'utf8'));

@@ -68,3 +68,30 @@ export function storyboardVtt(plan: SpritePlan, durationSeconds: number, spriteU
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
+
+/** The frame showing at `seconds` (the last one at or before it), within [0, totalFrames). Pure. */
+export function frameAt(seconds: number, fps: number, totalFrames: number): number {
+  return Math.max(0, Math.min(totalFrames - 1, Math.floor(seconds * fps + 1e-6)));
+}
+
+export interface StillFrames {
+  /** Frame numbers in the order they are piped: the poster, the thumbnails, then one per sprite tile. */
+  poster: number;
+  thumbnails: number[];
+  sprite: number[];
+}
+
+/**
+ * The frames the poster, the thumbnails and the sprite's tiles show, by frame
+ * number: the same instants the MP4 was grabbed at (posterTime,
+ * thumbnailTimes, a tile every plan.intervalSeconds from 0). Pure.
+ */
+export function stillFrames(input: { fps: number; totalFrames: number; count: number; sprite: SpritePlan }): StillFrames {
+  const { fps, totalFrames, count, sprite } = input;
+  const duration = totalFrames / fps;
+  return {
+    poster: frameAt(posterTime(duration), fps, totalFrames),
+    thumbnails: thumbnailTimes(duration, count).map((t) => frameAt(t, fps, totalFrames)),
+    sprite: Array.from({ length: sprite.count }, (_, i) => frameAt(i * sprite.intervalSeconds, fps, totalFrames)),
+  };
+}

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
+import { createClient, VidgenApiError, VidgenJobError, type GenerateRequest, type Job } from '@vidgen/client';
 import { probe, resolveFfprobePath } from '@vidgen/ffmpeg';
 
 export interface SmokeOptions {
@@ -30,7 +31,7 @@ export class SmokeFailure extends Error {
 }
 
 /** A small, real job: low quality, two short scenes. */
-export const SMOKE_JOB = {
+export const SMOKE_JOB: GenerateRequest = {
   configuration: {
     topic: 'Deployment smoke test',
     quality: 'low',
@@ -41,13 +42,6 @@ export const SMOKE_JOB = {
   },
 };
 const EXPECTED = { width: 854, height: 480, fps: 15, minSeconds: 3 };
-
-interface JobView {
-  status: string;
-  progress?: { stage?: string; percentage?: number };
-  result?: { video_url?: string } | null;
-  error?: unknown;
-}
 
 async function call(step: string, input: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
   let res: Response;
@@ -68,13 +62,12 @@ async function call(step: string, input: string, init: RequestInit = {}): Promis
 
 /**
  * Runs the deployment validation against a live API, one step at a time:
- * health, submit, follow, download, probe, metadata. Throws SmokeFailure
+ * health, submit, follow (its event stream), download, probe, metadata, through @vidgen/client. Throws SmokeFailure
  * naming the first step that fails.
  */
 export async function runSmoke(options: SmokeOptions): Promise<StepOutcome[]> {
   const { apiKey, timeoutMs = 180000, pollMs = 500, say = () => undefined } = options;
   const base = options.url.replace(/\/+$/, '');
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
   const outcomes: StepOutcome[] = [];
   const done = (step: string, status: StepOutcome['status'], detail: string) => {
     outcomes.push({ step, status, detail });
@@ -87,24 +80,23 @@ export async function runSmoke(options: SmokeOptions): Promise<StepOutcome[]> {
   }
   done('health', 'ok', 'GET /health and /health/ready answered 200');
 
-  const submitted = await call('submit', `${base}/api/v1/videos/generate`, { method: 'POST', headers, body: JSON.stringify(SMOKE_JOB) });
-  const accepted = submitted.body as { job_id?: string; links?: { self?: string } };
-  if (submitted.status !== 202 || !accepted.job_id) throw new SmokeFailure('submit', `POST /generate answered ${submitted.status}: ${JSON.stringify(submitted.body)}`);
-  const jobId = accepted.job_id;
+  // 30 s per request; the event stream brings its own signal (waitForCompletion's timeout).
+  const vg = createClient({ baseUrl: base, apiKey, fetch: (input, init) => fetch(input, init?.signal ? init : { ...init, signal: AbortSignal.timeout(30000) }) });
+  /** A failed call as a SmokeFailure of `step`: the API's status and error, or the network error. */
+  const failure = (step: string, what: string) => (err: unknown) => {
+    if (err instanceof VidgenApiError) throw new SmokeFailure(step, `${what} answered ${err.status}: ${JSON.stringify(err.body ?? err.message)}`);
+    throw new SmokeFailure(step, `${what}: ${err instanceof Error ? err.message : String(err)}`);
+  };
+
+  const { job_id: jobId } = await vg.submit(SMOKE_JOB).catch(failure('submit', 'POST /generate'));
   done('submit', 'ok', `job ${jobId} accepted`);
 
-  const deadline = Date.now() + timeoutMs;
-  let job: JobView | null = null;
-  while (Date.now() < deadline) {
-    const r = await call('follow', `${base}/api/v1/videos/jobs/${jobId}`, { headers });
-    if (r.status !== 200) throw new SmokeFailure('follow', `GET /jobs/${jobId} answered ${r.status}: ${JSON.stringify(r.body)}`);
-    job = r.body as JobView;
-    if (['completed', 'failed', 'cancelled'].includes(job.status)) break;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-  if (job?.status !== 'completed') {
-    throw new SmokeFailure('follow', job && job.status !== 'queued' && job.status !== 'processing' ? `the job ended ${job.status}: ${JSON.stringify(job.error)}` : `the job did not finish within ${timeoutMs} ms (last: ${JSON.stringify(job?.progress)})`);
-  }
+  // Over the event stream (the client resumes it if a proxy cuts it), then the whole job.
+  const job: Job = await vg.waitForCompletion(jobId, { timeoutMs }).catch((err: unknown) => {
+    if (err instanceof VidgenJobError) throw new SmokeFailure('follow', `the job ended ${err.status}: ${JSON.stringify(err.jobError)}`);
+    if (err instanceof Error && err.name === 'TimeoutError') throw new SmokeFailure('follow', `the job did not finish within ${timeoutMs} ms`);
+    return failure('follow', `GET /jobs/${jobId}/events`)(err);
+  });
   const videoUrl = job.result?.video_url;
   if (!videoUrl) throw new SmokeFailure('follow', 'the completed job has no result.video_url');
   done('follow', 'ok', 'completed');
@@ -137,19 +129,18 @@ export async function runSmoke(options: SmokeOptions): Promise<StepOutcome[]> {
 
     // Metadata may be recorded just after the status turns completed: allow it a few seconds.
     const metadataDeadline = Date.now() + 15000;
-    let m = await call('metadata', `${base}/api/v1/videos/jobs/${jobId}/metadata`, { headers });
-    const codeOf = (r: { body: unknown }) => (r.body as { error?: { code?: string } }).error?.code;
-    while (m.status === 409 && codeOf(m) === 'JOB_NOT_COMPLETED' && Date.now() < metadataDeadline) {
+    const readMetadata = () => vg.metadata.get(jobId).then(({ metadata }) => metadata, (err: unknown) => (err instanceof VidgenApiError ? err : failure('metadata', `GET /jobs/${jobId}/metadata`)(err)));
+    let m = await readMetadata();
+    while (m instanceof VidgenApiError && m.status === 409 && m.code === 'JOB_NOT_COMPLETED' && Date.now() < metadataDeadline) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
-      m = await call('metadata', `${base}/api/v1/videos/jobs/${jobId}/metadata`, { headers });
+      m = await readMetadata();
     }
-    const code = codeOf(m);
-    if (m.status === 404 && code === 'ROUTE_NOT_FOUND') {
+    if (m instanceof VidgenApiError && m.status === 404 && m.code === 'ROUTE_NOT_FOUND') {
       done('metadata', 'skipped', 'this deployment has no metadata endpoint (404 ROUTE_NOT_FOUND)');
     } else {
-      const meta = m.body as { job_id?: string; width?: unknown; height?: unknown };
-      if (m.status !== 200 || meta.job_id !== jobId) throw new SmokeFailure('metadata', `GET /jobs/${jobId}/metadata answered ${m.status}: ${JSON.stringify(m.body).slice(0, 500)}`);
-      if (typeof meta.width === 'number' && (meta.width !== v?.width || meta.height !== v?.height)) throw new SmokeFailure('metadata', `metadata says ${String(meta.width)}x${String(meta.height)}, the file is ${v?.width}x${v?.height}`);
+      if (m instanceof VidgenApiError) throw new SmokeFailure('metadata', `GET /jobs/${jobId}/metadata answered ${m.status}: ${JSON.stringify(m.body ?? m.message).slice(0, 500)}`);
+      if (m.job_id !== jobId) throw new SmokeFailure('metadata', `GET /jobs/${jobId}/metadata answered the metadata of ${m.job_id}`);
+      if (m.width !== v?.width || m.height !== v?.height) throw new SmokeFailure('metadata', `metadata says ${m.width}x${m.height}, the file is ${v?.width}x${v?.height}`);
       done('metadata', 'ok', `200 for job ${jobId}`);
     }
   } finally {
