@@ -71,11 +71,18 @@ export class OwnerBacklog {
  * (queueJobIdFor); the record's `resubmissions` field says which. -1: not waiting.
  *
  * A prioritized job (every job under fair share) sits in the wait list where its priority ranks
- * it: its place from the run end is its rank in the priority set, except among equal priorities
- * (the set orders ties by id, the list by arrival). So the rank is tried first and checked with
- * LINDEX (O(log n) and O(distance from the nearer end)); only a miss falls back to LPOS, a scan of
- * the list. With a deep queue, positions of jobs near the run end no longer cost a scan of every
- * job behind them.
+ * it: Bull inserts it behind every waiting job of a lower or equal priority (addJobWithPriority),
+ * so counted from the run end (the right) it is among the places [lower, upto) where `lower` jobs
+ * have a lower priority and `upto` a lower or equal one; among equal priorities the list keeps
+ * arrival order, while the set orders ties by id. Fair-share tags tie across owners all the time
+ * (two owners' tags climb from the same virtual now by the same cost). So the script tries the
+ * rank first (confirmed with LINDEX: right without ties), then reads just the window of the ties
+ * (LRANGE: O(distance from the nearer end / list node) to reach it, then O(ties)). A job found
+ * there gets the place of the index it was found at, so the window is only where to look first and
+ * never makes a place wrong. Only a job not found there (not prioritized, or moved by Bull out of
+ * priority order, e.g. a stalled job pushed back to the run end) falls back to LPOS, a scan of the
+ * list. A list page of 19 jobs whose tags tie with another owner's, 12,000 jobs waiting: ~11 ms of
+ * Redis time per call before (an LPOS scan for most of them), ~0.2 ms now (docs/performance.md).
  */
 const QUEUE_POSITIONS = `
 local wait = KEYS[1]
@@ -87,10 +94,29 @@ for i = 3, #KEYS do
   if n > 0 then id = id .. '-r' .. string.format('%d', n) end
   local place = -1
   if len > 0 then
+    local found = false
+    -- Without ties the rank is the place: one LINDEX confirms it.
     local rank = redis.call('ZRANK', KEYS[2], id)
     if rank and rank < len and redis.call('LINDEX', wait, len - 1 - rank) == id then
       place = rank
-    else
+      found = true
+    end
+    local score = (not found and rank) and redis.call('ZSCORE', KEYS[2], id)
+    if score then
+      local lower = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. score)
+      local upto = redis.call('ZCOUNT', KEYS[2], '-inf', score)
+      if upto <= len then
+        local window = redis.call('LRANGE', wait, len - upto, len - 1 - lower)
+        for j = #window, 1, -1 do
+          if window[j] == id then
+            place = upto - j
+            found = true
+            break
+          end
+        end
+      end
+    end
+    if not found then
       local pos = redis.call('LPOS', wait, id)
       if pos then place = len - 1 - pos end
     end

@@ -90,3 +90,26 @@ it('prioritized jobs (fair share), ties included: the same places as a scan of t
     await q.close();
   }
 });
+
+it('a list Bull reordered (a stalled job pushed back to the run end): still the places of a scan', async () => {
+  const other = `${prefix}:moved`;
+  const q = createVideoQueue({ redisUrl: SHARED_REDIS_URL, prefix: other });
+  const s = new JobStore(redis, other);
+  try {
+    const ids: string[] = [];
+    for (const priority of [4, 2, 4, 1, 2, 4, 3]) {
+      const jobId = id();
+      await s.create({ job_id: jobId, owner: 'o', correlation_id: 'c', configuration, created_at: new Date().toISOString() });
+      await enqueueJob(q, { job_id: jobId, correlation_id: 'c' }, { attempts: 1, backoffMs: 1000, priority });
+      ids.push(jobId);
+    }
+    // What moveStalledJobsToWait does to a stalled job: back to the run end, whatever its priority.
+    const waitKey = q.toKey('wait');
+    await redis.lrem(waitKey, 1, ids[0]!);
+    await redis.rpush(waitKey, ids[0]!);
+    const wait = await redis.lrange(waitKey, 0, -1);
+    expect(await queuePositions(q, redis, other, ids)).toEqual(ids.map((j) => wait.length - 1 - wait.indexOf(j)));
+  } finally {
+    await q.close();
+  }
+});

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { deleteKeysWithPrefix } from '@vidgen/queue';
-import { areaOf, brokenInvariants, cannon, median, startMinimal, summarizeProfile, type Minimal } from '@vidgen/load';
+import { areaOf, brokenInvariants, cannon, median, parseCommandStats, startMinimal, summarizeProfile, usecBetween, type Minimal } from '@vidgen/load';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -71,5 +71,16 @@ describe('the load loop against the minimal app', () => {
     const missing = await cannon({ url: `${minimal.url}/jobs/not-a-job`, connections: 4, amount: 20 });
     expect(missing).toMatchObject({ ok: 0, rps: 0, non2xx: 20, statuses: { '404': 20 } });
     expect(brokenInvariants('get', missing)).toEqual(['get: no 2xx answer', 'get: 20 non-2xx answers {"404":20}']);
+  });
+});
+
+describe('Redis time between two INFO commandstats readings', () => {
+  it('sums every command but INFO, counting commands first seen in the second reading', () => {
+    const before = parseCommandStats('# Commandstats\r\ncmdstat_evalsha:calls=10,usec=500,usec_per_call=50.00\r\ncmdstat_info:calls=1,usec=40,usec_per_call=40.00\r\n');
+    const after = parseCommandStats(
+      '# Commandstats\r\ncmdstat_evalsha:calls=30,usec=2500,usec_per_call=83.33\r\ncmdstat_info:calls=2,usec=90,usec_per_call=45.00\r\ncmdstat_hgetall:calls=5,usec=25,usec_per_call=5.00\r\n',
+    );
+    expect(after.get('evalsha')).toEqual({ calls: 30, usec: 2500 });
+    expect(usecBetween(before, after)).toBe(2000 + 25);
   });
 });
