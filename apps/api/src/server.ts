@@ -60,6 +60,7 @@ const METRICS_PATHS = /^\/metrics(?:\/|$)/i;
 const HLS_PATHS = /^\/jobs\/[^/]+\/(?:hls|storyboard\.vtt)(?:\/|$)/i;
 const EVENTS_PATHS = /^\/jobs\/[^/]+\/events(?:\/|$)/i;
 const OPENAPI_PATHS = /^\/api\/v1\/openapi\.json\/?$/i;
+const DOCS_PATHS = /^\/docs(?:\/|$)/i;
 
 /** Builds the Express app from its dependencies; listening is the caller's business (main.ts, tests). */
 export function createServer(deps: ServerDeps): express.Express {
@@ -93,7 +94,7 @@ export function createServer(deps: ServerDeps): express.Express {
     },
   });
   app.use(onlyFor(OPENAPI_PATHS, openApiRouter));
-  app.use(createDocsRouter());
+  app.use(onlyFor(DOCS_PATHS, createDocsRouter()));
   // The studio: its routes and assets only, under its own CSP; everything else falls through to the API.
   if (deps.studio) app.use(createStudioHandler(deps.studio));
 
