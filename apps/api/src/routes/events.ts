@@ -22,8 +22,9 @@ export interface EventsRouteDeps extends JobReader {
   logger: Logger;
   /** Makes the reconnect event's url absolute (PUBLIC_BASE_URL). */
   publicUrl: PublicUrl;
-  /** The queue and request client, for the queue_position events. */
+  /** The video queue, for the queue_position events. */
   queue: VideoQueue;
+  /** The API's request client, for the queue_position events. */
   redis: Redis;
   /** The key prefix (QUEUE_PREFIX): where the job records are. */
   prefix: string;

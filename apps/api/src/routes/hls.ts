@@ -10,7 +10,7 @@ import type { EventTokens } from '../tokens';
 import { jobIdParam, jobPath, readOwnJob, type JobReader } from './job-state';
 
 export interface HlsRouteDeps extends JobReader {
-  /** Reads the stored playlists. */
+  /** Reads the stored playlists and the storyboard. */
   s3: S3Client;
   bucket: string;
   /** Signs segment URLs (or returns CDN URLs). */

@@ -40,8 +40,9 @@ export interface JobControlDeps extends JobReader {
   rateLimiter?: RateLimiter;
   /** Owner-fair Bull priorities (QUEUE_FAIR_SHARE); absent: FIFO. */
   fairShare?: FairShare;
-  /** Each owner's queued jobs, for OWNER_MAX_QUEUED_JOBS (0 or absent: no limit). */
+  /** Each owner's queued jobs, counted for OWNER_MAX_QUEUED_JOBS. */
   backlog?: OwnerBacklog;
+  /** OWNER_MAX_QUEUED_JOBS (0 or absent: no limit). */
   ownerMaxQueuedJobs?: number;
   /** OWNER_DAILY_VIDEO_SECONDS (absent: no budget). */
   videoBudget?: VideoBudget;

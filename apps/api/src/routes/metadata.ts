@@ -31,7 +31,7 @@ export interface MetadataRouteDeps extends JobReader {
   publicUrl: PublicUrl;
 }
 
-/** GET .../metadata/versions: a page of versions, newest first (as GET /jobs pages jobs). */
+/** The query of GET .../metadata/versions (a page of versions, newest first, paged as GET /jobs pages jobs). */
 export const versionsQuerySchema = Joi.object({
   limit: Joi.number().integer().min(1).max(100).default(20),
   cursor: Joi.string().max(400),

@@ -8,9 +8,11 @@ export interface UsageRouteDeps {
   videoBudget?: VideoBudget;
   /** The workers' run leases: the owner's running jobs. */
   leases: Pick<OwnerLeases, 'running'>;
+  /** Each owner's queued jobs (absent: `jobs.queued` is null). */
   backlog?: OwnerBacklog;
-  /** OWNER_MAX_ACTIVE_JOBS and OWNER_MAX_QUEUED_JOBS as configured (0: no limit). */
+  /** OWNER_MAX_ACTIVE_JOBS as configured (0: no limit). */
   ownerMaxActiveJobs: number;
+  /** OWNER_MAX_QUEUED_JOBS as configured (0 or absent: no limit). */
   ownerMaxQueuedJobs?: number;
 }
 
