@@ -137,9 +137,9 @@ export function createCapabilitiesRouter(deps: SceneRouteDeps): Router {
 /**
  * POST /api/v1/videos/plan: the plan a /generate body would render (layouts,
  * timings, total length), checked exactly as /generate checks it, without
- * creating a job. Redis is read only for the live voices when the body names
- * one, and by the LLM planner's plan cache. Registered on the videos router,
- * behind its authentication and JSON parser.
+ * creating a job. It touches Redis only to read the live voices when the body
+ * names one, and through the LLM planner's plan cache. Registered on the
+ * videos router, behind its authentication and JSON parser.
  */
 export function registerPlanRoute(router: Router, deps: SubmitPolicyDeps & { planner?: Planner }): void {
   route(router, '/plan', {
