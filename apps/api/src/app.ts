@@ -25,7 +25,7 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-/** Wires the API from a validated config and starts listening. */
+/** Options of startApi beside the config. */
 export interface StartApiOptions {
   /** The clock of caching windows (tests move it). */
   now?: () => number;
@@ -33,6 +33,7 @@ export interface StartApiOptions {
   version?: string;
 }
 
+/** Wires the API from a validated config and starts listening. */
 export async function startApi(config: Config, logger: Logger, options: StartApiOptions = {}): Promise<RunningApi> {
   if (config.api.keys.length === 0) {
     logger.warn('API_KEYS is not set: running in open development mode; every request acts as owner "anonymous"');
