@@ -97,9 +97,11 @@ describe('GET progress', () => {
     expect(queued.links.events).toMatch(new RegExp(`^${base()}/api/v1/videos/jobs/${jobId}/events\\?token=v1\\.\\d+\\.[\\w-]+\\.[\\w-]+$`));
     expect(queued.links.self).toBe(`${base()}/api/v1/videos/jobs/${jobId}`);
 
-    // A writer whose clock started a minute ago, so the ETA has a pace to extrapolate from.
+    // A writer whose clock started a minute ago, so the ETA has a pace to extrapolate from; its own
+    // stage weights (the defaults follow measured shares and move): planning 2, rendering 45.
     let now = Date.now() - 60_000;
-    const writer = new JobProgressTracker({ redis, prefix: env.prefix, clock: () => now });
+    const weights = { queued: 0, planning: 2, rendering_scenes: 45, combining: 10, generating_thumbnails: 5, encoding_renditions: 20, extracting_metadata: 2, uploading: 14, finalizing: 2 };
+    const writer = new JobProgressTracker({ redis, prefix: env.prefix, clock: () => now, weights });
     const runId = await pickUp(jobId, 1, writer);
     now += 1000;
     expect((await writer.update(jobId, runId, 'planning', 100)).ok).toBe(true);

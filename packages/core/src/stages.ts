@@ -28,16 +28,22 @@ export type ProgressStage = StageName | TerminalStatus;
 
 export type StageWeights = Readonly<Record<StageName, number>>;
 
-/** Default weights, roughly the share of wall time each stage takes on a typical job. */
+/**
+ * Default weights, roughly the share of wall time each stage takes on a typical job. Since the
+ * stills and the lower HLS rungs come out of the render pass (issue 15), rendering is about 90% of a
+ * medium job's wall time (`pnpm bench:publish`: rendering 7.9 s, combining 0.26, renditions 0.41,
+ * metadata 0.08, uploading 0.09 of 8.7 s); planning keeps a little for a language-model planner and
+ * uploading a little for slow stores, so the bar never sits still at the end.
+ */
 export const DEFAULT_STAGE_WEIGHTS: StageWeights = Object.freeze({
   queued: 0,
   planning: 2,
-  rendering_scenes: 45,
-  combining: 10,
-  generating_thumbnails: 5,
-  encoding_renditions: 20,
-  extracting_metadata: 2,
-  uploading: 14,
+  rendering_scenes: 82,
+  combining: 3,
+  generating_thumbnails: 1,
+  encoding_renditions: 5,
+  extracting_metadata: 1,
+  uploading: 4,
   finalizing: 2,
 });
 

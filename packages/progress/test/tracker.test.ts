@@ -12,9 +12,12 @@ const logger = recordingLogger();
 let tracker: JobProgressTracker;
 let seq = 0;
 
+/** The weights these tests compute their percentages with (the defaults follow measured shares and move). */
+const WEIGHTS = { queued: 0, planning: 2, rendering_scenes: 45, combining: 10, generating_thumbnails: 5, encoding_renditions: 20, extracting_metadata: 2, uploading: 14, finalizing: 2 } as const;
+
 beforeAll(() => {
   redis = connect();
-  tracker = new JobProgressTracker({ redis, prefix, logger, clock, terminalTtlSeconds: 3600 });
+  tracker = new JobProgressTracker({ redis, prefix, logger, clock, terminalTtlSeconds: 3600, weights: WEIGHTS });
 });
 
 afterAll(async () => {
