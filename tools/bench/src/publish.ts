@@ -24,7 +24,6 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -34,8 +33,8 @@ import { resolveFfmpegPath, resolveFfprobePath, runFfmpeg } from '@vidgen/ffmpeg
 import { PipelineIntegrator, audioEncoderArgs, encoderSettingsFor, renditionLadder } from '@vidgen/pipeline';
 import { S3UploadManager, createS3Client, jobObjectPrefix, listAllObjects } from '@vidgen/storage';
 import { OutputUploads, prepareDelivery } from '@vidgen/worker';
+import { benchJobRecord, cpuSeconds, referenceConfiguration } from './reference-job';
 
-const FIXTURE = path.join(__dirname, '..', 'fixtures', 'reference-job.json');
 const BUCKET = 'bench-publish';
 /** The worker's defaults (packages/config: THUMBNAIL_COUNT, THUMBNAIL_WIDTH, HLS_SEGMENT_SECONDS). */
 const DELIVERY = { thumbnailCount: 5, thumbnailWidth: 320, hlsSegmentSeconds: 6 };
@@ -62,31 +61,9 @@ const median = (xs: number[]) => {
 };
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
-/** utime+stime of this process and of its reaped children, in seconds (/proc/self/stat, USER_HZ 100). */
-function cpuSeconds(): { self: number; children: number } {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-  return { self: (f[11]! + f[12]!) / 100, children: (f[13]! + f[14]!) / 100 };
-}
 
 function fixtureJob(quality: Quality): JobRecord {
-  const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { configuration: JobRecord['configuration'] };
-  const now = new Date().toISOString();
-  return {
-    job_id: `bench-publish-${quality}-${process.pid}`,
-    owner: 'bench',
-    correlation_id: 'bench',
-    status: 'processing',
-    progress: { percentage: 0, stage: 'queued' },
-    configuration: { ...fixture.configuration, quality, formats: ['mp4', 'hls'] },
-    attempt: 1,
-    created_at: now,
-    updated_at: now,
-    started_at: now,
-    completed_at: null,
-    error: null,
-    result: null,
-  };
+  return benchJobRecord(`bench-publish-${quality}-${process.pid}`, { ...referenceConfiguration(), quality, formats: ['mp4', 'hls'] });
 }
 
 /** One publish: render → thumbnails → HLS → probe → upload (verified), in this process. */

@@ -33,11 +33,11 @@
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QUALITY_PRESETS, type JobRecord } from '@vidgen/core';
 import { resolveFfmpegPath, runFfmpeg } from '@vidgen/ffmpeg';
+import { benchJobRecord, cpuSeconds, referenceConfiguration } from './reference-job';
 import { PipelineIntegrator, audioEncoderArgs, createSynthesizer, encoderSettingsFor, videoEncoderArgs, workerVoices, type SpeechSynthesizer } from '@vidgen/pipeline';
 
 const RUNS = 3;
@@ -49,7 +49,6 @@ const RUNS = 3;
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 100);
 /** USER_HZ: Linux reports /proc times in 1/100 s on every architecture Node runs on. */
 const CLOCK_TICKS = 100;
-const FIXTURE = path.join(__dirname, '..', 'fixtures', 'reference-job.json');
 
 interface ChildReport {
   wall_ms: number;
@@ -76,12 +75,10 @@ interface ChildReport {
 
 type Variant = 'silent' | 'narrated';
 
-/** utime + stime of this process and of its waited-for children, in ms (/proc/self/stat, clock ticks of 10 ms). */
+/** utime + stime of this process and of its waited-for children, in ms. */
 function cpuMs(): { self: number; children: number } {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-  // Fields 14-17 of proc(5), counted from the state field (3) here.
-  return { self: (f[11]! + f[12]!) * 10, children: (f[13]! + f[14]!) * 10 };
+  const { self, children } = cpuSeconds();
+  return { self: self * 1000, children: children * 1000 };
 }
 
 /** Wraps a synthesizer: the first start to the last end of its runs, and its children's CPU in that window. */
@@ -127,30 +124,15 @@ const NARRATION = [
 ];
 
 function fixtureJob(variant: Variant = 'silent'): JobRecord {
-  const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { configuration: JobRecord['configuration'] };
+  const configuration = referenceConfiguration();
   if (variant === 'narrated') {
     // Each scene as long as its speech (plus the tail), over the calm bed.
-    const c = fixture.configuration as JobRecord['configuration'] & { music?: { preset: string } };
+    const c = configuration as JobRecord['configuration'] & { music?: { preset: string } };
     c.narration = true;
     c.music = { preset: 'calm' };
     c.scenes = c.scenes!.map(({ duration_seconds: _d, ...scene }, i) => ({ ...scene, narration: NARRATION[i] }));
   }
-  const now = new Date().toISOString();
-  return {
-    job_id: `bench-${process.pid}`,
-    owner: 'bench',
-    correlation_id: 'bench',
-    status: 'processing',
-    progress: { percentage: 0, stage: 'queued' },
-    configuration: fixture.configuration,
-    attempt: 1,
-    created_at: now,
-    updated_at: now,
-    started_at: now,
-    completed_at: null,
-    error: null,
-    result: null,
-  };
+  return benchJobRecord(`bench-${process.pid}`, configuration);
 }
 
 /**
