@@ -3,7 +3,7 @@ import { VidgenError, type RenderPlan } from '@vidgen/core';
 import { runFfmpeg } from '@vidgen/ffmpeg';
 import { stillsArgs, type StillsArgsInput } from './delivery/thumbnail-args';
 import type { StillFrames } from './delivery/thumbnail-plan';
-import { PipeClosed, write } from './paint-unit';
+import { PipeClosed, settleFeed, write } from './paint-unit';
 import type { PainterModule } from './painter';
 
 /** Everything the stills need, as plain data (it crosses into a worker thread). */
@@ -64,10 +64,7 @@ export async function paintStills(job: StillsJob, hooks: { signal?: AbortSignal;
       throw err;
     });
     const [encoded, piped] = await Promise.allSettled([encoding, piping]);
-    if (hooks.signal?.aborted) throw new VidgenError('JOB_CANCELLED');
-    if (piped.status === 'rejected' && !(piped.reason instanceof PipeClosed)) throw piped.reason;
-    if (encoded.status === 'rejected') throw encoded.reason;
-    if (piped.status === 'rejected') throw new VidgenError('RENDER_FAILED', { message: 'ffmpeg stopped reading stills but exited cleanly' });
+    settleFeed(encoded, piped, hooks.signal, 'stills');
   } finally {
     hooks.signal?.removeEventListener('abort', abort);
   }

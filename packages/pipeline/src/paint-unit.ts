@@ -72,6 +72,18 @@ export function write(stdin: Writable, chunk: Buffer, onFlushed?: () => void): P
 }
 
 /**
+ * The outcome of an ffmpeg fed through its stdin, from both sides settled: a cancel wins, then
+ * the painter's own error, then ffmpeg's; a pipe ffmpeg closed while it still exited cleanly is
+ * a render failure named by `what` ("frames", "stills").
+ */
+export function settleFeed(encoded: PromiseSettledResult<unknown>, piped: PromiseSettledResult<unknown>, signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new VidgenError('JOB_CANCELLED');
+  if (piped.status === 'rejected' && !(piped.reason instanceof PipeClosed)) throw piped.reason;
+  if (encoded.status === 'rejected') throw encoded.reason;
+  if (piped.status === 'rejected') throw new VidgenError('RENDER_FAILED', { message: `ffmpeg stopped reading ${what} but exited cleanly` });
+}
+
+/**
  * Renders one unit in the current thread: paints only the frames inside the
  * motion ranges (and the unit's first), pipes them into ffmpeg with
  * backpressure, and lets ffmpeg hold every other frame (see unit-args.ts).
@@ -146,10 +158,7 @@ export async function paintUnit(job: UnitJob, hooks: PaintUnitHooks = {}): Promi
       throw err;
     });
     const [encoded, piped] = await Promise.allSettled([encoding, piping]);
-    if (hooks.signal?.aborted) throw new VidgenError('JOB_CANCELLED');
-    if (piped.status === 'rejected' && !(piped.reason instanceof PipeClosed)) throw piped.reason;
-    if (encoded.status === 'rejected') throw encoded.reason;
-    if (piped.status === 'rejected') throw new VidgenError('RENDER_FAILED', { message: 'ffmpeg stopped reading frames but exited cleanly' });
+    settleFeed(encoded, piped, hooks.signal, 'frames');
   } finally {
     hooks.signal?.removeEventListener('abort', abort);
   }
