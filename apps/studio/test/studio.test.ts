@@ -85,7 +85,8 @@ beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   await mkdir(DOCS, { recursive: true });
   axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-  env = await createTestEnv({ API_KEYS: `studio:${KEY}`, SIGNING_SECRET: 's'.repeat(40), HLS_SEGMENT_SECONDS: '2', THUMBNAIL_COUNT: '2' });
+  // Narration allowed (not default): the played job is narrated, so its HLS master has a subtitles rendition too.
+  env = await createTestEnv({ API_KEYS: `studio:${KEY}`, SIGNING_SECRET: 's'.repeat(40), HLS_SEGMENT_SECONDS: '2', THUMBNAIL_COUNT: '2', NARRATION_ENABLED: 'true' });
   api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', level: 'error', stream: new PassThrough() }));
   origin = `http://127.0.0.1:${api.port}`;
   browser = await launchChromium();
@@ -271,6 +272,7 @@ describe('the studio', () => {
       { layout: 'title', duration: '2', values: { title: 'Tides' } },
       { layout: 'bullets', duration: '2', values: { items: 'The moon pulls the sea\nThe earth turns under it' } },
     ]);
+    await page.getByLabel('Narration').check();
     const renderStarted = Date.now();
     await page.getByRole('button', { name: 'Create video' }).click();
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
@@ -312,11 +314,14 @@ describe('the studio', () => {
       const v = document.querySelector('video');
       v.pause();
       const track = v.textTracks[0];
-      return { src: v.currentSrc, currentTime: v.currentTime, cues: track?.cues?.length ?? 0 };
-    })()`)) as { src: string; currentTime: number; cues: number };
+      const showing = [...v.textTracks].filter((t) => t.mode === 'showing').length;
+      return { src: v.currentSrc, currentTime: v.currentTime, cues: track?.cues?.length ?? 0, showing };
+    })()`)) as { src: string; currentTime: number; cues: number; showing: number };
     expect(playback.src.startsWith('blob:')).toBe(true);
     expect(playback.currentTime).toBeGreaterThan(1);
     expect(playback.cues).toBeGreaterThan(0);
+    // One subtitles track on screen: the sidecar WebVTT, not hls.js's copy of the HLS subtitles rendition besides it.
+    expect(playback.showing).toBe(1);
     // Hovering the scrub bar shows the storyboard's sprite tile for that time.
     const scrub = page.locator('.scrub');
     await scrub.hover({ position: { x: 40, y: 8 } });

@@ -31,7 +31,9 @@ export function Player({ result, title }: PlayerProps) {
         if (cancelled) return;
         if (Hls.isSupported()) {
           // No worker: the page's CSP allows no blob: scripts; these videos are short enough to transmux on the main thread.
-          const hls = new Hls({ enableWorker: false, capLevelToPlayerSize: true });
+          // No subtitles from hls.js: the <track> below shows the same WebVTT, and hls.js's own text track would
+          // show every cue a second time (and load a data: URL, which the CSP refuses).
+          const hls = new Hls({ enableWorker: false, capLevelToPlayerSize: true, enableWebVTT: false, enableIMSC1: false, enableCEA708Captions: false });
           hls.on(Hls.Events.ERROR, (_e, data) => data.fatal && setError(`Playback failed: ${data.details}`));
           hls.loadSource(result.hls_url);
           hls.attachMedia(v);
