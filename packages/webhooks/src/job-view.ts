@@ -14,9 +14,11 @@ export interface WebhookJobViewOptions {
 }
 
 /**
- * The job as GET /jobs/:job_id shows it, built from the record alone (the
- * worker has no API token signer): the same fields, with links.self only
- * (the event stream has ended) and progress as the record holds it.
+ * The webhook body's job, built from the record alone (the worker has no API
+ * token signer): GET's fields except the result's API-signed links
+ * (download_url, hls_url, subtitles_url, poster_url, storyboard_url),
+ * warnings and queue_position; links.self only (the event stream has ended);
+ * progress as the record holds it. One presenter for both is issue 16's work.
  */
 export async function presentJobForWebhook(record: JobRecord, options: WebhookJobViewOptions): Promise<Record<string, unknown>> {
   let result = null;
