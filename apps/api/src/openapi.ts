@@ -713,7 +713,7 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
       title: 'vidgen API',
       version,
       description: 'Explainer videos from a topic. Errors share one shape (`ErrorResponse`); each code is explained in docs/troubleshooting.md.',
-      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+      license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: serverUrl ?? '/' }],
     security: [{ bearer: [] }],

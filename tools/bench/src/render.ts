@@ -47,8 +47,6 @@ const RUNS = 3;
  * runs in the measured process, so sampling every 20 ms cost it ~0.3 s of CPU.
  */
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 100);
-/** USER_HZ: Linux reports /proc times in 1/100 s on every architecture Node runs on. */
-const CLOCK_TICKS = 100;
 
 interface ChildReport {
   wall_ms: number;
@@ -136,16 +134,10 @@ function fixtureJob(variant: Variant = 'silent'): JobRecord {
 }
 
 /**
- * CPU seconds (user + sys) of this process's waited-for children so far
- * (/proc/self/stat cutime + cstime): the kernel adds a child's times there
- * when it is reaped, so a delta around a run counts every ffmpeg it spawned.
+ * CPU seconds (user + sys) of this process's waited-for children so far: the kernel adds a
+ * child's times when it is reaped, so a delta around a run counts every ffmpeg it spawned.
  */
-async function reapedChildrenCpuSeconds(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  // Fields after the parenthesised command name; cutime and cstime are fields 16 and 17.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
-}
+const reapedChildrenCpuSeconds = () => cpuSeconds().children;
 
 /** CPU seconds (user + sys) of this process, every thread. */
 const ownCpuSeconds = () => {
@@ -207,13 +199,13 @@ async function child(): Promise<void> {
   integrator.warmUp();
   const cpuBefore = cpuMs();
   const ownBefore = ownCpuSeconds();
-  const childrenBefore = await reapedChildrenCpuSeconds();
+  const childrenBefore = reapedChildrenCpuSeconds();
   const started = process.hrtime.bigint();
   const result = await integrator.run(job);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const cpuAfter = cpuMs();
   const nodeCpuS = ownCpuSeconds() - ownBefore;
-  const ffmpegCpuS = (await reapedChildrenCpuSeconds()) - childrenBefore;
+  const ffmpegCpuS = reapedChildrenCpuSeconds() - childrenBefore;
   polling = false;
   await poll;
   const keep = process.argv[process.argv.indexOf('--child') + 1];
@@ -259,11 +251,11 @@ async function baseline(ffmpegPath: string, reference: string, dir: string): Pro
   const encoder = encoderSettingsFor(preset);
   const out = path.join(dir, 'baseline.mp4');
   const args = ['-i', reference, '-map', '0:v', '-map', '0:a', ...videoEncoderArgs(encoder, preset.fps), ...audioEncoderArgs(encoder), '-movflags', '+faststart', out];
-  const cpuBefore = await reapedChildrenCpuSeconds();
+  const cpuBefore = reapedChildrenCpuSeconds();
   const started = process.hrtime.bigint();
   await runFfmpeg({ ffmpegPath, args });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return { wallMs, cpuS: (await reapedChildrenCpuSeconds()) - cpuBefore };
+  return { wallMs, cpuS: reapedChildrenCpuSeconds() - cpuBefore };
 }
 
 async function main(): Promise<void> {

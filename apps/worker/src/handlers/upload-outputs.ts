@@ -3,26 +3,6 @@ import type { OutputRecord } from '@vidgen/core';
 import { jobObjectKey, type S3UploadManager } from '@vidgen/storage';
 import type { LocalOutput } from './outputs';
 
-export interface UploadOutputsOptions {
-  uploads: S3UploadManager;
-  owner: string;
-  jobId: string;
-  outputs: readonly LocalOutput[];
-  /** 0..100 over the bytes of every output. */
-  onProgress?: (percentage: number) => void;
-  signal?: AbortSignal;
-}
-
-/**
- * Uploads a job's outputs: the video alone (multipart), the many small ones
- * as one bounded batch, the HLS master last; returns the records in the
- * order given.
- */
-export async function uploadOutputs(options: UploadOutputsOptions): Promise<OutputRecord[]> {
-  const { uploads, owner, jobId, outputs, onProgress, signal } = options;
-  return new OutputUploads({ uploads, owner, jobId, signal }).finish(outputs, onProgress);
-}
-
 export interface OutputUploadsOptions {
   uploads: S3UploadManager;
   owner: string;

@@ -1,4 +1,5 @@
 import { audioEncoderArgs, encoderSettingsFor } from '../encoder';
+import { forceKeyframesExpression } from '../unit-args';
 import type { Rendition } from './hls-ladder';
 
 export interface HlsOutput {
@@ -57,8 +58,7 @@ export function hlsEncodeArgs(input: string, rendition: Rendition, encoding: Run
   const { fps, segmentStarts, durationSeconds } = encoding;
   // By frame number: the fps filter's frame n is at n / fps (the MP4 starts at 0). Times were not exact:
   // ffmpeg 4.1 keyed the frame before 2.0167 s when asked for the one at 2.0333 s.
-  const frames = [...new Set(segmentStarts.map((t) => Math.round(t * fps)))];
-  const force = `expr:${frames.map((n) => `eq(n,${n})`).join('+')}`;
+  const force = forceKeyframesExpression(segmentStarts.map((t) => Math.round(t * fps)));
   return [
     '-i', input,
     '-map', '0:v:0', '-map', '0:a:0?',
