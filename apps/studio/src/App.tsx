@@ -109,7 +109,7 @@ export function App() {
           ) : route.name === 'list' ? (
             <JobList api={api} />
           ) : route.name === 'job' ? (
-            <JobView api={api} id={route.id} />
+            <JobView key={route.id} api={api} id={route.id} />
           ) : (
             <section>
               <h1>Not found</h1>

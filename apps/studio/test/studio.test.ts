@@ -367,6 +367,19 @@ describe('the studio', () => {
     expect(final).toMatchObject({ version: 4, title: 'Tides, explained', description: 'How the moon moves the sea.', tags: ['ocean', 'moon'] });
   });
 
+  it('follows a job again after a retry from its own page, to the player, without a reload', async () => {
+    const headers = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
+    const body = JSON.stringify({ configuration: { topic: 'Retried here', quality: 'low', scenes: [{ text: 'Again.', duration_seconds: 1 }] } });
+    const { job_id: id } = (await (await fetch(`${origin}/api/v1/videos/generate`, { method: 'POST', headers, body })).json()) as { job_id: string };
+    expect((await fetch(`${origin}/api/v1/videos/jobs/${id}/cancel`, { method: 'POST', headers })).status).toBe(202);
+    await page.goto(`${origin}/jobs/${id}`);
+    await page.getByRole('button', { name: /^Retry/ }).click();
+    await page.getByRole('dialog', { name: 'Retry this job?' }).getByRole('button', { name: 'Retry job' }).click();
+    // The page had read a finished job; the retry must start following it again, or it stays "queued" for good.
+    await page.locator('[data-testid="status"]', { hasText: 'completed' }).waitFor({ timeout: 60000 });
+    await page.locator('video').waitFor();
+  }, 90000);
+
   it('needs no key when the API runs in open development mode', async () => {
     const open = await startApi(loadConfig({ ...env.env, API_KEYS: '', API_PORT: '0' }), createLogger({ service: 'api', format: 'json', level: 'error', stream: new PassThrough() }));
     try {

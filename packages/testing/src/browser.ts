@@ -69,7 +69,11 @@ export async function serveStatic(files: Record<string, { type: string; file?: s
       res.setHeader('Content-Type', entry.type);
       res.setHeader('Cache-Control', 'no-store');
       res.end(body);
-    })();
+    })().catch(() => {
+      // A file that is not there: answer, so the test fails on the status, not on a timeout.
+      res.statusCode = 500;
+      res.end();
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {

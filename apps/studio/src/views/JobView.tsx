@@ -18,10 +18,12 @@ export function JobView({ api, id }: JobViewProps) {
   const [job, setJob] = useState<Job | null>(null);
   const [queuePosition, setQueuePosition] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Bumped when a retry puts the finished job back in the queue: the same id, followed again.
+  const [run, setRun] = useState(0);
 
   useEffect(() => {
     const controller = new AbortController();
-    setJob(null);
+    if (run === 0) setJob(null);
     setError(null);
     void (async () => {
       try {
@@ -48,7 +50,7 @@ export function JobView({ api, id }: JobViewProps) {
       }
     })();
     return () => controller.abort();
-  }, [api, id]);
+  }, [api, id, run]);
 
   if (error) {
     return (
@@ -66,7 +68,11 @@ export function JobView({ api, id }: JobViewProps) {
       <header class="job-header">
         <h1 id="job-title">{job.configuration.topic}</h1>
         <span class={`badge ${job.status}`}>{job.status}</span>
-        <JobActions api={api} job={job} onDone={(next) => (next ? setJob(next) : navigate('/jobs'))} />
+        <JobActions api={api} job={job} onDone={(next) => {
+            if (!next) return navigate('/jobs');
+            setJob(next);
+            if (!TERMINAL.has(next.status)) setRun((n) => n + 1);
+          }} />
       </header>
       {job.status === 'completed' && job.result && (
         <>

@@ -51,7 +51,11 @@ export function MetadataEditor({ api, id }: MetadataEditorProps) {
         // Someone saved first: show their changes against what this form started from. Fields this user
         // changed keep the typed values; the others take the new ones. Saving again applies the user's edits
         // over the new version.
-        const current = await api.metadata.get(id);
+        const current = await api.metadata.get(id).catch((readErr: unknown) => {
+          setStatus(`This video was changed elsewhere, and reading the new version failed: ${describe(readErr)}`);
+          return null;
+        });
+        if (!current) return;
         const theirs = formOf(current.metadata);
         setConflict(changesBetween(base.metadata, current.metadata));
         setForm(Object.fromEntries(FIELDS.map((f) => [f, changed.includes(f) ? form[f] : theirs[f]])) as Form);
