@@ -5,7 +5,7 @@ import { createLogger } from '@vidgen/observability';
 import { createTestEnv, startWorkerProcess, type TestEnv, type WorkerHandle } from '@vidgen/testing';
 import type { Page } from 'playwright-core';
 import { startApi, type RunningApi } from '../src/app';
-import { launchChromium, serveStatic, type Chromium, type StaticSite } from './browser-harness';
+import { launchChromium, serveStatic, type Chromium, type StaticSite } from '@vidgen/testing/browser';
 
 /**
  * The browser tier: a real Chromium on a page served from another origin than

@@ -5,7 +5,7 @@ import { createLogger } from '@vidgen/observability';
 import { createTestEnv, type TestEnv } from '@vidgen/testing';
 import { startApi, type RunningApi } from '../src/app';
 import { DOCS_CSP } from '../src/docs';
-import { launchChromium, type Chromium } from './browser-harness';
+import { launchChromium, type Chromium } from '@vidgen/testing/browser';
 
 let env: TestEnv;
 let api: RunningApi;

@@ -1,5 +1,5 @@
 import createFetchClient from 'openapi-fetch';
-import { VidgenApiError, VidgenJobError, apiErrorFrom } from './errors';
+import { VidgenJobError, apiErrorFrom } from './errors';
 import { followEvents, type FollowOptions, type JobEvent } from './follow';
 import type { components, paths } from './schema';
 
@@ -74,11 +74,10 @@ export function createClient(options: ClientOptions = {}) {
   /** The body of a 2xx answer, or the VidgenApiError of any other. */
   async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<{ data: T; response: Response }> {
     const { data, error, response } = await call;
-    if (!response.ok) throw errorOf(response, error);
+    // openapi-fetch has read the body already: parsed JSON, or the text when it was not JSON.
+    if (!response.ok) throw apiErrorFrom(response, error);
     return { data: data as T, response };
   }
-  // openapi-fetch has read the body already: parsed JSON, or the text when it was not JSON.
-  const errorOf = (response: Response, parsed: unknown): VidgenApiError => apiErrorFrom(response, parsed);
   const etagOf = (response: Response) => response.headers.get('etag') ?? '';
 
   const client = {

@@ -1,11 +1,10 @@
-import { checkSignature, type SignatureCheck } from '@vidgen/webhooks/signature';
+import { SIGNATURE_HEADER, checkSignature, type SignatureCheck } from '@vidgen/webhooks/signature';
 import type { components } from './schema';
 
 /** A webhook delivery's body: `job.completed`, `job.failed` or `job.cancelled`, with the job. */
 export type WebhookEvent = components['schemas']['WebhookEvent'];
 
-/** The header a delivery's signature comes in. */
-export const SIGNATURE_HEADER = 'X-Vidgen-Signature';
+export { SIGNATURE_HEADER };
 
 /** A delivery refused by verifyWebhook; `reason` says why (no header, bad header, too old, wrong signature, not an event). */
 export class WebhookVerificationError extends Error {

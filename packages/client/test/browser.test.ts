@@ -6,7 +6,7 @@ import { loadConfig } from '@vidgen/config';
 import { createLogger } from '@vidgen/observability';
 import { createTestEnv, startWorkerProcess, type TestEnv, type WorkerHandle } from '@vidgen/testing';
 // The browser tier's harness (Debian's chromium through playwright-core; nothing downloaded).
-import { launchChromium, serveStatic, type Chromium, type StaticSite } from '../../../apps/api/test/browser-harness';
+import { launchChromium, serveStatic, type Chromium, type StaticSite } from '@vidgen/testing/browser';
 
 const KEY = 'client-browser-key-aaaa';
 

@@ -5,7 +5,7 @@ import type { DeliveryAttempt } from './deliveries';
 import { eventBody } from './event';
 import type { Resolver } from './pinned-lookup';
 import { sendWebhook } from './send';
-import { signatureHeader } from './signature';
+import { SIGNATURE_HEADER, signatureHeader } from './signature';
 
 export interface WebhookProcessorDeps {
   getRecord: (jobId: string) => Promise<JobRecord | null>;
@@ -44,7 +44,7 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps): (job: Job<We
     const body = eventBody({ event, event_id }, await present(record));
     const headers: Record<string, string> = { 'X-Vidgen-Event': event, 'X-Vidgen-Delivery': event_id };
     const secret = secrets.get(record.owner);
-    if (secret) headers['X-Vidgen-Signature'] = signatureHeader(secret, body, now() / 1000);
+    if (secret) headers[SIGNATURE_HEADER] = signatureHeader(secret, body, now() / 1000);
     else logger.warn('no webhook secret for this owner: the delivery is unsigned', { job_id, owner: record.owner });
 
     const started = now();

@@ -1,5 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+/** The header a delivery's signature comes in. */
+export const SIGNATURE_HEADER = 'X-Vidgen-Signature';
+
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the X-Vidgen-Signature header. */
 export function signatureHeader(secret: string, body: string, unixSeconds: number): string {
   const t = Math.floor(unixSeconds);

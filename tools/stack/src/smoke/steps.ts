@@ -80,8 +80,10 @@ export async function runSmoke(options: SmokeOptions): Promise<StepOutcome[]> {
   }
   done('health', 'ok', 'GET /health and /health/ready answered 200');
 
-  // 30 s per request; the event stream brings its own signal (waitForCompletion's timeout).
-  const vg = createClient({ baseUrl: base, apiKey, fetch: (input, init) => fetch(input, init?.signal ? init : { ...init, signal: AbortSignal.timeout(30000) }) });
+  // 30 s per request, on top of the request's own signal (a caller's abort, waitForCompletion's timeout);
+  // the event stream brings its own signal and no limit.
+  const perRequest = (input: string | URL | Request) => AbortSignal.any([AbortSignal.timeout(30000), ...(input instanceof Request ? [input.signal] : [])]);
+  const vg = createClient({ baseUrl: base, apiKey, fetch: (input, init) => fetch(input, init?.signal ? init : { ...init, signal: perRequest(input) }) });
   /** A failed call as a SmokeFailure of `step`: the API's status and error, or the network error. */
   const failure = (step: string, what: string) => (err: unknown) => {
     if (err instanceof VidgenApiError) throw new SmokeFailure(step, `${what} answered ${err.status}: ${JSON.stringify(err.body ?? err.message)}`);
