@@ -1,0 +1,2 @@
+/** The job lifecycle (issue 16): filled in as the rules move here from apps/api and apps/worker. */
+export {};
