@@ -1,6 +1,8 @@
 import { openLifecycleHarness, tinyJob, type LifecycleHarness } from './support/lifecycle-harness';
 
 let h: LifecycleHarness;
+/** How long the proxy holds an upload: far beyond the attempt's reaction to a stop, so the stop surely comes first (closing the proxy ends the hold). */
+const HOLD_MS = 20_000;
 
 beforeAll(async () => {
   h = await openLifecycleHarness();
@@ -22,7 +24,7 @@ describe('a cancel during an attempt', () => {
   it('stops the attempt: the job stays cancelled, with no completion, no metadata and no retry', async () => {
     const job = await h.submit(tinyJob());
     // Uploads are held in the proxy, so the attempt is surely running when the cancel arrives.
-    h.uploadFault = { delayMs: 2500 };
+    h.uploadFault = { delayMs: HOLD_MS };
     const started = Date.now();
     const outcome = await h.attempt(job.id, {
       during: async () => {
@@ -32,7 +34,7 @@ describe('a cancel during an attempt', () => {
       },
     });
     // The attempt stopped at the cancel, not after the held uploads were let through.
-    expect(Date.now() - started).toBeLessThan(2500);
+    expect(Date.now() - started).toBeLessThan(HOLD_MS);
     expect(outcome).toEqual({ error: null, permanent: false, retry: false });
 
     const record = (await h.store.get(job.id))!;

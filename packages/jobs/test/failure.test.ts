@@ -1,6 +1,8 @@
 import { openLifecycleHarness, tinyJob, type LifecycleHarness } from './support/lifecycle-harness';
 
 let h: LifecycleHarness;
+/** How long the proxy holds an upload: far beyond the attempt's reaction to a stop, so the stop surely comes first (closing the proxy ends the hold). */
+const HOLD_MS = 20_000;
 
 beforeAll(async () => {
   h = await openLifecycleHarness();
@@ -97,7 +99,7 @@ describe('a worker shutdown during the last attempt', () => {
   it('puts the job back to queued and asks the queue for one more attempt', async () => {
     const job = await h.submit(tinyJob());
     // Uploads are held in the proxy, so the attempt is surely running when the worker stops.
-    h.uploadFault = { delayMs: 2500 };
+    h.uploadFault = { delayMs: HOLD_MS };
     const outcome = await h.attempt(job.id, {
       attemptsMade: 2,
       attemptsAllowed: 3,
