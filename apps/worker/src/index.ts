@@ -8,6 +8,3 @@ export * from './janitor';
 export * from './maintenance';
 export * from './purge-objects';
 export * from './background';
-export * from './handlers/prepare-delivery';
-export * from './handlers/upload-outputs';
-export * from './handlers/outputs';
