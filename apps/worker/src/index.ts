@@ -7,6 +7,3 @@ export * from './cancellation';
 export * from './janitor';
 export * from './maintenance';
 export * from './background';
-export * from './handlers/prepare-delivery';
-export * from './handlers/upload-outputs';
-export * from './handlers/outputs';
