@@ -1,8 +1,7 @@
 import type { Config } from '@vidgen/config';
 import { VidgenError, type Logger } from '@vidgen/core';
-import type { VideoQueue } from '@vidgen/queue';
 import { CancellationRegistry } from './cancellation';
-import { AttemptSignals } from './handlers/attempt-signals';
+import { AttemptSignals } from '@vidgen/jobs';
 
 export interface AttemptControl {
   /** Handed to the job handler: one signal per running attempt. */
@@ -24,7 +23,8 @@ export function createAttemptControl(config: Config, logger: Logger, isCancelled
 }
 
 export interface DrainOptions {
-  queue: Pick<VideoQueue, 'close'>;
+  /** The consumer: close() stops taking jobs and waits for the active ones; close(true) does not wait. */
+  queue: { close(doNotWait?: boolean): Promise<void> };
   signals: Pick<AttemptSignals, 'abortAll'>;
   /** WORKER_SHUTDOWN_GRACE_MS: how long the active jobs may run on. */
   graceMs: number;

@@ -1,2 +1,6 @@
-/** The job lifecycle (issue 16): filled in as the rules move here from apps/api and apps/worker. */
-export {};
+/** The job lifecycle (issue 16): the rules of a job's life, written against the interfaces of ports.ts. */
+export * from './ports';
+export * from './attempt';
+export * from './failure';
+export * from './signals';
+export * from './artifact-cache';

@@ -1,6 +1,6 @@
 import { VidgenError } from '@vidgen/core';
 
-/** The part of CancellationRegistry an attempt needs (a fake in unit tests). */
+/** The part of the worker's CancellationRegistry an attempt needs (a fake in unit tests). */
 export interface JobSignalSource {
   signalFor(jobId: string): AbortSignal;
   abort(jobId: string, reason: VidgenError): boolean;
