@@ -4,3 +4,5 @@ export * from './attempt';
 export * from './failure';
 export * from './signals';
 export * from './artifact-cache';
+export * from './submit';
+export * from './control';

@@ -16,8 +16,8 @@ export type TransitionResult = 'ok' | 'missing' | 'stale' | JobStatus;
  */
 export type Transaction = object;
 
-/** What the records' create returns beside the record: the transaction's replies, opaque here. */
-export type TransactionReplies = ReadonlyArray<unknown>;
+/** What the records' create returns beside the record: the transaction's replies, one [error, reply] per command. */
+export type TransactionReplies = ReadonlyArray<[Error | null, unknown]>;
 
 export interface NewJobRecord {
   job_id: string;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { jobKey } from '@vidgen/queue';
 
 /** One delivery attempt, as the job view lists it under `webhook.deliveries`. */
@@ -32,6 +32,11 @@ export class DeliveryLog {
     private readonly prefix: string,
     private readonly ttlSeconds: number,
   ) {}
+
+  /** Deletes the job's delivery attempts, in the caller's transaction (the job's delete). */
+  forgetJobIn(tx: ChainableCommander, jobId: string): void {
+    tx.del(deliveriesKey(this.prefix, jobId));
+  }
 
   async record(jobId: string, attempt: DeliveryAttempt): Promise<void> {
     const key = deliveriesKey(this.prefix, jobId);
