@@ -10,7 +10,7 @@ import { announceVoices, detectNarration, voiceWorkerId } from './narration';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker, createProgressCallback, createStaleProgressReset } from '@vidgen/progress';
 import { BullJobQueue, FairShare, JobStore, OwnerLeases, VideoBudget, closeRedis, createRedis, createVideoQueue, type ConsumedJob, type VideoQueue } from '@vidgen/queue';
-import { ArtifactCache, createAttemptHandler } from '@vidgen/jobs';
+import { ArtifactCache, createAttemptHandler, drainJobs } from '@vidgen/jobs';
 import { S3UploadManager, checkBucket, createS3Client } from '@vidgen/storage';
 import { createUploadObserver } from './upload-observer';
 import { createWorkerDelivery } from './handlers/delivery';
@@ -19,7 +19,7 @@ import { createHealthServer } from './health';
 import { createMetricsRegistry, createReadiness, createWorkerMetrics, registerQueueMetrics, renderMetrics, runWithContext, setContext, type ServiceInfo } from '@vidgen/observability';
 import { instrumentJobHandler } from './instrumentation';
 import { createBackgroundWork } from './background';
-import { createAttemptControl, drainJobs } from './attempt-control';
+import { createAttemptControl } from './attempt-control';
 import { runJanitor, scratchOwnerName, startJanitor } from './janitor';
 import { plannerFromSettings } from '@vidgen/planner';
 

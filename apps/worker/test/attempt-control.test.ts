@@ -1,8 +1,7 @@
 import { VidgenError, type JobError, type StageName } from '@vidgen/core';
 import type { TransitionResult } from '@vidgen/queue';
-import { AttemptSignals, abortCause, recordFailure, type JobSignalSource, type QueuedJob } from '@vidgen/jobs';
+import { AttemptSignals, abortCause, drainJobs, recordFailure, type JobSignalSource, type QueuedJob } from '@vidgen/jobs';
 import { waitFor } from '@vidgen/testing';
-import { drainJobs } from '../src/attempt-control';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {}, child() { return logger; } } as never;
 
