@@ -59,7 +59,7 @@ export interface AttemptDeps<R extends Rendered, P extends PreparedOutputs, M> {
   metadata: { createForJob(input: M): Promise<unknown> };
   /** Per-attempt abort signals: cancel, time limit, shutdown. */
   signals: AttemptSignals;
-  /** Clears the ended progress run of a resubmitted job (see stale-progress.ts). */
+  /** Clears the ended progress run of a resubmitted job (createStaleProgressReset in @vidgen/progress). */
   resetStaleProgress: (jobId: string) => Promise<boolean>;
   /** OWNER_DAILY_VIDEO_SECONDS: settled to the rendered length at completion, released or charged at a failure; absent: no budget. */
   budget?: Pick<VideoSeconds, 'settle' | 'release' | 'charge' | 'headroomFor'>;

@@ -88,7 +88,7 @@ export async function retryJob(deps: ControlDeps, record: JobRecord, correlation
   const queueJobId = queueJobIdFor(record.job_id, outcome.resubmission);
   try {
     const priority = await deps.fairShare?.tagFor(owner, plannedVideoSeconds(record.configuration));
-    await deps.queue.enqueue({ job_id: record.job_id, correlation_id: correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, bullJobId: queueJobId, priority });
+    await deps.queue.enqueue({ job_id: record.job_id, correlation_id: correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, queueJobId, priority });
   } catch (err) {
     // The job must not sit queued with nothing in the queue: it goes back to failed, and the client may retry again.
     const e = new VidgenError('REDIS_UNAVAILABLE', { cause: err, message: 'The queue did not accept the job.' });

@@ -94,8 +94,8 @@ export interface QueuedJob<T = QueuePayload> {
 export interface EnqueueOptions {
   attempts: number;
   backoffMs: number;
-  /** The queue job id; default the job id. A resubmitted job needs a fresh one. */
-  bullJobId?: string;
+  /** The queue job id; default the job id. A resubmitted job needs a fresh one (queueJobIdFor). */
+  queueJobId?: string;
   /** Lower runs first (the owner-fair tag); absent: FIFO. */
   priority?: number;
 }

@@ -36,7 +36,7 @@ function controlDeps(calls: string[], overrides: Partial<ControlDeps> = {}): Con
       finish: async (_id, runId, status) => (calls.push(`finish ${runId} ${status}`), { ok: true }),
     },
     queue: {
-      enqueue: async (payload, options) => void calls.push(`enqueue ${payload.job_id} ${options.bullJobId ?? payload.job_id}`),
+      enqueue: async (payload, options) => void calls.push(`enqueue ${payload.job_id} ${options.queueJobId ?? payload.job_id}`),
       remove: async (id) => (calls.push(`remove ${id}`), true),
     },
     purges: { enqueuePurge: async (p, o) => void calls.push(`purge ${p.job_id}${o?.delayMs ? ` +${o.delayMs}` : ''}`) },

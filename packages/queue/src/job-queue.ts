@@ -68,8 +68,10 @@ export class BullJobQueue {
     private readonly positionsFrom?: { redis: Redis; prefix: string },
   ) {}
 
-  async enqueue(payload: QueuePayload, options: EnqueueOptions): Promise<void> {
-    await enqueueJob(this.bull, payload, options);
+  /** Adds a job; `queueJobId` is its Bull job id (default the job id). */
+  async enqueue(payload: QueuePayload, options: Omit<EnqueueOptions, 'bullJobId'> & { queueJobId?: string }): Promise<void> {
+    const { queueJobId, ...rest } = options;
+    await enqueueJob(this.bull, payload, { ...rest, ...(queueJobId ? { bullJobId: queueJobId } : {}) });
   }
 
   consume(concurrency: number, handler: ConsumedJobHandler<QueuePayload>, gate?: ConsumeGate<QueuePayload>): void {

@@ -44,7 +44,7 @@ it('hands the handler a neutral job: id, data, attempt and attempts allowed', as
     seen.push({ id: job.id, data: job.data, attempt: job.attempt, attemptsAllowed: job.attemptsAllowed });
     if (job.attempt === 1) throw new Error('once');
   });
-  await q.enqueue(payload('j1'), { attempts: 3, backoffMs: 10, bullJobId: 'j1-r1' });
+  await q.enqueue(payload('j1'), { attempts: 3, backoffMs: 10, queueJobId: 'j1-r1' });
   await until('two attempts', async () => seen.length, (n) => n >= 2);
   expect(seen).toEqual([
     { id: 'j1-r1', data: payload('j1'), attempt: 1, attemptsAllowed: 3 },
