@@ -1,6 +1,6 @@
 import type { RequestHandler, Router } from 'express';
 import Joi from 'joi';
-import { JOB_STATUSES, VidgenError, validate, type JobRecord, type JobStatus, type Logger } from '@vidgen/core';
+import { JOB_STATUSES, VidgenError, validate, type JobRecord, type JobStatus } from '@vidgen/core';
 import { cancelJob, deleteJob, retryJob, type ControlDeps } from '@vidgen/jobs';
 import { decodeCursor, listOwnerJobs, queuePositions, type Redis, type VideoQueue } from '@vidgen/queue';
 import { setContext } from '@vidgen/observability';
@@ -17,7 +17,6 @@ export interface JobControlDeps extends JobReader {
   prefix: string;
   /** Cancel, retry and delete (@vidgen/jobs). */
   control: ControlDeps;
-  logger: Logger;
 }
 
 /**
