@@ -4,7 +4,7 @@ import type { Logger } from '@vidgen/core';
 import { createApiMetrics, createMetricsRegistry, createReadiness, registerQueueMetrics, renderMetrics } from '@vidgen/observability';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { JobStore, VideoBudget, asRedisError, closeRedis, createRedis, createVideoQueue, listLiveVoices, readQueueStats, waitForRedis } from '@vidgen/queue';
+import { BullJobQueue, JobStore, VideoBudget, asRedisError, publishCancel, purgeQueue, closeRedis, createRedis, createVideoQueue, listLiveVoices, readQueueStats, waitForRedis } from '@vidgen/queue';
 import { plannerFromSettings } from '@vidgen/planner';
 import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
 import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed';
@@ -82,6 +82,12 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     storage: { required: false, run: () => checkBucket(s3, config.s3.bucket) },
   });
 
+  // The lifecycle's rules (@vidgen/jobs) over this API's stores and queues: what submit, cancel, retry and delete run on.
+  const jobQueue = new BullJobQueue(queue);
+  const { backlog, ownerMaxQueuedJobs, rateLimiter, videoBudget, fairShare } = control.routeDeps;
+  const admission = { backlog, ownerMaxQueuedJobs, rateLimiter, videoBudget, fairShare };
+  const lifecycle = { store, attempts: config.queue.attempts, backoffMs: config.queue.backoffMs, logger };
+
   const studioDir = findStudioDir();
   if (!studioDir) logger.warn('the studio is not built (pnpm build): no web page at /');
 
@@ -117,9 +123,8 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
           )
         : {}),
     }),
-    attempts: config.queue.attempts,
-    backoffMs: config.queue.backoffMs,
-    enqueueTimeoutMs: 5000,
+    control: { ...admission, ...lifecycle, tracker, queue: jobQueue, purges: purgeQueue(control.routeDeps.maintenance), publishCancel: (jobId) => publishCancel(redis, config.redis.prefix, jobId), jobData: [tracker, metadata, control.routeDeps.webhookDeliveries] },
+    submit: { ...admission, ...lifecycle, queue: jobQueue, idempotency: control.routeDeps.idempotency, enqueueTimeoutMs: 5000 },
     apiKeys: config.api.keys,
     bodyLimitBytes: config.api.bodyLimitBytes,
     readiness,

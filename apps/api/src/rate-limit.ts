@@ -1,17 +1,18 @@
 import type { Response } from 'express';
 import { VidgenError } from '@vidgen/core';
-import type { RateLimiter } from '@vidgen/queue';
 
 /**
- * Spends one of the owner's submissions (a new job or a retry: both start a
- * render) or answers 429 with Retry-After. Redis-backed, so it holds across
- * API replicas.
+ * Runs an admission of the lifecycle (submit, retry) and answers its 429s with Retry-After:
+ * RATE_LIMITED and VIDEO_QUOTA_EXCEEDED carry `retry_after_seconds` (null: nothing frees up).
  */
-export async function takeSubmission(limiter: RateLimiter | undefined, owner: string, res: Response): Promise<void> {
-  if (!limiter) return;
-  const decision = await limiter.take(owner);
-  if (!decision.allowed) {
-    res.setHeader('Retry-After', String(decision.retryAfterSeconds));
-    throw new VidgenError('RATE_LIMITED', { details: { retry_after_seconds: decision.retryAfterSeconds } });
+export async function withRetryAfter<T>(res: Response, admit: () => Promise<T>): Promise<T> {
+  try {
+    return await admit();
+  } catch (err) {
+    if (err instanceof VidgenError && (err.code === 'RATE_LIMITED' || err.code === 'VIDEO_QUOTA_EXCEEDED')) {
+      const seconds = (err.details as { retry_after_seconds?: number | null } | undefined)?.retry_after_seconds;
+      if (typeof seconds === 'number') res.setHeader('Retry-After', String(seconds));
+    }
+    throw err;
   }
 }

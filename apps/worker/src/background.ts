@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { defaultPublicBaseUrl, type Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
-import { JobStore, createMaintenanceQueue, createWebhookQueue, type JobStoreOptions, type Redis } from '@vidgen/queue';
+import { JobStore, consumeQueue, createMaintenanceQueue, createWebhookQueue, type JobStoreOptions, type Redis } from '@vidgen/queue';
 import { createS3Client, createUrlSigner } from '@vidgen/storage';
 import { DeliveryLog, createWebhookProcessor, presentJobForWebhook, webhookStoreOptions } from '@vidgen/webhooks';
 import { runWithContext } from '@vidgen/observability';
@@ -53,7 +53,7 @@ export function createBackgroundWork(config: Config, redis: Redis, s3: S3Client,
         logger,
       });
       // Each delivery logs under its job's correlation id, like every other line about the job.
-      void webhooks.process(4, async (job) => {
+      consumeQueue(webhooks, 4, async (job) => {
         const record = await reader.get(job.data.job_id).catch(() => null);
         return runWithContext({ correlation_id: record?.correlation_id, job_id: job.data.job_id, owner: record?.owner }, () => processor(job));
       });

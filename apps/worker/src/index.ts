@@ -1,6 +1,6 @@
 export * from './worker';
 export * from './health';
-export * from './handlers/generate-video';
+export * from './handlers/delivery';
 export * from './instrumentation';
 export * from './upload-observer';
 export * from './cancellation';

@@ -1,7 +1,7 @@
 import { toVidgenError, type JobRecord, type Logger } from '@vidgen/core';
 import { runWithContext, setContext, type AttemptOutcome, type WorkerMetrics } from '@vidgen/observability';
 import type { ProgressSnapshot, StageRecord } from '@vidgen/progress';
-import type { VideoJob } from '@vidgen/queue';
+import type { QueuedJob } from '@vidgen/jobs';
 
 export interface InstrumentationDeps {
   tracker: { getSnapshot(jobId: string): Promise<ProgressSnapshot | null> };
@@ -11,13 +11,13 @@ export interface InstrumentationDeps {
   now?: () => number;
   /**
    * The render time the handler measured for this attempt, taken once (see
-   * GenerateVideoDeps.onRendered). Without it the stage records' times stand in;
+   * AttemptDeps.onRendered in @vidgen/jobs). Without it the stage records' times stand in;
    * they can shrink to the gap between two progress writes on a loaded machine.
    */
   takeRenderMs?: (jobId: string) => number | undefined;
 }
 
-type JobHandler = (job: VideoJob) => Promise<void>;
+type JobHandler = (job: QueuedJob) => Promise<void>;
 
 /** Stages that ran in this attempt: a snapshot also holds the earlier attempts' records until a new run overwrites them. */
 function stagesOfAttempt(snapshot: ProgressSnapshot | null, attempt: number, startedAt: number): StageRecord[] {
@@ -31,21 +31,21 @@ function endedNow(record: JobRecord | null, status: 'completed' | 'failed', star
 }
 
 /**
- * Wraps the Bull handler from outside: after each attempt it reads the
+ * Wraps the job handler from outside: after each attempt it reads the
  * progress snapshot and the job record, logs one line per finished stage and
  * one per attempt (total and per-stage breakdown), and observes the metrics.
  * The handler's outcome passes through untouched (the same value or error),
- * and nothing here can throw into Bull: reporting failures are logged only.
+ * and nothing here can throw into the queue: reporting failures are logged only.
  */
 export function instrumentJobHandler(handler: JobHandler, deps: InstrumentationDeps): JobHandler {
   const { tracker, store, metrics, logger, now = Date.now } = deps;
 
-  const report = async (job: VideoJob, startedAt: number, error: { value: unknown } | null) => {
+  const report = async (job: QueuedJob, startedAt: number, error: { value: unknown } | null) => {
     const { job_id } = job.data;
     const [record, snapshot] = await Promise.all([store.get(job_id), tracker.getSnapshot(job_id)]);
     // The handler counts attempts on the record (they go on across stalled recovery and POST /retry);
-    // Bull's attemptsMade restarts with every Bull job, so it is only the fallback.
-    const attempt = record?.attempt || job.attemptsMade + 1;
+    // the queue's count restarts with every queue job, so it is only the fallback.
+    const attempt = record?.attempt || job.attempt;
     setContext({ attempt });
     const quality = record?.configuration.quality ?? 'unknown';
     const owner = record?.owner;
@@ -83,7 +83,7 @@ export function instrumentJobHandler(handler: JobHandler, deps: InstrumentationD
     else logger.info('job attempt finished', meta);
   };
 
-  return async function instrumentedHandler(job: VideoJob): Promise<void> {
+  return async function instrumentedHandler(job: QueuedJob): Promise<void> {
     const { job_id, correlation_id } = job.data;
     const startedAt = now();
     let error: { value: unknown } | null = null;

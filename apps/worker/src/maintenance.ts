@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@vidgen/core';
 import { runWithContext } from '@vidgen/observability';
-import type { MaintenanceQueue } from '@vidgen/queue';
+import { consumeQueue, type MaintenanceQueue } from '@vidgen/queue';
 import { jobObjectPrefix, purgeObjects } from '@vidgen/storage';
 
 export interface MaintenanceDeps {
@@ -19,7 +19,7 @@ export interface MaintenanceDeps {
  */
 export function startMaintenance(deps: MaintenanceDeps): void {
   const { queue, s3, bucket, logger, concurrency = 2 } = deps;
-  void queue.process(concurrency, async (job) => {
+  consumeQueue(queue, concurrency, async (job) => {
     const { job_id, owner, correlation_id } = job.data;
     await runWithContext({ correlation_id, job_id }, async () => {
       const prefix = jobObjectPrefix(owner, job_id);
@@ -27,7 +27,7 @@ export function startMaintenance(deps: MaintenanceDeps): void {
         const deleted = await purgeObjects({ client: s3, bucket, prefix });
         logger.info('job objects purged', { prefix, deleted });
       } catch (err) {
-        logger.warn('purging job objects failed; retrying', { prefix, err, attempt: job.attemptsMade + 1 });
+        logger.warn('purging job objects failed; retrying', { prefix, err, attempt: job.attempt });
         throw err;
       }
     });

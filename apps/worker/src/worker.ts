@@ -8,20 +8,19 @@ import { binaryVersion, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ff
 import { PipelineIntegrator, ttsAvailable } from '@vidgen/pipeline';
 import { announceVoices, detectNarration, voiceWorkerId } from './narration';
 import { VideoMetadataManager } from '@vidgen/metadata';
-import { JobProgressTracker } from '@vidgen/progress';
-import { FairShare, JobStore, OwnerLeases, VideoBudget, gateByOwner, closeRedis, createRedis, createVideoQueue, type VideoJob, type VideoQueue } from '@vidgen/queue';
+import { JobProgressTracker, createProgressCallback, createStaleProgressReset } from '@vidgen/progress';
+import { BullJobQueue, FairShare, JobStore, OwnerLeases, VideoBudget, closeRedis, createRedis, createVideoQueue, type ConsumedJob, type VideoQueue } from '@vidgen/queue';
+import { ArtifactCache, createAttemptHandler, drainJobs } from '@vidgen/jobs';
 import { S3UploadManager, checkBucket, createS3Client } from '@vidgen/storage';
 import { createUploadObserver } from './upload-observer';
-import { createGenerateVideoHandler } from './handlers/generate-video';
+import { createWorkerDelivery } from './handlers/delivery';
+import type { PreparedDelivery } from '@vidgen/jobs';
 import { createHealthServer } from './health';
-import { createMetricsRegistry, createReadiness, createWorkerMetrics, registerQueueMetrics, renderMetrics, type ServiceInfo } from '@vidgen/observability';
-import { readQueueStats } from '@vidgen/queue';
+import { createMetricsRegistry, createReadiness, createWorkerMetrics, registerQueueMetrics, renderMetrics, runWithContext, setContext, type ServiceInfo } from '@vidgen/observability';
 import { instrumentJobHandler } from './instrumentation';
 import { createBackgroundWork } from './background';
-import { createAttemptControl, drainJobs } from './attempt-control';
+import { createAttemptControl } from './attempt-control';
 import { runJanitor, scratchOwnerName, startJanitor } from './janitor';
-import { createStaleProgressReset } from './handlers/stale-progress';
-import { ArtifactCache } from './handlers/artifact-cache';
 import { plannerFromSettings } from '@vidgen/planner';
 
 export interface RunningWorker {
@@ -46,7 +45,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   // Object purges and webhook deliveries; the store's terminal hook enqueues the webhooks.
   const background = createBackgroundWork(config, redis, s3, logger);
   const store = new JobStore(redis, config.redis.prefix, { ...background.storeOptions, terminalTtlSeconds: config.redis.recordTtlSeconds, failedTtlSeconds: config.redis.failedRecordTtlSeconds });
-  const queue = createVideoQueue({
+  const bullQueue = createVideoQueue({
     redisUrl: config.redis.url,
     prefix: config.redis.prefix,
     lockDurationMs: config.queue.lockDurationMs,
@@ -57,17 +56,18 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   // Owner-fair scheduling: virtual now follows the priority (fair tag) of each job this worker starts
   // (a job parked for its owner's active cap has not started: see gateByOwner).
   const fairShare = config.queue.fairShare ? new FairShare(redis, config.redis.prefix) : null;
-  const onStart = (job: VideoJob) => void fairShare?.started(job.opts.priority).catch((err) => logger.warn('fair share update failed', { err }));
+  const onStart = (_job: ConsumedJob<unknown>, priority: number | undefined) => void fairShare?.started(priority).catch((err) => logger.warn('fair share update failed', { err }));
   // OWNER_MAX_ACTIVE_JOBS: leases live as long as Bull's job locks, so a dead worker's job and its slot come back together.
   // Taken with the limit off too (no cap then): they are how GET /usage counts an owner's running jobs.
   const leases = new OwnerLeases({ redis, prefix: config.redis.prefix, cap: config.limits.ownerMaxActiveJobs, leaseMs: config.queue.lockDurationMs });
   leases.startHeartbeat((err) => logger.warn('renewing owner leases failed', { err }));
-  queue.on('error', (err) => {
+  const queue = new BullJobQueue(bullQueue);
+  queue.onError((err) => {
     metrics.redisError('queue');
     logger.warn('queue error', { err: err.message });
   });
   registerQueueMetrics(registry, {
-    read: () => readQueueStats(queue),
+    read: () => queue.stats(),
     cacheMs: config.metrics.queueCacheMs,
     onError: (err) => logger.warn('queue stats failed', { err }),
   });
@@ -103,7 +103,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   const stopScratchJanitor = startJanitor({ ...janitorOptions, intervalMs: config.worker.scratchJanitorIntervalMs });
   const control = createAttemptControl(config, logger, async (jobId) => (await store.get(jobId))?.status === 'cancelled');
   await control.start();
-  const artifacts = new ArtifactCache({ dir: config.worker.artifactCacheDir ?? path.join(os.tmpdir(), 'vidgen-artifacts'), ttlMs: config.worker.artifactCacheTtlMs, logger });
+  const artifacts = new ArtifactCache<PreparedDelivery>({ dir: config.worker.artifactCacheDir ?? path.join(os.tmpdir(), 'vidgen-artifacts'), ttlMs: config.worker.artifactCacheTtlMs, logger });
   const stopArtifactJanitor = artifacts.startJanitor();
   const health = createHealthServer(ready, { metrics: () => renderMetrics(registry) });
   await new Promise<void>((resolve, reject) => {
@@ -123,12 +123,16 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   integrator.warmUp();
   // Render times from the handler to the instrumentation, per job, each taken once.
   const renderTimes = new Map<string, number>();
-  const handler = createGenerateVideoHandler({
+  const handler = createAttemptHandler({
     store,
     tracker,
     integrator,
     metadata: new VideoMetadataManager(redis, config.redis.prefix),
-    uploads: new S3UploadManager({
+    delivery: createWorkerDelivery({
+      ffmpegPath,
+      ffprobePath,
+      delivery: config.delivery,
+      uploads: new S3UploadManager({
       client: s3,
       bucket: config.s3.bucket,
       partSizeBytes: config.s3.partSizeBytes,
@@ -136,15 +140,14 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
       retry: { maxAttempts: config.s3.retry.attempts, baseDelayMs: config.s3.retry.baseDelayMs, maxDelayMs: config.s3.retry.maxDelayMs },
       batchConcurrency: config.s3.batchConcurrency,
       verifyEtag: config.s3.verifyEtag,
-      observer: createUploadObserver(metrics, logger),
-      logger,
+        observer: createUploadObserver(metrics, logger),
+        logger,
+      }),
     }),
-    ffmpegPath,
-    ffprobePath,
-    delivery: config.delivery,
-    progressMinIntervalMs: config.progress.minIntervalMs,
+    renderOutputs: config.delivery,
+    progressReporter: (jobId, runId) => createProgressCallback({ tracker, jobId, runId, logger, minIntervalMs: config.progress.minIntervalMs, onFailure: () => metrics.progressFailure() }),
+    context: { run: runWithContext, set: setContext },
     logger,
-    onProgressFailure: () => metrics.progressFailure(),
     onRendered: (jobId, renderMs) => void renderTimes.set(jobId, renderMs),
     signals: control.signals,
     resetStaleProgress: createStaleProgressReset(redis, config.redis.prefix),
@@ -159,11 +162,11 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
   };
   const instrumented = instrumentJobHandler(handler, { tracker, store, metrics, logger, takeRenderMs });
   // A job runs only with a run slot of its owner; ended or deleted jobs go to the handler, which settles them.
-  const ownerOf = async (job: VideoJob) => {
+  const ownerOf = async (job: ConsumedJob<{ job_id: string }>) => {
     const record = await store.get(job.data.job_id);
     return record && (record.status === 'queued' || record.status === 'processing') ? record.owner : null;
   };
-  void queue.process(config.worker.concurrency, gateByOwner(instrumented, { leases, ownerOf, onStart, logger }));
+  queue.consume(config.worker.concurrency, instrumented, { leases, ownerOf, onStart, logger });
   background.start();
   // Announced once the worker takes jobs; withdrawn first on shutdown.
   const voiceHeartbeat = narration ? await announceVoices({ redis, prefix: config.redis.prefix, workerId: voiceWorkerId(path.basename(ownScratchDir)), narration, logger }) : null;
@@ -171,7 +174,7 @@ export async function startWorker(config: Config, logger: Logger, info: ServiceI
 
   let stopping: Promise<void> | null = null;
   return {
-    queue,
+    queue: bullQueue,
     health,
     healthPort,
     stop() {

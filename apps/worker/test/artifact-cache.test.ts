@@ -7,8 +7,7 @@ import { JobProgressTracker } from '@vidgen/progress';
 import { JobStore, enqueueJob, queueJobIdFor, type VideoQueue } from '@vidgen/queue';
 import { createS3Client, ensureBucket } from '@vidgen/storage';
 import { createTestEnv, startWorkerProcess, waitFor, type TestEnv } from '@vidgen/testing';
-import { ArtifactCache } from '../src/handlers/artifact-cache';
-import type { PreparedDelivery } from '@vidgen/jobs';
+import { ArtifactCache, type PreparedDelivery } from '@vidgen/jobs';
 import { longJob, scratchEntries, submitJob } from './support/jobs';
 import { openJobWorld, type JobWorld } from './support/world';
 
@@ -41,7 +40,7 @@ describe('ArtifactCache', () => {
 
   it('moves the outputs out of the scratch dir and gives them back with the same facts', async () => {
     let now = 1_000_000;
-    const cache = new ArtifactCache({ dir: path.join(dir, 'cache'), ttlMs: 60000, logger, now: () => now });
+    const cache = new ArtifactCache<PreparedDelivery>({ dir: path.join(dir, 'cache'), ttlMs: 60000, logger, now: () => now });
     const p = await prepared();
     expect(await cache.keep('job-1', p)).toBe(true);
     expect(await scratchEntries(path.join(dir, 'scratch'))).toEqual([]);
@@ -56,7 +55,7 @@ describe('ArtifactCache', () => {
   });
 
   it('treats an incomplete entry or an unsafe id as a miss', async () => {
-    const cache = new ArtifactCache({ dir: path.join(dir, 'cache'), ttlMs: 60000, logger });
+    const cache = new ArtifactCache<PreparedDelivery>({ dir: path.join(dir, 'cache'), ttlMs: 60000, logger });
     expect(await cache.keep('../escape', await prepared())).toBe(false);
     await cache.keep('job-2', await prepared());
     const entry = path.join(dir, 'cache', 'job-2');
@@ -65,7 +64,7 @@ describe('ArtifactCache', () => {
   });
 
   it('sweeps entries older than the TTL', async () => {
-    const cache = new ArtifactCache({ dir: path.join(dir, 'cache'), ttlMs: 60000, logger });
+    const cache = new ArtifactCache<PreparedDelivery>({ dir: path.join(dir, 'cache'), ttlMs: 60000, logger });
     await cache.keep('old', await prepared());
     await cache.keep('new', await prepared());
     const past = new Date(Date.now() - 120000);

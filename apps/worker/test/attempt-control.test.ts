@@ -1,9 +1,7 @@
 import { VidgenError, type JobError, type StageName } from '@vidgen/core';
-import type { TransitionResult, VideoJob } from '@vidgen/queue';
+import type { TransitionResult } from '@vidgen/queue';
+import { AttemptSignals, abortCause, drainJobs, recordFailure, type JobSignalSource, type QueuedJob } from '@vidgen/jobs';
 import { waitFor } from '@vidgen/testing';
-import { drainJobs } from '../src/attempt-control';
-import { AttemptSignals, abortCause, type JobSignalSource } from '../src/handlers/attempt-signals';
-import { recordFailure } from '../src/handlers/record-failure';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {}, child() { return logger; } } as never;
 
@@ -96,12 +94,17 @@ describe('recordFailure', () => {
   function setup(options: { attemptsMade: number; attempts: number; refuse?: TransitionResult }) {
     const calls: string[] = [];
     const errors: JobError[] = [];
-    const job = {
+    // A queue job as the queue hands it out; the extra attempt a shutdown is granted shows in attemptsAllowed.
+    const job: QueuedJob = {
+      id: 'j1',
       data: { job_id: 'j1', correlation_id: 'c1' },
-      attemptsMade: options.attemptsMade,
-      opts: { attempts: options.attempts },
-      discard: () => void calls.push('discard'),
-    } as unknown as VideoJob;
+      attempt: options.attemptsMade + 1,
+      attemptsAllowed: options.attempts,
+      retryEvenIfLast() {
+        job.attemptsAllowed = Math.max(job.attemptsAllowed, job.attempt + 1);
+      },
+      failPermanently: async () => void calls.push('discard'),
+    };
     const transition = (name: string) => async (_id: string, error: JobError) => {
       calls.push(name);
       errors.push(error);
@@ -138,7 +141,7 @@ describe('recordFailure', () => {
     const s = setup({ attemptsMade: 2, attempts: 3 });
     await expect(s.run(new VidgenError('WORKER_SHUTDOWN'))).rejects.toMatchObject({ code: 'WORKER_SHUTDOWN' });
     expect(s.calls).toEqual(['markRetrying']);
-    expect(s.job.opts.attempts).toBe(4);
+    expect(s.job.attemptsAllowed).toBe(4);
   });
 
   it('gives the daily video seconds back when the job ends before its video was rendered, charges them after; not on a retry', async () => {
@@ -153,7 +156,7 @@ describe('recordFailure', () => {
     ];
     for (const [stage, expected, attemptsMade] of cases) {
       const s = setup({ attemptsMade, attempts: 3 });
-      (s.job as { id: string }).id = 'j1-r2';
+      s.job.id = 'j1-r2';
       const budgetCalls: string[] = [];
       const seconds = { release: async (owner: string, id: string) => (budgetCalls.push(`release ${owner} ${id}`), true), charge: async (owner: string, id: string) => void budgetCalls.push(`charge ${owner} ${id}`) };
       const error = new VidgenError(stage === 'rendering_scenes' ? 'RENDER_FAILED' : 'VIDEO_TOO_LONG', { retryable: stage === 'rendering_scenes' });

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { VidgenError, type JobRecord } from '@vidgen/core';
 import { createLogger, createMetricsRegistry, createWorkerMetrics, runWithContext } from '@vidgen/observability';
 import type { ProgressSnapshot } from '@vidgen/progress';
-import type { VideoJob } from '@vidgen/queue';
+import type { QueuedJob } from '@vidgen/jobs';
 import { instrumentJobHandler } from '../src/instrumentation';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
@@ -54,7 +54,7 @@ function snapshot(attempt = 1): ProgressSnapshot {
   } as unknown as ProgressSnapshot;
 }
 
-const job = { data: { job_id: 'j1', correlation_id: 'corr-1' }, attemptsMade: 0, opts: { attempts: 3 } } as unknown as VideoJob;
+const job: QueuedJob = { id: 'j1', data: { job_id: 'j1', correlation_id: 'corr-1' }, attempt: 1, attemptsAllowed: 3, retryEvenIfLast: () => undefined, failPermanently: async () => undefined };
 
 function setup(rec: JobRecord | null, opts: { storeFails?: boolean; snapshotAttempt?: number } = {}) {
   const registry = createMetricsRegistry({ service: 'worker', processMetrics: false });

@@ -145,5 +145,10 @@ export interface QueuePayload {
 
 export const QUEUE_NAME = 'video-generation';
 
+/** The queue job id of a job's n-th submission: the job id, then `<job_id>-r<n>` after the n-th POST /retry (queue job ids are unique). */
+export function queueJobIdFor(jobId: string, resubmission: number): string {
+  return resubmission > 0 ? `${jobId}-r${resubmission}` : jobId;
+}
+
 // The planner's pure timing logic lives in core so the API can check the planned duration without ffmpeg.
 export * from './storyboard';

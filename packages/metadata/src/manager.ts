@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { asRedisError } from '@vidgen/queue';
 import type { ChangeKind, EditableMetadata, MediaFacts, OutputRecord, RenditionMetadata, VideoMetadata } from './model';
 import { initialEditable, type MetadataPatch } from './sanitize';
@@ -145,6 +145,12 @@ export class VideoMetadataManager {
         .exec(),
     );
     return existing === 0 ? first : ((await this.get(videoId)) as VideoMetadata);
+  }
+
+  /** Deletes the job's video (every version) and its place in the owner's index, in the caller's transaction (the job's delete). */
+  forgetJobIn(tx: ChainableCommander, jobId: string, owner: string): void {
+    const videoId = videoIdForJob(jobId);
+    tx.del(jobVideoKey(this.prefix, jobId), videoKey(this.prefix, videoId), videoVersionsKey(this.prefix, videoId)).zrem(ownerVideosKey(this.prefix, owner), videoId);
   }
 
   async videoIdOfJob(jobId: string): Promise<string | null> {

@@ -8,3 +8,4 @@ export * from './event';
 export * from './tracker';
 export * from './callback';
 export * from './subscriber';
+export * from './stale-progress';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import {
   DEFAULT_STAGE_WEIGHTS,
   VidgenError,
@@ -156,6 +156,11 @@ export class JobProgressTracker implements ProgressWriter {
    * throws (a categorized REDIS_UNAVAILABLE VidgenError) because a reader must
    * tell "no progress" from "cannot know".
    */
+  /** Deletes the job's progress, in the caller's transaction (the job's delete). */
+  forgetJobIn(tx: ChainableCommander, jobId: string): void {
+    tx.del(progressKey(this.prefix, jobId));
+  }
+
   async getSnapshot(jobId: string): Promise<ProgressSnapshot | null> {
     let hash: Record<string, string>;
     try {

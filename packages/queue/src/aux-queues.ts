@@ -39,3 +39,12 @@ export function createWebhookQueue(options: { redisUrl: string; prefix: string }
 export function enqueuePurge(queue: MaintenanceQueue, payload: PurgeObjectsPayload, options: { delayMs?: number } = {}) {
   return queue.add(payload, { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, delay: options.delayMs ?? 0, ...QUEUE_HISTORY });
 }
+
+/** The purge verb of the maintenance queue, as the lifecycle calls it (PurgeQueue in @vidgen/jobs). */
+export function purgeQueue(queue: MaintenanceQueue) {
+  return {
+    async enqueuePurge(payload: Omit<PurgeObjectsPayload, 'type'>, options: { delayMs?: number } = {}): Promise<void> {
+      await enqueuePurge(queue, { type: 'purge_objects', ...payload }, options);
+    },
+  };
+}

@@ -6,6 +6,8 @@ export type VideoQueue = Bull.Queue<QueuePayload>;
 export type VideoJob = Bull.Job<QueuePayload>;
 /** A job of any of our Bull queues (tools that run their own queue use it without depending on bull). */
 export type QueueJob<T> = Bull.Job<T>;
+/** Any of our Bull queues (video-generation, webhooks, maintenance), e.g. for the queue board. */
+export type BullQueue<T = unknown> = Bull.Queue<T>;
 
 export interface QueueOptions {
   redisUrl: string;

@@ -16,3 +16,4 @@ export * from './owner-backlog';
 export * from './owner-leases';
 export * from './video-budget';
 export * from './owner-gate';
+export * from './job-queue';

@@ -4,6 +4,7 @@ import {
   VidgenError,
   isConnectionFailure,
   isRedisFailure,
+  queueJobIdFor,
   stageIndex,
   type JobConfiguration,
   type JobError,
@@ -368,13 +369,20 @@ export class JobStore {
 
   /** Deletes the record, its owner index entry and the given keys of the job (progress, metadata) at once. */
   async delete(jobId: string, owner: string, relatedKeys: readonly string[] = []): Promise<void> {
-    await this.call(() =>
-      this.redis
-        .multi()
-        .del(this.key(jobId), ...relatedKeys)
-        .zrem(ownerJobsKey(this.prefix, owner), jobId)
-        .exec(),
-    );
+    await this.deleteWith(jobId, owner, (tx) => void (relatedKeys.length ? tx.del(...relatedKeys) : undefined));
+  }
+
+  /**
+   * Deletes the record and its owner index entry in one transaction with what `inTransaction`
+   * adds: the other packages delete their own data about the job there (forgetJobIn), under
+   * their own keys.
+   */
+  async deleteWith(jobId: string, owner: string, inTransaction: (tx: ChainableCommander) => void): Promise<void> {
+    await this.call(() => {
+      const tx = this.redis.multi().del(this.key(jobId));
+      inTransaction(tx);
+      return tx.zrem(ownerJobsKey(this.prefix, owner), jobId).exec();
+    });
   }
 
   /**
@@ -422,9 +430,8 @@ export class JobStore {
   }
 }
 
-export function queueJobIdFor(jobId: string, resubmission: number): string {
-  return resubmission > 0 ? `${jobId}-r${resubmission}` : jobId;
-}
+/** Where it always was for the callers that import it from here; it lives in @vidgen/core beside QueuePayload. */
+export { queueJobIdFor };
 
 /** The record of a stored hash (HGETALL); exported for readers that fetch many at once. */
 export function toRecord(h: Record<string, string>): JobRecord {

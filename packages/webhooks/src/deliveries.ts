@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { jobKey } from '@vidgen/queue';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /** One delivery attempt, as the job view lists it under `webhook.deliveries`. */
 export interface DeliveryAttempt {
@@ -20,9 +19,12 @@ export interface DeliveryAttempt {
 
 const KEEP = 50;
 
-/** `<prefix>:job:{<job_id>}:webhooks`: a list of attempts, under the job's hash tag. */
+/**
+ * `<prefix>:job:{<job_id>}:webhooks`: a list of attempts, under the job's hash tag (the layout of
+ * packages/queue/src/keys.ts), so it shares the record's Redis Cluster slot.
+ */
 export function deliveriesKey(prefix: string, jobId: string): string {
-  return `${jobKey(prefix, jobId)}:webhooks`;
+  return `${prefix}:job:{${jobId}}:webhooks`;
 }
 
 /** The attempts of a job's webhook deliveries, oldest first; the newest KEEP stay. */
@@ -32,6 +34,11 @@ export class DeliveryLog {
     private readonly prefix: string,
     private readonly ttlSeconds: number,
   ) {}
+
+  /** Deletes the job's delivery attempts, in the caller's transaction (the job's delete). */
+  forgetJobIn(tx: ChainableCommander, jobId: string): void {
+    tx.del(deliveriesKey(this.prefix, jobId));
+  }
 
   async record(jobId: string, attempt: DeliveryAttempt): Promise<void> {
     const key = deliveriesKey(this.prefix, jobId);

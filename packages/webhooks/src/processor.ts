@@ -1,6 +1,5 @@
 import { toVidgenError, type JobRecord, type Logger } from '@vidgen/core';
-import type { WebhookPayload } from '@vidgen/queue';
-import type { Job } from 'bull';
+import type { ConsumedJob, WebhookPayload } from '@vidgen/queue';
 import type { DeliveryAttempt } from './deliveries';
 import { eventBody } from './event';
 import type { Resolver } from './pinned-lookup';
@@ -25,17 +24,17 @@ export interface WebhookProcessorDeps {
 }
 
 /**
- * The Bull processor of the webhooks queue. Each attempt builds the body from
+ * The processor of the webhooks queue. Each attempt builds the body from
  * the current record, signs it with the owner's secret and POSTs it; a 2xx
  * ends the delivery. Every attempt is recorded on the job. A refused URL is
- * permanent (discarded at once); other failures throw, so Bull retries them
+ * permanent (no further attempts); other failures throw, so the queue retries them
  * with backoff until the attempts or the retry window run out.
  */
-export function createWebhookProcessor(deps: WebhookProcessorDeps): (job: Job<WebhookPayload>) => Promise<void> {
+export function createWebhookProcessor(deps: WebhookProcessorDeps): (job: ConsumedJob<WebhookPayload>) => Promise<void> {
   const { getRecord, present, recordAttempt, secrets, allowPrivate, timeoutMs, retryWindowMs, logger, now = Date.now, resolve, send = sendWebhook } = deps;
   return async (job) => {
     const { event_id, event, job_id, occurred_at } = job.data;
-    const attempt = job.attemptsMade + 1;
+    const { attempt } = job;
     const record = await getRecord(job_id);
     if (!record?.callback_url) {
       logger.info('webhook skipped: the job or its callback_url is gone', { job_id, event_id });
@@ -62,7 +61,7 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps): (job: Job<We
       const e = toVidgenError(err);
       failure = { code: e.code, message: e.message, status: null, permanent: e.code === 'CALLBACK_URL_NOT_ALLOWED' };
     }
-    const attempts = job.opts.attempts ?? 1;
+    const attempts = job.attemptsAllowed;
     const windowOver = now() - occurred_at >= retryWindowMs;
     const willRetry = !failure.permanent && attempt < attempts && !windowOver;
     await recordAttempt(job_id, {
@@ -75,7 +74,7 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps): (job: Job<We
       will_retry: willRetry,
     });
     logger.warn('webhook delivery failed', { job_id, event_id, attempt, code: failure.code, status_code: failure.status, will_retry: willRetry });
-    if (!willRetry) await job.discard();
+    if (!willRetry) await job.failPermanently();
     throw new Error(failure.message);
   };
 }

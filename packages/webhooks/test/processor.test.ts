@@ -1,6 +1,5 @@
-import type { Job } from 'bull';
 import { VidgenError, type JobRecord } from '@vidgen/core';
-import type { WebhookPayload } from '@vidgen/queue';
+import type { ConsumedJob, WebhookPayload } from '@vidgen/queue';
 import { createWebhookProcessor, verifySignature, type DeliveryAttempt, type SendOptions } from '@vidgen/webhooks';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {}, child() { return logger; } } as never;
@@ -27,12 +26,14 @@ function record(overrides: Partial<JobRecord> = {}): JobRecord {
 
 function bullJob(attemptsMade: number, attempts = 3, data: Partial<WebhookPayload> = {}) {
   const discarded = { value: false };
-  const job = {
+  const job: ConsumedJob<WebhookPayload> = {
+    id: 'evt_1',
     data: { event_id: 'evt_1', event: 'job.completed', job_id: 'j1', occurred_at: 1_000_000, ...data },
-    attemptsMade,
-    opts: { attempts },
-    discard: async () => void (discarded.value = true),
-  } as unknown as Job<WebhookPayload>;
+    attempt: attemptsMade + 1,
+    attemptsAllowed: attempts,
+    retryEvenIfLast: () => undefined,
+    failPermanently: async () => void (discarded.value = true),
+  };
   return { job, discarded };
 }
 

@@ -2,14 +2,14 @@ import { createBullBoard } from '@bull-board/api';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router } from 'express';
-import type Bull from 'bull';
+import type { BullQueue } from '@vidgen/queue';
 import { requireAdminKey } from '../middleware/admin-auth';
 import { ROUTE_TEMPLATE } from '../middleware/http-metrics';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
 /** Any of our Bull queues (video-generation, webhooks, maintenance). */
-export type BoardQueue = Bull.Queue<unknown>;
+export type BoardQueue = BullQueue;
 
 /**
  * bull-board for operators, behind ADMIN_API_KEY. Read-only: our job records

@@ -3,38 +3,31 @@ import { Router } from 'express';
 import { VidgenError, checkGenerateRequest, type JobRecord, type Logger, type Planner } from '@vidgen/core';
 import { urlWindow } from '@vidgen/metadata';
 import { setContext, type ApiMetrics } from '@vidgen/observability';
-import { enqueueJob, type TransactionReplies, type VideoQueue } from '@vidgen/queue';
+import { submitJob, type SubmitDeps } from '@vidgen/jobs';
 import { safeFileName, type UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
-import { takeSubmission } from '../rate-limit';
+import { withRetryAfter } from '../rate-limit';
 import type { JobProgressState } from '../progress-view';
 import type { EventTokens } from '../tokens';
 import { jobIdParam, jobPath, readOwnJob, signedEventsPath, type PublicUrl } from './job-state';
 import { hlsMasterPath, storyboardPath, withHlsToken } from './hls';
-import type { IdempotencyStore, RateLimiter } from '@vidgen/queue';
 import type { DeliveryLog } from '@vidgen/webhooks';
-import { claimSubmission, idempotencyKeyOf } from '../idempotency';
-import { assertQueueQuota, createJobControlHandlers, readQueuePositions, reserveVideoSeconds, registerJobControlRoutes, type JobControlDeps } from './job-control';
+import { idempotencyKeyOf } from '../idempotency';
+import { createJobControlHandlers, readQueuePositions, registerJobControlRoutes, type JobControlDeps } from './job-control';
 import { registerPlanRoute } from './scenes';
 import { submitPolicyFor, type SubmitPolicyDeps } from '../submit-policy';
 
 export { jobPath };
 
 export interface VideosRouteDeps extends JobControlDeps, SubmitPolicyDeps {
-  queue: VideoQueue;
-  /** Per-owner submission limit; absent: no limit. */
-  rateLimiter?: RateLimiter;
-  /** Idempotency-Key support on POST /generate; absent: the header is ignored. */
-  idempotency?: IdempotencyStore;
+  /** Admit, record and enqueue (@vidgen/jobs); without `idempotency` the Idempotency-Key header is ignored. */
+  submit: SubmitDeps;
   /** The attempts listed under webhook.deliveries. */
   webhookDeliveries?: Pick<DeliveryLog, 'list'>;
   /** Mints the short-lived token of links.events. */
   tokens: EventTokens;
   /** PLANNER: what POST /plan previews with; absent: the rules planner. */
   planner?: Planner;
-  attempts: number;
-  backoffMs: number;
-  enqueueTimeoutMs: number;
   logger: Logger;
   /** Counts accepted jobs by quality. */
   metrics?: ApiMetrics;
@@ -50,18 +43,8 @@ export interface VideosRouteDeps extends JobControlDeps, SubmitPolicyDeps {
   publicUrl: PublicUrl;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new VidgenError('REDIS_UNAVAILABLE', { message: 'The queue did not accept the job in time.' })), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 export function createVideosRouter(deps: VideosRouteDeps): Router {
-  const { store, queue, logger } = deps;
+  const { logger } = deps;
   const router = Router();
 
   async function present(record: JobRecord, state: JobProgressState, queuePosition?: number | null) {
@@ -131,80 +114,22 @@ export function createVideosRouter(deps: VideosRouteDeps): Router {
       if (req.is('application/json') === false) throw new VidgenError('UNSUPPORTED_MEDIA_TYPE');
       const { request, plannedSeconds } = checkGenerateRequest(req.body, await submitPolicyFor(req.body, deps));
       const owner = req.owner!;
-      const idempotencyKey = deps.idempotency ? idempotencyKeyOf(req.get('idempotency-key')) : null;
-      const jobId = randomUUID();
-      if (idempotencyKey) {
-        const claim = await claimSubmission({ idempotency: deps.idempotency!, store }, owner, idempotencyKey, request, jobId);
-        if (claim.kind === 'replay') {
-          const { record: original } = claim;
-          setContext({ job_id: original.job_id });
-          res
-            .status(200)
-            .location(jobPath(original.job_id))
-            .json({ job_id: original.job_id, status: original.status, progress: original.progress, links: { self: deps.publicUrl(jobPath(original.job_id)) } });
-          return;
-        }
+      const idempotencyKey = deps.submit.idempotency ? idempotencyKeyOf(req.get('idempotency-key')) : null;
+      const submission = { jobId: randomUUID(), owner, correlationId: req.correlationId, request, plannedSeconds, idempotencyKey };
+      const submitted = await withRetryAfter(res, () => submitJob({ ...deps.submit, setContext }, submission));
+      const { record } = submitted;
+      if (submitted.kind === 'replay') {
+        res
+          .status(200)
+          .location(jobPath(record.job_id))
+          .json({ job_id: record.job_id, status: record.status, progress: record.progress, links: { self: deps.publicUrl(jobPath(record.job_id)) } });
+        return;
       }
-      // A failed first request frees its key, so the client's retry with it can succeed.
-      const releaseKey = () => (idempotencyKey ? deps.idempotency!.release(owner, idempotencyKey, jobId).catch(() => undefined) : undefined);
-      await assertQueueQuota(deps, owner).catch(async (err) => {
-        await releaseKey();
-        throw err;
-      });
-      await takeSubmission(deps.rateLimiter, owner, res).catch(async (err) => {
-        await releaseKey();
-        throw err;
-      });
-      // The planned length (speech estimate included) is held in the owner's daily budget until the job ends.
-      await reserveVideoSeconds(deps, owner, jobId, plannedSeconds, res).catch(async (err) => {
-        await releaseKey();
-        throw err;
-      });
-      const releaseSeconds = () => deps.videoBudget?.release(owner, jobId).catch(() => undefined);
-      setContext({ job_id: jobId });
-      // One transaction: the record, its owner's backlog entry (OWNER_MAX_QUEUED_JOBS counts it while the record
-      // says queued, see OwnerBacklog) and its fair-share tag.
-      let readTag: ((replies: TransactionReplies) => number) | undefined;
-      const created = await store
-        .createWith(
-          {
-            job_id: jobId,
-            owner,
-            correlation_id: req.correlationId,
-            configuration: request.configuration,
-            created_at: new Date().toISOString(),
-            ...(request.callback_url ? { callback_url: request.callback_url } : {}),
-          },
-          (tx) => {
-            deps.backlog?.addIn(tx, owner, jobId);
-            readTag = deps.fairShare?.tagIn(tx, owner, plannedSeconds);
-          },
-        )
-        .catch(async (err) => {
-          await releaseSeconds();
-          await releaseKey();
-          throw err;
-        });
-      const { record } = created;
-      try {
-        const priority = readTag?.(created.replies);
-        await withTimeout(
-          enqueueJob(queue, { job_id: jobId, correlation_id: req.correlationId }, { attempts: deps.attempts, backoffMs: deps.backoffMs, priority }),
-          deps.enqueueTimeoutMs,
-        );
-      } catch (err) {
-        // Nothing half-made stays behind: the client is told to retry and no queued record lingers.
-        await store.remove(jobId, owner).catch(() => undefined);
-        await releaseSeconds();
-        await releaseKey();
-        throw err instanceof VidgenError ? err : new VidgenError('REDIS_UNAVAILABLE', { cause: err });
-      }
-      logger.info('job submitted', { quality: request.configuration.quality });
       deps.metrics?.jobSubmitted(request.configuration.quality);
       res
         .status(202)
-        .location(jobPath(jobId))
-        .json({ job_id: jobId, status: record.status, progress: record.progress, links: { self: deps.publicUrl(jobPath(jobId)) } });
+        .location(jobPath(record.job_id))
+        .json({ job_id: record.job_id, status: record.status, progress: record.progress, links: { self: deps.publicUrl(jobPath(record.job_id)) } });
     },
   });
 

@@ -6,15 +6,13 @@ import { VidgenError, silentLogger, type JobConfiguration } from '@vidgen/core';
 import { resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ffmpeg';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { PipelineIntegrator } from '@vidgen/pipeline';
-import { JobProgressTracker } from '@vidgen/progress';
-import { JobStore, VideoBudget, publishCancel, type VideoJob } from '@vidgen/queue';
+import { JobProgressTracker, createProgressCallback, createStaleProgressReset } from '@vidgen/progress';
+import { JobStore, VideoBudget, publishCancel } from '@vidgen/queue';
 import { S3UploadManager, createS3Client, jobObjectPrefix } from '@vidgen/storage';
 import { createTestEnv, startFaultProxy, type Fault, type FaultProxy, type TestEnv } from '@vidgen/testing';
-// The attempt as it stands on main (issue 16 moves it to packages/jobs/src/attempt.ts): only this file names it.
-import { createGenerateVideoHandler } from '../../../../apps/worker/src/handlers/generate-video';
-import { ArtifactCache } from '../../../../apps/worker/src/handlers/artifact-cache';
-import { AttemptSignals } from '../../../../apps/worker/src/handlers/attempt-signals';
-import { createStaleProgressReset } from '../../../../apps/worker/src/handlers/stale-progress';
+import { ArtifactCache, AttemptSignals, createAttemptHandler, type PreparedDelivery, type QueuedJob } from '@vidgen/jobs';
+// The worker's wiring of the pipeline's media work and of the control channel: only this file names them.
+import { createWorkerDelivery } from '../../../../apps/worker/src/handlers/delivery';
 import { CancellationRegistry } from '../../../../apps/worker/src/cancellation';
 
 /** OWNER_DAILY_VIDEO_SECONDS of the harness: far above what its jobs plan, so only settling is observed. */
@@ -64,7 +62,7 @@ export interface LifecycleHarness {
   tracker: JobProgressTracker;
   metadata: VideoMetadataManager;
   budget: VideoBudget;
-  artifacts: ArtifactCache;
+  artifacts: ArtifactCache<PreparedDelivery>;
   /** The proxy between the upload manager and s3rver; `uploadFault` decides what it does with uploads. */
   proxy: FaultProxy;
   /** Job ids the pipeline rendered, one entry per rendering attempt. */
@@ -112,7 +110,7 @@ export async function openLifecycleHarness(): Promise<LifecycleHarness> {
   const tracker = new JobProgressTracker({ redis, prefix: env.prefix });
   const metadata = new VideoMetadataManager(redis, env.prefix);
   const budget = new VideoBudget({ redis, prefix: env.prefix, limitSeconds: BUDGET_LIMIT_SECONDS });
-  const artifacts = new ArtifactCache({ dir: path.join(env.scratchDir, 'artifacts'), ttlMs: 3_600_000, logger: silentLogger });
+  const artifacts = new ArtifactCache<PreparedDelivery>({ dir: path.join(env.scratchDir, 'artifacts'), ttlMs: 3_600_000, logger: silentLogger });
 
   const harness = { uploadFault: null } as LifecycleHarness;
   const proxy = await startFaultProxy(env.s3.endpoint, (_n, req) => (harness.uploadFault && (req.method === 'PUT' || req.method === 'POST') ? harness.uploadFault : 'pass'));
@@ -142,20 +140,18 @@ export async function openLifecycleHarness(): Promise<LifecycleHarness> {
   const integrator = new PipelineIntegrator({ ffmpegPath, scratchBaseDir, cores: 2, logger: silentLogger });
   const rendered: string[] = [];
 
-  const handler = createGenerateVideoHandler({
+  const handler = createAttemptHandler({
     store,
     tracker,
     integrator,
-    uploads,
     metadata,
+    delivery: createWorkerDelivery({ uploads, ffmpegPath, ffprobePath: resolveFfprobePath(process.env.FFPROBE_PATH), delivery: { thumbnailCount: 2, thumbnailWidth: 160, hlsSegmentSeconds: 2 } }),
+    renderOutputs: { thumbnailCount: 2, thumbnailWidth: 160, hlsSegmentSeconds: 2 },
+    progressReporter: (jobId, runId) => createProgressCallback({ tracker, jobId, runId, logger: silentLogger, minIntervalMs: 0 }),
     signals,
     resetStaleProgress: createStaleProgressReset(redis, env.prefix),
     budget,
     artifacts,
-    ffmpegPath,
-    ffprobePath: resolveFfprobePath(process.env.FFPROBE_PATH),
-    delivery: { thumbnailCount: 2, thumbnailWidth: 160, hlsSegmentSeconds: 2 },
-    progressMinIntervalMs: 0,
     logger: silentLogger,
     onRendered: (jobId) => void rendered.push(jobId),
   });
@@ -184,23 +180,25 @@ export async function openLifecycleHarness(): Promise<LifecycleHarness> {
     },
     async attempt(jobId: string, options: AttemptOptions = {}) {
       const { attemptsMade = 0, attemptsAllowed = 3, during } = options;
-      // The stand-in for the Bull job the handler receives today: what it reads (id, data, attemptsMade,
-      // opts.attempts) and the two requests it makes of the queue (discard; a raised opts.attempts).
+      // The queue's neutral job (QueuedJob), as @vidgen/queue's BullJobQueue hands it out, with the two
+      // requests a handler makes of the queue recorded: no further attempts; one more even if this is the last.
       let discarded = false;
-      const job = {
+      let allowed = attemptsAllowed;
+      const job: QueuedJob = {
         id: jobId,
         data: { job_id: jobId, correlation_id: `corr-${jobId}` },
-        attemptsMade,
-        opts: { attempts: attemptsAllowed },
-        discard: async () => void (discarded = true),
+        attempt: attemptsMade + 1,
+        attemptsAllowed,
+        retryEvenIfLast: () => void (allowed = Math.max(allowed, attemptsMade + 2)),
+        failPermanently: async () => void (discarded = true),
       };
-      const running = handler(job as unknown as VideoJob).then(
+      const running = handler(job).then(
         () => null,
         (err: unknown) => err ?? new Error('rejected without a reason'),
       );
       if (during) await during();
       const error = await running;
-      return { error, permanent: discarded, retry: error !== null && !discarded && attemptsMade + 1 < job.opts.attempts };
+      return { error, permanent: discarded, retry: error !== null && !discarded && attemptsMade + 1 < allowed };
     },
     async cancel(jobId: string) {
       const outcome = await store.cancel(jobId);

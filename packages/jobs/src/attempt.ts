@@ -1,38 +1,75 @@
-import { DEFAULT_OUTPUT_FORMATS, VidgenError, classifyError, renderedBefore, validateJobResult, type JobRecord, type JobResult, type Logger, type PlanResult, type StageName } from '@vidgen/core';
-import { runWithContext, setContext } from '@vidgen/observability';
-import { prepareDelivery, type PipelineIntegrator } from '@vidgen/pipeline';
-import { createProgressCallback, type JobProgressTracker } from '@vidgen/progress';
-import type { JobStore, VideoBudget, VideoJob } from '@vidgen/queue';
-import type { S3UploadManager } from '@vidgen/storage';
-import type { VideoMetadataManager } from '@vidgen/metadata';
-import { OutputUploads, buildMetadataInput, planOutputs, prepareOutputs, type PreparedDelivery } from '@vidgen/jobs';
-import { abortCause, type AttemptSignals } from './attempt-signals';
-import { recordFailure } from './record-failure';
-import type { ArtifactCache } from './artifact-cache';
+import { DEFAULT_OUTPUT_FORMATS, VidgenError, classifyError, renderedBefore, validateJobResult, type JobRecord, type JobResult, type Logger, type OutputRecord, type PlanResult, type StageName } from '@vidgen/core';
+import type { ArtifactCache, CachedDelivery } from './artifact-cache';
+import type { JobRecords, ProgressReporter, ProgressRuns, QueuedJob, VideoSeconds } from './ports';
+import { abortCause, type AttemptSignals } from './signals';
+import { recordFailure } from './failure';
 
 /** Stages a run from the artifact cache does not repeat. */
 const RENDER_STAGES: readonly StageName[] = ['planning', 'rendering_scenes', 'combining', 'generating_thumbnails', 'encoding_renditions', 'extracting_metadata'];
 
-export interface GenerateVideoDeps {
-  store: JobStore;
-  tracker: JobProgressTracker;
-  integrator: PipelineIntegrator;
-  uploads: S3UploadManager;
-  metadata: VideoMetadataManager;
+/** Rendered files ready to upload, with the length the video really has. */
+export interface PreparedOutputs extends CachedDelivery {
+  durationSeconds: number;
+}
+
+/** What a render hands to the delivery: its scratch files stay until `cleanup`. */
+export interface Rendered {
+  cleanup(): Promise<void>;
+  warnings: readonly unknown[];
+}
+
+export interface RenderOptions {
+  signal: AbortSignal;
+  onProgress: (stage: StageName, percentage: number) => void;
+  onPlanned: (plan: PlanResult) => void;
+  stills: { count: number; thumbnailWidth: number };
+  hls?: { segmentSeconds: number };
+  budgetSeconds?: number;
+}
+
+/** The pipeline (PipelineIntegrator): planning, scenes, combining. */
+export interface Renderer<R extends Rendered> {
+  run(record: JobRecord, options: RenderOptions): Promise<R>;
+}
+
+/** A job's uploads, started as outputs become final, finished (all verified) before the job completes. */
+export interface DeliveryUploads<P extends PreparedOutputs> {
+  start(outputs: P['outputs']): void;
+  abort(): Promise<void>;
+  finish(outputs: P['outputs'], onProgress: (percentage: number) => void): Promise<OutputRecord[]>;
+}
+
+/** From a render to uploaded outputs and the video's metadata (the worker's output model). */
+export interface Delivery<R extends Rendered, P extends PreparedOutputs, M> {
+  /** generating_thumbnails → encoding_renditions → extracting_metadata; `onFinal` gets outputs that may be uploaded now. */
+  prepare(input: { record: JobRecord; rendered: R; report: (stage: StageName, percentage: number) => void; skip: (stage: StageName) => Promise<void>; signal: AbortSignal; onFinal: (outputs: P['outputs']) => void }): Promise<P>;
+  uploads(record: JobRecord, signal: AbortSignal): DeliveryUploads<P>;
+  /** The first metadata version of the job's video, from the uploaded outputs. */
+  metadataInput(record: JobRecord, prepared: P, outputs: readonly OutputRecord[]): M;
+}
+
+export interface AttemptDeps<R extends Rendered, P extends PreparedOutputs, M> {
+  store: Pick<JobRecords, 'get' | 'markProcessing' | 'replayTerminal' | 'setWarnings' | 'complete' | 'markRetrying' | 'fail'>;
+  tracker: ProgressRuns;
+  /** The throttled reporter of one progress run. */
+  progressReporter: (jobId: string, runId: string) => ProgressReporter;
+  integrator: Renderer<R>;
+  delivery: Delivery<R, P, M>;
+  /** The video metadata store (VideoMetadataManager). */
+  metadata: { createForJob(input: M): Promise<unknown> };
   /** Per-attempt abort signals: cancel, time limit, shutdown. */
   signals: AttemptSignals;
-  /** Clears the ended progress run of a resubmitted job (see stale-progress.ts). */
+  /** Clears the ended progress run of a resubmitted job (createStaleProgressReset in @vidgen/progress). */
   resetStaleProgress: (jobId: string) => Promise<boolean>;
   /** OWNER_DAILY_VIDEO_SECONDS: settled to the rendered length at completion, released or charged at a failure; absent: no budget. */
-  budget?: Pick<VideoBudget, 'settle' | 'release' | 'charge' | 'headroomFor'>;
+  budget?: Pick<VideoSeconds, 'settle' | 'release' | 'charge' | 'headroomFor'>;
   /** Outputs of attempts whose upload failed; null: no cache. */
-  artifacts: ArtifactCache | null;
-  ffmpegPath: string;
-  ffprobePath: string;
-  delivery: { thumbnailCount: number; thumbnailWidth: number; hlsSegmentSeconds: number };
-  progressMinIntervalMs: number;
+  artifacts: Pick<ArtifactCache<P>, 'load' | 'keep' | 'remove'> | null;
+  /** The stills and HLS the render pass makes itself (issue 15). */
+  renderOutputs: { thumbnailCount: number; thumbnailWidth: number; hlsSegmentSeconds: number };
   logger: Logger;
-  onProgressFailure?: (err: unknown) => void;
+  /** Per-job log context (correlation id, job id, attempt); absent: none. */
+  context?: { run<T>(fields: Record<string, unknown>, fn: () => Promise<T>): Promise<T>; set(fields: Record<string, unknown>): void };
   /** The pipeline's wall time (planning, scenes, combining) of a rendered attempt, for the render speed metric. */
   onRendered?: (jobId: string, renderMs: number) => void;
 }
@@ -40,13 +77,15 @@ export interface GenerateVideoDeps {
 /**
  * The handler for one video job. The queue payload carries ids only: the
  * record is reloaded, and a job deleted or finished meanwhile returns cleanly.
- * Each pickup starts a new progress run. Retryable failures go back to Bull
- * (the record shows queued with the last error); permanent ones end the job.
+ * Each pickup starts a new progress run. Retryable failures go back to the
+ * queue (the record shows queued with the last error); permanent ones end the job.
  */
-export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
-  const { store, tracker, integrator, uploads, ffmpegPath, ffprobePath, delivery, logger: rootLogger } = deps;
+export function createAttemptHandler<R extends Rendered, P extends PreparedOutputs, M>(deps: AttemptDeps<R, P, M>) {
+  const { store, tracker, integrator, delivery, renderOutputs, logger: rootLogger } = deps;
+  const runWithContext = <T>(fields: Record<string, unknown>, fn: () => Promise<T>) => (deps.context ? deps.context.run(fields, fn) : fn());
+  const setContext = (fields: Record<string, unknown>) => deps.context?.set(fields);
 
-  return async function handleGenerateVideo(job: VideoJob): Promise<void> {
+  return async function handleAttempt(job: QueuedJob): Promise<void> {
     const { job_id, correlation_id } = job.data;
     await runWithContext({ correlation_id, job_id }, async () => {
       const logger = rootLogger.child({});
@@ -55,13 +94,13 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         logger.warn('job record not found; it was deleted, skipping');
         return;
       }
-      // The record counts attempts across Bull retries, stalled recoveries and POST /retry (a new Bull job).
+      // The record counts attempts across queue retries, stalled recoveries and POST /retry (a new queue job).
       const attempt = record.attempt + 1;
       setContext({ attempt });
       const picked = await store.markProcessing(job_id, attempt);
       if (picked !== 'ok') {
         logger.info('job not runnable, skipping', { status: picked });
-        if (picked === 'completed' || picked === 'failed' || picked === 'cancelled') await settleEnded(job_id, picked, logger, String(job.id));
+        if (picked === 'completed' || picked === 'failed' || picked === 'cancelled') await settleEnded(job_id, picked, logger, job.id);
         return;
       }
       const scope = deps.signals.begin(job_id);
@@ -75,11 +114,11 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
 
   /**
    * An ended job handed out again: the worker that ended it died (or lost
-   * Redis) before Bull recorded the end, maybe between the transition and
+   * Redis) before the queue recorded the end, maybe between the transition and
    * what follows it. Replays the terminal event (same event id: a webhook
    * still pending is not doubled) and ends the progress run it left open.
    */
-  async function settleEnded(jobId: string, status: 'completed' | 'failed' | 'cancelled', logger: Logger, bullJobId: string): Promise<void> {
+  async function settleEnded(jobId: string, status: 'completed' | 'failed' | 'cancelled', logger: Logger, queueJobId: string): Promise<void> {
     try {
       await store.replayTerminal(jobId);
       const snapshot = await tracker.getSnapshot(jobId);
@@ -87,9 +126,9 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
       // The dead worker may not have settled the job's video seconds either (each step is idempotent).
       const ended = deps.budget ? await store.get(jobId) : null;
       if (ended && deps.budget) {
-        if (ended.status === 'completed' && ended.result) await deps.budget.settle(ended.owner, bullJobId, ended.result.duration_seconds);
-        else if (ended.status === 'failed' && renderedBefore(ended.error?.stage ?? null)) await deps.budget.charge(ended.owner, bullJobId);
-        else if (ended.status !== 'completed') await deps.budget.release(ended.owner, bullJobId);
+        if (ended.status === 'completed' && ended.result) await deps.budget.settle(ended.owner, queueJobId, ended.result.duration_seconds);
+        else if (ended.status === 'failed' && renderedBefore(ended.error?.stage ?? null)) await deps.budget.charge(ended.owner, queueJobId);
+        else if (ended.status !== 'completed') await deps.budget.release(ended.owner, queueJobId);
       }
       logger.info('ended job settled after a re-delivery', { status });
     } catch (err) {
@@ -102,7 +141,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     return deps.budget ? { seconds: deps.budget, owner: record.owner } : undefined;
   }
 
-  async function runAttempt(job: VideoJob, record: JobRecord, attempt: number, signal: AbortSignal, logger: Logger): Promise<void> {
+  async function runAttempt(job: QueuedJob, record: JobRecord, attempt: number, signal: AbortSignal, logger: Logger): Promise<void> {
     const { job_id } = job.data;
     let run = await tracker.startRun(job_id, { attempt });
     if (!run.ok && run.reason === 'terminal' && (await deps.resetStaleProgress(job_id))) run = await tracker.startRun(job_id, { attempt });
@@ -122,7 +161,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
 
     // Assigned from the progress callback; the cast keeps TypeScript from narrowing it to 'planning'.
     let stage = 'planning' as StageName | null;
-    const callback = createProgressCallback({ tracker, jobId: job_id, runId, logger, minIntervalMs: deps.progressMinIntervalMs, onFailure: deps.onProgressFailure });
+    const callback = deps.progressReporter(job_id, runId);
     const report = (s: StageName, pct: number) => {
       stage = s;
       callback(s, pct);
@@ -134,7 +173,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     };
 
     let fromCache = false;
-    let early: OutputUploads | null = null;
+    let early: DeliveryUploads<P> | null = null;
     try {
       let prepared = deps.artifacts ? await deps.artifacts.load(job_id) : null;
       let cleanup = async () => {};
@@ -154,20 +193,20 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
           ]).catch((err) => logger.warn('planning detail not stored', { err }));
         };
         // A language-model plan is held to what the owner's budget still allows this job (its reservation included).
-        const budgetSeconds = deps.budget ? await deps.budget.headroomFor(record.owner, String(job.id)).catch(() => undefined) : undefined;
+        const budgetSeconds = deps.budget ? await deps.budget.headroomFor(record.owner, job.id).catch(() => undefined) : undefined;
         // Stills and lower HLS rungs come from the render pass's own frames (issue 15).
-        const stills = { count: delivery.thumbnailCount, thumbnailWidth: delivery.thumbnailWidth };
-        const hls = (record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS).includes('hls') ? { segmentSeconds: delivery.hlsSegmentSeconds } : undefined;
+        const stills = { count: renderOutputs.thumbnailCount, thumbnailWidth: renderOutputs.thumbnailWidth };
+        const hls = (record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS).includes('hls') ? { segmentSeconds: renderOutputs.hlsSegmentSeconds } : undefined;
         const rendered = await integrator.run(record, { signal, onProgress: report, onPlanned, stills, hls, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) });
         await planWrites;
         deps.onRendered?.(job_id, Date.now() - renderStarted);
         cleanup = rendered.cleanup;
         if (rendered.warnings.length) logger.warn('render warnings', { warnings: rendered.warnings });
         // Each output is uploaded as soon as it is final, while later ones are made (issue 15).
-        early = new OutputUploads({ uploads, owner: record.owner, jobId: job_id, signal });
+        early = delivery.uploads(record, signal);
         const inFlight = early;
         try {
-          prepared = prepareOutputs(await prepareDelivery({ record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal, onFinal: (files) => inFlight.start(planOutputs(files)) }));
+          prepared = await delivery.prepare({ record, rendered, report, skip, signal, onFinal: (outputs) => inFlight.start(outputs) });
         } catch (err) {
           // No upload may still read the files the cleanup removes.
           await inFlight.abort();
@@ -176,7 +215,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         }
       }
       try {
-        await deliver(record, prepared, early ?? new OutputUploads({ uploads, owner: record.owner, jobId: job_id, signal }), { report, signal, logger, flush: () => callback.flush(), runId, attempt, started, bullJobId: String(job.id) });
+        await deliver(record, prepared, early ?? delivery.uploads(record, signal), { report, signal, logger, flush: () => callback.flush(), runId, attempt, started, queueJobId: job.id });
         await deps.artifacts?.remove(job_id);
       } catch (err) {
         // A storage failure after the render: keep the outputs, so the next attempt only uploads.
@@ -203,11 +242,11 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     runId: string;
     attempt: number;
     started: number;
-    bullJobId: string;
+    queueJobId: string;
   }
 
   /** uploading → finalizing: the job is completed exactly once (JobStore.complete). */
-  async function deliver(record: JobRecord, prepared: PreparedDelivery, uploading: OutputUploads, ctx: DeliverContext): Promise<void> {
+  async function deliver(record: JobRecord, prepared: P, uploading: DeliveryUploads<P>, ctx: DeliverContext): Promise<void> {
     const { report, signal, logger } = ctx;
     const job_id = record.job_id;
     if (signal.aborted) await uploading.abort();
@@ -221,7 +260,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     report('finalizing', 0);
     const result: JobResult = validateJobResult({ outputs, duration_seconds: prepared.durationSeconds });
     // Version 1 of the video's metadata; idempotent, so a re-run finalization finds the same video.
-    await deps.metadata.createForJob(buildMetadataInput(record, prepared.video, outputs, prepared.variants));
+    await deps.metadata.createForJob(delivery.metadataInput(record, prepared, outputs));
     await ctx.flush();
     const done = await store.complete(job_id, result, ctx.attempt);
     if (done !== 'ok') {
@@ -230,7 +269,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     }
     await tracker.finish(job_id, ctx.runId, 'completed');
     // The owner's daily budget is charged what was rendered, not what was planned.
-    await deps.budget?.settle(record.owner, ctx.bullJobId, prepared.durationSeconds).catch((err) => logger.warn('settling the video seconds failed', { err }));
+    await deps.budget?.settle(record.owner, ctx.queueJobId, prepared.durationSeconds).catch((err) => logger.warn('settling the video seconds failed', { err }));
     logger.info('job completed', { duration_ms: Date.now() - ctx.started, size_bytes: uploadedBytes, objects: outputs.length, video_seconds: prepared.durationSeconds });
   }
 }

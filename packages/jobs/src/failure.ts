@@ -1,6 +1,5 @@
 import { renderedBefore, type JobError, type Logger, type StageName, type VidgenError } from '@vidgen/core';
-import type { JobProgressTracker } from '@vidgen/progress';
-import type { JobStore, VideoBudget, VideoJob } from '@vidgen/queue';
+import type { JobRecords, ProgressRuns, QueuedJob, VideoSeconds } from './ports';
 
 export function toJobError(err: VidgenError, stage: StageName | null, attempt: number): JobError {
   const e: JobError = {
@@ -19,32 +18,33 @@ export function toJobError(err: VidgenError, stage: StageName | null, attempt: n
 }
 
 export interface FailedAttempt {
-  job: VideoJob;
+  job: QueuedJob;
   error: VidgenError;
   /** The last stage the attempt reached. */
   stage: StageName | null;
   attempt: number;
   runId: string;
-  store: Pick<JobStore, 'markRetrying' | 'fail'>;
-  tracker: Pick<JobProgressTracker, 'finish'>;
+  store: Pick<JobRecords, 'markRetrying' | 'fail'>;
+  tracker: Pick<ProgressRuns, 'finish'>;
   /** OWNER_DAILY_VIDEO_SECONDS, with the job's owner; absent: no budget. */
-  budget?: { seconds: Pick<VideoBudget, 'release' | 'charge'>; owner: string };
+  budget?: { seconds: Pick<VideoSeconds, 'release' | 'charge'>; owner: string };
   logger: Logger;
 }
 
 /**
- * The one failure hook of a video job attempt. A retryable error with Bull
- * attempts left puts the record back to queued with the error (Bull retries
- * with backoff); otherwise the record fails, and a permanent error also ends
- * the Bull job at once (discard). A job that ended elsewhere meanwhile
- * (cancelled by the API, or deleted) refuses both transitions: then nothing
- * is recorded and the attempt simply returns. Throws for Bull otherwise.
+ * The one failure hook of a video job attempt. A retryable error with queue
+ * attempts left puts the record back to queued with the error (the queue
+ * retries with backoff); otherwise the record fails, and a permanent error
+ * also ends the queue job at once (failPermanently). A job that ended
+ * elsewhere meanwhile (cancelled by the API, or deleted) refuses both
+ * transitions: then nothing is recorded and the attempt simply returns.
+ * Throws for the queue otherwise.
  */
 export async function recordFailure(failed: FailedAttempt): Promise<void> {
   const { job, error: e, stage, attempt, runId, store, tracker, logger } = failed;
   const { job_id } = job.data;
-  const attemptsLeft = job.attemptsMade + 1 < (job.opts.attempts ?? 1);
-  // A shutdown is not the job's fault: it goes back to the queue even on its last Bull attempt.
+  const attemptsLeft = job.attempt < job.attemptsAllowed;
+  // A shutdown is not the job's fault: it goes back to the queue even on its last queue attempt.
   const shutdown = e.code === 'WORKER_SHUTDOWN';
   const willRetry = e.retryable && (attemptsLeft || shutdown);
   logger.error('job attempt failed', { err: e, code: e.code, category: e.category, stage, will_retry: willRetry });
@@ -55,18 +55,16 @@ export async function recordFailure(failed: FailedAttempt): Promise<void> {
     return;
   }
   if (willRetry) {
-    // Bull decides from the job's in-memory options whether it retries (Job.moveToFailed).
-    if (!attemptsLeft) job.opts.attempts = job.attemptsMade + 2;
+    if (!attemptsLeft) job.retryEvenIfLast();
     throw e;
   }
   await tracker.finish(job_id, runId, 'failed');
   if (failed.budget) {
     // The job ended: its reserved seconds come back unless its video was rendered (then they are spent).
     const { seconds, owner } = failed.budget;
-    const bullJobId = String(job.id);
-    await (renderedBefore(stage) ? seconds.charge(owner, bullJobId) : seconds.release(owner, bullJobId)).catch((err) => logger.warn('settling the video seconds of a failed job failed', { err }));
+    await (renderedBefore(stage) ? seconds.charge(owner, job.id) : seconds.release(owner, job.id)).catch((err) => logger.warn('settling the video seconds of a failed job failed', { err }));
   }
   // A permanent error gets no further attempts.
-  if (!e.retryable) await job.discard();
+  if (!e.retryable) await job.failPermanently();
   throw e;
 }

@@ -2,17 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@vidgen/core';
-import type { PreparedDelivery } from '@vidgen/jobs';
 
 const MANIFEST = 'manifest.json';
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-interface Manifest {
+/** What the cache keeps: plain data whose outputs name local files (the worker's PreparedDelivery). */
+export interface CachedDelivery {
+  outputs: ReadonlyArray<{ filePath: string }>;
+}
+
+interface Manifest<P extends CachedDelivery> {
   version: 1;
   job_id: string;
   stored_at: number;
   /** File paths relative to the entry. */
-  prepared: PreparedDelivery;
+  prepared: P;
 }
 
 export interface ArtifactCacheOptions {
@@ -41,7 +45,7 @@ async function move(from: string, to: string): Promise<void> {
  * written under a temporary name and renamed, so an entry is whole or absent.
  * Anything unreadable, incomplete or expired counts as a miss.
  */
-export class ArtifactCache {
+export class ArtifactCache<P extends CachedDelivery = CachedDelivery> {
   private readonly dir: string;
   private readonly ttlMs: number;
   private readonly logger: Logger;
@@ -59,7 +63,7 @@ export class ArtifactCache {
   }
 
   /** Moves the prepared files into the cache (they leave the scratch dir). */
-  async keep(jobId: string, prepared: PreparedDelivery): Promise<boolean> {
+  async keep(jobId: string, prepared: P): Promise<boolean> {
     const entry = this.entry(jobId);
     if (!entry) return false;
     const tmp = path.join(this.dir, `.tmp-${jobId}-${randomBytes(4).toString('hex')}`);
@@ -71,7 +75,7 @@ export class ArtifactCache {
         await move(o.filePath, path.join(tmp, name));
         outputs.push({ ...o, filePath: name });
       }
-      const manifest: Manifest = { version: 1, job_id: jobId, stored_at: this.now(), prepared: { ...prepared, outputs } };
+      const manifest: Manifest<P> = { version: 1, job_id: jobId, stored_at: this.now(), prepared: { ...prepared, outputs } };
       await writeFile(path.join(tmp, MANIFEST), JSON.stringify(manifest));
       await rm(entry, { recursive: true, force: true });
       await rename(tmp, entry);
@@ -84,12 +88,12 @@ export class ArtifactCache {
   }
 
   /** The cached outputs with absolute paths, or null on a miss. */
-  async load(jobId: string): Promise<PreparedDelivery | null> {
+  async load(jobId: string): Promise<P | null> {
     const entry = this.entry(jobId);
     if (!entry) return null;
-    let manifest: Manifest;
+    let manifest: Manifest<P>;
     try {
-      manifest = JSON.parse(await readFile(path.join(entry, MANIFEST), 'utf8')) as Manifest;
+      manifest = JSON.parse(await readFile(path.join(entry, MANIFEST), 'utf8')) as Manifest<P>;
     } catch {
       return null;
     }

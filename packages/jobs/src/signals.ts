@@ -1,6 +1,6 @@
-import { VidgenError } from '@vidgen/core';
+import { VidgenError, type Logger } from '@vidgen/core';
 
-/** The part of CancellationRegistry an attempt needs (a fake in unit tests). */
+/** The part of the worker's CancellationRegistry an attempt needs (a fake in unit tests). */
 export interface JobSignalSource {
   signalFor(jobId: string): AbortSignal;
   abort(jobId: string, reason: VidgenError): boolean;
@@ -105,4 +105,48 @@ export class AttemptSignals {
 /** The error an aborted attempt reports: the signal's reason when it is ours, else the classified error. */
 export function abortCause(signal: AbortSignal): VidgenError | null {
   return signal.aborted && signal.reason instanceof VidgenError ? signal.reason : null;
+}
+
+export interface DrainOptions {
+  /** The consumer: close() stops taking jobs and waits for the active ones; close(true) does not wait. */
+  queue: { close(doNotWait?: boolean): Promise<void> };
+  signals: Pick<AttemptSignals, 'abortAll'>;
+  /** WORKER_SHUTDOWN_GRACE_MS: how long the active jobs may run on. */
+  graceMs: number;
+  /** After the abort: how long the aborted attempts get to record themselves and clean up. */
+  abortWaitMs?: number;
+  logger: Logger;
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    promise.then(
+      () => (clearTimeout(timer), resolve(true)),
+      () => (clearTimeout(timer), resolve(true)),
+    );
+  });
+}
+
+/**
+ * Graceful shutdown of the job consumer. The queue's close() stops taking jobs and
+ * waits for the active ones. Past the grace period the active attempts are
+ * aborted with WORKER_SHUTDOWN: ffmpeg is killed, the scratch dir removed,
+ * the record goes back to queued with that error as last_error, and the
+ * handler throws it, so the queue retries the job after its backoff on
+ * another worker; a shutdown never uses up a job's last attempt (see
+ * recordFailure). Only if the aborted attempts do not settle in time is the
+ * queue closed without them; their jobs then return through the queue's
+ * stalled-job check once the lock expires.
+ */
+export async function drainJobs(options: DrainOptions): Promise<void> {
+  const { queue, signals, graceMs, abortWaitMs = 15000, logger } = options;
+  const closed = queue.close();
+  if (await within(closed, graceMs)) return;
+  const aborted = signals.abortAll(() => new VidgenError('WORKER_SHUTDOWN'));
+  logger.warn('grace period over: aborting the active jobs, they return to the queue', { grace_ms: graceMs, job_ids: aborted });
+  if (await within(closed, abortWaitMs)) return;
+  logger.warn('aborted jobs did not settle; closing the queue without them, they return when their locks expire');
+  await queue.close(true).catch(() => undefined);
 }

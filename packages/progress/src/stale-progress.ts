@@ -1,5 +1,5 @@
-import { jobKey, progressKey } from '@vidgen/progress';
-import type { Redis } from '@vidgen/queue';
+import type { Redis } from 'ioredis';
+import { jobKey, progressKey } from './keys';
 
 /**
  * KEYS[1] progress hash, KEYS[2] job record (same hash tag). Deletes the
