@@ -12,25 +12,30 @@ import {
   type ProgressStage,
   type StageName,
 } from '@vidgen/core';
-import { jobKey, jobProgressKey, ownerJobsKey } from './keys';
+import { jobKey, jobProgressKey, ownerJobsKey, progressChannel } from './keys';
+import { END_RUN_LUA } from './run-end';
 
 /**
  * Compare-and-set on one job hash, KEYS[1]; KEYS[2] is the job's progress hash
  * (same hash tag, so the script stays in one Cluster slot). ARGV[1] lists the
  * statuses the job may be in (comma-separated); ARGV[2] is the new status or
- * ''; ARGV[3] is the retention in seconds. The remaining ARGV are field/value
- * pairs; a field written as "?name" is set only while empty, one written as
- * "+name" is incremented by its value, and one written as "=name" is a guard:
- * the change happens only while the field holds that value.
+ * ''; ARGV[3] is the retention in seconds; ARGV[4] now (ms), ARGV[5] the
+ * progress channel and ARGV[6] the job id, JSON-encoded (for endRun). The
+ * remaining ARGV are field/value pairs; a field written as "?name" is set only
+ * while empty, one written as "+name" is incremented by its value, and one
+ * written as "=name" is a guard: the change happens only while the field holds that value.
  *
- * Retention follows the status in the same script, so no path to an end can
- * miss it: a move to completed, failed or cancelled EXPIREs both keys after
- * ARGV[3] seconds; a move to an active status (queued, processing: a resubmit
- * or a retry) PERSISTs both, so an active job never expires. A progress hash
- * that does not exist yet is left alone (EXPIRE and PERSIST do nothing).
+ * The record holds the job's status and the progress hash its progress; a move
+ * to completed, failed or cancelled ends the job's processing run here too
+ * (endRun, END_RUN_LUA), so record and run never disagree and no reader has to
+ * reconcile them. Retention follows the status in the same script, so no path
+ * to an end can miss it: a terminal move EXPIREs both keys after ARGV[3]
+ * seconds; a move to an active status (queued, processing: a resubmit or a
+ * retry) PERSISTs both, so an active job never expires. A progress hash that
+ * does not exist yet is left alone (EXPIRE and PERSIST do nothing).
  * Returns 'ok', 'missing', 'stale' (a guard failed), or the status that refused the change.
  */
-const TRANSITION = `
+const TRANSITION = `${END_RUN_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
 local status = redis.call('HGET', KEYS[1], 'status')
 local allowed = false
@@ -38,11 +43,11 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   if s == status then allowed = true end
 end
 if not allowed then return status end
-for i = 4, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   if string.sub(ARGV[i], 1, 1) == '=' and redis.call('HGET', KEYS[1], string.sub(ARGV[i], 2)) ~= ARGV[i + 1] then return 'stale' end
 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[2]) end
-for i = 4, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   local field = ARGV[i]
   if string.sub(field, 1, 1) == '=' then
     -- a guard, checked above
@@ -57,6 +62,7 @@ for i = 4, #ARGV, 2 do
   end
 end
 if ARGV[2] == 'completed' or ARGV[2] == 'failed' or ARGV[2] == 'cancelled' then
+  endRun(KEYS[2], ARGV[2], ARGV[4], ARGV[5], ARGV[6])
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 elseif ARGV[2] ~= '' then
@@ -254,7 +260,7 @@ export class JobStore {
   private async transition(jobId: string, from: readonly JobStatus[], to: JobStatus | '', fields: Record<string, string>): Promise<TransitionResult> {
     // The retention the script applies if `to` is terminal: shorter for jobs that ended without a video.
     const ttl = to === 'failed' || to === 'cancelled' ? this.failedTtl : this.ttl;
-    const args = [from.join(','), to, ttl, ...Object.entries(fields).flat()];
+    const args = [from.join(','), to, ttl, String(Date.now()), progressChannel(this.prefix), JSON.stringify(jobId), ...Object.entries(fields).flat()];
     return (await this.call(() => this.redis.vidgenTransition(this.key(jobId), jobProgressKey(this.prefix, jobId), ...args))) as TransitionResult;
   }
 

@@ -98,12 +98,6 @@ export const listQuerySchema = Joi.object({
   cursor: Joi.string().max(400),
 }).unknown(false);
 
-/** A cancelled job reads like one at once (the tracker run is ended too, so event streams end). */
-async function finishRun(deps: JobControlDeps, jobId: string): Promise<void> {
-  const snapshot = await deps.tracker.getSnapshot(jobId);
-  if (snapshot && snapshot.status === 'processing') await deps.tracker.finish(jobId, snapshot.run_id, 'cancelled');
-}
-
 /** Removes a job that is still waiting in Bull; an active one is aborted by its worker through the control channel. */
 async function dropFromQueue(deps: JobControlDeps, jobId: string): Promise<void> {
   const bullJob = await deps.queue.getJob(await deps.store.queueJobId(jobId));
@@ -114,9 +108,10 @@ async function dropFromQueue(deps: JobControlDeps, jobId: string): Promise<void>
 
 /**
  * Cancels a queued or processing job: the record moves to cancelled
- * atomically (JobStore.cancel), a waiting Bull job is removed, the workers
- * are told to abort (publishCancel), the progress run ends, and partial
- * outputs are purged. Returns the refusing status when the job had ended.
+ * atomically (JobStore.cancel, which ends the progress run in the same
+ * script, so event streams end at once), a waiting Bull job is removed, the
+ * workers are told to abort (publishCancel), and partial outputs are purged.
+ * Returns the refusing status when the job had ended.
  */
 async function cancelJob(deps: JobControlDeps, record: JobRecord, correlationId: string): Promise<TransitionResult> {
   const jobId = record.job_id;
@@ -131,7 +126,6 @@ async function cancelJob(deps: JobControlDeps, record: JobRecord, correlationId:
   }
   await dropFromQueue(deps, jobId).catch((err) => deps.logger.warn('removing the cancelled job from the queue failed', { err }));
   const receivers = await publishCancel(deps.redis, deps.prefix, jobId);
-  await finishRun(deps, jobId);
   if (record.started_at || record.status === 'processing') {
     const purge = { type: 'purge_objects' as const, job_id: jobId, owner: record.owner, correlation_id: correlationId };
     await enqueuePurge(deps.maintenance, purge);

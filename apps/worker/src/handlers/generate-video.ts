@@ -79,13 +79,11 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
    * An ended job handed out again: the worker that ended it died (or lost
    * Redis) before Bull recorded the end, maybe between the transition and
    * what follows it. Replays the terminal event (same event id: a webhook
-   * still pending is not doubled) and ends the progress run it left open.
+   * still pending is not doubled); its progress run ended with the transition.
    */
   async function settleEnded(jobId: string, status: 'completed' | 'failed' | 'cancelled', logger: Logger, bullJobId: string): Promise<void> {
     try {
       await store.replayTerminal(jobId);
-      const snapshot = await tracker.getSnapshot(jobId);
-      if (snapshot && snapshot.status === 'processing') await tracker.finish(jobId, snapshot.run_id, status);
       // The dead worker may not have settled the job's video seconds either (each step is idempotent).
       const ended = deps.budget ? await store.get(jobId) : null;
       if (ended && deps.budget) {
@@ -116,7 +114,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     if (!run.ok) {
       const error = run.error ?? new VidgenError('INTERNAL_ERROR', { message: `progress run refused: ${run.reason}` });
       // The record is processing now: it must not stay so.
-      return recordFailure({ job, error, stage: null, attempt, runId: '', store, tracker, budget: budgetOf(record), logger });
+      return recordFailure({ job, error, stage: null, attempt, store, budget: budgetOf(record), logger });
     }
     const { runId } = run;
     logger.info('job started', { owner: record.owner, quality: record.configuration.quality, run_id: runId });
@@ -178,7 +176,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         }
       }
       try {
-        await deliver(record, prepared, early ?? new OutputUploads({ uploads, owner: record.owner, jobId: job_id, signal }), { report, signal, logger, flush: () => callback.flush(), runId, attempt, started, bullJobId: String(job.id) });
+        await deliver(record, prepared, early ?? new OutputUploads({ uploads, owner: record.owner, jobId: job_id, signal }), { report, signal, logger, flush: () => callback.flush(), attempt, started, bullJobId: String(job.id) });
         await deps.artifacts?.remove(job_id);
       } catch (err) {
         // A storage failure after the render: keep the outputs, so the next attempt only uploads.
@@ -193,7 +191,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     } catch (err) {
       const error = abortCause(signal) ?? classifyError(err, stage);
       await callback.flush().catch(() => undefined);
-      await recordFailure({ job, error, stage, attempt, runId, store, tracker, budget: budgetOf(record), logger });
+      await recordFailure({ job, error, stage, attempt, store, budget: budgetOf(record), logger });
     }
   }
 
@@ -202,13 +200,12 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     signal: AbortSignal;
     logger: Logger;
     flush: () => Promise<void>;
-    runId: string;
     attempt: number;
     started: number;
     bullJobId: string;
   }
 
-  /** uploading → finalizing: the job is completed exactly once (JobStore.complete). */
+  /** uploading → finalizing: the job is completed exactly once (JobStore.complete, which also ends the progress run). */
   async function deliver(record: JobRecord, prepared: PreparedDelivery, uploading: OutputUploads, ctx: DeliverContext): Promise<void> {
     const { report, signal, logger } = ctx;
     const job_id = record.job_id;
@@ -234,7 +231,6 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
       logger.warn('job was not processing at finalization; result not stored', { status: done });
       return;
     }
-    await tracker.finish(job_id, ctx.runId, 'completed');
     // The owner's daily budget is charged what was rendered, not what was planned.
     await deps.budget?.settle(record.owner, ctx.bullJobId, prepared.durationSeconds).catch((err) => logger.warn('settling the video seconds failed', { err }));
     logger.info('job completed', { duration_ms: Date.now() - ctx.started, size_bytes: uploadedBytes, objects: outputs.length, video_seconds: prepared.durationSeconds });

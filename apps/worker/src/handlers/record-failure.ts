@@ -1,5 +1,4 @@
 import { renderedBefore, type JobError, type Logger, type StageName, type VidgenError } from '@vidgen/core';
-import type { JobProgressTracker } from '@vidgen/progress';
 import type { JobStore, VideoBudget, VideoJob } from '@vidgen/queue';
 
 export function toJobError(err: VidgenError, stage: StageName | null, attempt: number): JobError {
@@ -24,9 +23,8 @@ export interface FailedAttempt {
   /** The last stage the attempt reached. */
   stage: StageName | null;
   attempt: number;
-  runId: string;
+  /** fail() also ends the attempt's progress run (one script), so there is no run to finish here. */
   store: Pick<JobStore, 'markRetrying' | 'fail'>;
-  tracker: Pick<JobProgressTracker, 'finish'>;
   /** OWNER_DAILY_VIDEO_SECONDS, with the job's owner; absent: no budget. */
   budget?: { seconds: Pick<VideoBudget, 'release' | 'charge'>; owner: string };
   logger: Logger;
@@ -41,7 +39,7 @@ export interface FailedAttempt {
  * is recorded and the attempt simply returns. Throws for Bull otherwise.
  */
 export async function recordFailure(failed: FailedAttempt): Promise<void> {
-  const { job, error: e, stage, attempt, runId, store, tracker, logger } = failed;
+  const { job, error: e, stage, attempt, store, logger } = failed;
   const { job_id } = job.data;
   const attemptsLeft = job.attemptsMade + 1 < (job.opts.attempts ?? 1);
   // A shutdown is not the job's fault: it goes back to the queue even on its last Bull attempt.
@@ -59,7 +57,6 @@ export async function recordFailure(failed: FailedAttempt): Promise<void> {
     if (!attemptsLeft) job.opts.attempts = job.attemptsMade + 2;
     throw e;
   }
-  await tracker.finish(job_id, runId, 'failed');
   if (failed.budget) {
     // The job ended: its reserved seconds come back unless its video was rendered (then they are spent).
     const { seconds, owner } = failed.budget;
