@@ -11,7 +11,7 @@ import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed
 import { createServer } from './server';
 import { createHttpServer } from './http-server';
 import { createJobControlWiring } from './job-control-wiring';
-import { createEventTokens } from './tokens';
+import { createEventTokens } from '@vidgen/jobs';
 import { findStudioDir, mediaOrigin } from './studio';
 import type { BoardQueue } from './routes/queue-board';
 

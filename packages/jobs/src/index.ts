@@ -1,2 +1,4 @@
 /** The job lifecycle (issue 16): filled in as the rules move here from apps/api and apps/worker. */
-export {};
+export * from './tokens';
+export * from './links';
+export * from './present';

@@ -24,7 +24,7 @@ import { deliveriesKey } from '@vidgen/webhooks';
 import { setContext } from '@vidgen/observability';
 import { route } from '../middleware/errors';
 import { takeSubmission } from '../rate-limit';
-import { presentProgress, type JobProgressState } from '../progress-view';
+import { presentProgress, type JobProgressState } from '@vidgen/jobs';
 import { jobIdParam, readOwnJob, type JobReader } from './job-state';
 
 export interface JobControlDeps extends JobReader {
