@@ -63,6 +63,9 @@ it('completes the run with the record: every stage done, 100 %, one more version
   expect(snapshot).toMatchObject({ run_id: runId, status: 'completed', stage: 'completed', percentage: 100, stage_percentage: 100, version: version + 1, eta_seconds: 0 });
   expect(snapshot!.stages.map((s) => s.status)).toEqual(STAGE_NAMES.map(() => 'done'));
   expect(await eventOf(jobId, version + 1)).toMatchObject({ run_id: runId, status: 'completed', stage: 'completed', current_stage: 'combining', percentage: 100 });
+  // Each fact once: the record holds no progress of its own.
+  expect(await redis.hmget(store.key(jobId), 'stage', 'stage_index', 'percentage')).toEqual([null, null, null]);
+  expect(record?.progress).toEqual({ percentage: 100, stage: 'completed' });
   // Nothing is left for a tracker finish to end.
   expect(await tracker.finish(jobId, runId, 'completed')).toMatchObject({ ok: false, reason: 'terminal' });
 });

@@ -2,15 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import {
   VidgenError,
-  stageIndex,
   type JobConfiguration,
   type JobError,
   type JobRecord,
   type JobResult,
   type JobStatus,
   type JobWarning,
-  type ProgressStage,
-  type StageName,
 } from '@vidgen/core';
 import { jobKey, jobProgressKey, ownerJobsKey, progressChannel } from './keys';
 import { END_RUN_LUA } from './run-end';
@@ -72,26 +69,10 @@ end
 return 'ok'
 `;
 
-/**
- * Progress write for a processing job: stages never move backwards and the
- * overall percentage never decreases. ARGV: stage, stage index, percentage, updated_at.
- */
-const PROGRESS = `
-local h = redis.call('HMGET', KEYS[1], 'status', 'stage_index', 'percentage')
-if h[1] ~= 'processing' then return 'not_processing' end
-local idx = tonumber(ARGV[2])
-local pct = tonumber(ARGV[3])
-if idx < tonumber(h[2] or '0') then return 'stage_regress' end
-if pct < tonumber(h[3] or '0') then return 'percentage_regress' end
-redis.call('HSET', KEYS[1], 'stage', ARGV[1], 'stage_index', ARGV[2], 'percentage', ARGV[3], 'updated_at', ARGV[4])
-return 'ok'
-`;
-
 export type TransitionResult = 'ok' | 'missing' | 'stale' | JobStatus;
 
 interface StoreCommands {
   vidgenTransition(key: string, progressKey: string, ...args: string[]): Promise<string>;
-  vidgenProgress(key: string, ...args: string[]): Promise<string>;
 }
 
 export interface NewJob {
@@ -188,7 +169,6 @@ export class JobStore {
     this.redis = redis as Redis & StoreCommands;
     if (!(this.redis as Partial<StoreCommands>).vidgenTransition) {
       redis.defineCommand('vidgenTransition', { numberOfKeys: 2, lua: TRANSITION });
-      redis.defineCommand('vidgenProgress', { numberOfKeys: 1, lua: PROGRESS });
     }
   }
 
@@ -222,9 +202,6 @@ export class JobStore {
       owner: job.owner,
       correlation_id: job.correlation_id,
       status: 'queued',
-      stage: 'queued',
-      stage_index: '0',
-      percentage: '0',
       configuration: JSON.stringify(job.configuration),
       attempt: '0',
       created_at: job.created_at,
@@ -271,9 +248,6 @@ export class JobStore {
       attempt: String(attempt),
       '?started_at': t,
       updated_at: t,
-      stage: 'queued',
-      stage_index: '0',
-      percentage: '0',
       error: '',
       // An attempt's warnings are its own: the new attempt records its own.
       warnings: '',
@@ -336,7 +310,7 @@ export class JobStore {
   async cancel(jobId: string): Promise<TransitionResult> {
     const t = now();
     const eventId = newTerminalEventId();
-    const outcome = await this.transition(jobId, ['queued', 'processing'], 'cancelled', { stage: 'cancelled', completed_at: t, updated_at: t, terminal_event_id: eventId });
+    const outcome = await this.transition(jobId, ['queued', 'processing'], 'cancelled', { completed_at: t, updated_at: t, terminal_event_id: eventId });
     return this.ended(jobId, 'cancelled', outcome, eventId);
   }
 
@@ -349,9 +323,6 @@ export class JobStore {
    */
   async resubmit(jobId: string): Promise<{ ok: true; resubmission: number } | { ok: false; status: TransitionResult }> {
     const outcome = await this.transition(jobId, ['failed', 'cancelled'], 'queued', {
-      stage: 'queued',
-      stage_index: '0',
-      percentage: '0',
       completed_at: '',
       error: '',
       result: '',
@@ -397,9 +368,6 @@ export class JobStore {
       terminal_event_id: eventId,
       ...JobStore.own(attempt),
       result: JSON.stringify(result),
-      stage: 'completed',
-      stage_index: '99',
-      percentage: '100',
       completed_at: t,
       updated_at: t,
       error: '',
@@ -417,16 +385,10 @@ export class JobStore {
       terminal_event_id: eventId,
       ...JobStore.own(attempt),
       error: JSON.stringify(error),
-      stage: 'failed',
       completed_at: t,
       updated_at: t,
     });
     return this.ended(jobId, 'failed', outcome, eventId);
-  }
-
-  /** Stores stage progress; refused (not thrown) when it would regress or the job isn't processing. */
-  async setProgress(jobId: string, stage: StageName, percentage: number): Promise<string> {
-    return this.call(() => this.redis.vidgenProgress(this.key(jobId), stage, String(stageIndex(stage)), String(percentage), now()));
   }
 }
 
@@ -434,18 +396,26 @@ export function queueJobIdFor(jobId: string, resubmission: number): string {
   return resubmission > 0 ? `${jobId}-r${resubmission}` : jobId;
 }
 
+/**
+ * The record's progress summary, a function of its status: the record stores no progress of
+ * its own (the job's progress run does, @vidgen/progress). Where a run stopped is the run's
+ * to say (presentProgress in @vidgen/jobs); this is what a POST answer shows before reading it.
+ */
+export function statusProgress(status: JobStatus): JobRecord['progress'] {
+  if (status === 'completed') return { percentage: 100, stage: 'completed' };
+  if (status === 'failed' || status === 'cancelled') return { percentage: 0, stage: status };
+  return { percentage: 0, stage: 'queued' };
+}
+
 /** The record of a stored hash (HGETALL); exported for readers that fetch many at once. */
 export function toRecord(h: Record<string, string>): JobRecord {
-  const stage = h.stage ?? 'queued';
+  const status = (h.status ?? 'queued') as JobStatus;
   return {
     job_id: h.job_id ?? '',
     owner: h.owner ?? '',
     correlation_id: h.correlation_id ?? '',
-    status: (h.status ?? 'queued') as JobStatus,
-    progress: {
-      percentage: Number(h.percentage ?? 0),
-      stage: stage as ProgressStage,
-    },
+    status,
+    progress: statusProgress(status),
     configuration: parseJson<JobConfiguration>(h.configuration) as JobConfiguration,
     attempt: Number(h.attempt ?? 0),
     created_at: h.created_at ?? '',
