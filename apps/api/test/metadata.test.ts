@@ -9,7 +9,7 @@ import Redis from 'ioredis';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '@vidgen/config';
 import { probe, resolveFfmpegPath, resolveFfprobePath } from '@vidgen/ffmpeg';
-import { VideoMetadataManager, encodeVersionCursor, factsFromProbe, videoIdForJob } from '@vidgen/metadata';
+import { VideoMetadataManager, encodeVersionCursor, factsFromProbe, videoIdForJob, type OutputRecord } from '@vidgen/metadata';
 import { createLogger } from '@vidgen/observability';
 import { JobStore } from '@vidgen/queue';
 import { createS3Client } from '@vidgen/storage';
@@ -49,7 +49,12 @@ async function simulateWorker(): Promise<Buffer> {
   await store.create({ job_id: completedJob, owner: 'meta-owner', correlation_id: 'c1', configuration, created_at: new Date().toISOString() });
   await store.create({ job_id: queuedJob, owner: 'meta-owner', correlation_id: 'c2', configuration, created_at: new Date().toISOString() });
   await store.markProcessing(completedJob, 1);
-  await store.complete(completedJob, { outputs: [{ kind: 'video', key: videoKey, size_bytes: bytes.length, content_type: 'video/mp4', width: 854, height: 480 }], duration_seconds: 2 });
+  // The result and the metadata hold the same output records (issue 16).
+  const outputs: OutputRecord[] = [
+    { kind: 'video', key: videoKey, size_bytes: bytes.length, content_type: 'video/mp4', width: 854, height: 480 },
+    { kind: 'subtitles', key: vttKey, size_bytes: Buffer.byteLength(vtt), content_type: 'text/vtt' },
+  ];
+  await store.complete(completedJob, { outputs, duration_seconds: 2 });
   const facts = factsFromProbe(await probe(file, { ffprobePath: resolveFfprobePath() }));
   await new VideoMetadataManager(redis, env.prefix).createForJob({
     jobId: completedJob,
@@ -57,7 +62,7 @@ async function simulateWorker(): Promise<Buffer> {
     topic: configuration.topic,
     facts,
     renditions: [{ label: '480p', format: 'mp4', key: videoKey, width: 854, height: 480, fps: 15, bit_rate: facts.bit_rate, size_bytes: bytes.length, duration_seconds: facts.duration_seconds, video_codec: 'h264', audio_codec: 'aac' }],
-    outputs: { video_key: videoKey, poster: null, thumbnails: [], storyboard: null, subtitles: [{ language: 'en', format: 'vtt', key: vttKey }], hls: null },
+    outputs,
   });
   return bytes;
 }

@@ -6,8 +6,4 @@ export * from './upload-observer';
 export * from './cancellation';
 export * from './janitor';
 export * from './maintenance';
-export * from './purge-objects';
 export * from './background';
-export * from './handlers/prepare-delivery';
-export * from './handlers/upload-outputs';
-export * from './handlers/outputs';

@@ -2,8 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@vidgen/core';
 import { runWithContext } from '@vidgen/observability';
 import type { MaintenanceQueue } from '@vidgen/queue';
-import { jobObjectPrefix } from '@vidgen/storage';
-import { purgeObjects } from './purge-objects';
+import { jobObjectPrefix, purgeObjects } from '@vidgen/storage';
 
 export interface MaintenanceDeps {
   queue: MaintenanceQueue;

@@ -8,7 +8,7 @@ import { JobStore, enqueueJob, queueJobIdFor, type VideoQueue } from '@vidgen/qu
 import { createS3Client, ensureBucket } from '@vidgen/storage';
 import { createTestEnv, startWorkerProcess, waitFor, type TestEnv } from '@vidgen/testing';
 import { ArtifactCache } from '../src/handlers/artifact-cache';
-import type { PreparedDelivery } from '../src/handlers/prepare-delivery';
+import type { PreparedDelivery } from '@vidgen/jobs';
 import { longJob, scratchEntries, submitJob } from './support/jobs';
 import { openJobWorld, type JobWorld } from './support/world';
 

@@ -2,8 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { jobObjectKey, type S3UploadManager, type UploadRequest, type UploadedObject } from '@vidgen/storage';
-import { OutputUploads } from '../src/handlers/upload-outputs';
-import type { LocalOutput } from '../src/handlers/outputs';
+import { OutputUploads, type LocalOutput } from '@vidgen/jobs';
 
 /** A fake of our own upload manager: records when each key starts and ends; an upload ends when released (or aborted). */
 function fakeUploads() {
@@ -63,6 +62,23 @@ describe('OutputUploads', () => {
     expect(records.map((r) => [r.kind, r.key, r.size_bytes, r.rendition])).toEqual(outputs.map((o) => [o.kind, jobObjectKey('o', 'j', o.output), 4, o.rendition]));
     expect(progress.at(-1)).toBe(100);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('completes each planned record with its key and size and keeps every other fact (a thumbnail time, the I-frame flag)', async () => {
+    const fake = fakeUploads();
+    const uploads = new OutputUploads({ uploads: fake.manager, owner: 'o', jobId: 'j' });
+    const planned: LocalOutput[] = [
+      { kind: 'thumbnail', output: 'thumbnails/thumb-001.jpg', filePath: path.join(dir, 'poster.jpg'), contentType: 'image/jpeg', width: 320, height: 180, time_seconds: 1.5 },
+      { kind: 'hls_playlist', output: 'hls/480p/iframes.m3u8', filePath: path.join(dir, 'master.m3u8'), contentType: 'application/vnd.apple.mpegurl', width: 854, height: 480, rendition: '480p', i_frames: true },
+    ];
+    const finished = uploads.finish(planned);
+    while (!fake.events.includes('start iframes.m3u8')) await new Promise((r) => setTimeout(r, 5));
+    fake.release('thumb-001.jpg');
+    fake.release('iframes.m3u8');
+    expect(await finished).toEqual([
+      { kind: 'thumbnail', key: jobObjectKey('o', 'j', 'thumbnails/thumb-001.jpg'), size_bytes: 4, content_type: 'image/jpeg', width: 320, height: 180, time_seconds: 1.5 },
+      { kind: 'hls_playlist', key: jobObjectKey('o', 'j', 'hls/480p/iframes.m3u8'), size_bytes: 4, content_type: 'application/vnd.apple.mpegurl', width: 854, height: 480, rendition: '480p', i_frames: true },
+    ]);
   });
 
   it('abort stops the uploads in flight and settles only once none runs', async () => {

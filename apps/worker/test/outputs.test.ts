@@ -1,8 +1,8 @@
-import { planOutputs } from '../src/handlers/outputs';
+import { planOutputs } from '@vidgen/jobs';
 
 const thumbnails = {
   poster: { path: '/s/poster.jpg', width: 854, height: 480, sizeBytes: 1 },
-  thumbnails: [1, 2].map((i) => ({ path: `/s/thumb-00${i}.jpg`, width: 320, height: 180, sizeBytes: 1 })),
+  thumbnails: [1, 2].map((i) => ({ path: `/s/thumb-00${i}.jpg`, width: 320, height: 180, sizeBytes: 1, atSeconds: i * 2 - 1 })),
   sprite: { path: '/s/sprite.jpg', width: 1280, height: 90, sizeBytes: 1 },
   storyboardPath: '/s/storyboard.vtt',
 };
@@ -27,6 +27,12 @@ describe('planOutputs', () => {
       ['hls_master', 'hls/master.m3u8'],
     ]);
     expect(out.find((o) => o.kind === 'hls_segment')).toMatchObject({ rendition: '480p', contentType: 'video/mp2t' });
+    // The facts the stills were made with travel in the plan (issue 16): times as taken, the I-frame playlist flagged.
+    expect(out.filter((o) => o.kind === 'thumbnail').map((o) => o.time_seconds)).toEqual([1, 3]);
+    expect(out.filter((o) => o.kind === 'hls_playlist').map((o) => [o.output, o.i_frames])).toEqual([
+      ['hls/480p/index.m3u8', undefined],
+      ['hls/480p/iframes.m3u8', true],
+    ]);
   });
 
   it('uploads the subtitles rendition (WebVTT segments, then its playlist) before the master that names it', () => {

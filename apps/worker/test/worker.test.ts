@@ -6,6 +6,7 @@ import { enqueueJob, JobStore, type VideoQueue } from '@vidgen/queue';
 import { JobProgressTracker, ProgressSubscriber, type ProgressEvent } from '@vidgen/progress';
 import { STAGE_NAMES, stageIndex } from '@vidgen/core';
 import { resolveFfmpegPath } from '@vidgen/ffmpeg';
+import { VideoMetadataManager } from '@vidgen/metadata';
 import { API_MAIN, WORKER_MAIN, createTestEnv, spawnNode, startWorkerProcess, waitFor, type TestEnv } from '@vidgen/testing';
 import { openJobWorld, type JobWorld } from './support/world';
 
@@ -88,6 +89,15 @@ describe('worker against real Redis, S3 and ffmpeg', () => {
       const outputs = record!.result!.outputs;
       expect(outputs.filter((o) => o.kind === 'hls_playlist' && o.key.endsWith('/index.m3u8')).map((o) => o.rendition)).toEqual(['480p', '720p']);
       expect(outputs.filter((o) => o.kind === 'thumbnail')).toHaveLength(5);
+      // One output model (issue 16): each thumbnail keeps the time its frame was painted at, the I-frame
+      // playlists are flagged, and the metadata holds the very records the result holds.
+      const times = outputs.filter((o) => o.kind === 'thumbnail').map((o) => o.time_seconds!);
+      expect(times.every((t, i) => t > (times[i - 1] ?? 0) && t < record!.result!.duration_seconds)).toBe(true);
+      expect(outputs.filter((o) => o.i_frames).map((o) => [o.kind, o.key.split('/').slice(-2).join('/')])).toEqual([
+        ['hls_playlist', '480p/iframes.m3u8'],
+        ['hls_playlist', '720p/iframes.m3u8'],
+      ]);
+      expect((await new VideoMetadataManager(redis, env.prefix).getByJob(jobId))!.outputs).toEqual(outputs);
       await waitFor(async () => events.at(-1), (e) => e?.status === 'completed', { timeoutMs: 10000, what: 'the completed event' });
       const ordered = [...events].sort((a, b) => a.version - b.version);
       expect(new Set(ordered.map((e) => e.current_stage)).size).toBeGreaterThan(3);

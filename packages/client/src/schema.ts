@@ -482,6 +482,13 @@ export interface components {
                     width?: number;
                     height?: number;
                     rendition?: string;
+                    /** @description A thumbnail's instant in the video, in seconds: where its frame was taken. */
+                    time_seconds?: number;
+                    /**
+                     * @description Present (true) on a rendition's I-frame playlist, an hls_playlist the master names in EXT-X-I-FRAME-STREAM-INF.
+                     * @enum {unknown}
+                     */
+                    i_frames?: true;
                 }[];
             } | null;
             webhook: {
@@ -879,6 +886,13 @@ export interface components {
                     width?: number;
                     height?: number;
                     rendition?: string;
+                    /** @description A thumbnail's instant in the video, in seconds: where its frame was taken. */
+                    time_seconds?: number;
+                    /**
+                     * @description Present (true) on a rendition's I-frame playlist, an hls_playlist the master names in EXT-X-I-FRAME-STREAM-INF.
+                     * @enum {unknown}
+                     */
+                    i_frames?: true;
                 }[];
             } | null;
             webhook: {

@@ -3,6 +3,8 @@ export * from './errors';
 export * from './classify';
 export * from './canonical';
 export * from './job';
+export * from './output';
+export * from './object-keys';
 export * from './scene-model';
 export * from './icons';
 export { ICON_KEYWORDS, iconFor } from './scene-rules';

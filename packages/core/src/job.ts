@@ -1,3 +1,4 @@
+import type { OutputRecord } from './output';
 import type { ErrorCategory, ErrorCode } from './errors';
 import type { JobStatus, ProgressStage, StageName } from './stages';
 import type { Aspect, SceneSpec } from './scene-model';
@@ -102,20 +103,6 @@ export interface JobError {
   attempt: number;
   occurred_at: string;
   details?: unknown;
-}
-
-export const OUTPUT_KINDS = ['video', 'subtitles', 'poster', 'thumbnail', 'sprite', 'storyboard', 'hls_master', 'hls_playlist', 'hls_segment'] as const;
-export type OutputKind = (typeof OUTPUT_KINDS)[number];
-
-export interface OutputRecord {
-  kind: OutputKind;
-  key: string;
-  size_bytes: number;
-  content_type: string;
-  width?: number;
-  height?: number;
-  /** The HLS rendition ("480p", "720p", "1080p", "2160p") of playlists and segments. */
-  rendition?: string;
 }
 
 /** What the worker stores when a job completes. URLs are signed by the API at read time. */

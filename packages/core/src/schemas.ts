@@ -1,7 +1,8 @@
 import Joi from 'joi';
 import { VidgenError } from './errors';
 import { JOB_STATUSES, STAGE_NAMES, TERMINAL_STATUSES } from './stages';
-import { OUTPUT_FORMATS, OUTPUT_KINDS, QUALITIES, THEME_NAMES } from './job';
+import { OUTPUT_FORMATS, QUALITIES, THEME_NAMES } from './job';
+import { OUTPUT_KINDS } from './output';
 import { assertWithinBounds, type LengthPolicy } from './length-bound';
 import type { GenerateRequest, JobResult } from './job';
 import { ERROR_CATEGORIES } from './errors';
@@ -187,6 +188,8 @@ export const outputRecordSchema = Joi.object({
   height: Joi.number().integer().min(1),
   // A video rendition's label (480p…) or the HLS subtitles rendition (pipeline's HLS_SUBTITLES_LABEL).
   rendition: Joi.string().pattern(/^(\d{3,4}p|subs)$/),
+  time_seconds: Joi.number().min(0).description("A thumbnail's instant in the video, in seconds: where its frame was taken."),
+  i_frames: Joi.boolean().valid(true).description("Present (true) on a rendition's I-frame playlist, an hls_playlist the master names in EXT-X-I-FRAME-STREAM-INF."),
 }).unknown(false);
 
 export const jobResultSchema = Joi.object({

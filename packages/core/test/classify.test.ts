@@ -1,4 +1,4 @@
-import { VidgenError, classifyError } from '@vidgen/core';
+import { VidgenError, classifyError, classifyS3Failure, isConnectionFailure, isRedisFailure } from '@vidgen/core';
 
 function errno(code: string, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(`${code} happened`), { code, ...extra });
@@ -70,5 +70,34 @@ describe('classifyError', () => {
   it('keeps the original error as the cause', () => {
     const original = new Error('boom');
     expect(classifyError(original, 'combining').cause).toBe(original);
+  });
+});
+
+describe('one vocabulary for classifyError and classifyS3Failure', () => {
+  // AWS's S3 error list names AllAccessDisabled (403); there is no AllBucketsDisabled.
+  it.each(['AccessDenied', 'AllAccessDisabled', 'AccountProblem', 'InvalidAccessKeyId', 'ExpiredToken'])('%s is permanent for both', (name) => {
+    expect(classifyS3Failure(s3Error(name, 403))).toEqual({ retryable: false, reason: name });
+    expect(classifyError(s3Error(name, 403), 'uploading')).toMatchObject({ code: 'STORAGE_PERMANENT_FAILURE', retryable: false });
+  });
+
+  it('retries a BadDigest (bytes damaged on the way) and refuses another 4xx in both', () => {
+    expect(classifyS3Failure(s3Error('BadDigest', 400))).toEqual({ retryable: true, reason: 'BadDigest' });
+    expect(classifyS3Failure(s3Error('InvalidArgument', 400))).toEqual({ retryable: false, reason: 'HTTP 400' });
+    expect(classifyError(s3Error('InvalidArgument', 400), 'uploading')).toMatchObject({ code: 'STORAGE_PERMANENT_FAILURE', retryable: false });
+  });
+
+  it('reads a socket failure from the cause the SDK wraps it in', () => {
+    const wrapped = Object.assign(new Error('request failed'), { cause: errno('ECONNRESET') });
+    expect(classifyS3Failure(wrapped)).toEqual({ retryable: true, reason: 'ECONNRESET' });
+    expect(classifyError(wrapped, 'uploading')).toMatchObject({ code: 'STORAGE_UPLOAD_FAILED' });
+  });
+
+  it('tells a Redis connection failure from a command error', () => {
+    expect(isRedisFailure(new Error('LOADING Redis is loading the dataset in memory'))).toBe(true);
+    expect(isRedisFailure(Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' }))).toBe(true);
+    expect(isRedisFailure(new Error('ERR wrong number of arguments'))).toBe(false);
+    expect(isConnectionFailure(new Error('Command timed out'))).toBe(true);
+    expect(isConnectionFailure(errno('EHOSTUNREACH'))).toBe(true);
+    expect(isConnectionFailure(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
   });
 });

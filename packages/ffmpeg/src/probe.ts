@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { VidgenError } from '@vidgen/core';
+import { VidgenError, type MediaFacts } from '@vidgen/core';
 
 export interface ProbeVideoStream {
   codec: string;
@@ -117,4 +117,24 @@ export function binaryVersion(binaryPath: string, timeoutMs = 5000): Promise<str
       else resolve(stdout.split('\n')[0] ?? '');
     });
   });
+}
+
+const finite = (n: number | null | undefined): number | null => (typeof n === 'number' && Number.isFinite(n) ? n : null);
+
+/** Maps ffprobe's parsed answer into the stored facts, bounded and typed. */
+export function factsFromProbe(p: ProbeResult): MediaFacts {
+  return {
+    duration_seconds: Math.max(0, finite(p.duration_seconds) ?? 0),
+    width: p.video?.width ?? 0,
+    height: p.video?.height ?? 0,
+    fps: p.video?.fps ?? 0,
+    video_codec: (p.video?.codec ?? 'unknown').slice(0, 32),
+    audio_codec: p.audio ? p.audio.codec.slice(0, 32) : null,
+    audio_channels: p.audio ? p.audio.channels : null,
+    audio_sample_rate: p.audio ? p.audio.sample_rate : null,
+    bit_rate: finite(p.bit_rate),
+    size_bytes: Math.max(0, finite(p.size_bytes) ?? 0),
+    format: p.format.split(',')[0]?.slice(0, 32) === 'mov' ? 'mp4' : p.format.slice(0, 32),
+    rotation: finite(p.video?.rotation) ?? 0,
+  };
 }

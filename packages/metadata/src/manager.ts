@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { asRedisError } from '@vidgen/queue';
-import type { ChangeKind, EditableMetadata, MediaFacts, MetadataOutputs, RenditionMetadata, VideoMetadata } from './model';
+import type { ChangeKind, EditableMetadata, MediaFacts, OutputRecord, RenditionMetadata, VideoMetadata } from './model';
 import { initialEditable, type MetadataPatch } from './sanitize';
 import { jobVideoKey, ownerVideosKey, videoIdForJob, videoKey, videoVersionsKey } from './keys';
 
@@ -56,7 +56,8 @@ export interface CreateVideoInput {
   topic: string;
   facts: MediaFacts;
   renditions: RenditionMetadata[];
-  outputs: MetadataOutputs;
+  /** The job's result.outputs, stored as they are. */
+  outputs: OutputRecord[];
   now?: Date;
 }
 
@@ -215,7 +216,7 @@ export class VideoMetadataManager {
   }
 
   /** New media for the same video (a re-upload): new facts, renditions and outputs, text kept. */
-  reupload(videoId: string, expectedVersion: number, media: { facts: MediaFacts; renditions: RenditionMetadata[]; outputs: MetadataOutputs }, now = new Date()): Promise<UpdateResult> {
+  reupload(videoId: string, expectedVersion: number, media: { facts: MediaFacts; renditions: RenditionMetadata[]; outputs: OutputRecord[] }, now = new Date()): Promise<UpdateResult> {
     return this.addVersion(videoId, expectedVersion, 'reuploaded', now, () => ({ ...media.facts, renditions: media.renditions, outputs: media.outputs }));
   }
 

@@ -16,7 +16,8 @@ import {
   videoIdForJob,
   videoKey,
   videoVersionsKey,
-  type MetadataOutputs,
+  outputsView,
+  type OutputRecord,
 } from '@vidgen/metadata';
 
 const facts = factsFromProbe(
@@ -28,9 +29,40 @@ const facts = factsFromProbe(
     ],
   }),
 );
-const outputs: MetadataOutputs = { video_key: 'videos/o/j/video.mp4', poster: null, thumbnails: [], storyboard: null, subtitles: [], hls: null };
+const outputs: OutputRecord[] = [{ kind: 'video', key: 'videos/o/j/video.mp4', size_bytes: 1234, content_type: 'video/mp4', width: 854, height: 480 }];
 
 describe('pure rules', () => {
+  it('shows the output records as a player reads them, every fact taken from its record (thumbnail times too)', () => {
+    const base = 'videos/o/j';
+    const image = (kind: OutputRecord['kind'], name: string, width: number, height: number, extra: Partial<OutputRecord> = {}): OutputRecord => ({ kind, key: `${base}/${name}`, size_bytes: 10, content_type: 'image/jpeg', width, height, ...extra });
+    const records: OutputRecord[] = [
+      ...outputs,
+      { kind: 'subtitles', key: `${base}/subtitles.vtt`, size_bytes: 10, content_type: 'text/vtt' },
+      image('poster', 'poster.jpg', 854, 480),
+      image('thumbnail', 'thumbnails/thumb-001.jpg', 320, 180, { time_seconds: 0.4 }),
+      image('thumbnail', 'thumbnails/thumb-002.jpg', 320, 180, { time_seconds: 1.2 }),
+      image('sprite', 'sprite.jpg', 1600, 90),
+      { kind: 'storyboard', key: `${base}/storyboard.vtt`, size_bytes: 10, content_type: 'text/vtt' },
+      { kind: 'hls_playlist', key: `${base}/hls/480p/iframes.m3u8`, size_bytes: 10, content_type: 'application/vnd.apple.mpegurl', rendition: '480p', i_frames: true },
+      { kind: 'hls_master', key: `${base}/hls/master.m3u8`, size_bytes: 10, content_type: 'application/vnd.apple.mpegurl' },
+    ];
+    const view = {
+      video_key: `${base}/video.mp4`,
+      poster: { key: `${base}/poster.jpg`, width: 854, height: 480 },
+      thumbnails: [
+        { key: `${base}/thumbnails/thumb-001.jpg`, width: 320, height: 180, time_seconds: 0.4 },
+        { key: `${base}/thumbnails/thumb-002.jpg`, width: 320, height: 180, time_seconds: 1.2 },
+      ],
+      storyboard: { vtt_key: `${base}/storyboard.vtt`, sprite_key: `${base}/sprite.jpg` },
+      subtitles: [{ language: 'en', format: 'vtt', key: `${base}/subtitles.vtt` }],
+      hls: { master_key: `${base}/hls/master.m3u8` },
+    };
+    expect(outputsView(records)).toEqual(view);
+    // A version stored before issue 16 holds the view itself: read as it is.
+    expect(outputsView(view)).toBe(view);
+    expect(outputsView([])).toEqual({ video_key: null, poster: null, thumbnails: [], storyboard: null, subtitles: [], hls: null });
+  });
+
   it('maps ffprobe facts into a bounded record', () => {
     expect(facts).toEqual({
       duration_seconds: 4,

@@ -1,9 +1,7 @@
-import type { Writable } from 'node:stream';
 import { VidgenError, type RenderPlan } from '@vidgen/core';
-import { runFfmpeg } from '@vidgen/ffmpeg';
 import { stillsArgs, type StillsArgsInput } from './delivery/thumbnail-args';
 import type { StillFrames } from './delivery/thumbnail-plan';
-import { PipeClosed, settleFeed, write } from './paint-unit';
+import { feedFfmpeg, write } from './paint-unit';
 import type { PainterModule } from './painter';
 
 /** Everything the stills need, as plain data (it crosses into a worker thread). */
@@ -31,42 +29,16 @@ export async function paintStills(job: StillsJob, hooks: { signal?: AbortSignal;
   const order = [frames.poster, ...frames.thumbnails, ...frames.sprite];
   if (order.length !== 1 + outputs.thumbnails.count + outputs.sprite.plan.count) throw new VidgenError('RENDER_FAILED', { message: 'stills: frame count does not match the outputs' });
   const args = stillsArgs({ width: painter.width, height: painter.height, pixelFormat: painter.pixelFormat, ...outputs });
-  const local = new AbortController();
-  const abort = () => local.abort();
-  hooks.signal?.addEventListener('abort', abort, { once: true });
-  if (hooks.signal?.aborted) local.abort();
-  let stdin: Writable | null = null;
-  try {
-    const encoding = runFfmpeg({
-      ffmpegPath,
-      args,
-      signal: local.signal,
-      onStdin: (pipe, pid) => {
-        stdin = pipe;
-        hooks.onPid?.(pid);
-      },
-    });
-    const piping = (async () => {
-      const pipe = stdin as Writable | null;
-      if (!pipe) return;
-      // Repeated frames (a short video's tiles) are painted once.
-      let last: { n: number; frame: Buffer } | null = null;
-      for (const n of order) {
-        if (local.signal.aborted) throw new VidgenError('JOB_CANCELLED');
-        // A fresh buffer each time: the pipe may still hold the one before.
-        const frame: Buffer = last?.n === n ? last.frame : painter.frame(n);
-        await write(pipe, frame);
-        last = { n, frame };
-      }
-      pipe.end();
-    })().catch((err: unknown) => {
-      if (!(err instanceof PipeClosed)) local.abort();
-      throw err;
-    });
-    const [encoded, piped] = await Promise.allSettled([encoding, piping]);
-    settleFeed(encoded, piped, hooks.signal, 'stills');
-  } finally {
-    hooks.signal?.removeEventListener('abort', abort);
-  }
+  await feedFfmpeg({ ffmpegPath, args, signal: hooks.signal, onPid: hooks.onPid, what: 'stills' }, async (pipe, signal) => {
+    // Repeated frames (a short video's tiles) are painted once.
+    let last: { n: number; frame: Buffer } | null = null;
+    for (const n of order) {
+      if (signal.aborted) throw new VidgenError('JOB_CANCELLED');
+      // A fresh buffer each time: the pipe may still hold the one before.
+      const frame: Buffer = last?.n === n ? last.frame : painter.frame(n);
+      await write(pipe, frame);
+      last = { n, frame };
+    }
+  });
   return { warnings: [...painter.warnings] };
 }

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { VidgenError, type RenderPlan } from '@vidgen/core';
-import { runFfmpeg } from '@vidgen/ffmpeg';
+import { runFfmpeg, type FfmpegProgress, type RunFfmpegOptions } from '@vidgen/ffmpeg';
 import type { EncoderSettings } from './encoder';
 import type { PainterModule } from './painter';
 import type { SceneRange } from './scene-renderer';
@@ -71,16 +71,54 @@ export function write(stdin: Writable, chunk: Buffer, onFlushed?: () => void): P
   });
 }
 
+export interface FeedFfmpegOptions extends Pick<RunFfmpegOptions, 'ffmpegPath' | 'args' | 'expectedDurationSeconds' | 'onProgress'> {
+  signal?: AbortSignal;
+  /** ffmpeg's pid once it runs. */
+  onPid?: (pid: number) => void;
+  /** What is fed ("frames", "stills"), for the error when ffmpeg stops reading early. */
+  what: string;
+}
+
 /**
- * The outcome of an ffmpeg fed through its stdin, from both sides settled: a cancel wins, then
- * the painter's own error, then ffmpeg's; a pipe ffmpeg closed while it still exited cleanly is
- * a render failure named by `what` ("frames", "stills").
+ * Runs ffmpeg reading stdin and `feed`s it (feed writes, feedFfmpeg ends the pipe).
+ * Both sides share one abort: a failed feed stops ffmpeg, which would otherwise wait
+ * for input that will not come. The outcome, once both have settled: a cancel wins,
+ * then the feed's own error, then ffmpeg's (it explains the pipe error it causes);
+ * a pipe ffmpeg closed while it still exited cleanly is a render failure.
  */
-export function settleFeed(encoded: PromiseSettledResult<unknown>, piped: PromiseSettledResult<unknown>, signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted) throw new VidgenError('JOB_CANCELLED');
-  if (piped.status === 'rejected' && !(piped.reason instanceof PipeClosed)) throw piped.reason;
-  if (encoded.status === 'rejected') throw encoded.reason;
-  if (piped.status === 'rejected') throw new VidgenError('RENDER_FAILED', { message: `ffmpeg stopped reading ${what} but exited cleanly` });
+export async function feedFfmpeg(options: FeedFfmpegOptions, feed: (pipe: Writable, signal: AbortSignal) => Promise<void>): Promise<void> {
+  const { signal, onPid, what, ...run } = options;
+  const local = new AbortController();
+  const abort = () => local.abort();
+  signal?.addEventListener('abort', abort, { once: true });
+  if (signal?.aborted) local.abort();
+  let stdin: Writable | null = null;
+  try {
+    const encoding = runFfmpeg({
+      ...run,
+      signal: local.signal,
+      onStdin: (pipe, pid) => {
+        stdin = pipe;
+        onPid?.(pid);
+      },
+    });
+    const piping = (async () => {
+      const pipe = stdin as Writable | null;
+      if (!pipe) return; // ffmpeg never started: its own outcome says why
+      await feed(pipe, local.signal);
+      pipe.end();
+    })().catch((err: unknown) => {
+      if (!(err instanceof PipeClosed)) local.abort();
+      throw err;
+    });
+    const [encoded, piped] = await Promise.allSettled([encoding, piping]);
+    if (signal?.aborted) throw new VidgenError('JOB_CANCELLED');
+    if (piped.status === 'rejected' && !(piped.reason instanceof PipeClosed)) throw piped.reason;
+    if (encoded.status === 'rejected') throw encoded.reason;
+    if (piped.status === 'rejected') throw new VidgenError('RENDER_FAILED', { message: `ffmpeg stopped reading ${what} but exited cleanly` });
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
 }
 
 /**
@@ -114,53 +152,32 @@ export async function paintUnit(job: UnitJob, hooks: PaintUnitHooks = {}): Promi
     keyframes,
   });
 
-  // A failed painter stops ffmpeg too; ffmpeg's own failure wins over the pipe error it causes.
-  const local = new AbortController();
-  const abort = () => local.abort();
-  hooks.signal?.addEventListener('abort', abort, { once: true });
-  if (hooks.signal?.aborted) local.abort();
-  let stdin: Writable | null = null;
-  try {
-    const encoding = runFfmpeg({
-      ffmpegPath,
-      args,
-      expectedDurationSeconds: (endFrame - startFrame) / plan.fps,
-      signal: local.signal,
-      onStdin: (pipe, pid) => {
-        stdin = pipe;
-        hooks.onPid?.(pid);
-      },
-      onProgress: (p) => hooks.onFrames?.(p.frame),
-    });
-    const piping = (async () => {
-      const pipe = stdin as Writable | null;
-      if (!pipe) return; // ffmpeg never started: its own outcome says why
-      let pending: Promise<void> = Promise.resolve();
-      let last: Buffer | null = null;
-      const free: Buffer[] = [];
-      const frameBytes = plan.width * plan.height * (painter.pixelFormat === 'bgr24' ? 3 : 4);
-      for (const [a, b] of runs) {
-        for (let n = a; n < b; n++) {
-          if (local.signal.aborted) throw new VidgenError('JOB_CANCELLED');
-          const frame = painter.frame(n, free.pop() ?? Buffer.allocUnsafe(frameBytes));
-          await pending;
-          pending = write(pipe, frame, () => free.push(frame));
-          last = frame;
-        }
+  const frameBytes = plan.width * plan.height * (painter.pixelFormat === 'bgr24' ? 3 : 4);
+  const feed = {
+    ffmpegPath,
+    args,
+    expectedDurationSeconds: (endFrame - startFrame) / plan.fps,
+    onProgress: (p: FfmpegProgress) => hooks.onFrames?.(p.frame),
+    signal: hooks.signal,
+    onPid: hooks.onPid,
+    what: 'frames',
+  };
+  await feedFfmpeg(feed, async (pipe, signal) => {
+    let pending: Promise<void> = Promise.resolve();
+    let last: Buffer | null = null;
+    const free: Buffer[] = [];
+    for (const [a, b] of runs) {
+      for (let n = a; n < b; n++) {
+        if (signal.aborted) throw new VidgenError('JOB_CANCELLED');
+        const frame = painter.frame(n, free.pop() ?? Buffer.allocUnsafe(frameBytes));
+        await pending;
+        pending = write(pipe, frame, () => free.push(frame));
+        last = frame;
       }
-      await pending;
-      // The sentinel: the last picture again, one slot past the unit's end (see holdTimestampExpression); nothing paints any more, so its bytes are intact.
-      if (last) await write(pipe, last);
-      pipe.end();
-    })().catch((err: unknown) => {
-      // The painter failed (not the pipe): stop ffmpeg, which waits for frames that will not come.
-      if (!(err instanceof PipeClosed)) local.abort();
-      throw err;
-    });
-    const [encoded, piped] = await Promise.allSettled([encoding, piping]);
-    settleFeed(encoded, piped, hooks.signal, 'frames');
-  } finally {
-    hooks.signal?.removeEventListener('abort', abort);
-  }
+    }
+    await pending;
+    // The sentinel: the last picture again, one slot past the unit's end (see holdTimestampExpression); nothing paints any more, so its bytes are intact.
+    if (last) await write(pipe, last);
+  });
   return { paintedFrames: countFrames(runs), warnings: [...painter.warnings] };
 }

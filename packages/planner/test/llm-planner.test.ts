@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { VidgenError, planScenes, plannedVideoSeconds } from '@vidgen/core';
-import { SHARED_REDIS_URL, deleteKeys, uniqueName } from '@vidgen/testing';
+import { SHARED_REDIS_URL, deleteKeysAt, uniqueName } from '@vidgen/testing';
 import { LlmPlanner, RedisPlanCache, fakeScenePlan, parseModelPlan, startFakeLlm, type FakeLlm, type FakeLlmReply, type LlmPlannerOptions, type PlannerObserver } from '@vidgen/planner';
 
 const TOPIC = 'How tides work';
@@ -232,7 +232,7 @@ describe('plan cache in Redis, per owner', () => {
     redis = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
-    await deleteKeys(SHARED_REDIS_URL, prefix);
+    await deleteKeysAt(SHARED_REDIS_URL, prefix);
     redis.disconnect();
   });
 
@@ -265,7 +265,7 @@ describe('plan cache in Redis, per owner', () => {
     const out = await p.plan({ topic: TOPIC, context: CONTEXT, owner: 'carol' });
     expect(out.report.cached).toBe(false);
     expect(fake.requests).toHaveLength(4);
-    await deleteKeys(SHARED_REDIS_URL, `${prefix}b`);
+    await deleteKeysAt(SHARED_REDIS_URL, `${prefix}b`);
   });
 });
 

@@ -13,16 +13,6 @@ export function connect(): Redis {
   return new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
 }
 
-/** Deletes every key under the prefix (SCAN, never KEYS or FLUSH on a shared server). */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
-
 export interface LogEntry {
   level: 'error' | 'warn' | 'info' | 'debug';
   message: string;

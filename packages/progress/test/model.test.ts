@@ -1,7 +1,8 @@
 import type Redis from 'ioredis';
 import { STAGE_NAMES, normalizeWeights } from '@vidgen/core';
 import { JobProgressTracker, type ProgressResult, type ProgressSnapshot, type StartRunResult } from '@vidgen/progress';
-import { connect, deletePrefix, seededRandom, uniquePrefix } from './helpers';
+import { deleteKeysWithPrefix } from '@vidgen/queue';
+import { connect, seededRandom, uniquePrefix } from './helpers';
 import { ProgressModel, type Op } from './model';
 
 /**
@@ -27,7 +28,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   const first = clients[0];
-  if (first) await deletePrefix(first, prefix);
+  if (first) await deleteKeysWithPrefix(first, prefix);
   await Promise.all(clients.map((c) => c.quit()));
 });
 

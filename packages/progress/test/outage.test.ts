@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { VidgenError } from '@vidgen/core';
+import { startRedisServer, type RedisServer } from '@vidgen/embedded';
 import { JobProgressTracker, createProgressCallback } from '@vidgen/progress';
-import { PrivateRedis } from './private-redis';
 
 /**
  * Redis dies mid-job: the callback keeps going without throwing and counts
@@ -13,13 +13,13 @@ import { PrivateRedis } from './private-redis';
  * on top of the state written before the crash.
  */
 let dir: string;
-let server: PrivateRedis;
+let server: RedisServer;
 let client: Redis;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vidgen-progress-outage-'));
-  server = await PrivateRedis.create(dir);
-  await server.start();
+  // A private server we may kill (never the shared one); fsync-always AOF, so acknowledged writes survive SIGKILL.
+  server = await startRedisServer({ dir, appendOnly: true, fsyncEveryWrite: true });
   // Fail fast while disconnected, but keep reconnecting forever.
   client = new Redis({ host: '127.0.0.1', port: server.port, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
   client.on('error', () => {});
@@ -69,7 +69,7 @@ it('keeps reporting through an outage and catches up after Redis returns', async
   await expect(tracker.readJob(jobId)).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
   await expect(tracker.getSnapshots([jobId])).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
 
-  await server.start();
+  server = await startRedisServer({ dir, appendOnly: true, fsyncEveryWrite: true, port: server.port });
   if (client.status !== 'ready') await once(client, 'ready');
 
   report('combining', 30);

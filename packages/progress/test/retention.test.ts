@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
-import { JobStore, jobProgressKey } from '@vidgen/queue';
+import { JobStore, jobProgressKey, deleteKeysWithPrefix } from '@vidgen/queue';
 import { JobProgressTracker, progressKey } from '@vidgen/progress';
-import { connect, deletePrefix, uniquePrefix } from './helpers';
+import { connect, uniquePrefix } from './helpers';
 
 // The job store sets retention on the progress hash by key: it must be the tracker's key.
 const prefix = uniquePrefix('retention');
@@ -18,7 +18,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await deletePrefix(redis, prefix);
+  await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
 });
 

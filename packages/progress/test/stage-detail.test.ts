@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { JobProgressTracker, jobKey } from '@vidgen/progress';
-import { JobStore } from '@vidgen/queue';
-import { connect, deletePrefix, uniquePrefix } from './helpers';
+import { JobStore, deleteKeysWithPrefix } from '@vidgen/queue';
+import { connect, uniquePrefix } from './helpers';
 
 // The planning stage's detail on the progress run, and an attempt's warnings on the job record.
 
@@ -17,7 +17,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await deletePrefix(redis, prefix);
+  await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
 });
 

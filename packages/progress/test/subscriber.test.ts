@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { JobProgressTracker, ProgressSubscriber, progressChannel, type ProgressEvent } from '@vidgen/progress';
-import { connect, deletePrefix, uniquePrefix } from './helpers';
+import { deleteKeysWithPrefix } from '@vidgen/queue';
+import { connect, uniquePrefix } from './helpers';
 
 const prefix = uniquePrefix('subscriber');
 let writers: Redis[];
@@ -20,7 +21,7 @@ afterAll(async () => {
   await subscriber.close();
   await subConnection.quit();
   const first = writers[0] as Redis;
-  await deletePrefix(first, prefix);
+  await deleteKeysWithPrefix(first, prefix);
   await Promise.all(writers.map((w) => w.quit()));
 });
 

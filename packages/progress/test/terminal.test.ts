@@ -1,8 +1,8 @@
 import type Redis from 'ioredis';
 import { STAGE_NAMES, type JobError } from '@vidgen/core';
-import { JobStore } from '@vidgen/queue';
+import { JobStore, deleteKeysWithPrefix } from '@vidgen/queue';
 import { JobProgressTracker, parseProgressEvent, progressChannel, type ProgressEvent } from '@vidgen/progress';
-import { connect, deletePrefix, uniquePrefix } from './helpers';
+import { connect, uniquePrefix } from './helpers';
 
 // A terminal transition of the record (JobStore) ends the job's run in the same script:
 // record and run never disagree, and the run's end is one more progress event.
@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deletePrefix(redis, prefix);
+  await deleteKeysWithPrefix(redis, prefix);
   await Promise.all([redis.quit(), listener.quit()]);
 });
 

@@ -1,8 +1,8 @@
 import type Redis from 'ioredis';
 import { DEFAULT_STAGE_WEIGHTS, type StageName } from '@vidgen/core';
 import { JobProgressTracker, jobKey, progressKey, type ProgressResult } from '@vidgen/progress';
-import { JobStore } from '@vidgen/queue';
-import { connect, deletePrefix, recordingLogger, uniquePrefix } from './helpers';
+import { JobStore, deleteKeysWithPrefix } from '@vidgen/queue';
+import { connect, recordingLogger, uniquePrefix } from './helpers';
 
 const prefix = uniquePrefix('tracker');
 let redis: Redis;
@@ -21,7 +21,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await deletePrefix(redis, prefix);
+  await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
 });
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import {
   VidgenError,
+  isConnectionFailure,
+  isRedisFailure,
   type JobConfiguration,
   type JobError,
   type JobRecord,
@@ -129,18 +131,14 @@ function parseJson<T>(raw: string | undefined): T | null {
   return JSON.parse(raw) as T;
 }
 
-/** Maps Redis connection failures to a categorized error; everything else passes through. */
+/**
+ * Maps a failed Redis call to REDIS_UNAVAILABLE when the connection is the
+ * problem (core's isRedisFailure, or a socket failure: the call went to Redis);
+ * everything else, e.g. a script's own error, passes through.
+ */
 export function asRedisError(err: unknown): unknown {
   if (err instanceof VidgenError) return err;
-  const e = err as { message?: string; name?: string; code?: string };
-  const msg = String(e?.message ?? '');
-  if (
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|MaxRetriesPerRequest|Reached the max retries|LOADING|timed out/i.test(
-      msg,
-    )
-  ) {
-    return new VidgenError('REDIS_UNAVAILABLE', { cause: err });
-  }
+  if (isRedisFailure(err) || isConnectionFailure(err)) return new VidgenError('REDIS_UNAVAILABLE', { cause: err });
   return err;
 }
 

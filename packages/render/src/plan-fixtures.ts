@@ -4,6 +4,7 @@ import {
   QUALITY_PRESETS,
   SCENE_MODEL_VERSION,
   TRANSITION_SECONDS,
+  builtItemCount,
   type Animation,
   type Aspect,
   type Layout,
@@ -14,7 +15,6 @@ import {
   type ThemeName,
   type Transition,
 } from '@vidgen/core';
-import { builtItemCount } from './timing';
 
 /**
  * Hand-made RenderPlans for tests, docs pictures and benchmarks: the same
@@ -70,10 +70,10 @@ export function fixturePlan(scenes: FixtureScene[], options: FixtureOptions = {}
     if (animation === 'auto') {
       const hasTitle = s.content.title !== undefined && !['title', 'closing'].includes(s.layout);
       const body = hasTitle ? ENTRANCE_SECONDS / 2 : 0.1;
-      const n = builtItemCount(scene);
+      const n = builtItemCount(scene.layout, scene.content);
       scene.timeline = { title: 0, body, items: Array.from({ length: n }, (_, i) => body + 0.1 + i * BUILD_STAGGER_SECONDS) };
     } else {
-      scene.timeline.items = Array.from({ length: builtItemCount(scene) }, () => 0);
+      scene.timeline.items = Array.from({ length: builtItemCount(scene.layout, scene.content) }, () => 0);
     }
     start += frames;
     return scene;

@@ -1,5 +1,5 @@
 import { captionChangeFrames } from './captions';
-import { BUILD_STAGGER_SECONDS, COUNT_UP_SECONDS, ENTRANCE_SECONDS, type RenderPlan, type RenderPlanScene } from '@vidgen/core';
+import { BUILD_STAGGER_SECONDS, COUNT_UP_SECONDS, ENTRANCE_SECONDS, builtItemCount, type RenderPlan, type RenderPlanScene } from '@vidgen/core';
 
 /**
  * When things move, in frames. Everything here is derived from the plan
@@ -41,28 +41,12 @@ export interface SceneSchedule {
   items: Window[];
 }
 
-/** Number of built items a scene's layout draws: bullets, steps, chart points, comparison left then right items. */
-export function builtItemCount(scene: RenderPlanScene): number {
-  const c = scene.content;
-  switch (scene.layout) {
-    case 'bullets':
-    case 'steps':
-      return c.items?.length ?? 0;
-    case 'chart':
-      return c.chart?.values.length ?? 0;
-    case 'comparison':
-      return (c.left?.items.length ?? 0) + (c.right?.items.length ?? 0);
-    default:
-      return 0;
-  }
-}
-
 export function sceneSchedule(scene: RenderPlanScene, fps: number): SceneSchedule {
   const animated = scene.animation !== 'none';
   const win = (atSeconds: number, seconds: number): Window =>
     animated ? { from: Math.max(0, Math.round(atSeconds * fps)), frames: Math.max(1, Math.round(seconds * fps)) } : { from: 0, frames: 0 };
   const t = scene.timeline;
-  const n = builtItemCount(scene);
+  const n = builtItemCount(scene.layout, scene.content);
   const items: Window[] = [];
   for (let i = 0; i < n; i++) {
     // A plan always gives one time per built item; a hand-made one that does not still builds in order.

@@ -1,10 +1,9 @@
-import { VidgenError } from '@vidgen/core';
-import { classifyS3Failure } from './retry-policy';
+import { VidgenError, classifyS3Failure } from '@vidgen/core';
 
 /**
- * Maps an S3/SDK failure into the taxonomy: permanent ones (403, no bucket,
- * bad keys) become STORAGE_PERMANENT_FAILURE, the rest a retryable
- * STORAGE_UPLOAD_FAILED. `attempts` is how many our retry policy made.
+ * Maps an S3/SDK failure into the taxonomy: the ones classifyS3Failure calls
+ * permanent (403, no bucket, bad keys) become STORAGE_PERMANENT_FAILURE, the
+ * rest a retryable STORAGE_UPLOAD_FAILED. `attempts` is how many our retry policy made.
  */
 export function toStorageError(err: unknown, action: string, attempts?: number): VidgenError {
   if (err instanceof VidgenError) return err;

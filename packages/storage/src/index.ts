@@ -9,4 +9,5 @@ export * from './urls';
 export * from './url-signer';
 export * from './bucket';
 export * from './list';
+export * from './purge';
 export * from './observer';

@@ -1,5 +1,5 @@
-import { VidgenError } from '@vidgen/core';
-import { backoffDelayMs, classifyS3Failure, type RetryPolicy } from './retry-policy';
+import { VidgenError, classifyS3Failure } from '@vidgen/core';
+import { backoffDelayMs, type RetryPolicy } from './retry-policy';
 
 export interface RetryRunOptions {
   policy: RetryPolicy;

@@ -1,5 +1,5 @@
-import { VidgenError } from '@vidgen/core';
-import { RetriesExhausted, backoffDelayMs, classifyS3Failure, toStorageError, withRetry } from '@vidgen/storage';
+import { VidgenError, classifyS3Failure } from '@vidgen/core';
+import { RetriesExhausted, backoffDelayMs, toStorageError, withRetry } from '@vidgen/storage';
 
 const s3Error = (name: string, status?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 

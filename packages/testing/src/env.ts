@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
 import { startEmbeddedS3, type EmbeddedS3 } from '@vidgen/embedded';
-import { deleteKeysWithPrefix } from '@vidgen/queue';
+import { deleteKeysAt } from '@vidgen/queue';
 import { createS3Client, ensureBucket } from '@vidgen/storage';
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -13,15 +12,8 @@ export function uniqueName(base: string): string {
   return `${base}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key under a test's prefix on the shared Redis (never FLUSHDB: other suites share it). */
-export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    await deleteKeysWithPrefix(redis, prefix);
-  } finally {
-    redis.disconnect();
-  }
-}
+// Tests clean up their prefix with the one prefix deletion the tools use too.
+export { deleteKeysAt } from '@vidgen/queue';
 
 export interface TestEnv {
   prefix: string;
@@ -67,7 +59,7 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     scratchDir,
     env,
     async cleanup() {
-      await deleteKeys(env.REDIS_URL!, prefix);
+      await deleteKeysAt(env.REDIS_URL!, prefix);
       await s3.close();
       await rm(scratchDir, { recursive: true, force: true });
     },

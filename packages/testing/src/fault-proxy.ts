@@ -50,6 +50,16 @@ export async function startFaultProxy(target: string, plan: (n: number, req: htt
   const upstream = new URL(target);
   const seen: string[] = [];
   const requests: SeenRequest[] = [];
+  // The pauses of delayed and slow requests: close() clears them, so a closed proxy holds no timer (a test's process can exit).
+  const pauses = new Set<NodeJS.Timeout>();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        pauses.delete(timer);
+        resolve();
+      }, ms);
+      pauses.add(timer);
+    });
   const open = (req: http.IncomingMessage, res: http.ServerResponse, headers?: Record<string, string>) => {
     const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, headers ? { ...up.headers, ...headers } : up.headers);
@@ -84,7 +94,7 @@ export async function startFaultProxy(target: string, plan: (n: number, req: htt
         const whole = Buffer.concat(body);
         const forward = open(req, res);
         if ('delayMs' in fault) {
-          await new Promise((r) => setTimeout(r, fault.delayMs));
+          await pause(fault.delayMs);
           if (gone) return void forward.destroy();
           forward.end(whole);
           return;
@@ -93,7 +103,7 @@ export async function startFaultProxy(target: string, plan: (n: number, req: htt
         for (let at = 0; at < whole.length; at += chunkBytes) {
           if (gone) return void forward.destroy();
           forward.write(whole.subarray(at, at + chunkBytes));
-          await new Promise((r) => setTimeout(r, pauseMs));
+          await pause(pauseMs);
         }
         forward.end();
       };
@@ -110,6 +120,8 @@ export async function startFaultProxy(target: string, plan: (n: number, req: htt
     requests,
     close: () =>
       new Promise<void>((r) => {
+        for (const timer of pauses) clearTimeout(timer);
+        pauses.clear();
         server.closeAllConnections();
         server.close(() => r());
       }),

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '@vidgen/embedded';
 import { sendWebhook } from '@vidgen/webhooks';
 
 let server: http.Server;
@@ -102,10 +103,7 @@ describe('sendWebhook (a real local receiver)', () => {
 
   it('refuses non-http schemes and reports a connection failure as WEBHOOK_DELIVERY_FAILED', async () => {
     await expect(sendWebhook({ url: 'ftp://example.com/x', body: '{}', headers: {}, timeoutMs: 2000, allowPrivate: true })).rejects.toMatchObject({ code: 'CALLBACK_URL_NOT_ALLOWED' });
-    const closed = http.createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const closedPort = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const closedPort = await freePort(); // nothing listens there
     await expect(sendWebhook({ url: `http://127.0.0.1:${closedPort}/`, body: '{}', headers: {}, timeoutMs: 2000, allowPrivate: true })).rejects.toMatchObject({
       code: 'WEBHOOK_DELIVERY_FAILED',
     });

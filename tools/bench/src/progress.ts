@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { STAGE_NAMES, roundPercentage, silentLogger, type Logger, type StageName } from '@vidgen/core';
 import { JobProgressTracker, ProgressSubscriber, progressKey } from '@vidgen/progress';
-import { JobStore } from '@vidgen/queue';
+import { JobStore, deleteKeysWithPrefix } from '@vidgen/queue';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const UPDATES = 5000;
@@ -216,15 +216,6 @@ async function measureSseLatency(redis: Redis, tracker: JobProgressTracker, pref
   }
 }
 
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
-
 async function main(): Promise<void> {
   const prefix = `vidgen-bench:progress-${randomBytes(6).toString('hex')}`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -273,7 +264,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await subscriber.close();
-    await deletePrefix(redis, prefix);
+    await deleteKeysWithPrefix(redis, prefix);
     await subConnection.quit();
     await redis.quit();
   }

@@ -30,9 +30,9 @@ import { createInterface } from 'node:readline';
 import { QUALITIES, QUALITY_PRESETS, type JobRecord, type Quality, type StageName } from '@vidgen/core';
 import { EMBEDDED_S3_CREDENTIALS } from '@vidgen/embedded';
 import { resolveFfmpegPath, resolveFfprobePath, runFfmpeg } from '@vidgen/ffmpeg';
-import { PipelineIntegrator, audioEncoderArgs, encoderSettingsFor, renditionLadder } from '@vidgen/pipeline';
+import { PipelineIntegrator, audioEncoderArgs, encoderSettingsFor, prepareDelivery, renditionLadder } from '@vidgen/pipeline';
 import { S3UploadManager, createS3Client, jobObjectPrefix, listAllObjects } from '@vidgen/storage';
-import { OutputUploads, prepareDelivery } from '@vidgen/worker';
+import { OutputUploads, planOutputs, prepareOutputs } from '@vidgen/jobs';
 import { benchJobRecord, cpuSeconds, referenceConfiguration } from './reference-job';
 
 const BUCKET = 'bench-publish';
@@ -95,7 +95,7 @@ async function child(quality: Quality, endpoint: string, keep: string | null): P
   try {
     // As the worker's handler does: each output uploaded once final, the master last, all verified.
     const early = new OutputUploads({ uploads, owner: job.owner, jobId: job.job_id, signal });
-    const prepared = await prepareDelivery({ record: job, rendered, ffmpegPath, ffprobePath, delivery: DELIVERY, report, skip: async () => {}, signal, onFinal: (o) => early.start(o) });
+    const prepared = prepareOutputs(await prepareDelivery({ record: job, rendered, ffmpegPath, ffprobePath, delivery: DELIVERY, report, skip: async () => {}, signal, onFinal: (files) => early.start(planOutputs(files)) }));
     report('uploading', 0);
     const outputs = await early.finish(prepared.outputs, (p) => report('uploading', p));
     report('uploading', 100);

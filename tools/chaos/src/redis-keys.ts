@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { scanKeys } from '@vidgen/queue';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
@@ -10,15 +11,12 @@ export function keyKind(key: string, prefix: string, ids: ReadonlySet<string>): 
 /** How many keys of each kind are under the prefix (SCAN, never KEYS). */
 export async function keyKinds(redis: Redis, prefix: string, ids: ReadonlySet<string>): Promise<Record<string, number>> {
   const kinds: Record<string, number> = {};
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
+  for await (const keys of scanKeys(redis, prefix)) {
     for (const key of keys) {
       const kind = keyKind(key, prefix, ids);
       kinds[kind] = (kinds[kind] ?? 0) + 1;
     }
-  } while (cursor !== '0');
+  }
   return kinds;
 }
 

@@ -48,7 +48,7 @@ export async function seedCompletedJob(options: CompletedJobOptions): Promise<st
       { kind: 'video', key: `${base}/video.mp4`, size_bytes: 512000, content_type: 'video/mp4', width: 854, height: 480 },
       { kind: 'subtitles', key: `${base}/subtitles.vtt`, size_bytes: 200, content_type: 'text/vtt' },
       { kind: 'poster', key: `${base}/poster.jpg`, size_bytes: 30000, content_type: 'image/jpeg', width: 854, height: 480 },
-      ...thumbnails.map((t): OutputRecord => ({ kind: 'thumbnail', key: t.key, size_bytes: 8000, content_type: 'image/jpeg', width: t.width, height: t.height })),
+      ...thumbnails.map((t): OutputRecord => ({ kind: 'thumbnail', key: t.key, size_bytes: 8000, content_type: 'image/jpeg', width: t.width, height: t.height, time_seconds: t.time_seconds })),
       { kind: 'sprite', key: `${base}/storyboard.jpg`, size_bytes: 40000, content_type: 'image/jpeg' },
       { kind: 'storyboard', key: `${base}/storyboard.vtt`, size_bytes: 600, content_type: 'text/vtt' },
       { kind: 'hls_master', key: `${base}/hls/master.m3u8`, size_bytes: 200, content_type: 'application/vnd.apple.mpegurl' },
@@ -77,14 +77,7 @@ export async function seedCompletedJob(options: CompletedJobOptions): Promise<st
       topic: configuration.topic,
       facts,
       renditions: [{ label: '480p', format: 'mp4', key: `${base}/video.mp4`, width: 854, height: 480, fps: 15, bit_rate: 400000, size_bytes: 512000, duration_seconds: 10, video_codec: 'h264', audio_codec: 'aac' }],
-      outputs: {
-        video_key: `${base}/video.mp4`,
-        poster: { key: `${base}/poster.jpg`, width: 854, height: 480 },
-        thumbnails,
-        storyboard: { vtt_key: `${base}/storyboard.vtt`, sprite_key: `${base}/storyboard.jpg` },
-        subtitles: [{ language: 'en', format: 'vtt', key: `${base}/subtitles.vtt` }],
-        hls: { master_key: `${base}/hls/master.m3u8` },
-      },
+      outputs,
     });
     return jobId;
   } finally {

@@ -4,11 +4,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import Redis from 'ioredis';
 import { createClient, type GenerateRequest } from '@vidgen/client';
 import { loadConfig } from '@vidgen/config';
 import { probe, resolveFfprobePath } from '@vidgen/ffmpeg';
-import { deleteKeysWithPrefix } from '@vidgen/queue';
+import { deleteKeysAt } from '@vidgen/queue';
 import { startStack, type Stack } from './stack';
 
 const SAMPLE: GenerateRequest = {
@@ -20,15 +19,6 @@ const SAMPLE: GenerateRequest = {
     quality: 'low',
   },
 };
-
-async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    await deleteKeysWithPrefix(redis, prefix);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /**
  * `pnpm demo`: starts the stack on free ports with its own key prefix, submits
@@ -84,7 +74,7 @@ async function main(): Promise<number> {
   } finally {
     if (stack) {
       await stack.stop();
-      await deletePrefix(stack.redis.url, prefix).catch(() => undefined);
+      await deleteKeysAt(stack.redis.url, prefix).catch(() => undefined);
     }
   }
 }

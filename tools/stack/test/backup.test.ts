@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { JobProgressTracker } from '@vidgen/progress';
-import { createVideoQueue, JobStore, type VideoQueue } from '@vidgen/queue';
-import { deleteKeys, SHARED_REDIS_URL, uniqueName } from '@vidgen/testing';
+import { createVideoQueue, JobStore, scanKeys, type VideoQueue } from '@vidgen/queue';
+import { deleteKeysAt, SHARED_REDIS_URL, uniqueName } from '@vidgen/testing';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const EXPORT = path.join(ROOT, 'tools/stack/dist/backup/export.js');
@@ -16,10 +16,7 @@ type Dump = Record<string, { type: string; value: unknown; expires: boolean }>;
 /** Every key under the prefix except Bull's, type-aware and order-normalized: compared before and after. */
 async function dump(redis: Redis, prefix: string): Promise<Dump> {
   const out: Dump = {};
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
+  for await (const keys of scanKeys(redis, prefix, 500)) {
     for (const key of keys.filter((k) => !/^[^:]+:(video-generation|maintenance|webhooks):/.test(k))) {
       const type = await redis.type(key);
       const value =
@@ -30,7 +27,7 @@ async function dump(redis: Redis, prefix: string): Promise<Dump> {
         : await redis.get(key);
       out[key] = { type, value, expires: (await redis.pttl(key)) > 0 };
     }
-  } while (cursor !== '0');
+  }
   return out;
 }
 
@@ -51,7 +48,7 @@ describe('pnpm metadata:export / metadata:import', () => {
   afterAll(async () => {
     await queue.close();
     redis.disconnect();
-    await deleteKeys(SHARED_REDIS_URL, prefix);
+    await deleteKeysAt(SHARED_REDIS_URL, prefix);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -88,7 +85,7 @@ describe('pnpm metadata:export / metadata:import', () => {
     const exportedKeys = lines.slice(1).map((l) => (JSON.parse(l) as { key: string }).key);
     expect(exportedKeys.sort()).toEqual(Object.keys(before).sort());
 
-    await deleteKeys(SHARED_REDIS_URL, prefix);
+    await deleteKeysAt(SHARED_REDIS_URL, prefix);
     expect(await dump(redis, prefix)).toEqual({});
     expect(await redis.get(`${prefix}x:not-ours`)).toBe('outside the prefix');
     await redis.del(`${prefix}x:not-ours`);

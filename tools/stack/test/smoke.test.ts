@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@vidgen/embedded';
 import { startStack, type Stack } from '@vidgen/stack';
-import { deleteKeys, SHARED_REDIS_URL, uniqueName } from '@vidgen/testing';
+import { deleteKeysAt, SHARED_REDIS_URL, uniqueName } from '@vidgen/testing';
 
 const SMOKE = path.resolve(__dirname, '../dist/smoke.js');
 const KEY = 'smoke-test-key-0123';
@@ -29,7 +29,7 @@ describe('pnpm smoke (deployment validation) against the embedded stack', () => 
   });
   afterAll(async () => {
     await stack?.stop();
-    await deleteKeys(SHARED_REDIS_URL, prefix);
+    await deleteKeysAt(SHARED_REDIS_URL, prefix);
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@vidgen/embedded';
-import { deleteKeys, SHARED_REDIS_URL, uniqueName, waitFor } from '@vidgen/testing';
+import { deleteKeysAt, SHARED_REDIS_URL, uniqueName, waitFor } from '@vidgen/testing';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -61,7 +61,7 @@ describe('the Quickstart commands', () => {
       await expect(fetch(`http://127.0.0.1:${apiPort}/health`)).rejects.toThrow();
     } finally {
       if (start.child.exitCode === null) start.child.kill('SIGKILL');
-      await deleteKeys(SHARED_REDIS_URL, prefix);
+      await deleteKeysAt(SHARED_REDIS_URL, prefix);
     }
   });
 });

@@ -5,6 +5,7 @@ import {
   decodeVersionCursor,
   encodeVersionCursor,
   metadataEtag,
+  outputsView,
   urlWindow,
   validateMetadataPatch,
   versionFromEtag,
@@ -61,7 +62,7 @@ export function createMetadataRouter(deps: MetadataRouteDeps): Router {
   async function present(m: VideoMetadata) {
     const window = urlWindow(now(), signedUrlTtlSeconds);
     const sign = async (key: string, downloadName?: string) => (await urls.url(key, { signingDate: window.signedAt, downloadName })).url;
-    const o = m.outputs;
+    const o = outputsView(m.outputs);
     const body = {
       job_id: m.job_id,
       video_id: m.video_id,
@@ -181,8 +182,9 @@ export function createMetadataRouter(deps: MetadataRouteDeps): Router {
   route(router, '/jobs/:job_id/download', {
     get: async (req, res) => {
       const m = await load(req);
-      if (!m.outputs.video_key) throw new VidgenError('JOB_NOT_FOUND', { message: 'This job has no progressive MP4 (formats did not include "mp4").' });
-      const signed = await urls.url(m.outputs.video_key, { downloadName: `${m.title}.mp4` });
+      const videoKey = outputsView(m.outputs).video_key;
+      if (!videoKey) throw new VidgenError('JOB_NOT_FOUND', { message: 'This job has no progressive MP4 (formats did not include "mp4").' });
+      const signed = await urls.url(videoKey, { downloadName: `${m.title}.mp4` });
       res.setHeader('Cache-Control', 'no-store');
       res.redirect(302, signed.url);
     },

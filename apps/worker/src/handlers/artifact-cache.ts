@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@vidgen/core';
-import type { PreparedDelivery } from './prepare-delivery';
+import type { PreparedDelivery } from '@vidgen/jobs';
 
 const MANIFEST = 'manifest.json';
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;

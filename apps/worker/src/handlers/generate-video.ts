@@ -1,15 +1,13 @@
 import { DEFAULT_OUTPUT_FORMATS, VidgenError, classifyError, renderedBefore, validateJobResult, type JobRecord, type JobResult, type Logger, type PlanResult, type StageName } from '@vidgen/core';
 import { runWithContext, setContext } from '@vidgen/observability';
-import type { PipelineIntegrator } from '@vidgen/pipeline';
+import { prepareDelivery, type PipelineIntegrator } from '@vidgen/pipeline';
 import { createProgressCallback, type JobProgressTracker } from '@vidgen/progress';
 import type { JobStore, VideoBudget, VideoJob } from '@vidgen/queue';
 import type { S3UploadManager } from '@vidgen/storage';
 import type { VideoMetadataManager } from '@vidgen/metadata';
-import { buildMetadataInput, type RenditionFacts } from './metadata';
-import { OutputUploads } from './upload-outputs';
+import { OutputUploads, buildMetadataInput, planOutputs, prepareOutputs, type PreparedDelivery } from '@vidgen/jobs';
 import { abortCause, type AttemptSignals } from './attempt-signals';
 import { recordFailure } from './record-failure';
-import { prepareDelivery, type PreparedDelivery } from './prepare-delivery';
 import type { ArtifactCache } from './artifact-cache';
 
 /** Stages a run from the artifact cache does not repeat. */
@@ -167,7 +165,7 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
         early = new OutputUploads({ uploads, owner: record.owner, jobId: job_id, signal });
         const inFlight = early;
         try {
-          prepared = await prepareDelivery({ record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal, onFinal: (outputs) => inFlight.start(outputs) });
+          prepared = prepareOutputs(await prepareDelivery({ record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal, onFinal: (files) => inFlight.start(planOutputs(files)) }));
         } catch (err) {
           // No upload may still read the files the cleanup removes.
           await inFlight.abort();
@@ -219,12 +217,8 @@ export function createGenerateVideoHandler(deps: GenerateVideoDeps) {
     signal.throwIfAborted();
     report('finalizing', 0);
     const result: JobResult = validateJobResult({ outputs, duration_seconds: prepared.durationSeconds });
-    const hlsRenditions: RenditionFacts[] = prepared.variants.flatMap(({ label, facts: f }) => {
-      const playlist = outputs.find((o) => o.kind === 'hls_playlist' && o.rendition === label && o.key.endsWith('/index.m3u8'));
-      return playlist ? [{ label, format: 'hls' as const, key: playlist.key, facts: f }] : [];
-    });
     // Version 1 of the video's metadata; idempotent, so a re-run finalization finds the same video.
-    await deps.metadata.createForJob(buildMetadataInput(record, prepared.video, outputs, hlsRenditions));
+    await deps.metadata.createForJob(buildMetadataInput(record, prepared.video, outputs, prepared.variants));
     await ctx.flush();
     const done = await store.complete(job_id, result, ctx.attempt);
     if (done !== 'ok') {

@@ -7,3 +7,4 @@ export * from './hls-playlist';
 export * from './keyframes';
 export * from './hls';
 export * from './hls-subtitles';
+export * from './prepare';

@@ -13,7 +13,8 @@ export interface ImageFile {
 
 export interface ThumbnailSet {
   poster: ImageFile;
-  thumbnails: ImageFile[];
+  /** Each with the instant its frame was taken at (the layout's), which the outputs record as time_seconds. */
+  thumbnails: Array<ImageFile & { atSeconds: number }>;
   sprite: ImageFile;
   storyboardPath: string;
 }
@@ -55,7 +56,7 @@ export function thumbnailLayout(input: ThumbnailLayoutInput): ThumbnailLayout {
 export async function finishThumbnails(layout: ThumbnailLayout, durationSeconds: number, spriteUri = 'sprite.jpg'): Promise<ThumbnailSet> {
   await writeFile(layout.storyboardPath, storyboardVtt(layout.sprite.plan, durationSeconds, spriteUri));
   const sized = async (f: { path: string; width: number; height: number }): Promise<ImageFile> => ({ path: f.path, width: f.width, height: f.height, sizeBytes: (await stat(f.path)).size });
-  return { poster: await sized(layout.poster), thumbnails: await Promise.all(layout.thumbnails.map(sized)), sprite: await sized(layout.sprite), storyboardPath: layout.storyboardPath };
+  return { poster: await sized(layout.poster), thumbnails: await Promise.all(layout.thumbnails.map(async (t) => ({ ...(await sized(t)), atSeconds: t.atSeconds }))), sprite: await sized(layout.sprite), storyboardPath: layout.storyboardPath };
 }
 
 export interface RenderThumbnailsOptions {

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
+import { scanKeys } from '@vidgen/queue';
 import { EXPORT_VERSION, isBackedUp, type ExportHeader, type KeyRecord } from './format';
 import { connect, parseArgs, runCli } from '../cli';
 
@@ -42,10 +43,7 @@ export async function exportKeys(redis: Redis, prefix: string, out: Writable): P
   const header: ExportHeader = { vidgen_export: EXPORT_VERSION, prefix, exported_at: new Date().toISOString() };
   await writeLine(out, header);
   let count = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
+  for await (const keys of scanKeys(redis, prefix, 500)) {
     for (const key of keys.filter((k) => isBackedUp(k, prefix))) {
       const [[, type], [, ttl]] = (await redis.multi().type(key).pttl(key).exec()) as [[null, string], [null, number]];
       const record = await readKey(redis, key, type, ttl);
@@ -53,7 +51,7 @@ export async function exportKeys(redis: Redis, prefix: string, out: Writable): P
       await writeLine(out, record);
       count += 1;
     }
-  } while (cursor !== '0');
+  }
   return count;
 }
 

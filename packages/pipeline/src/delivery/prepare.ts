@@ -1,13 +1,24 @@
 import path from 'node:path';
-import { DEFAULT_ASPECT, DEFAULT_OUTPUT_FORMATS, VidgenError, frameSizeFor, type JobRecord, type StageName } from '@vidgen/core';
-import { probe } from '@vidgen/ffmpeg';
-import { factsFromProbe, type MediaFacts } from '@vidgen/metadata';
-import { packageHls, renderThumbnails, type VideoGenerationResult } from '@vidgen/pipeline';
-import { planOutputs, type LocalOutput } from './outputs';
+import { DEFAULT_ASPECT, DEFAULT_OUTPUT_FORMATS, VidgenError, frameSizeFor, type JobRecord, type MediaFacts, type OutputFormat, type StageName } from '@vidgen/core';
+import { factsFromProbe, probe } from '@vidgen/ffmpeg';
+import type { VideoGenerationResult } from '../orchestrator';
+import { packageHls, type HlsPackage } from './hls';
+import { renderThumbnails, type ThumbnailSet } from './thumbnails';
 
-/** Everything the upload and finalization need: local files and measured facts. Plain data, so it can be cached. */
-export interface PreparedDelivery {
-  outputs: LocalOutput[];
+/** The files a delivery made (all of them, or those final at one step): what the job's outputs are planned from. */
+export interface DeliveryFiles {
+  formats: readonly OutputFormat[];
+  videoPath: string;
+  width: number;
+  height: number;
+  subtitlesPath: string | null;
+  thumbnails: ThumbnailSet | null;
+  hls: HlsPackage | null;
+}
+
+/** The delivery's files and the facts measured on them. Plain data. */
+export interface PreparedMedia {
+  files: DeliveryFiles;
   video: MediaFacts;
   durationSeconds: number;
   variants: Array<{ label: string; facts: MediaFacts }>;
@@ -23,12 +34,15 @@ export interface PrepareOptions {
   /** encoding_renditions when the job has no HLS. */
   skip: (stage: StageName) => Promise<void>;
   signal: AbortSignal;
-  /** Outputs final from here on (the MP4, subtitles and stills; then the HLS files but the master): uploads may start. Must not throw. */
-  onFinal?: (outputs: LocalOutput[]) => void;
+  /**
+   * Files final from here on: the MP4, subtitles and stills; then the HLS package (whose master
+   * must still wait for every file it names). Uploads may start. Must not throw.
+   */
+  onFinal?: (files: DeliveryFiles) => void;
 }
 
 /** generating_thumbnails → encoding_renditions → extracting_metadata, on the rendered MP4. */
-export async function prepareDelivery(options: PrepareOptions): Promise<PreparedDelivery> {
+export async function prepareDelivery(options: PrepareOptions): Promise<PreparedMedia> {
   const { record, rendered, ffmpegPath, ffprobePath, delivery, report, skip, signal, onFinal } = options;
   const formats = record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS;
   const deliveryDir = path.join(rendered.scratchDir, 'delivery');
@@ -50,9 +64,9 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
     }));
   report('generating_thumbnails', 100);
   const files = { formats, videoPath: rendered.videoPath, width: rendered.width, height: rendered.height, subtitlesPath: rendered.subtitlesPath };
-  onFinal?.(planOutputs({ ...files, thumbnails, hls: null }));
+  onFinal?.({ ...files, thumbnails, hls: null });
 
-  let hls = null;
+  let hls: HlsPackage | null = null;
   if (formats.includes('hls')) {
     report('encoding_renditions', 0);
     hls = await packageHls({
@@ -73,7 +87,8 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
       prebuilt: rendered.renditions,
     });
     report('encoding_renditions', 100);
-    onFinal?.(planOutputs({ ...files, thumbnails: null, hls }).filter((o) => o.kind === 'hls_segment' || o.kind === 'hls_playlist'));
+    // The HLS package alone: the MP4, subtitles and stills were final at the first call.
+    onFinal?.({ ...files, formats: [], subtitlesPath: null, thumbnails: null, hls });
   } else {
     await skip('encoding_renditions');
   }
@@ -88,6 +103,5 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
   // Every rendition gets its own facts: the HLS variants are probed through their local playlists.
   const variants = await Promise.all((hls?.variants ?? []).map(async (v) => ({ label: v.label, facts: factsFromProbe(await probe(v.playlistPath, { ffprobePath })) })));
   report('extracting_metadata', 100);
-  const outputs = planOutputs({ formats, videoPath: rendered.videoPath, width: facts.video.width, height: facts.video.height, subtitlesPath: rendered.subtitlesPath, thumbnails, hls });
-  return { outputs, video: factsFromProbe(facts), durationSeconds: facts.duration_seconds, variants };
+  return { files: { ...files, width: facts.video.width, height: facts.video.height, thumbnails, hls }, video: factsFromProbe(facts), durationSeconds: facts.duration_seconds, variants };
 }

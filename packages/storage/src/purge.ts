@@ -1,5 +1,5 @@
 import { DeleteObjectsCommand, ListObjectVersionsCommand, type ObjectIdentifier, type S3Client } from '@aws-sdk/client-s3';
-import { listObjectPages } from '@vidgen/storage';
+import { listObjectPages } from './list';
 
 export interface PurgeOptions {
   client: S3Client;

@@ -1,8 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { runPool } from '@vidgen/core';
-import { createS3Client, listAllObjects } from '@vidgen/storage';
+import { createS3Client, listAllObjects, purgeObjects } from '@vidgen/storage';
 import { createTestEnv, type TestEnv } from '@vidgen/testing';
-import { purgeObjects } from '../src/purge-objects';
 
 let env: TestEnv;
 let client: S3Client;

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
-import type { OutputRecord } from '@vidgen/core';
-import { jobObjectKey, type S3UploadManager } from '@vidgen/storage';
-import type { LocalOutput } from './outputs';
+import { jobObjectKey, type OutputRecord } from '@vidgen/core';
+import type { LocalOutput } from '../outputs';
+import type { ObjectUpload, ObjectUploads } from '../ports-outputs';
 
 export interface OutputUploadsOptions {
-  uploads: S3UploadManager;
+  uploads: ObjectUploads;
   owner: string;
   jobId: string;
   signal?: AbortSignal;
@@ -66,13 +66,8 @@ export class OutputUploads {
       // The master goes last, so a master in the store means its variants are there.
       for (const o of last) sized.set(o.output, (await this.options.uploads.uploadFile(this.request(o), this.controller.signal)).size_bytes);
       const { owner, jobId } = this.options;
-      return outputs.map((o) => {
-        const r: OutputRecord = { kind: o.kind, key: jobObjectKey(owner, jobId, o.output), size_bytes: sized.get(o.output)!, content_type: o.contentType };
-        if (o.width !== undefined) r.width = o.width;
-        if (o.height !== undefined) r.height = o.height;
-        if (o.rendition !== undefined) r.rendition = o.rendition;
-        return r;
-      });
+      // The planned record completed with what the store knows; every other fact (a thumbnail's time included) kept as planned.
+      return outputs.map(({ output, filePath: _file, contentType, ...planned }): OutputRecord => ({ ...planned, key: jobObjectKey(owner, jobId, output), size_bytes: sized.get(output)!, content_type: contentType }));
     } catch (err) {
       await this.abort();
       throw err;
@@ -94,7 +89,7 @@ export class OutputUploads {
     this.stored.set(o.output, p);
   }
 
-  private request(o: LocalOutput) {
+  private request(o: LocalOutput): ObjectUpload {
     const key = jobObjectKey(this.options.owner, this.options.jobId, o.output);
     return {
       key,
