@@ -11,7 +11,7 @@ import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed
 import { createServer } from './server';
 import { createHttpServer } from './http-server';
 import { createJobControlWiring } from './job-control-wiring';
-import { createEventTokens } from './tokens';
+import { createEventTokens } from '@vidgen/jobs';
 import { findStudioDir, mediaOrigin } from './studio';
 import type { BoardQueue } from './routes/queue-board';
 
@@ -123,7 +123,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
           )
         : {}),
     }),
-    control: { ...admission, ...lifecycle, tracker, queue: jobQueue, purges: purgeQueue(control.routeDeps.maintenance), publishCancel: (jobId) => publishCancel(redis, config.redis.prefix, jobId), jobData: [tracker, metadata, control.routeDeps.webhookDeliveries] },
+    control: { ...admission, ...lifecycle, queue: jobQueue, purges: purgeQueue(control.routeDeps.maintenance), publishCancel: (jobId) => publishCancel(redis, config.redis.prefix, jobId), jobData: [tracker, metadata, control.routeDeps.webhookDeliveries] },
     submit: { ...admission, ...lifecycle, queue: jobQueue, idempotency: control.routeDeps.idempotency, enqueueTimeoutMs: 5000 },
     apiKeys: config.api.keys,
     bodyLimitBytes: config.api.bodyLimitBytes,

@@ -450,42 +450,6 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
       required: ['event', 'event_id', 'job'],
       additionalProperties: false,
     },
-    WebhookJob: {
-      type: 'object',
-      description: 'The job as a webhook carries it: built by the worker, without the API\'s tokens (links.self only).',
-      properties: {
-        job_id: { type: 'string', format: 'uuid' },
-        status: { enum: ['completed', 'failed', 'cancelled'] },
-        progress: record.properties.progress!,
-        configuration: generate.properties.configuration,
-        attempt: { type: 'integer', minimum: 0 },
-        created_at: { type: 'string', format: 'date-time' },
-        updated_at: { type: 'string', format: 'date-time' },
-        started_at: { type: ['string', 'null'], format: 'date-time' },
-        completed_at: { type: ['string', 'null'], format: 'date-time' },
-        error: { anyOf: [ref('JobError'), { type: 'null' }] },
-        last_error: { anyOf: [ref('JobError'), { type: 'null' }] },
-        result: {
-          anyOf: [
-            {
-              type: 'object',
-              properties: {
-                video_url: nullableString,
-                video_url_expires_at: { type: ['string', 'null'], format: 'date-time' },
-                duration_seconds: { type: 'number', minimum: 0 },
-                outputs: (record.properties.result as { type: unknown; properties: Record<string, JsonSchema> }).properties.outputs!,
-              },
-              required: ['video_url', 'video_url_expires_at', 'duration_seconds', 'outputs'],
-              additionalProperties: false,
-            },
-            { type: 'null' },
-          ],
-        },
-        links: { type: 'object', properties: { self: { type: 'string', format: 'uri' } }, required: ['self'], additionalProperties: false },
-      },
-      required: ['job_id', 'status', 'progress', 'configuration', 'attempt', 'created_at', 'updated_at', 'started_at', 'completed_at', 'error', 'last_error', 'result', 'links'],
-      additionalProperties: false,
-    },
     MetadataVersions: {
       type: 'object',
       properties: {
@@ -523,6 +487,16 @@ export function buildOpenApiDocument(options: { version?: string; serverUrl?: st
       },
       required: ['versions', 'next_cursor'],
       additionalProperties: false,
+    },
+  };
+  // The webhook body's job is what GET shows minus links.events: the API and the worker present it with one presenter (@vidgen/jobs).
+  const job = schemas.Job as { properties: Record<string, JsonSchema> };
+  schemas.WebhookJob = {
+    ...job,
+    description: 'The job as a webhook carries it: exactly what GET /jobs/{job_id} shows, without links.events (the event stream has ended). Its links are absolute under PUBLIC_BASE_URL; result.hls_url and storyboard_url carry their own short-lived tokens.',
+    properties: {
+      ...job.properties,
+      links: { type: 'object', properties: { self: { type: 'string', format: 'uri' } }, required: ['self'], additionalProperties: false },
     },
   };
 

@@ -7,7 +7,7 @@ import { JobProgressTracker } from '@vidgen/progress';
 import { JobStore } from '@vidgen/queue';
 import { createTestEnv, waitFor, type TestEnv } from '@vidgen/testing';
 import { startApi, type RunningApi } from '../src/app';
-import { signEventToken } from '../src/tokens';
+import { signEventToken } from '@vidgen/jobs';
 import { openSse, type SseStream } from './sse-client';
 
 const KEY1 = 'owner1-key-aaaa';
@@ -57,11 +57,11 @@ async function pickUp(jobId: string, attempt = 1, writer = tracker): Promise<str
   return run.runId;
 }
 
-/** Contract on success: the record first, then the tracker's finish; returns the final version. */
+/** Completes the job; its transition ends the run (runId's) in the same script. Returns the final version. */
 async function complete(jobId: string, runId: string): Promise<number> {
   expect(await store.complete(jobId, { outputs: [], duration_seconds: 2 })).toBe('ok');
-  const finished = await tracker.finish(jobId, runId, 'completed');
-  if (!finished.ok) throw new Error(`finish refused: ${finished.reason}`);
+  const finished = await tracker.getSnapshot(jobId);
+  if (finished?.run_id !== runId || finished.status !== 'completed') throw new Error(`run not ended: ${JSON.stringify(finished)}`);
   return finished.version;
 }
 
@@ -242,12 +242,10 @@ describe('GET /jobs/:job_id/events', () => {
     const s = await openSse(eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(v1 + 100) });
     expect(s.status).toBe(200);
     s.close();
-    // Completed in the record, but the tracker run not finished yet: not final, so no 204 either.
-    expect(await store.complete(jobId, { outputs: [], duration_seconds: 2 })).toBe('ok');
+    // Completed: the transition ended the run too, with a newer version than the client's, so no 204 either.
+    const finished = { version: await complete(jobId, runId) };
     const between = await openSse(eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(v1) });
     expect(between.status).toBe(200);
-    const finished = await tracker.finish(jobId, runId, 'completed');
-    if (!finished.ok) throw new Error(finished.reason);
     await waitEnded(between);
     expect(between.events.at(-1)).toMatchObject({ id: finished.version, data: { status: 'completed' } });
     expect((await openSse(eventsUrl(jobId), { ...auth(), 'Last-Event-ID': String(finished.version) })).status).toBe(204);

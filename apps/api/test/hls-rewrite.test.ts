@@ -1,6 +1,6 @@
 import { isPlainRelativeUri, rewritePlaylist, rewriteStoryboard } from '../src/hls-rewrite';
 import { allowedOrigin } from '../src/middleware/cors';
-import { createEventTokens } from '../src/tokens';
+import { createEventTokens } from '@vidgen/jobs';
 
 describe('rewritePlaylist', () => {
   it('rewrites URI lines and URI attributes, and keeps tags', async () => {

@@ -11,7 +11,7 @@ import { createLogger } from '@vidgen/observability';
 import { createS3Client } from '@vidgen/storage';
 import { createTestEnv, startWorkerProcess, waitFor, type TestEnv, type WorkerHandle } from '@vidgen/testing';
 import { startApi, type RunningApi } from '../src/app';
-import { signEventToken } from '../src/tokens';
+import { signEventToken } from '@vidgen/jobs';
 
 const KEY = 'hls-owner-key-aaaa';
 const SECRET = 's'.repeat(40);

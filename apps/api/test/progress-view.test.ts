@@ -1,7 +1,6 @@
 import { STAGE_NAMES, type JobRecord } from '@vidgen/core';
 import type { ProgressSnapshot } from '@vidgen/progress';
-import { presentProgress } from '../src/progress-view';
-import { createEventTokens, signEventToken, verifyEventToken } from '../src/tokens';
+import { createEventTokens, presentProgress, signEventToken, verifyEventToken } from '@vidgen/jobs';
 
 const JOB = '6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f';
 const SECRET = 'unit-secret-0123456789abcdef0123456789';
@@ -79,18 +78,18 @@ describe('presentProgress', () => {
     ...over,
   });
 
-  it('is not final while the record is completed but the run is not finished yet', () => {
+  it('shows a completed record as completed, its run ended or not', () => {
     const state = presentProgress(record({ status: 'completed' }), snapshot({}));
-    expect(state).toMatchObject({ status: 'completed', version: 7, final: false, progress: { percentage: 100, stage: 'completed', eta_seconds: 0 } });
+    expect(state).toMatchObject({ status: 'completed', version: 7, progress: { percentage: 100, stage: 'completed', eta_seconds: 0 } });
     expect(state.progress.stages.every((s) => s.status === 'done')).toBe(true);
-    expect(presentProgress(record({ status: 'completed' }), snapshot({ status: 'completed', version: 8 })).final).toBe(true);
+    expect(presentProgress(record({ status: 'completed' }), snapshot({ status: 'completed', version: 8 }))).toMatchObject({ version: 8, progress: { stage: 'completed' } });
   });
 
-  it('shows a failure where the run stopped, final when no run of this attempt can finish', () => {
+  it('shows a failure where the run stopped, also with a run of an older attempt or none', () => {
     const failed = presentProgress(record({ status: 'failed', progress: { percentage: 40, stage: 'failed' } }), snapshot({ status: 'failed', stage: 'failed' }));
-    expect(failed).toMatchObject({ final: true, progress: { percentage: 40, stage: 'failed', eta_seconds: null } });
-    expect(presentProgress(record({ status: 'failed', attempt: 2 }), snapshot({})).final).toBe(true);
-    expect(presentProgress(record({ status: 'failed' }), null)).toMatchObject({ final: true, version: 0, progress: { stage: 'failed' } });
+    expect(failed).toMatchObject({ progress: { percentage: 40, stage: 'failed', eta_seconds: null } });
+    expect(presentProgress(record({ status: 'failed', attempt: 2 }), snapshot({})).progress.stage).toBe('failed');
+    expect(presentProgress(record({ status: 'failed' }), null)).toMatchObject({ version: 0, progress: { stage: 'failed' } });
   });
 
   it('shows the queued view for a retry pending or a run of an older attempt', () => {

@@ -41,8 +41,8 @@ async function startReceiver() {
 }
 
 async function stack(overrides: Record<string, string>) {
-  // Links in webhook bodies are absolute under PUBLIC_BASE_URL (the worker builds them).
-  const env = await createTestEnv({ API_KEYS: `owner1:${KEY}`, WEBHOOK_SECRETS: `owner1:${SECRET}`, WEBHOOK_BACKOFF_MS: '100', PUBLIC_BASE_URL: 'https://api.vidgen.test', ...overrides });
+  // Links in webhook bodies are absolute under PUBLIC_BASE_URL, their tokens signed with SIGNING_SECRET (the worker builds them).
+  const env = await createTestEnv({ API_KEYS: `owner1:${KEY}`, WEBHOOK_SECRETS: `owner1:${SECRET}`, WEBHOOK_BACKOFF_MS: '100', PUBLIC_BASE_URL: 'https://api.vidgen.test', SIGNING_SECRET: 'webhook-test-signing-secret-0123456789', ...overrides });
   const api = await startApi(loadConfig({ ...env.env, API_PORT: '0' }), createLogger({ service: 'api', format: 'json', stream: new PassThrough() }));
   const worker = await startWorkerProcess(env.env);
   return { env, api, worker };
@@ -103,6 +103,22 @@ describe('webhooks (a receiver on 127.0.0.1, WEBHOOK_ALLOW_PRIVATE=true)', () =>
       callback_url: `${receiver.base}/ok`,
       deliveries: [expect.objectContaining({ event_id: event.event_id, event: 'job.completed', attempt: 1, ok: true, status_code: 200 })],
     });
+
+    // The body's job is what GET shows, minus links.events: one presenter (tokens are minted per second, and
+    // the deliveries listed are those before this one).
+    const untokened = (url: string | null) => url?.replace(/\?token=[^&]+$/, '?token=…') ?? null;
+    const comparable = (j: typeof view) => ({
+      ...j,
+      result: { ...j.result, hls_url: untokened(j.result.hls_url), storyboard_url: untokened(j.result.storyboard_url) },
+      webhook: { ...j.webhook, deliveries: [] },
+    });
+    const { events: _events, ...links } = view.links;
+    expect(comparable(event.job)).toEqual(comparable({ ...view, links }));
+    expect(event.job.result.hls_url).toMatch(/^https:\/\/api\.vidgen\.test\/api\/v1\/videos\/jobs\/.+\/hls\/master\.m3u8\?token=/);
+    expect(event.job.result.download_url).toEqual(expect.any(String));
+    // Its HLS link opens at the API (the worker signs with the same SIGNING_SECRET).
+    const playlist = await request(open.api.server).get(event.job.result.hls_url.replace('https://api.vidgen.test', ''));
+    expect(playlist.status).toBe(200);
   });
 
   it('retries a receiver that fails twice, with backoff, until it answers 2xx', async () => {
@@ -136,6 +152,8 @@ describe('webhooks (a receiver on 127.0.0.1, WEBHOOK_ALLOW_PRIVATE=true)', () =>
     );
     expect(delivery!.headers['x-vidgen-event']).toBe('job.cancelled');
     expect(JSON.parse(delivery!.body).job).toMatchObject({ job_id: jobId, status: 'cancelled' });
+    // Progress as GET shows it (where the run stopped), not the record's 0.
+    expect(JSON.parse(delivery!.body).job.progress).toEqual((await getJob(open.api, jobId)).body.progress);
   });
 
   it('rejects a callback_url that is not http(s) at submission', async () => {

@@ -3,7 +3,9 @@ import { defaultPublicBaseUrl, type Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
 import { JobStore, consumeQueue, createMaintenanceQueue, createWebhookQueue, type JobStoreOptions, type Redis } from '@vidgen/queue';
 import { createS3Client, createUrlSigner } from '@vidgen/storage';
-import { DeliveryLog, createWebhookProcessor, presentJobForWebhook, webhookStoreOptions } from '@vidgen/webhooks';
+import { createEventTokens, createJobPresenter, presentProgress } from '@vidgen/jobs';
+import { JobProgressTracker } from '@vidgen/progress';
+import { DeliveryLog, createWebhookProcessor, webhookStoreOptions } from '@vidgen/webhooks';
 import { runWithContext } from '@vidgen/observability';
 import { startMaintenance } from './maintenance';
 
@@ -15,11 +17,22 @@ export interface BackgroundWork {
   close(): Promise<void>;
 }
 
-/** links.self of a webhook body: absolute under PUBLIC_BASE_URL, like every link the API shows (development: API_HOST and API_PORT). */
-const jobUrl = (config: Config) => {
+/**
+ * The presenter of webhook bodies: the API's GET presenter built from the same configuration, so a
+ * body's job is what GET shows (minus links.events): links absolute under PUBLIC_BASE_URL (development:
+ * API_HOST and API_PORT), tokens signed with SIGNING_SECRET, URLs signed like the API's.
+ */
+function webhookPresenter(config: Config, urls: ReturnType<typeof createUrlSigner>, deliveries: DeliveryLog) {
   const base = config.api.publicBaseUrl ?? defaultPublicBaseUrl(config.api.host, config.api.port);
-  return (jobId: string) => `${base}/api/v1/videos/jobs/${jobId}`;
-};
+  return createJobPresenter({
+    urls,
+    signedUrlTtlSeconds: config.s3.signedUrlTtlSeconds,
+    publicUrl: (path) => `${base}${path}`,
+    tokens: createEventTokens({ secret: config.api.signingSecret, ttlSeconds: config.api.eventsTokenTtlSeconds }),
+    hlsTokens: createEventTokens({ secret: config.api.signingSecret, ttlSeconds: config.s3.signedUrlTtlSeconds, scope: 'hls' }),
+    deliveries: (jobId) => deliveries.list(jobId),
+  });
+}
 
 /**
  * The worker's small queues beside video-generation: object purges (DELETE
@@ -37,6 +50,9 @@ export function createBackgroundWork(config: Config, redis: Redis, s3: S3Client,
   const deliveries = new DeliveryLog(redis, prefix, recordTtlSeconds);
   const presigner = config.s3.publicEndpoint ? createS3Client({ ...config.s3, endpoint: config.s3.publicEndpoint }) : s3;
   const urls = createUrlSigner({ client: presigner, bucket: config.s3.bucket, ttlSeconds: config.s3.signedUrlTtlSeconds, cdnBaseUrl: config.s3.cdnBaseUrl });
+  const presenter = webhookPresenter(config, urls, deliveries);
+  // Record and run read in one script (readJob), as GET reads them.
+  const progress = new JobProgressTracker({ redis, prefix });
   const storeOptions = webhookStoreOptions({ redis, prefix, queue: webhooks, attempts: config.webhooks.maxAttempts, backoffMs: config.webhooks.backoffMs, logger });
   return {
     storeOptions,
@@ -44,7 +60,11 @@ export function createBackgroundWork(config: Config, redis: Redis, s3: S3Client,
       startMaintenance({ queue: maintenance, s3, bucket: config.s3.bucket, logger });
       const processor = createWebhookProcessor({
         getRecord: (jobId) => reader.get(jobId),
-        present: (record) => presentJobForWebhook(record, { signVideo: (key) => urls.url(key), jobPath: jobUrl(config) }),
+        present: async (record) => {
+          const { record: current, snapshot } = await progress.readJob(record.job_id);
+          const job = current ?? record;
+          return presenter.webhookJob(job, presentProgress(job, current ? snapshot : null));
+        },
         recordAttempt: (jobId, attempt) => deliveries.record(jobId, attempt),
         secrets: new Map(Object.entries(config.webhooks.secrets)),
         allowPrivate: config.webhooks.allowPrivate,

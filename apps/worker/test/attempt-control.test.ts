@@ -111,9 +111,8 @@ describe('recordFailure', () => {
       return options.refuse ?? 'ok';
     };
     const store = { markRetrying: transition('markRetrying'), fail: transition('fail') };
-    const tracker = { finish: async () => (calls.push('finish'), { ok: true as const }) };
-    const run = (error: VidgenError) => recordFailure({ job, error, stage: 'rendering_scenes', attempt: 4, runId: 'r1', store: store as never, tracker: tracker as never, logger });
-    return { job, calls, errors, run, store, tracker };
+    const run = (error: VidgenError) => recordFailure({ job, error, stage: 'rendering_scenes', attempt: 4, store: store as never, logger });
+    return { job, calls, errors, run, store };
   }
 
   it('puts a retryable failure with attempts left back to queued and throws it for Bull', async () => {
@@ -128,13 +127,13 @@ describe('recordFailure', () => {
   it('fails the job and discards the Bull job on a permanent error', async () => {
     const s = setup({ attemptsMade: 0, attempts: 3 });
     await expect(s.run(new VidgenError('RENDER_FAILED'))).rejects.toMatchObject({ code: 'RENDER_FAILED' });
-    expect(s.calls).toEqual(['fail', 'finish', 'discard']);
+    expect(s.calls).toEqual(['fail', 'discard']);
   });
 
   it('fails a retryable error on the last attempt without discarding', async () => {
     const s = setup({ attemptsMade: 2, attempts: 3 });
     await expect(s.run(new VidgenError('JOB_TIMEOUT'))).rejects.toMatchObject({ code: 'JOB_TIMEOUT' });
-    expect(s.calls).toEqual(['fail', 'finish']);
+    expect(s.calls).toEqual(['fail']);
   });
 
   it('returns a shutdown to the queue even on the last attempt, leaving Bull one more', async () => {
@@ -160,14 +159,14 @@ describe('recordFailure', () => {
       const budgetCalls: string[] = [];
       const seconds = { release: async (owner: string, id: string) => (budgetCalls.push(`release ${owner} ${id}`), true), charge: async (owner: string, id: string) => void budgetCalls.push(`charge ${owner} ${id}`) };
       const error = new VidgenError(stage === 'rendering_scenes' ? 'RENDER_FAILED' : 'VIDEO_TOO_LONG', { retryable: stage === 'rendering_scenes' });
-      await expect(recordFailure({ job: s.job, error, stage, attempt: 1, runId: 'r1', store: s.store as never, tracker: s.tracker as never, budget: { seconds, owner: 'alice' }, logger })).rejects.toBe(error);
+      await expect(recordFailure({ job: s.job, error, stage, attempt: 1, store: s.store as never, budget: { seconds, owner: 'alice' }, logger })).rejects.toBe(error);
       expect({ stage, budgetCalls }).toEqual({ stage, budgetCalls: [`${expected} alice j1-r2`] });
     }
     // And a retry that is left keeps the reservation as it is.
     const s = setup({ attemptsMade: 0, attempts: 3 });
     const calls: string[] = [];
     const seconds = { release: async () => (calls.push('release'), true), charge: async () => void calls.push('charge') };
-    await expect(recordFailure({ job: s.job, error: new VidgenError('RENDER_FAILED', { retryable: true }), stage: 'planning', attempt: 1, runId: 'r1', store: s.store as never, tracker: s.tracker as never, budget: { seconds, owner: 'alice' }, logger })).rejects.toMatchObject({ code: 'RENDER_FAILED' });
+    await expect(recordFailure({ job: s.job, error: new VidgenError('RENDER_FAILED', { retryable: true }), stage: 'planning', attempt: 1, store: s.store as never, budget: { seconds, owner: 'alice' }, logger })).rejects.toMatchObject({ code: 'RENDER_FAILED' });
     expect(calls).toEqual([]);
   });
 

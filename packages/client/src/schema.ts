@@ -784,17 +784,41 @@ export interface components {
             event_id: string;
             job: components["schemas"]["WebhookJob"];
         };
-        /** @description The job as a webhook carries it: built by the worker, without the API's tokens (links.self only). */
+        MetadataVersions: {
+            versions: {
+                version: number;
+                /** @enum {unknown} */
+                change: "created" | "edited" | "reuploaded";
+                title: string;
+                description: string;
+                tags: string[];
+                duration_seconds: number;
+                width: number;
+                height: number;
+                size_bytes: number;
+                renditions: {
+                    label: string;
+                    width: number;
+                    height: number;
+                    size_bytes: number;
+                    format: string;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            next_cursor: string | null;
+        };
+        /** @description The job as a webhook carries it: exactly what GET /jobs/{job_id} shows, without links.events (the event stream has ended). Its links are absolute under PUBLIC_BASE_URL; result.hls_url and storyboard_url carry their own short-lived tokens. */
         WebhookJob: {
             /** Format: uuid */
             job_id: string;
             /** @enum {unknown} */
-            status: "completed" | "failed" | "cancelled";
-            progress: {
-                percentage: number;
-                /** @enum {unknown} */
-                stage: "queued" | "planning" | "rendering_scenes" | "combining" | "generating_thumbnails" | "encoding_renditions" | "extracting_metadata" | "uploading" | "finalizing" | "completed" | "failed" | "cancelled";
-            };
+            status: "queued" | "processing" | "completed" | "failed" | "cancelled";
+            /** @description Only while queued: jobs that would run before it. */
+            queue_position?: number | null;
+            progress: components["schemas"]["JobProgress"];
             configuration: {
                 topic: string;
                 context?: string;
@@ -836,10 +860,22 @@ export interface components {
             completed_at: string | null;
             error: components["schemas"]["JobError"] | null;
             last_error: components["schemas"]["JobError"] | null;
+            warnings: {
+                code: string;
+                /** @enum {unknown} */
+                stage: "queued" | "planning" | "rendering_scenes" | "combining" | "generating_thumbnails" | "encoding_renditions" | "extracting_metadata" | "uploading" | "finalizing";
+                message: string;
+                details?: unknown;
+            }[];
             result: {
                 video_url: string | null;
                 /** Format: date-time */
-                video_url_expires_at: string | null;
+                video_url_expires_at?: string | null;
+                download_url: string | null;
+                hls_url: string | null;
+                subtitles_url?: string | null;
+                poster_url?: string | null;
+                storyboard_url?: string | null;
                 duration_seconds: number;
                 outputs: {
                     /** @enum {unknown} */
@@ -859,36 +895,29 @@ export interface components {
                     i_frames?: true;
                 }[];
             } | null;
+            webhook: {
+                /** Format: uri */
+                callback_url: string;
+                /** @description The delivery attempts, oldest first. */
+                deliveries: {
+                    event_id: string;
+                    event: string;
+                    attempt: number;
+                    /** Format: date-time */
+                    attempted_at: string;
+                    /** @description The receiver's status; null: no answer. */
+                    status_code: number | null;
+                    ok: boolean;
+                    duration_ms: number;
+                    error_code?: string;
+                    error?: string;
+                    will_retry?: boolean;
+                }[];
+            } | null;
             links: {
                 /** Format: uri */
                 self: string;
             };
-        };
-        MetadataVersions: {
-            versions: {
-                version: number;
-                /** @enum {unknown} */
-                change: "created" | "edited" | "reuploaded";
-                title: string;
-                description: string;
-                tags: string[];
-                duration_seconds: number;
-                width: number;
-                height: number;
-                size_bytes: number;
-                renditions: {
-                    label: string;
-                    width: number;
-                    height: number;
-                    size_bytes: number;
-                    format: string;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-            }[];
-            next_cursor: string | null;
         };
     };
     responses: never;

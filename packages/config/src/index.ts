@@ -205,7 +205,7 @@ export function loadConfigWithWarnings(source: NodeJS.ProcessEnv = process.env):
   const keys = parseApiKeys(typeof v.API_KEYS === 'string' ? v.API_KEYS : '', problems);
   const webhookSecrets = parseWebhookSecrets(typeof v.WEBHOOK_SECRETS === 'string' ? v.WEBHOOK_SECRETS : '', problems);
   if (v.NODE_ENV === 'production' && keys.length === 0) problems.push('API_KEYS: required when NODE_ENV=production (open mode is for development only)');
-  if (v.NODE_ENV === 'production' && !v.SIGNING_SECRET) problems.push('SIGNING_SECRET: required when NODE_ENV=production (every API replica must sign and verify tokens alike)');
+  if (v.NODE_ENV === 'production' && !v.SIGNING_SECRET) problems.push('SIGNING_SECRET: required when NODE_ENV=production (every API replica and worker must sign and verify tokens alike)');
   if (Boolean(v.S3_ACCESS_KEY_ID) !== Boolean(v.S3_SECRET_ACCESS_KEY)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   if (v.API_PORT !== 0 && v.API_PORT === v.WORKER_HTTP_PORT && v.API_HOST === v.WORKER_HTTP_HOST) problems.push('API_PORT and WORKER_HTTP_PORT must differ');
   if (v.API_REQUEST_TIMEOUT_MS < v.API_HEADERS_TIMEOUT_MS) problems.push('API_REQUEST_TIMEOUT_MS must be at least API_HEADERS_TIMEOUT_MS (the headers are part of the request)');

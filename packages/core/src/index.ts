@@ -17,3 +17,4 @@ export * from './pool';
 export * from './voice-fields';
 export * from './json-schema';
 export * from './planning';
+export * from './link-helpers';

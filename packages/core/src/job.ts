@@ -122,6 +122,7 @@ export interface JobRecord {
   owner: string;
   correlation_id: string;
   status: JobStatus;
+  /** A summary of `status`, not stored (statusProgress in @vidgen/queue): the job's progress run holds where it is. */
   progress: JobProgress;
   configuration: JobConfiguration;
   attempt: number;

@@ -116,13 +116,11 @@ export function createAttemptHandler<R extends Rendered, P extends PreparedOutpu
    * An ended job handed out again: the worker that ended it died (or lost
    * Redis) before the queue recorded the end, maybe between the transition and
    * what follows it. Replays the terminal event (same event id: a webhook
-   * still pending is not doubled) and ends the progress run it left open.
+   * still pending is not doubled); its progress run ended with the transition.
    */
   async function settleEnded(jobId: string, status: 'completed' | 'failed' | 'cancelled', logger: Logger, queueJobId: string): Promise<void> {
     try {
       await store.replayTerminal(jobId);
-      const snapshot = await tracker.getSnapshot(jobId);
-      if (snapshot && snapshot.status === 'processing') await tracker.finish(jobId, snapshot.run_id, status);
       // The dead worker may not have settled the job's video seconds either (each step is idempotent).
       const ended = deps.budget ? await store.get(jobId) : null;
       if (ended && deps.budget) {
@@ -153,7 +151,7 @@ export function createAttemptHandler<R extends Rendered, P extends PreparedOutpu
     if (!run.ok) {
       const error = run.error ?? new VidgenError('INTERNAL_ERROR', { message: `progress run refused: ${run.reason}` });
       // The record is processing now: it must not stay so.
-      return recordFailure({ job, error, stage: null, attempt, runId: '', store, tracker, budget: budgetOf(record), logger });
+      return recordFailure({ job, error, stage: null, attempt, store, budget: budgetOf(record), logger });
     }
     const { runId } = run;
     logger.info('job started', { owner: record.owner, quality: record.configuration.quality, run_id: runId });
@@ -215,7 +213,7 @@ export function createAttemptHandler<R extends Rendered, P extends PreparedOutpu
         }
       }
       try {
-        await deliver(record, prepared, early ?? delivery.uploads(record, signal), { report, signal, logger, flush: () => callback.flush(), runId, attempt, started, queueJobId: job.id });
+        await deliver(record, prepared, early ?? delivery.uploads(record, signal), { report, signal, logger, flush: () => callback.flush(), attempt, started, queueJobId: job.id });
         await deps.artifacts?.remove(job_id);
       } catch (err) {
         // A storage failure after the render: keep the outputs, so the next attempt only uploads.
@@ -230,7 +228,7 @@ export function createAttemptHandler<R extends Rendered, P extends PreparedOutpu
     } catch (err) {
       const error = abortCause(signal) ?? classifyError(err, stage);
       await callback.flush().catch(() => undefined);
-      await recordFailure({ job, error, stage, attempt, runId, store, tracker, budget: budgetOf(record), logger });
+      await recordFailure({ job, error, stage, attempt, store, budget: budgetOf(record), logger });
     }
   }
 
@@ -239,13 +237,12 @@ export function createAttemptHandler<R extends Rendered, P extends PreparedOutpu
     signal: AbortSignal;
     logger: Logger;
     flush: () => Promise<void>;
-    runId: string;
     attempt: number;
     started: number;
     queueJobId: string;
   }
 
-  /** uploading → finalizing: the job is completed exactly once (JobStore.complete). */
+  /** uploading → finalizing: the job is completed exactly once (JobStore.complete, which also ends the progress run). */
   async function deliver(record: JobRecord, prepared: P, uploading: DeliveryUploads<P>, ctx: DeliverContext): Promise<void> {
     const { report, signal, logger } = ctx;
     const job_id = record.job_id;
@@ -267,7 +264,6 @@ export function createAttemptHandler<R extends Rendered, P extends PreparedOutpu
       logger.warn('job was not processing at finalization; result not stored', { status: done });
       return;
     }
-    await tracker.finish(job_id, ctx.runId, 'completed');
     // The owner's daily budget is charged what was rendered, not what was planned.
     await deps.budget?.settle(record.owner, ctx.queueJobId, prepared.durationSeconds).catch((err) => logger.warn('settling the video seconds failed', { err }));
     logger.info('job completed', { duration_ms: Date.now() - ctx.started, size_bytes: uploadedBytes, objects: outputs.length, video_seconds: prepared.durationSeconds });

@@ -1,10 +1,9 @@
 import { VidgenError, plannedVideoSeconds, queueJobIdFor, type JobRecord, type Logger } from '@vidgen/core';
-import type { Backlog, FairTags, JobDataOwner, JobQueue, JobRecords, ProgressRuns, PublishCancel, PurgeQueue, TransitionResult, VideoSeconds } from './ports';
+import type { Backlog, FairTags, JobDataOwner, JobQueue, JobRecords, PublishCancel, PurgeQueue, TransitionResult, VideoSeconds } from './ports';
 import { assertQueueQuota, reserveVideoSeconds, takeSubmission, type AdmitDeps } from './submit';
 
 export interface ControlDeps extends AdmitDeps {
   store: Pick<JobRecords, 'cancel' | 'queueJobId' | 'resubmissions' | 'resubmit' | 'fail' | 'deleteWith'>;
-  tracker: Pick<ProgressRuns, 'getSnapshot' | 'finish'>;
   queue: Pick<JobQueue, 'enqueue' | 'remove'>;
   /** Object deletion runs on the workers: the API records and enqueues, it never writes to S3. */
   purges: PurgeQueue;
@@ -23,17 +22,11 @@ export interface ControlDeps extends AdmitDeps {
   logger: Logger;
 }
 
-/** A cancelled job reads like one at once (the progress run is ended too, so event streams end). */
-async function finishRun(deps: Pick<ControlDeps, 'tracker'>, jobId: string): Promise<void> {
-  const snapshot = await deps.tracker.getSnapshot(jobId);
-  if (snapshot && snapshot.status === 'processing') await deps.tracker.finish(jobId, snapshot.run_id, 'cancelled');
-}
-
 /**
  * Cancels a queued or processing job: the record moves to cancelled
- * atomically (JobStore.cancel), a waiting queue job is removed, the workers
- * are told to abort (publishCancel), the progress run ends, and partial
- * outputs are purged. Returns the refusing status when the job had ended.
+ * atomically (JobStore.cancel, which ends the progress run in the same
+ * script, so event streams end at once), a waiting queue job is removed, the
+ * workers are told to abort (publishCancel), and partial outputs are purged. Returns the refusing status when the job had ended.
  */
 export async function cancelJob(deps: ControlDeps, record: JobRecord, correlationId: string): Promise<TransitionResult> {
   const jobId = record.job_id;
@@ -52,7 +45,6 @@ export async function cancelJob(deps: ControlDeps, record: JobRecord, correlatio
     .then((queueJobId) => deps.queue.remove(queueJobId))
     .catch((err) => deps.logger.warn('removing the cancelled job from the queue failed', { err }));
   const receivers = await deps.publishCancel(jobId);
-  await finishRun(deps, jobId);
   if (record.started_at || record.status === 'processing') {
     const purge = { job_id: jobId, owner: record.owner, correlation_id: correlationId };
     await deps.purges.enqueuePurge(purge);

@@ -1,5 +1,5 @@
 import { renderedBefore, type JobError, type Logger, type StageName, type VidgenError } from '@vidgen/core';
-import type { JobRecords, ProgressRuns, QueuedJob, VideoSeconds } from './ports';
+import type { JobRecords, QueuedJob, VideoSeconds } from './ports';
 
 export function toJobError(err: VidgenError, stage: StageName | null, attempt: number): JobError {
   const e: JobError = {
@@ -23,9 +23,8 @@ export interface FailedAttempt {
   /** The last stage the attempt reached. */
   stage: StageName | null;
   attempt: number;
-  runId: string;
+  /** fail() also ends the attempt's progress run (one script), so there is no run to finish here. */
   store: Pick<JobRecords, 'markRetrying' | 'fail'>;
-  tracker: Pick<ProgressRuns, 'finish'>;
   /** OWNER_DAILY_VIDEO_SECONDS, with the job's owner; absent: no budget. */
   budget?: { seconds: Pick<VideoSeconds, 'release' | 'charge'>; owner: string };
   logger: Logger;
@@ -41,7 +40,7 @@ export interface FailedAttempt {
  * Throws for the queue otherwise.
  */
 export async function recordFailure(failed: FailedAttempt): Promise<void> {
-  const { job, error: e, stage, attempt, runId, store, tracker, logger } = failed;
+  const { job, error: e, stage, attempt, store, logger } = failed;
   const { job_id } = job.data;
   const attemptsLeft = job.attempt < job.attemptsAllowed;
   // A shutdown is not the job's fault: it goes back to the queue even on its last queue attempt.
@@ -58,7 +57,6 @@ export async function recordFailure(failed: FailedAttempt): Promise<void> {
     if (!attemptsLeft) job.retryEvenIfLast();
     throw e;
   }
-  await tracker.finish(job_id, runId, 'failed');
   if (failed.budget) {
     // The job ended: its reserved seconds come back unless its video was rendered (then they are spent).
     const { seconds, owner } = failed.budget;

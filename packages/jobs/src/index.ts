@@ -10,3 +10,6 @@ export * from './outputs';
 export * from './ports-outputs';
 export * from './deliver/upload-outputs';
 export * from './deliver/metadata';
+export * from './tokens';
+export * from './links';
+export * from './present';

@@ -57,8 +57,8 @@ describe('an attempt that completes', () => {
 describe('a job handed out again after it ended', () => {
   /**
    * What a worker that died right after the record's transition leaves: the
-   * record ended (with its event id), the progress run still processing, the
-   * owner's reservation not settled. Written through the real store and tracker.
+   * record ended (with its event id) and its progress run with it (one script),
+   * the owner's reservation not settled. Written through the real store and tracker.
    */
   async function diedAfterTransition(end: 'completed' | 'failed') {
     const job = await h.submit(tinyJob());
@@ -81,7 +81,8 @@ describe('a job handed out again after it ended', () => {
     const job = await diedAfterTransition(end);
     const emitted = h.terminalEvents.filter((e) => e.jobId === job.id);
     expect(emitted).toHaveLength(1);
-    expect((await h.tracker.getSnapshot(job.id))!.status).toBe('processing');
+    // The transition ended the run too (it used to stay processing until the worker's own finish).
+    expect((await h.tracker.getSnapshot(job.id))!.status).toBe(end);
 
     const outcome = await h.attempt(job.id, { attemptsMade: 1 });
     expect(outcome).toEqual({ error: null, permanent: false, retry: false });

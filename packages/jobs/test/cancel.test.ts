@@ -42,10 +42,10 @@ describe('a cancel during an attempt', () => {
     expect(await h.redis.hget(h.store.key(job.id), 'finalizations')).toBeNull();
     expect(h.terminalEvents.filter((e) => e.jobId === job.id).map((e) => e.status)).toEqual(['cancelled']);
     expect(await h.metadata.getByJob(job.id)).toBeNull();
-    // Ending the progress run and releasing the reserved seconds are the canceller's part (the API's cancel):
-    // the attempt neither finishes the run nor settles or charges the seconds.
+    // The cancel's transition ended the progress run (one script); releasing the reserved seconds is the
+    // canceller's part (the API's cancel): the attempt neither touches the run nor settles or charges the seconds.
     const snapshot = (await h.tracker.getSnapshot(job.id))!;
-    expect(snapshot.status).toBe('processing');
+    expect(snapshot.status).toBe('cancelled');
     expect(snapshot.stages.find((s) => s.name === 'finalizing')!.status).toBe('pending');
     expect(await h.budget.usage(job.owner)).toMatchObject({ usedSeconds: 0, reservedSeconds: 1 });
     // An upload that was cancelled is no reason to keep the render for another attempt.

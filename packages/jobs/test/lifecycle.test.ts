@@ -31,10 +31,6 @@ function controlDeps(calls: string[], overrides: Partial<ControlDeps> = {}): Con
         calls.push(`deleteWith [${tx.join(', ')}]`);
       },
     },
-    tracker: {
-      getSnapshot: async () => ({ status: 'processing', run_id: 'r1' }),
-      finish: async (_id, runId, status) => (calls.push(`finish ${runId} ${status}`), { ok: true }),
-    },
     queue: {
       enqueue: async (payload, options) => void calls.push(`enqueue ${payload.job_id} ${options.queueJobId ?? payload.job_id}`),
       remove: async (id) => (calls.push(`remove ${id}`), true),
@@ -53,12 +49,12 @@ function controlDeps(calls: string[], overrides: Partial<ControlDeps> = {}): Con
 }
 
 describe('cancelJob', () => {
-  it('cancels the record, gives back the seconds, drops the waiting queue job, tells the workers, ends the run, purges twice', async () => {
+  it('cancels the record, gives back the seconds, drops the waiting queue job, tells the workers, purges twice (the record\'s cancel ends the run itself)', async () => {
     const calls: string[] = [];
     const videoBudget = { limitSeconds: 60, reserve: async () => ({ ok: true as const }), release: async (o: string, id: string) => (calls.push(`release ${o} ${id}`), true) };
     const deps = controlDeps(calls, { videoBudget, cancelSweepDelayMs: 5000 });
     expect(await cancelJob(deps, record({ status: 'processing', started_at: 'x' }), 'c1')).toBe('ok');
-    expect(calls).toEqual(['cancel', 'release alice j1-r1', 'remove j1-r1', 'publishCancel j1', 'finish r1 cancelled', 'purge j1', 'purge j1 +5000']);
+    expect(calls).toEqual(['cancel', 'release alice j1-r1', 'remove j1-r1', 'publishCancel j1', 'purge j1', 'purge j1 +5000']);
   });
 
   it('returns the refusing status and does nothing else when the job had ended', async () => {
@@ -107,7 +103,7 @@ describe('deleteJob', () => {
   it('cancels a running job, purges its objects and forgets every package’s data in the record’s transaction', async () => {
     const calls: string[] = [];
     await deleteJob(controlDeps(calls), record({ status: 'queued' }), 'c1');
-    expect(calls).toEqual(['cancel', 'remove j1-r1', 'publishCancel j1', 'finish r1 cancelled', 'purge j1', 'deleteWith [progress, metadata of alice]']);
+    expect(calls).toEqual(['cancel', 'remove j1-r1', 'publishCancel j1', 'purge j1', 'deleteWith [progress, metadata of alice]']);
   });
 });
 

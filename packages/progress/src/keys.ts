@@ -1,4 +1,4 @@
-import { jobKey, jobProgressKey } from '@vidgen/queue';
+import { jobKey, jobProgressKey, progressChannel } from '@vidgen/queue';
 
 /**
  * Progress keys. The progress hash shares the job record's hash tag `{<job_id>}`,
@@ -9,9 +9,4 @@ import { jobKey, jobProgressKey } from '@vidgen/queue';
  */
 export const progressKey: (prefix: string, jobId: string) => string = jobProgressKey;
 
-/** One channel for all jobs, so an API replica fans out SSE from a single subscriber connection. */
-export function progressChannel(prefix: string): string {
-  return `${prefix}:progress`;
-}
-
-export { jobKey };
+export { jobKey, progressChannel };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { STAGE_NAMES, type StageWeights } from '@vidgen/core';
+import { END_RUN_LUA } from '@vidgen/queue';
 
 /**
  * The one Lua script behind every progress write. Checking and writing in one
@@ -55,14 +56,10 @@ local function finishedWeight(status)
 end
 
 -- s carries strings only: number formatting is the costliest part of this script.
-local function commit(f, s, ttl)
+local function commit(f, s)
   local version = tostring((tonumber(h[7]) or 0) + 1)
   push(f, 'version', version, 'updated_at', now)
   redis.call('HSET', key, unpack(f))
-  if ttl then
-    redis.call('EXPIRE', key, ttl)
-    redis.call('EXPIRE', jobkey, ttl)
-  end
   local shown = s.stage
   if s.status ~= 'processing' then shown = s.status end
   -- Built by hand rather than cjson: every value is a number, a registry name, our own
@@ -161,21 +158,11 @@ end
 if op == 'finish' then
   local st = ARGV[6]
   if st ~= 'completed' and st ~= 'failed' and st ~= 'cancelled' then return {'invalid_status'} end
-  local status = redis.call('HMGET', key, STATUS_FIELDS)
-  if st == 'completed' then
-    for i = 1, N do
-      if status[i] == 'pending' or status[i] == 'active' then
-        push(f, NAMES[i] .. ':status', 'done', NAMES[i] .. ':completed_at', now)
-      end
-    end
-    s.sp, s.pct = '100', '100'
-  elseif status[cur] == 'active' then
-    -- The interrupted stage is marked failed; the percentage stays where it was.
-    push(f, NAMES[cur] .. ':status', 'failed', NAMES[cur] .. ':completed_at', now)
-  end
-  s.status = st
-  push(f, 'status', st, 'stage_percentage', s.sp, 'percentage', s.pct)
-  return commit(f, s, ARGV[8])
+  -- The same ending as a terminal transition of the job record (JobStore), which normally ends the run itself.
+  local ended = endRun(key, st, now, ARGV[4], ARGV[5])
+  redis.call('EXPIRE', key, ARGV[8])
+  redis.call('EXPIRE', jobkey, ARGV[8])
+  return ended
 end
 
 return redis.error_reply('unknown progress op ' .. tostring(op))
@@ -195,7 +182,7 @@ export function buildProgressScript(weights: StageWeights): ProgressScript {
   // String(n) is the shortest exact form of a double, so Lua parses the same weights TypeScript uses.
   const values = STAGE_NAMES.map((n) => String(weights[n])).join(', ');
   // The registry is spliced in as literals so no per-call loop rebuilds it.
-  const lua = [`local NAMES = {${names}}`, `local INDEX = {${index}}`, `local WEIGHTS = {${values}}`, BODY.replaceAll('STATUS_FIELDS', statusFields)].join('\n');
+  const lua = [`local NAMES = {${names}}`, `local INDEX = {${index}}`, `local WEIGHTS = {${values}}`, END_RUN_LUA, BODY.replaceAll('STATUS_FIELDS', statusFields)].join('\n');
   const name = `vidgenProgress_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
   return { name, lua };
 }

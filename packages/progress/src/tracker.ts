@@ -145,7 +145,11 @@ export class JobProgressTracker implements ProgressWriter {
     }
   }
 
-  /** Ends the run with a terminal status and starts retention (EXPIRE on progress and the job record). */
+  /**
+   * Ends the run with a terminal status and starts retention (EXPIRE on progress and the job record).
+   * A job's terminal transition (JobStore.complete, fail, cancel) ends its run already, in the same
+   * script as the record; this ends a run on its own, for a caller that has no record transition.
+   */
   async finish(jobId: string, runId: string, status: TerminalStatus): Promise<ProgressResult> {
     if (!isTerminalStatus(status)) return this.refuse(jobId, 'invalid_status', { run_id: runId, status });
     return this.run(jobId, 'finish', runId, status, '', String(status === 'completed' ? this.ttl : this.failedTtl));
@@ -194,7 +198,7 @@ export class JobProgressTracker implements ProgressWriter {
    * The job's record and its progress in one script call (READ_JOB): one
    * command and one round trip instead of two reads in a row, and both hashes
    * as of one instant, so a reader never pairs a record with progress written
-   * after it (the worker writes the record first and the tracker second). The
+   * after it (a pickup writes the record first and starts the run second). The
    * record is null when the job is unknown. Throws a categorized VidgenError like getSnapshot.
    */
   async readJob(jobId: string): Promise<{ record: JobRecord | null; snapshot: ProgressSnapshot | null }> {

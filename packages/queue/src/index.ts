@@ -2,6 +2,7 @@ export * from './redis';
 export * from './keys';
 export * from './bull';
 export * from './job-store';
+export * from './run-end';
 export * from './prefix';
 export * from './stats';
 export * from './cursor';

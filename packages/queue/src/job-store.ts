@@ -5,35 +5,37 @@ import {
   isConnectionFailure,
   isRedisFailure,
   queueJobIdFor,
-  stageIndex,
   type JobConfiguration,
   type JobError,
   type JobRecord,
   type JobResult,
   type JobStatus,
   type JobWarning,
-  type ProgressStage,
-  type StageName,
 } from '@vidgen/core';
-import { jobKey, jobProgressKey, ownerJobsKey } from './keys';
+import { jobKey, jobProgressKey, ownerJobsKey, progressChannel } from './keys';
+import { END_RUN_LUA } from './run-end';
 
 /**
  * Compare-and-set on one job hash, KEYS[1]; KEYS[2] is the job's progress hash
  * (same hash tag, so the script stays in one Cluster slot). ARGV[1] lists the
  * statuses the job may be in (comma-separated); ARGV[2] is the new status or
- * ''; ARGV[3] is the retention in seconds. The remaining ARGV are field/value
- * pairs; a field written as "?name" is set only while empty, one written as
- * "+name" is incremented by its value, and one written as "=name" is a guard:
- * the change happens only while the field holds that value.
+ * ''; ARGV[3] is the retention in seconds; ARGV[4] now (ms), ARGV[5] the
+ * progress channel and ARGV[6] the job id, JSON-encoded (for endRun). The
+ * remaining ARGV are field/value pairs; a field written as "?name" is set only
+ * while empty, one written as "+name" is incremented by its value, and one
+ * written as "=name" is a guard: the change happens only while the field holds that value.
  *
- * Retention follows the status in the same script, so no path to an end can
- * miss it: a move to completed, failed or cancelled EXPIREs both keys after
- * ARGV[3] seconds; a move to an active status (queued, processing: a resubmit
- * or a retry) PERSISTs both, so an active job never expires. A progress hash
- * that does not exist yet is left alone (EXPIRE and PERSIST do nothing).
+ * The record holds the job's status and the progress hash its progress; a move
+ * to completed, failed or cancelled ends the job's processing run here too
+ * (endRun, END_RUN_LUA), so record and run never disagree and no reader has to
+ * reconcile them. Retention follows the status in the same script, so no path
+ * to an end can miss it: a terminal move EXPIREs both keys after ARGV[3]
+ * seconds; a move to an active status (queued, processing: a resubmit or a
+ * retry) PERSISTs both, so an active job never expires. A progress hash that
+ * does not exist yet is left alone (EXPIRE and PERSIST do nothing).
  * Returns 'ok', 'missing', 'stale' (a guard failed), or the status that refused the change.
  */
-const TRANSITION = `
+const TRANSITION = `${END_RUN_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
 local status = redis.call('HGET', KEYS[1], 'status')
 local allowed = false
@@ -41,11 +43,11 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   if s == status then allowed = true end
 end
 if not allowed then return status end
-for i = 4, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   if string.sub(ARGV[i], 1, 1) == '=' and redis.call('HGET', KEYS[1], string.sub(ARGV[i], 2)) ~= ARGV[i + 1] then return 'stale' end
 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[2]) end
-for i = 4, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   local field = ARGV[i]
   if string.sub(field, 1, 1) == '=' then
     -- a guard, checked above
@@ -60,6 +62,7 @@ for i = 4, #ARGV, 2 do
   end
 end
 if ARGV[2] == 'completed' or ARGV[2] == 'failed' or ARGV[2] == 'cancelled' then
+  endRun(KEYS[2], ARGV[2], ARGV[4], ARGV[5], ARGV[6])
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 elseif ARGV[2] ~= '' then
@@ -69,26 +72,10 @@ end
 return 'ok'
 `;
 
-/**
- * Progress write for a processing job: stages never move backwards and the
- * overall percentage never decreases. ARGV: stage, stage index, percentage, updated_at.
- */
-const PROGRESS = `
-local h = redis.call('HMGET', KEYS[1], 'status', 'stage_index', 'percentage')
-if h[1] ~= 'processing' then return 'not_processing' end
-local idx = tonumber(ARGV[2])
-local pct = tonumber(ARGV[3])
-if idx < tonumber(h[2] or '0') then return 'stage_regress' end
-if pct < tonumber(h[3] or '0') then return 'percentage_regress' end
-redis.call('HSET', KEYS[1], 'stage', ARGV[1], 'stage_index', ARGV[2], 'percentage', ARGV[3], 'updated_at', ARGV[4])
-return 'ok'
-`;
-
 export type TransitionResult = 'ok' | 'missing' | 'stale' | JobStatus;
 
 interface StoreCommands {
   vidgenTransition(key: string, progressKey: string, ...args: string[]): Promise<string>;
-  vidgenProgress(key: string, ...args: string[]): Promise<string>;
 }
 
 export interface NewJob {
@@ -181,7 +168,6 @@ export class JobStore {
     this.redis = redis as Redis & StoreCommands;
     if (!(this.redis as Partial<StoreCommands>).vidgenTransition) {
       redis.defineCommand('vidgenTransition', { numberOfKeys: 2, lua: TRANSITION });
-      redis.defineCommand('vidgenProgress', { numberOfKeys: 1, lua: PROGRESS });
     }
   }
 
@@ -215,9 +201,6 @@ export class JobStore {
       owner: job.owner,
       correlation_id: job.correlation_id,
       status: 'queued',
-      stage: 'queued',
-      stage_index: '0',
-      percentage: '0',
       configuration: JSON.stringify(job.configuration),
       attempt: '0',
       created_at: job.created_at,
@@ -253,7 +236,7 @@ export class JobStore {
   private async transition(jobId: string, from: readonly JobStatus[], to: JobStatus | '', fields: Record<string, string>): Promise<TransitionResult> {
     // The retention the script applies if `to` is terminal: shorter for jobs that ended without a video.
     const ttl = to === 'failed' || to === 'cancelled' ? this.failedTtl : this.ttl;
-    const args = [from.join(','), to, ttl, ...Object.entries(fields).flat()];
+    const args = [from.join(','), to, ttl, String(Date.now()), progressChannel(this.prefix), JSON.stringify(jobId), ...Object.entries(fields).flat()];
     return (await this.call(() => this.redis.vidgenTransition(this.key(jobId), jobProgressKey(this.prefix, jobId), ...args))) as TransitionResult;
   }
 
@@ -264,9 +247,6 @@ export class JobStore {
       attempt: String(attempt),
       '?started_at': t,
       updated_at: t,
-      stage: 'queued',
-      stage_index: '0',
-      percentage: '0',
       error: '',
       // An attempt's warnings are its own: the new attempt records its own.
       warnings: '',
@@ -329,7 +309,7 @@ export class JobStore {
   async cancel(jobId: string): Promise<TransitionResult> {
     const t = now();
     const eventId = newTerminalEventId();
-    const outcome = await this.transition(jobId, ['queued', 'processing'], 'cancelled', { stage: 'cancelled', completed_at: t, updated_at: t, terminal_event_id: eventId });
+    const outcome = await this.transition(jobId, ['queued', 'processing'], 'cancelled', { completed_at: t, updated_at: t, terminal_event_id: eventId });
     return this.ended(jobId, 'cancelled', outcome, eventId);
   }
 
@@ -342,9 +322,6 @@ export class JobStore {
    */
   async resubmit(jobId: string): Promise<{ ok: true; resubmission: number } | { ok: false; status: TransitionResult }> {
     const outcome = await this.transition(jobId, ['failed', 'cancelled'], 'queued', {
-      stage: 'queued',
-      stage_index: '0',
-      percentage: '0',
       completed_at: '',
       error: '',
       result: '',
@@ -397,9 +374,6 @@ export class JobStore {
       terminal_event_id: eventId,
       ...JobStore.own(attempt),
       result: JSON.stringify(result),
-      stage: 'completed',
-      stage_index: '99',
-      percentage: '100',
       completed_at: t,
       updated_at: t,
       error: '',
@@ -417,34 +391,36 @@ export class JobStore {
       terminal_event_id: eventId,
       ...JobStore.own(attempt),
       error: JSON.stringify(error),
-      stage: 'failed',
       completed_at: t,
       updated_at: t,
     });
     return this.ended(jobId, 'failed', outcome, eventId);
-  }
-
-  /** Stores stage progress; refused (not thrown) when it would regress or the job isn't processing. */
-  async setProgress(jobId: string, stage: StageName, percentage: number): Promise<string> {
-    return this.call(() => this.redis.vidgenProgress(this.key(jobId), stage, String(stageIndex(stage)), String(percentage), now()));
   }
 }
 
 /** Where it always was for the callers that import it from here; it lives in @vidgen/core beside QueuePayload. */
 export { queueJobIdFor };
 
+/**
+ * The record's progress summary, a function of its status: the record stores no progress of
+ * its own (the job's progress run does, @vidgen/progress). Where a run stopped is the run's
+ * to say (presentProgress in @vidgen/jobs); this is what a POST answer shows before reading it.
+ */
+export function statusProgress(status: JobStatus): JobRecord['progress'] {
+  if (status === 'completed') return { percentage: 100, stage: 'completed' };
+  if (status === 'failed' || status === 'cancelled') return { percentage: 0, stage: status };
+  return { percentage: 0, stage: 'queued' };
+}
+
 /** The record of a stored hash (HGETALL); exported for readers that fetch many at once. */
 export function toRecord(h: Record<string, string>): JobRecord {
-  const stage = h.stage ?? 'queued';
+  const status = (h.status ?? 'queued') as JobStatus;
   return {
     job_id: h.job_id ?? '',
     owner: h.owner ?? '',
     correlation_id: h.correlation_id ?? '',
-    status: (h.status ?? 'queued') as JobStatus,
-    progress: {
-      percentage: Number(h.percentage ?? 0),
-      stage: stage as ProgressStage,
-    },
+    status,
+    progress: statusProgress(status),
     configuration: parseJson<JobConfiguration>(h.configuration) as JobConfiguration,
     attempt: Number(h.attempt ?? 0),
     created_at: h.created_at ?? '',

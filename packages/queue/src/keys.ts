@@ -5,6 +5,7 @@
  *
  *   <prefix>:job:{<job_id>}            hash: the job record
  *   <prefix>:job:{<job_id>}:progress   hash: the job's progress (written by @vidgen/progress)
+ *   <prefix>:progress                  pub/sub channel: one notification per accepted progress write
  *   <prefix>:owner:<owner>:jobs        sorted set: an owner's job ids by creation time
  *   <prefix>:owner:<owner>:queued      sorted set: the owner's enqueued job ids (OwnerBacklog)
  *   <prefix>:owner:<owner>:active      sorted set: the owner's run leases, Bull job id → expiry (OwnerLeases)
@@ -22,6 +23,11 @@ export function jobKey(prefix: string, jobId: string): string {
  */
 export function jobProgressKey(prefix: string, jobId: string): string {
   return `${jobKey(prefix, jobId)}:progress`;
+}
+
+/** One pub/sub channel for all jobs' progress events, so an API replica fans out SSE from a single subscriber connection. */
+export function progressChannel(prefix: string): string {
+  return `${prefix}:progress`;
 }
 
 export function ownerJobsKey(prefix: string, owner: string): string {

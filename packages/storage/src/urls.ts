@@ -1,5 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { safeFileName } from '@vidgen/core';
 
 export interface PresignOptions {
   /** A client configured for the endpoint that clients download from (S3_PUBLIC_ENDPOINT or S3_ENDPOINT). */
@@ -13,16 +14,7 @@ export interface PresignOptions {
   signingDate?: Date;
 }
 
-/** Reduces a name to characters safe inside a quoted Content-Disposition filename. */
-export function safeFileName(name: string, fallback = 'video'): string {
-  const cleaned = name
-    .normalize('NFKD')
-    .replace(/[^\w.\- ]+/g, '')
-    .trim()
-    .replace(/\s+/g, '-')
-    .slice(0, 100);
-  return cleaned || fallback;
-}
+export { safeFileName };
 
 export async function presignGetUrl(options: PresignOptions): Promise<{ url: string; expiresAt: Date }> {
   const { client, bucket, key, expiresInSeconds, downloadName, signingDate } = options;

@@ -5,5 +5,4 @@ export * from './send';
 export * from './deliveries';
 export * from './event';
 export * from './trigger';
-export * from './job-view';
 export * from './processor';

@@ -55,9 +55,8 @@ export async function seedCompletedJob(options: CompletedJobOptions): Promise<st
       { kind: 'hls_playlist', key: `${base}/hls/480p/index.m3u8`, size_bytes: 300, content_type: 'application/vnd.apple.mpegurl', rendition: '480p' },
       { kind: 'hls_segment', key: `${base}/hls/480p/segment-000.ts`, size_bytes: 250000, content_type: 'video/mp2t', rendition: '480p' },
     ];
+    // The transition ends the progress run too.
     if ((await store.complete(jobId, { outputs, duration_seconds: 10 }, 1)) !== 'ok') throw new Error('seed: complete refused');
-    const finished = await tracker.finish(jobId, run.runId, 'completed');
-    if (!finished.ok) throw new Error(`seed: finish refused (${finished.reason})`);
     const facts = {
       duration_seconds: 10,
       width: 854,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -159,6 +160,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (let i = 0; i < workers; i++) workerPorts.push(base + i);
     }
     if (workerPorts.length > 0) env.WORKER_HTTP_PORT = String(workerPorts[0]);
+    // One secret for the stack's processes: the workers sign links in webhook bodies that the API verifies.
+    env.SIGNING_SECRET ??= randomBytes(32).toString('hex');
     const final = loadConfig(env);
     const apiHost = final.api.host === '0.0.0.0' ? '127.0.0.1' : final.api.host;
     const workerHost = final.worker.host === '0.0.0.0' ? '127.0.0.1' : final.worker.host;

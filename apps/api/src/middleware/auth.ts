@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import { VidgenError } from '@vidgen/core';
 import type { ApiKey } from '@vidgen/config';
 import { setContext } from '@vidgen/observability';
-import type { EventTokens } from '../tokens';
+import type { EventTokens } from '@vidgen/jobs';
 
 export const ANONYMOUS_OWNER = 'anonymous';
 

@@ -1,14 +1,13 @@
 import { Router, type Request, type Response } from 'express';
-import { VidgenError, type JobStatus, type Logger } from '@vidgen/core';
+import { VidgenError, isTerminalStatus, type JobStatus, type Logger } from '@vidgen/core';
 import { queuePositions, type Redis, type VideoQueue } from '@vidgen/queue';
 import type { ApiKey } from '@vidgen/config';
 import { setContext } from '@vidgen/observability';
 import { authenticateEventStream } from '../middleware/auth';
 import { route } from '../middleware/errors';
 import type { EventStreamSlots, ProgressFeed } from '../progress-feed';
-import { eventData, isTerminalJobStatus, type JobProgressState } from '../progress-view';
-import type { EventTokens } from '../tokens';
-import { jobIdParam, readOwnJob, signedEventsPath, type JobReader, type PublicUrl } from './job-state';
+import { eventData, signedEventsPath, type EventTokens, type JobProgressState, type PublicUrl } from '@vidgen/jobs';
+import { jobIdParam, readOwnJob, type JobReader } from './job-state';
 
 export interface EventsRouteDeps extends JobReader {
   feed: ProgressFeed;
@@ -107,9 +106,6 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     let closed = false;
     let running = false;
     let again = false;
-    let againFromHeartbeat = false;
-    // Heartbeats that found the record finished but its run not (see deliver).
-    let staleTerminalTicks = 0;
     let heartbeat: NodeJS.Timeout | undefined;
     let lifetime: NodeJS.Timeout | undefined;
     let positions: NodeJS.Timeout | undefined;
@@ -163,26 +159,21 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     };
 
     /**
-     * Sends a state the client does not have yet. A terminal state is sent only
-     * once it is final, and ends the stream. Between the worker's store.complete
-     * and tracker.finish the record is terminal but the run is not finished;
-     * finish() normally follows at once with a newer version. Should it never
-     * come (a worker lost between the two), the record's outcome is sent after
-     * two heartbeats, so a stream can never hang on a finished job.
+     * Sends a state the client does not have yet. A terminal state is the last:
+     * it is sent and ends the stream. The record's terminal transition ended
+     * the run in the same script, so nothing newer can follow it.
      */
-    const deliver = (state: JobProgressState, fromHeartbeat: boolean) => {
+    const deliver = (state: JobProgressState) => {
       status = state.status;
-      if (isTerminalJobStatus(state.status)) {
-        if (state.final || (fromHeartbeat && ++staleTerminalTicks >= 2)) {
-          send(state);
-          end();
-        }
+      if (isTerminalStatus(state.status)) {
+        send(state);
+        end();
         return;
       }
       if (lastSent === null || state.version > lastSent) send(state);
     };
 
-    const refresh = async (fromHeartbeat: boolean) => {
+    const refresh = async () => {
       let current;
       try {
         current = await readOwnJob(deps, jobId, owner);
@@ -193,13 +184,12 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
       }
       if (closed) return;
       if (!current) return end(); // deleted or expired meanwhile
-      deliver(current.state, fromHeartbeat);
+      deliver(current.state);
     };
 
     /** Runs refreshes one at a time (events stay in order) and coalesces notifications that arrive meanwhile. */
-    const schedule = (fromHeartbeat: boolean) => {
+    const schedule = () => {
       if (closed) return;
-      againFromHeartbeat ||= fromHeartbeat;
       if (running) {
         again = true;
         return;
@@ -209,9 +199,7 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
         try {
           do {
             again = false;
-            const hb = againFromHeartbeat;
-            againFromHeartbeat = false;
-            await refresh(hb);
+            await refresh();
           } while (again && !closed);
         } catch (err) {
           log.error('event stream failed', { err });
@@ -230,7 +218,7 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
       onChange: ({ version }) => {
         if (version !== null && lastSent !== null && version <= lastSent) return;
         if (!started) changedBeforeStart = true;
-        else schedule(false);
+        else schedule();
       },
       // The API is stopping: end the stream so the client reconnects (to another replica) with Last-Event-ID.
       onClose: () => reconnect('shutdown'),
@@ -252,9 +240,9 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
       throw new VidgenError('JOB_NOT_FOUND');
     }
     if (closed) return;
-    // The stream is over for this client: a final terminal state it has already seen.
+    // The stream is over for this client: a terminal state it has already seen.
     const seen = lastEventId(req);
-    if (isTerminalJobStatus(first.state.status) && first.state.final && seen !== null && seen >= first.state.version) {
+    if (isTerminalStatus(first.state.status) && seen !== null && seen >= first.state.version) {
       cleanup();
       res.setHeader('Cache-Control', 'no-store');
       res.status(204).end();
@@ -271,17 +259,17 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
     req.socket.setNoDelay(true);
 
     // A finished job answers with its terminal event whatever the client last saw, then ends.
-    deliver(first.state, false);
+    deliver(first.state);
     if (closed) return;
     heartbeat = setInterval(() => {
       res.write(': hb\n\n');
-      schedule(true);
+      schedule();
     }, sseHeartbeatMs);
     lifetime = setTimeout(() => reconnect('max_lifetime'), Math.max(1, Math.round(sseMaxLifetimeMs * (1 - Math.random() * LIFETIME_JITTER))));
     positions = setInterval(() => void sendPosition(), deps.queuePositionIntervalMs);
     void sendPosition();
     started = true;
-    if (changedBeforeStart) schedule(false);
+    if (changedBeforeStart) schedule();
   }
 
   route(router, '/jobs/:job_id/events', { get: stream });

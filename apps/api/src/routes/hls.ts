@@ -6,8 +6,8 @@ import { toStorageError, type UrlSigner } from '@vidgen/storage';
 import { authenticateEventStream } from '../middleware/auth';
 import { route } from '../middleware/errors';
 import { isPlainRelativeUri, rewritePlaylist, rewriteStoryboard } from '../hls-rewrite';
-import type { EventTokens } from '../tokens';
-import { jobIdParam, jobPath, readOwnJob, type JobReader } from './job-state';
+import type { EventTokens } from '@vidgen/jobs';
+import { jobIdParam, readOwnJob, type JobReader } from './job-state';
 
 export interface HlsRouteDeps extends JobReader {
   /** Reads the stored playlists and the storyboard. */
@@ -20,10 +20,6 @@ export interface HlsRouteDeps extends JobReader {
   apiKeys: readonly ApiKey[];
 }
 
-export const hlsMasterPath = (jobId: string) => `${jobPath(jobId)}/hls/master.m3u8`;
-export const storyboardPath = (jobId: string) => `${jobPath(jobId)}/storyboard.vtt`;
-/** A path of these routes with a fresh "hls" token (players and thumbnail plugins send no headers). */
-export const withHlsToken = (path: string, hlsTokens: EventTokens, jobId: string, owner: string) => `${path}?token=${encodeURIComponent(hlsTokens.mint(jobId, owner))}`;
 const MPEGURL = 'application/vnd.apple.mpegurl';
 /** The playlists of a rendition's directory (OUTPUT_NAMES.hlsPlaylist, hlsIFrames). */
 const RENDITION_PLAYLISTS = ['index.m3u8', 'iframes.m3u8'] as const;

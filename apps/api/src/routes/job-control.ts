@@ -1,12 +1,11 @@
 import type { RequestHandler, Router } from 'express';
 import Joi from 'joi';
 import { JOB_STATUSES, VidgenError, validate, type JobRecord, type JobStatus } from '@vidgen/core';
-import { cancelJob, deleteJob, retryJob, type ControlDeps } from '@vidgen/jobs';
+import { cancelJob, deleteJob, presentProgress, retryJob, type ControlDeps, type JobProgressState } from '@vidgen/jobs';
 import { decodeCursor, listOwnerJobs, queuePositions, type Redis, type VideoQueue } from '@vidgen/queue';
 import { setContext } from '@vidgen/observability';
 import { route } from '../middleware/errors';
 import { withRetryAfter } from '../rate-limit';
-import { presentProgress, type JobProgressState } from '../progress-view';
 import { jobIdParam, readOwnJob, type JobReader } from './job-state';
 
 export interface JobControlDeps extends JobReader {

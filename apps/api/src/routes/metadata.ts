@@ -15,9 +15,8 @@ import {
 import { setContext } from '@vidgen/observability';
 import type { UrlSigner } from '@vidgen/storage';
 import { route } from '../middleware/errors';
-import type { EventTokens } from '../tokens';
-import { hlsMasterPath, storyboardPath, withHlsToken } from './hls';
-import { jobIdParam, readOwnJob, type JobReader, type PublicUrl } from './job-state';
+import { hlsMasterPath, storyboardPath, withHlsToken, type EventTokens, type PublicUrl } from '@vidgen/jobs';
+import { jobIdParam, readOwnJob, type JobReader } from './job-state';
 
 export interface MetadataRouteDeps extends JobReader {
   metadata: VideoMetadataManager;

@@ -1,8 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Short-lived tokens for the job event stream, for clients that cannot send an
- * Authorization header (browser EventSource).
+ * Short-lived tokens in the links a job shows (its event stream, its HLS playlists and
+ * storyboard), for clients that cannot send an Authorization header (browser EventSource,
+ * players). The API verifies them; the API (GET) and the worker (webhook bodies) mint
+ * them, both with SIGNING_SECRET, so a link in a webhook body opens like one from GET.
  *
  * Format: `v1.<expires_at>.<owner>.<signature>`
  *   expires_at  Unix seconds
