@@ -20,6 +20,7 @@ const UNIT_TESTS = [
   'apps/worker/test/output-uploads.test.ts',
   'apps/worker/test/outputs.test.ts',
   'packages/config/test/config.test.ts',
+  'packages/jobs/test/lifecycle.test.ts',
   'packages/jobs/test/present.test.ts',
   'packages/config/test/docs.test.ts',
   'packages/config/test/planner-settings.test.ts',

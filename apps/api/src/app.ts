@@ -83,7 +83,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
   });
 
   // The lifecycle's rules (@vidgen/jobs) over this API's stores and queues: what submit, cancel, retry and delete run on.
-  const jobQueue = new BullJobQueue(queue);
+  const jobQueue = new BullJobQueue(queue, { redis, prefix: config.redis.prefix });
   const { backlog, ownerMaxQueuedJobs, rateLimiter, videoBudget, fairShare } = control.routeDeps;
   const admission = { backlog, ownerMaxQueuedJobs, rateLimiter, videoBudget, fairShare };
   const lifecycle = { store, attempts: config.queue.attempts, backoffMs: config.queue.backoffMs, logger };
@@ -103,7 +103,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     queuePositionIntervalMs: config.api.sseQueuePositionIntervalMs,
     streamSlots,
     sseMaxLifetimeMs: config.api.sseMaxLifetimeSeconds * 1000,
-    queue,
+    queue: jobQueue,
     signedUrlTtlSeconds: config.s3.signedUrlTtlSeconds,
     allowUltra: config.api.allowUltra,
     narrationEnabled: config.narrationEnabled,
@@ -134,7 +134,7 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
     hls: { store, tracker, s3, bucket: config.s3.bucket, urls, hlsTokens, apiKeys: config.api.keys },
     publicUrl,
     corsOrigins: config.api.corsOrigins,
-    boardQueues: [control.queues.webhooks, control.queues.maintenance] as BoardQueue[],
+    boardQueues: [queue, control.queues.webhooks, control.queues.maintenance] as BoardQueue[],
     metrics,
     renderMetrics: () => renderMetrics(registry),
     adminApiKey: config.admin.apiKey,

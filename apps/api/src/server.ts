@@ -32,7 +32,7 @@ export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRo
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** ADMIN_API_KEY: guards /metrics and mounts the queue board at /admin/queues; unset: no board. */
   adminApiKey?: string;
-  /** The queues shown on the board besides video-generation (webhooks, maintenance). */
+  /** The queues shown on the board (video-generation, webhooks, maintenance). */
   boardQueues?: readonly BoardQueue[];
   /** CORS_ORIGINS: origins whose pages may call /api/v1/videos; ['*'] allows any. */
   corsOrigins: readonly string[];
@@ -82,7 +82,7 @@ export function createServer(deps: ServerDeps): express.Express {
   });
   app.use(onlyFor(HEALTH_PATHS, health));
   if (deps.renderMetrics) app.use(onlyFor(METRICS_PATHS, createMetricsRouter({ renderMetrics: deps.renderMetrics, adminApiKey: deps.adminApiKey })));
-  if (deps.adminApiKey) app.use(createQueueBoardRouter([deps.queue, ...(deps.boardQueues ?? [])], deps.adminApiKey));
+  if (deps.adminApiKey) app.use(createQueueBoardRouter(deps.boardQueues ?? [], deps.adminApiKey));
 
   // The contract, for anyone (no key needed): built once, the same for every request until a deploy.
   const openApi = JSON.stringify(buildOpenApiDocument());

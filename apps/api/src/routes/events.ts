@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { VidgenError, isTerminalStatus, type JobStatus, type Logger } from '@vidgen/core';
-import { queuePositions, type Redis, type VideoQueue } from '@vidgen/queue';
+import type { JobQueue } from '@vidgen/jobs';
 import type { ApiKey } from '@vidgen/config';
 import { setContext } from '@vidgen/observability';
 import { authenticateEventStream } from '../middleware/auth';
@@ -22,11 +22,7 @@ export interface EventsRouteDeps extends JobReader {
   /** Makes the reconnect event's url absolute (PUBLIC_BASE_URL). */
   publicUrl: PublicUrl;
   /** The video queue, for the queue_position events. */
-  queue: VideoQueue;
-  /** The API's request client, for the queue_position events. */
-  redis: Redis;
-  /** The key prefix (QUEUE_PREFIX): where the job records are. */
-  prefix: string;
+  queue: Pick<JobQueue, 'positions'>;
   /**
    * How often a queued job's position is read (SSE_QUEUE_POSITION_INTERVAL_MS). Computed on read
    * by the API holding the stream, a few Redis commands per open stream per interval, and sent
@@ -133,7 +129,7 @@ export function createEventsRouter(deps: EventsRouteDeps): Router {
       if (closed || readingPosition || status !== 'queued') return;
       readingPosition = true;
       try {
-        const [now = null] = await queuePositions(deps.queue, deps.redis, deps.prefix, [jobId]);
+        const [now = null] = await deps.queue.positions([jobId]);
         if (closed || status !== 'queued' || now === position) return;
         position = now;
         res.write(positionFrame(jobId, now));

@@ -1,8 +1,8 @@
 import type { RequestHandler, Router } from 'express';
 import Joi from 'joi';
 import { JOB_STATUSES, VidgenError, validate, type JobRecord, type JobStatus } from '@vidgen/core';
-import { cancelJob, deleteJob, presentProgress, retryJob, type ControlDeps, type JobProgressState } from '@vidgen/jobs';
-import { decodeCursor, listOwnerJobs, queuePositions, type Redis, type VideoQueue } from '@vidgen/queue';
+import { cancelJob, deleteJob, presentProgress, retryJob, type ControlDeps, type JobProgressState, type JobQueue } from '@vidgen/jobs';
+import { decodeCursor, listOwnerJobs, type Redis } from '@vidgen/queue';
 import { setContext } from '@vidgen/observability';
 import { route } from '../middleware/errors';
 import { withRetryAfter } from '../rate-limit';
@@ -10,8 +10,8 @@ import { jobIdParam, readOwnJob, type JobReader } from './job-state';
 
 export interface JobControlDeps extends JobReader {
   /** The video queue, for queue positions. */
-  queue: VideoQueue;
-  /** The API's request client (listing, queue positions). */
+  queue: Pick<JobQueue, 'positions'>;
+  /** The API's request client (listing). */
   redis: Redis;
   prefix: string;
   /** Cancel, retry and delete (@vidgen/jobs). */
@@ -25,8 +25,8 @@ export interface JobControlDeps extends JobReader {
 export type JobPresenter = (record: JobRecord, state: JobProgressState, queuePosition?: number | null) => Promise<unknown>;
 
 /** Places in the queue of these jobs, in one call; all null when Redis fails (a read never fails for it). */
-export function readQueuePositions(deps: Pick<JobControlDeps, 'queue' | 'redis' | 'prefix'>, jobIds: readonly string[]): Promise<(number | null)[]> {
-  return queuePositions(deps.queue, deps.redis, deps.prefix, jobIds).catch(() => jobIds.map(() => null));
+export function readQueuePositions(deps: Pick<JobControlDeps, 'queue'>, jobIds: readonly string[]): Promise<(number | null)[]> {
+  return deps.queue.positions(jobIds).catch(() => jobIds.map(() => null));
 }
 
 export const listQuerySchema = Joi.object({
