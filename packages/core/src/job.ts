@@ -144,6 +144,40 @@ export interface QueuePayload {
   correlation_id: string;
 }
 
+/**
+ * A job as a handler sees it, without the queue library: what it carries, which attempt of
+ * this queue job runs, and the two outcomes a thrown error alone cannot say. JobQueue
+ * (@vidgen/jobs) hands these out; BullJobQueue (@vidgen/queue) makes them from Bull's jobs.
+ */
+export interface QueuedJob<T = QueuePayload> {
+  /** The queue's id of this job (a resubmitted job gets a fresh one, see queueJobIdFor). */
+  id: string;
+  data: T;
+  /** 1 on the first attempt of this queue job. */
+  attempt: number;
+  attemptsAllowed: number;
+  /**
+   * Grants this queue job one more attempt even when this is its last, so the error the handler
+   * throws next retries it (a shutdown is not the job's fault).
+   */
+  retryEvenIfLast(): void;
+  /** No further attempts for the error the handler throws next. */
+  failPermanently(): Promise<void>;
+}
+
+/** The video queue's counts, for the queue gauges and the scale report. */
+export interface QueueStats {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+  /** Jobs held back for their owner's OWNER_MAX_ACTIVE_JOBS recently (also counted in `delayed` while they sit there). */
+  parked: number;
+  /** Seconds since the oldest waiting job was created; null when none waits. */
+  oldestWaitingAgeSeconds: number | null;
+}
+
 export const QUEUE_NAME = 'video-generation';
 
 /** The queue job id of a job's n-th submission: the job id, then `<job_id>-r<n>` after the n-th POST /retry (queue job ids are unique). */

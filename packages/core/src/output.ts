@@ -57,3 +57,14 @@ export interface RenditionMetadata {
   video_codec: string;
   audio_codec: string | null;
 }
+
+/** A video's first metadata version as the lifecycle hands it to the metadata store (its createForJob). */
+export interface VideoMetadataInput {
+  jobId: string;
+  owner: string;
+  topic: string;
+  facts: MediaFacts;
+  renditions: RenditionMetadata[];
+  /** The job's result.outputs themselves: the metadata refers to the same records. */
+  outputs: OutputRecord[];
+}

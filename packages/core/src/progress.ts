@@ -1,4 +1,4 @@
-import type { StageName } from './stages';
+import type { StageName, StageStatus } from './stages';
 
 /**
  * The pipeline reports to a ProgressSink: which stage it is in and how far
@@ -25,3 +25,15 @@ export const silentLogger: Logger = {
     return silentLogger;
   },
 };
+
+/** One stage of a job's progress run, as the run stores it and GET, SSE and webhooks show it. */
+export interface StageRecord {
+  name: StageName;
+  status: StageStatus;
+  started_at: string | null;
+  completed_at: string | null;
+  /** Set once a stage that was started has finished (done, skipped after starting, or failed). */
+  duration_ms: number | null;
+  /** What the stage told about itself in this run (planning: planner, model, tokens_in/out, latency_ms); absent: nothing. */
+  detail?: Record<string, unknown>;
+}

@@ -1,4 +1,4 @@
-import type { JobError, JobRecord, JobResult, JobStatus, JobWarning, QueuePayload, StageName, TerminalStatus, VidgenError } from '@vidgen/core';
+import type { JobError, JobRecord, JobResult, JobStatus, JobWarning, QueuePayload, QueuedJob, QueueStats, StageName, TerminalStatus, VidgenError } from '@vidgen/core';
 
 /*
  * The narrow interfaces the lifecycle is written against. The adapters implement them structurally
@@ -74,22 +74,8 @@ export interface ProgressReporter {
   flush(): Promise<void>;
 }
 
-/**
- * A job as the queue hands it to its handler (ConsumedJob in @vidgen/queue): no queue library's
- * type leaves the adapter.
- */
-export interface QueuedJob<T = QueuePayload> {
-  /** The queue's id of this job; a resubmitted job gets a fresh one. */
-  id: string;
-  data: T;
-  /** 1 on the first attempt of this queue job. */
-  attempt: number;
-  attemptsAllowed: number;
-  /** One more attempt even when this is the last, for the error thrown next. */
-  retryEvenIfLast(): void;
-  /** No further attempts for the error thrown next. */
-  failPermanently(): Promise<void>;
-}
+/** A job as the queue hands it to its handler (declared in core; BullJobQueue makes them): no queue library's type leaves the adapter. */
+export type { QueuedJob, QueueStats };
 
 export interface EnqueueOptions {
   attempts: number;
@@ -110,7 +96,7 @@ export interface JobQueue<T = QueuePayload> {
   consume(concurrency: number, handler: (job: QueuedJob<T>) => Promise<void>): void;
   /** Removes a job that waits; false when it is running (its worker stops it) or gone. */
   remove(queueJobId: string): Promise<boolean>;
-  stats(): Promise<{ waiting: number; active: number; delayed: number; failed: number; completed: number }>;
+  stats(): Promise<QueueStats>;
   /** How many jobs would run before each of these; null where unknown. */
   positions(jobIds: readonly string[]): Promise<(number | null)[]>;
 }

@@ -7,22 +7,15 @@ import {
   type JobStatus,
   type Logger,
   type ProgressStage,
-  type StageName,
+  type StageRecord,
   type StageStatus,
   type TerminalStatus,
 } from '@vidgen/core';
 import { hlsMasterPath, jobPath, signedEventsPath, storyboardPath, withHlsToken, type PublicUrl } from './links';
 import type { EventTokens } from './tokens';
 
-/** One stage of a run as a job shows it (StageRecord of @vidgen/progress has this shape). */
-export interface StageView {
-  name: StageName;
-  status: StageStatus;
-  started_at: string | null;
-  completed_at: string | null;
-  duration_ms: number | null;
-  detail?: Record<string, unknown>;
-}
+/** One stage of a run as a job shows it (the run stores StageRecords). */
+export type StageView = StageRecord;
 
 /**
  * What the presenter reads of a job's progress run: ProgressSnapshot of

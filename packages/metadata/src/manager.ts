@@ -1,6 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { asRedisError } from '@vidgen/queue';
 import type { ChangeKind, EditableMetadata, MediaFacts, OutputRecord, RenditionMetadata, VideoMetadata } from './model';
+import type { VideoMetadataInput } from '@vidgen/core';
 import { initialEditable, type MetadataPatch } from './sanitize';
 import { jobVideoKey, ownerVideosKey, videoIdForJob, videoKey, videoVersionsKey } from './keys';
 
@@ -50,14 +51,7 @@ interface MetadataCommands {
   vidgenMetaGetByJob(link: string, head: string, versions: string, videoId: string): Promise<string | null>;
 }
 
-export interface CreateVideoInput {
-  jobId: string;
-  owner: string;
-  topic: string;
-  facts: MediaFacts;
-  renditions: RenditionMetadata[];
-  /** The job's result.outputs, stored as they are. */
-  outputs: OutputRecord[];
+export interface CreateVideoInput extends VideoMetadataInput {
   now?: Date;
 }
 

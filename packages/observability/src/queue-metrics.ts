@@ -1,16 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { QueueStats } from '@vidgen/core';
 
-export interface QueueStats {
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-  completed: number;
-  /** Jobs held back for their owner's OWNER_MAX_ACTIVE_JOBS (also counted in `delayed` while they sit there). */
-  parked: number;
-  /** Seconds since the oldest waiting job was created; null when none waits. */
-  oldestWaitingAgeSeconds: number | null;
-}
+export type { QueueStats };
 
 export interface QueueMetricsOptions {
   /** Reads the counts from the queue (a few Redis commands). */

@@ -1,18 +1,9 @@
-import { STAGE_NAMES, isTerminalStatus, type ProgressStage, type StageName, type StageStatus, type TerminalStatus } from '@vidgen/core';
+import { STAGE_NAMES, isTerminalStatus, type ProgressStage, type StageName, type StageRecord, type StageStatus, type TerminalStatus } from '@vidgen/core';
 import { estimateEtaSeconds } from './eta';
 
 export type RunStatus = 'processing' | TerminalStatus;
 
-export interface StageRecord {
-  name: StageName;
-  status: StageStatus;
-  started_at: string | null;
-  completed_at: string | null;
-  /** Set once a stage that was started has finished (done, skipped after starting, or failed). */
-  duration_ms: number | null;
-  /** What the stage told about itself in this run (planning: planner, model, tokens_in/out, latency_ms); absent: nothing. */
-  detail?: Record<string, unknown>;
-}
+export type { StageRecord };
 
 export interface ProgressSnapshot {
   percentage: number;

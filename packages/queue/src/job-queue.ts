@@ -1,30 +1,13 @@
 import type Bull from 'bull';
-import type { Logger, QueuePayload } from '@vidgen/core';
+import type { Logger, QueuePayload, QueuedJob } from '@vidgen/core';
 import { enqueueJob, type EnqueueOptions, type VideoQueue } from './bull';
 import { gateByOwner, type OwnerGateDeps } from './owner-gate';
 import { queuePositions } from './owner-backlog';
 import type { Redis } from './redis';
 import { readQueueStats, type VideoQueueStats } from './stats';
 
-/**
- * A job as a handler sees it, without Bull: what it carries, which attempt of
- * this queue job runs, and the two outcomes a thrown error alone cannot say.
- */
-export interface ConsumedJob<T> {
-  /** The queue's id of this job (a resubmitted job gets a fresh one, see queueJobIdFor). */
-  id: string;
-  data: T;
-  /** 1 on the first attempt of this queue job. */
-  attempt: number;
-  attemptsAllowed: number;
-  /**
-   * Grants this queue job one more attempt even when this is its last, so the error the handler
-   * throws next retries it (a shutdown is not the job's fault).
-   */
-  retryEvenIfLast(): void;
-  /** No further attempts for the error the handler throws next. */
-  failPermanently(): Promise<void>;
-}
+/** A job as a handler sees it, without Bull (QueuedJob in @vidgen/core). */
+export type ConsumedJob<T> = QueuedJob<T>;
 
 export type ConsumedJobHandler<T> = (job: ConsumedJob<T>) => Promise<void>;
 

@@ -1,16 +1,8 @@
+import type { QueueStats } from '@vidgen/core';
 import type { VideoQueue } from './bull';
 import { countParked } from './owner-leases';
 
-export interface VideoQueueStats {
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-  completed: number;
-  /** Jobs held back for their owner's OWNER_MAX_ACTIVE_JOBS recently (see OwnerLeases). */
-  parked: number;
-  oldestWaitingAgeSeconds: number | null;
-}
+export type VideoQueueStats = QueueStats;
 
 /** A parked job is put back again about every second while workers are free; an entry older than this one is a job that left. */
 const PARKED_WITHIN_MS = 60000;

@@ -1,15 +1,7 @@
-import { QUALITY_PRESETS, type JobRecord, type MediaFacts, type OutputRecord, type RenditionMetadata } from '@vidgen/core';
+import { QUALITY_PRESETS, type JobRecord, type MediaFacts, type OutputRecord, type RenditionMetadata, type VideoMetadataInput } from '@vidgen/core';
 
 /** What the metadata store's createForJob takes (VideoMetadataManager's CreateVideoInput). */
-export interface MetadataInput {
-  jobId: string;
-  owner: string;
-  topic: string;
-  facts: MediaFacts;
-  renditions: RenditionMetadata[];
-  /** The job's result.outputs themselves: the metadata refers to the same records. */
-  outputs: OutputRecord[];
-}
+export type MetadataInput = VideoMetadataInput;
 
 const rendition = (label: string, format: 'mp4' | 'hls', key: string, f: MediaFacts): RenditionMetadata => ({
   label,
