@@ -4,14 +4,14 @@ import type { Logger } from '@vidgen/core';
 import { createApiMetrics, createMetricsRegistry, createReadiness, registerQueueMetrics, renderMetrics } from '@vidgen/observability';
 import { VideoMetadataManager } from '@vidgen/metadata';
 import { JobProgressTracker } from '@vidgen/progress';
-import { BullJobQueue, JobStore, VideoBudget, asRedisError, publishCancel, purgeQueue, closeRedis, createRedis, createVideoQueue, listLiveVoices, readQueueStats, waitForRedis } from '@vidgen/queue';
+import { BullJobQueue, JobStore, recordSigningFingerprint, VideoBudget, asRedisError, publishCancel, purgeQueue, closeRedis, createRedis, createVideoQueue, listLiveVoices, readQueueStats, waitForRedis } from '@vidgen/queue';
 import { plannerFromSettings } from '@vidgen/planner';
 import { checkBucket, createS3Client, createUrlSigner } from '@vidgen/storage';
 import { EventStreamSlots, ProgressFeed, createFeedRedis } from './progress-feed';
 import { createServer } from './server';
 import { createHttpServer } from './http-server';
 import { createJobControlWiring } from './job-control-wiring';
-import { createEventTokens } from '@vidgen/jobs';
+import { createEventTokens, signingSecretFingerprint } from '@vidgen/jobs';
 import { findStudioDir, mediaOrigin } from './studio';
 import type { BoardQueue } from './routes/queue-board';
 
@@ -146,6 +146,10 @@ export async function startApi(config: Config, logger: Logger, options: StartApi
   // The request client fails fast instead of queueing, so give it a moment to connect before
   // taking traffic; a Redis that is down at boot only means 503s until it is back.
   await waitForRedis(redis, 3000).catch(() => logger.warn('redis is not reachable yet; answering 503 until it is'));
+  // Workers sign webhook links with SIGNING_SECRET too; they compare against this to catch a mismatch at start.
+  if (!config.api.signingSecretGenerated) {
+    await recordSigningFingerprint(redis, config.redis.prefix, signingSecretFingerprint(config.api.signingSecret)).catch((err) => logger.warn('recording the signing secret fingerprint failed', { err }));
+  }
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = createHttpServer(app, config.api.http);

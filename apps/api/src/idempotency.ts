@@ -1,6 +1,5 @@
 import { VidgenError } from '@vidgen/core';
 
-export { claimSubmission, type IdempotencyOutcome, type IdempotentSubmitDeps } from '@vidgen/jobs';
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 

@@ -1,6 +1,7 @@
-import { canonicalJson, type GenerateRequest, type JobRecord } from '@vidgen/core';
-import { requestFingerprint, type IdempotencyStore, type JobStore } from '@vidgen/queue';
-import { claimSubmission, idempotencyKeyOf } from '../src/idempotency';
+import type { GenerateRequest, JobRecord } from '@vidgen/core';
+import { claimSubmission, requestFingerprint } from '@vidgen/jobs';
+import type { IdempotencyStore, JobStore } from '@vidgen/queue';
+import { idempotencyKeyOf } from '../src/idempotency';
 
 const request: GenerateRequest = { configuration: { topic: 't', quality: 'low', subtitles: true, narration: false } };
 
@@ -11,7 +12,7 @@ function deps(existing: { fingerprint: string; job_id: string } | null, records:
   return { idempotency, store, waitMs: 200, sleep: async () => undefined };
 }
 
-const fp = requestFingerprint(canonicalJson(request));
+const fp = requestFingerprint(request);
 const record = (owner: string) => ({ job_id: 'first', owner }) as JobRecord;
 
 describe('claimSubmission', () => {

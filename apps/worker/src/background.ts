@@ -1,9 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { defaultPublicBaseUrl, type Config } from '@vidgen/config';
 import type { Logger } from '@vidgen/core';
-import { JobStore, consumeQueue, createMaintenanceQueue, createWebhookQueue, type JobStoreOptions, type Redis } from '@vidgen/queue';
+import { JobStore, compareSigningFingerprint, consumeQueue, createMaintenanceQueue, createWebhookQueue, type JobStoreOptions, type Redis } from '@vidgen/queue';
 import { createS3Client, createUrlSigner } from '@vidgen/storage';
-import { createEventTokens, createJobPresenter, presentProgress } from '@vidgen/jobs';
+import { createEventTokens, createJobPresenter, presentProgress, signingSecretFingerprint } from '@vidgen/jobs';
 import { JobProgressTracker } from '@vidgen/progress';
 import { DeliveryLog, createWebhookProcessor, webhookStoreOptions } from '@vidgen/webhooks';
 import { runWithContext } from '@vidgen/observability';
@@ -35,6 +35,19 @@ function webhookPresenter(config: Config, urls: ReturnType<typeof createUrlSigne
 }
 
 /**
+ * Webhook bodies carry links (hls_url, storyboard_url, links.self) that the API must accept: signed
+ * with the API's SIGNING_SECRET. A worker with another secret still delivers, so say it loudly at start.
+ */
+async function checkSigningSecret(config: Config, redis: Redis, logger: Logger): Promise<void> {
+  if (config.api.signingSecretGenerated) {
+    logger.warn('SIGNING_SECRET is not set: webhook bodies carry HLS and storyboard links signed with a random per-process secret, which the API refuses (401)');
+    return;
+  }
+  const verdict = await compareSigningFingerprint(redis, config.redis.prefix, signingSecretFingerprint(config.api.signingSecret)).catch(() => 'unknown' as const);
+  if (verdict === 'different') logger.error("SIGNING_SECRET differs from the API's: the HLS and storyboard links in webhook bodies will be refused (401); give API and workers the same secret");
+}
+
+/**
  * The worker's small queues beside video-generation: object purges (DELETE
  * and cancel of a job, enqueued by the API) and webhook deliveries (enqueued
  * by the JobStore terminal hook of API and workers).
@@ -57,6 +70,7 @@ export function createBackgroundWork(config: Config, redis: Redis, s3: S3Client,
   return {
     storeOptions,
     start() {
+      void checkSigningSecret(config, redis, logger);
       startMaintenance({ queue: maintenance, s3, bucket: config.s3.bucket, logger });
       const processor = createWebhookProcessor({
         getRecord: (jobId) => reader.get(jobId),

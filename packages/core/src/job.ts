@@ -138,6 +138,9 @@ export interface JobRecord {
   warnings?: JobWarning[];
 }
 
+/** A record transition's outcome: 'ok', or why it was refused (the job's status, 'missing', 'stale'). */
+export type TransitionResult = 'ok' | 'missing' | 'stale' | JobStatus;
+
 /** What travels in the Bull job: ids, never data (the handler reloads the record). */
 export interface QueuePayload {
   job_id: string;

@@ -12,7 +12,8 @@ export interface CachedDelivery {
 }
 
 interface Manifest<P extends CachedDelivery> {
-  version: 1;
+  /** 2: outputs are OutputRecords with thumbnail times and the I-frame flag; a version-1 entry is a miss. */
+  version: 2;
   job_id: string;
   stored_at: number;
   /** File paths relative to the entry. */
@@ -75,7 +76,7 @@ export class ArtifactCache<P extends CachedDelivery = CachedDelivery> {
         await move(o.filePath, path.join(tmp, name));
         outputs.push({ ...o, filePath: name });
       }
-      const manifest: Manifest<P> = { version: 1, job_id: jobId, stored_at: this.now(), prepared: { ...prepared, outputs } };
+      const manifest: Manifest<P> = { version: 2, job_id: jobId, stored_at: this.now(), prepared: { ...prepared, outputs } };
       await writeFile(path.join(tmp, MANIFEST), JSON.stringify(manifest));
       await rm(entry, { recursive: true, force: true });
       await rename(tmp, entry);
@@ -97,7 +98,7 @@ export class ArtifactCache<P extends CachedDelivery = CachedDelivery> {
     } catch {
       return null;
     }
-    const fresh = manifest.version === 1 && manifest.job_id === jobId && this.now() - manifest.stored_at < this.ttlMs;
+    const fresh = manifest.version === 2 && manifest.job_id === jobId && this.now() - manifest.stored_at < this.ttlMs;
     const outputs = manifest.prepared.outputs.map((o) => ({ ...o, filePath: path.join(entry, path.basename(o.filePath)) }));
     const complete = fresh && (await Promise.all(outputs.map((o) => stat(o.filePath).then(() => true, () => false)))).every(Boolean);
     if (!complete) {

@@ -1,6 +1,7 @@
 import { VidgenError, plannedVideoSeconds, queueJobIdFor, type JobRecord, type Logger } from '@vidgen/core';
 import type { Backlog, FairTags, JobDataOwner, JobQueue, JobRecords, PublishCancel, PurgeQueue, TransitionResult, VideoSeconds } from './ports';
 import { assertQueueQuota, reserveVideoSeconds, takeSubmission, type AdmitDeps } from './submit';
+import { toJobError } from './failure';
 
 export interface ControlDeps extends AdmitDeps {
   store: Pick<JobRecords, 'cancel' | 'queueJobId' | 'resubmissions' | 'resubmit' | 'fail' | 'deleteWith'>;
@@ -86,7 +87,7 @@ export async function retryJob(deps: ControlDeps, record: JobRecord, correlation
     const e = new VidgenError('REDIS_UNAVAILABLE', { cause: err, message: 'The queue did not accept the job.' });
     if (reserved) await deps.videoBudget!.release(owner, queueJobId).catch(() => undefined);
     await store
-      .fail(record.job_id, { code: e.code, category: e.category, message: e.message, suggested_action: e.suggestedAction, retryable: true, stage: null, attempt: record.attempt, occurred_at: new Date().toISOString() })
+      .fail(record.job_id, toJobError(e, null, record.attempt))
       .catch(() => undefined);
     throw e;
   }

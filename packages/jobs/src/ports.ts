@@ -1,4 +1,4 @@
-import type { JobError, JobRecord, JobResult, JobStatus, JobWarning, QueuePayload, QueuedJob, QueueStats, StageName, TerminalStatus, VidgenError } from '@vidgen/core';
+import type { JobError, JobRecord, JobResult, JobWarning, QueuePayload, QueuedJob, QueueStats, StageName, TransitionResult, TerminalStatus, VidgenError } from '@vidgen/core';
 
 /*
  * The narrow interfaces the lifecycle is written against. The adapters implement them structurally
@@ -7,8 +7,7 @@ import type { JobError, JobRecord, JobResult, JobStatus, JobWarning, QueuePayloa
  * VideoMetadataManager in @vidgen/metadata, DeliveryLog in @vidgen/webhooks.
  */
 
-/** A transition's outcome: 'ok', or why it was refused (the job's status, 'missing', 'stale'). */
-export type TransitionResult = 'ok' | 'missing' | 'stale' | JobStatus;
+export type { TransitionResult };
 
 /**
  * A write transaction of the record store, opaque here: the records' delete hands it to the
@@ -64,8 +63,6 @@ export interface ProgressRuns {
   startRun(jobId: string, options: { attempt: number }): Promise<RunStart>;
   skipStage(jobId: string, runId: string, stage: StageName): Promise<RunWrite>;
   setStageDetail(jobId: string, runId: string, stage: StageName, detail: Record<string, unknown>): Promise<RunWrite>;
-  finish(jobId: string, runId: string, status: TerminalStatus): Promise<RunWrite>;
-  getSnapshot(jobId: string): Promise<{ status: string; run_id: string } | null>;
 }
 
 /** A throttled progress reporter of one run (createProgressCallback). */

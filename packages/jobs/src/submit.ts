@@ -64,6 +64,11 @@ export interface IdempotentSubmitDeps {
 
 export type IdempotencyOutcome = { kind: 'new' } | { kind: 'replay'; record: JobRecord };
 
+/** What an Idempotency-Key is bound to: the request as validated, defaults included (canonical JSON), hashed. */
+export function requestFingerprint(request: GenerateRequest): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
 /**
  * Claims the key for `jobId` with SET NX. The same key with the same request
  * (canonical JSON after validation and defaults) replays the original job; a
@@ -72,7 +77,7 @@ export type IdempotencyOutcome = { kind: 'new' } | { kind: 'replay'; record: Job
  */
 export async function claimSubmission(deps: IdempotentSubmitDeps, owner: string, key: string, request: GenerateRequest, jobId: string): Promise<IdempotencyOutcome> {
   const { idempotency, store, waitMs = 3000, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = deps;
-  const fingerprint = createHash('sha256').update(canonicalJson(request)).digest('hex');
+  const fingerprint = requestFingerprint(request);
   const claim = await idempotency.claim(owner, key, { fingerprint, job_id: jobId });
   if (claim.claimed) return { kind: 'new' };
   const existing = claim.existing;

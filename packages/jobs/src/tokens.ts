@@ -88,3 +88,12 @@ export function createEventTokens(options: { secret: string; ttlSeconds: number;
     verify: (token, jobId) => verifyEventToken(secret, token, jobId, nowSeconds(), scope),
   };
 }
+
+/**
+ * A fingerprint of SIGNING_SECRET that reveals nothing of it: the API records it in Redis at start and
+ * each worker compares its own, so a worker signing webhook links with another secret (links the API
+ * would refuse with 401) is logged at start instead of discovered by a client.
+ */
+export function signingSecretFingerprint(secret: string): string {
+  return createHmac('sha256', secret).update('vidgen-signing-secret-fingerprint:v1').digest('base64url').slice(0, 16);
+}

@@ -155,16 +155,16 @@ export class JobProgressTracker implements ProgressWriter {
     return this.run(jobId, 'finish', runId, status, '', String(status === 'completed' ? this.ttl : this.failedTtl));
   }
 
-  /**
-   * The stored progress, or null when the job has none. Unlike writes this
-   * throws (a categorized REDIS_UNAVAILABLE VidgenError) because a reader must
-   * tell "no progress" from "cannot know".
-   */
   /** Deletes the job's progress, in the caller's transaction (the job's delete). */
   forgetJobIn(tx: ChainableCommander, jobId: string): void {
     tx.del(progressKey(this.prefix, jobId));
   }
 
+  /**
+   * The stored progress, or null when the job has none. Unlike writes this
+   * throws (a categorized REDIS_UNAVAILABLE VidgenError) because a reader must
+   * tell "no progress" from "cannot know".
+   */
   async getSnapshot(jobId: string): Promise<ProgressSnapshot | null> {
     let hash: Record<string, string>;
     try {

@@ -10,10 +10,6 @@ export function idempotencyKey(prefix: string, owner: string, key: string): stri
   return `${prefix}:idem:${owner}:${createHash('sha256').update(key).digest('hex')}`;
 }
 
-export function requestFingerprint(canonicalRequest: string): string {
-  return createHash('sha256').update(canonicalRequest).digest('hex');
-}
-
 export interface IdempotencyEntry {
   fingerprint: string;
   job_id: string;

@@ -18,3 +18,4 @@ export * from './owner-leases';
 export * from './video-budget';
 export * from './owner-gate';
 export * from './job-queue';
+export * from './deployment-facts';

@@ -17,7 +17,10 @@ export function consumedJob<T>(job: Bull.Job<T>): ConsumedJob<T> {
     id: String(job.id),
     data: job.data,
     attempt: job.attemptsMade + 1,
-    attemptsAllowed: job.opts.attempts ?? 1,
+    // A getter: retryEvenIfLast raises Bull's own count, and this shows it.
+    get attemptsAllowed() {
+      return job.opts.attempts ?? 1;
+    },
     retryEvenIfLast() {
       // Bull decides from the job's in-memory options whether it retries (Job.moveToFailed).
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) job.opts.attempts = job.attemptsMade + 2;

@@ -6,6 +6,7 @@ import {
   isRedisFailure,
   queueJobIdFor,
   type JobConfiguration,
+  type TransitionResult,
   type JobError,
   type JobRecord,
   type JobResult,
@@ -72,7 +73,7 @@ end
 return 'ok'
 `;
 
-export type TransitionResult = 'ok' | 'missing' | 'stale' | JobStatus;
+export type { TransitionResult };
 
 interface StoreCommands {
   vidgenTransition(key: string, progressKey: string, ...args: string[]): Promise<string>;

@@ -11,6 +11,7 @@
  *   <prefix>:owner:<owner>:active      sorted set: the owner's run leases, Bull job id → expiry (OwnerLeases)
  *   <prefix>:owner:<owner>:video       hash: the owner's video-seconds charges by Bull job id (VideoBudget)
  *   <prefix>:parked                    sorted set: jobs parked for their owner's run cap, for the gauge
+ *   <prefix>:signing-secret-fingerprint string: the API's SIGNING_SECRET fingerprint (deployment-facts.ts)
  *   <prefix>:video-generation:*        Bull's own keys for the queue
  */
 export function jobKey(prefix: string, jobId: string): string {
