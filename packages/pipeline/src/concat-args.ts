@@ -56,9 +56,11 @@ export interface RungAssembleArgsOptions {
 
 /**
  * A lower rung's MP4: its unit clips (encoded beside the top ones) joined by
- * stream copy, with the top MP4's audio track copied in. No encode. Pure.
+ * stream copy, with the top MP4's audio track copied in. No encode. Without
+ * +faststart: the file is intermediate (packageHls remuxes it into segments,
+ * nothing serves it), and faststart would write it a second time. Pure.
  */
 export function buildRungAssembleArgs(options: RungAssembleArgsOptions): string[] {
   const { listFile, video, totalSeconds, output } = options;
-  return ['-f', 'concat', '-safe', '0', '-i', listFile, '-i', video, '-map', '0:v', '-map', '1:a', '-c', 'copy', '-t', totalSeconds.toFixed(6), '-movflags', '+faststart', output];
+  return ['-f', 'concat', '-safe', '0', '-i', listFile, '-i', video, '-map', '0:v', '-map', '1:a', '-c', 'copy', '-t', totalSeconds.toFixed(6), output];
 }

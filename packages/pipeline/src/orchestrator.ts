@@ -243,12 +243,17 @@ export class VideoGenerationOrchestrator {
       signal,
       onPercent: (pct) => stage('combining', Math.min(99, pct)),
     });
-    const renditions: RenderedRendition[] = [];
-    for (const r of ladder?.rungs ?? []) {
-      const output = path.join(scratchDir, `rendition-${r.label}.mp4`);
-      await this.renderer.assembleRung(clips.map((c) => ({ ...c, path: rungClipPath(c.path, r.label) })), { plan, output, video: videoPath, scratchDir, label: r.label, signal });
-      renditions.push({ label: r.label, width: r.width, height: r.height, fps: r.fps, path: output });
-    }
+    // Stream copies (no decode, no encode): every rung at once.
+    const renditions: RenderedRendition[] = await runPool(
+      ladder?.rungs ?? [],
+      Math.max(1, ladder?.rungs.length ?? 0),
+      async (r) => {
+        const output = path.join(scratchDir, `rendition-${r.label}.mp4`);
+        await this.renderer.assembleRung(clips.map((c) => ({ ...c, path: rungClipPath(c.path, r.label) })), { plan, output, video: videoPath, scratchDir, label: r.label, signal });
+        return { label: r.label, width: r.width, height: r.height, fps: r.fps, path: output };
+      },
+      { signal },
+    );
     const scenes: RenderedScene[] = plan.scenes.map((s, i) => ({
       index: i,
       kind: s.kind,
