@@ -120,7 +120,7 @@ export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage
   const share = 100 / ladder.length;
   const done = ladder.map(() => 0);
   const encodesHere = ladder.some((r) => !r.reuseSource && !built.has(r.label));
-  // Remuxes and scans decode nothing (a few hundred ms each, mostly process starts): every rung at once.
+  // Remuxes and scans decode nothing (tens of ms each, mostly process starts): every rung at once.
   // A rung encoded here (no render pass rungs) keeps the cores to itself: one rung at a time.
   const rungs = await runPool(
     ladder,
