@@ -40,7 +40,7 @@ import { redisServerAvailable, startRedisServer, type RedisServer } from '@vidge
 import { resolveFfmpegPath } from '@vidgen/ffmpeg';
 import { startStack, type Stack } from '@vidgen/stack';
 import { createS3Client } from '@vidgen/storage';
-import { TIMED_STAGES, baseline, markdown, round, summarize, type PublishRun, type QualitySummary } from './publish-common';
+import { baseline, markdown, round, summarize, type PublishRun, type QualitySummary } from './publish-common';
 import { startInProcessDriver } from './publish-in-process';
 import { referenceConfiguration } from './reference-job';
 
