@@ -164,14 +164,14 @@ export class FrameSceneRenderer implements SceneRenderer {
   }
 
   async assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void> {
-    const { plan, output, audio, scratchDir, signal, onPercent } = options;
+    const { plan, output, audio, audioTrack, scratchDir, signal, onPercent } = options;
     const ordered = orderedClips(clips, plan);
     const totalSeconds = plan.totalFrames / plan.fps;
     const listFile = path.join(scratchDir, 'units.txt');
     await writeFile(listFile, concatListContent(ordered.map((c) => ({ path: c.path, durationSeconds: (c.endFrame - c.startFrame) / plan.fps }))));
     await runFfmpeg({
       ffmpegPath: this.options.ffmpegPath,
-      args: buildAssembleArgs({ listFile, encoder: this.options.encoder, totalSeconds, audio, output }),
+      args: buildAssembleArgs({ listFile, encoder: this.options.encoder, totalSeconds, audio, audioTrack, output }),
       expectedDurationSeconds: totalSeconds,
       onProgress: (p) => onPercent?.(p.percentage ?? 0),
       signal,
