@@ -9,6 +9,9 @@ export interface ProbeVideoStream {
   pix_fmt: string | null;
   bit_rate: number | null;
   rotation: number;
+  /** ffprobe's profile name ("High", "Main") and level (level_idc: 31 for 3.1), when it gives them: what a CODECS string is made from. */
+  profile?: string;
+  level?: number;
 }
 
 export interface ProbeAudioStream {
@@ -16,6 +19,8 @@ export interface ProbeAudioStream {
   channels: number;
   sample_rate: number;
   bit_rate: number | null;
+  /** ffprobe's profile name ("LC", "HE-AAC"), when it gives one. */
+  profile?: string;
 }
 
 /** A typed, bounded summary of ffprobe's answer: fields we don't model are dropped here. */
@@ -34,6 +39,13 @@ const num = (v: unknown): number | null => {
 };
 
 const str = (v: unknown, max = 64): string | null => (typeof v === 'string' ? v.slice(0, max) : null);
+
+/** A stream's profile and level, only those ffprobe reports (it says level -99 when it has none). */
+function codecProfile(s: Record<string, unknown>): { profile?: string; level?: number } {
+  const profile = str(s.profile);
+  const level = num(s.level);
+  return { ...(profile ? { profile } : {}), ...(level !== null && level > 0 ? { level } : {}) };
+}
 
 function parseRate(v: unknown): number {
   if (typeof v !== 'string') return 0;
@@ -67,6 +79,7 @@ export function parseProbeOutput(json: unknown): ProbeResult {
           pix_fmt: str(v.pix_fmt),
           bit_rate: num(v.bit_rate),
           rotation,
+          ...codecProfile(v),
         }
       : null,
     audio: a
@@ -75,6 +88,7 @@ export function parseProbeOutput(json: unknown): ProbeResult {
           channels: num(a.channels) ?? 0,
           sample_rate: num(a.sample_rate) ?? 0,
           bit_rate: num(a.bit_rate),
+          ...(str(a.profile) ? { profile: str(a.profile)! } : {}),
         }
       : null,
   };

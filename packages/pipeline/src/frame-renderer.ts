@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { VidgenError, buildRenderPlan, isErrorCode, silentLogger, type Logger, type PlannedScene, type RenderPlan, type RenderPlanConfiguration, type RenderPlanOptions } from '@vidgen/core';
 import { killProcessGroup, runFfmpeg } from '@vidgen/ffmpeg';
 import { buildAssembleArgs, buildRungAssembleArgs, concatListContent } from './concat-args';
@@ -12,6 +10,7 @@ import type { StillsJob } from './paint-stills';
 import type { UnitDone, UnitJob, UnitMessage } from './paint-unit';
 import { defaultPainterModule } from './painter';
 import type { AssembleOptions, AssembleRungOptions, RenderStillsOptions, RenderUnitOptions, RenderedClip, SceneRange, SceneRenderer } from './scene-renderer';
+import { releaseUnitThread, takeUnitThread } from './unit-threads';
 import { rangeFrames } from './units';
 
 export interface FrameSceneRendererOptions {
@@ -26,14 +25,6 @@ export interface FrameSceneRendererOptions {
 
 /** How long a cancelled unit's worker may take to stop its ffmpeg before the thread is terminated. */
 const UNIT_ABORT_GRACE_MS = 5000;
-
-/** The compiled worker script: next to this file in dist; from the sources (jest) the built copy in dist. */
-export function unitWorkerScript(): string {
-  const here = path.join(__dirname, 'unit-worker.js');
-  const script = existsSync(here) ? here : path.join(__dirname, '..', 'dist', 'unit-worker.js');
-  if (!existsSync(script)) throw new Error(`render unit worker script not found at ${script} (build @vidgen/pipeline)`);
-  return script;
-}
 
 function unitError(m: Extract<UnitMessage, { type: 'error' }>): VidgenError {
   const code = isErrorCode(m.code) ? m.code : 'RENDER_FAILED';
@@ -98,40 +89,70 @@ export class FrameSceneRenderer implements SceneRenderer {
     return finishThumbnails(layout, durationSeconds);
   }
 
+  /**
+   * Runs a job in a render thread (unit-threads.ts). A thread whose job
+   * ended cleanly goes back to the pool; after a failure or an abort it is
+   * terminated, and the promise settles once it is gone (its ffmpeg reaped).
+   */
   private inWorker(job: UnitJob | StillsJob, signal: AbortSignal | undefined, onFrames?: (frames: number) => void): Promise<UnitDone> {
     if (signal?.aborted) return Promise.reject(new VidgenError('JOB_CANCELLED'));
+    const { painterModule } = job;
     return new Promise<UnitDone>((resolve, reject) => {
-      const worker = new Worker(unitWorkerScript(), { workerData: job });
+      const worker = takeUnitThread(painterModule);
       let pid: number | undefined;
       let outcome: { done: UnitDone } | { error: unknown } | null = null;
       let grace: NodeJS.Timeout | null = null;
-      // The worker stops its ffmpeg and reaps it (a terminated thread's children would stay zombies); terminate only if it hangs.
-      const onAbort = () => {
-        outcome ??= { error: new VidgenError('JOB_CANCELLED') };
-        worker.postMessage({ type: 'abort' });
-        killProcessGroup(pid);
-        grace = setTimeout(() => void worker.terminate(), UNIT_ABORT_GRACE_MS);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      worker.on('message', (m: UnitMessage) => {
-        if (m.type === 'pid') pid = m.pid;
-        else if (m.type === 'frames') onFrames?.(m.frames);
-        else if (m.type === 'done') outcome ??= { done: { paintedFrames: m.paintedFrames, warnings: m.warnings } };
-        else if (m.type === 'error') outcome ??= { error: unitError(m) };
-      });
-      worker.on('error', (err) => {
-        outcome ??= { error: new VidgenError('RENDER_FAILED', { message: `Render unit failed: ${err.message}`, cause: err }) };
-        killProcessGroup(pid);
-      });
-      worker.on('exit', (code) => {
+      let settled = false;
+      const settle = () => {
+        if (settled || !outcome) return;
+        settled = true;
         if (grace) clearTimeout(grace);
         signal?.removeEventListener('abort', onAbort);
-        if (outcome && 'done' in outcome) return resolve(outcome.done);
-        if (outcome) return reject(outcome.error);
-        reject(new VidgenError('RENDER_FAILED', { message: `Render unit exited with code ${code} before it finished` }));
-      });
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        const result = outcome;
+        if ('done' in result) {
+          releaseUnitThread(painterModule, worker);
+          resolve(result.done);
+        } else {
+          void worker.terminate().then(() => reject(result.error));
+        }
+      };
+      // The thread stops its ffmpeg and reaps it (a terminated thread's children would stay zombies); terminate only if it hangs.
+      const onAbort = () => {
+        outcome = { error: new VidgenError('JOB_CANCELLED') };
+        worker.postMessage({ type: 'abort' });
+        killProcessGroup(pid);
+        grace = setTimeout(settle, UNIT_ABORT_GRACE_MS);
+      };
+      const onMessage = (m: UnitMessage) => {
+        if (m.type === 'pid') pid = m.pid;
+        else if (m.type === 'frames') onFrames?.(m.frames);
+        else if (m.type === 'done') {
+          outcome ??= { done: { paintedFrames: m.paintedFrames, warnings: m.warnings } };
+          settle();
+        } else if (m.type === 'error') {
+          outcome ??= { error: unitError(m) };
+          settle();
+        }
+      };
+      const onError = (err: Error) => {
+        outcome ??= { error: new VidgenError('RENDER_FAILED', { message: `Render unit failed: ${err.message}`, cause: err }) };
+        killProcessGroup(pid);
+      };
+      const onExit = (code: number) => {
+        outcome ??= { error: new VidgenError('RENDER_FAILED', { message: `Render unit exited with code ${code} before it finished` }) };
+        settle();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({ type: 'job', job });
     });
   }
+
 
   /** A lower rung's unit clips joined by stream copy, with the finished top MP4's audio copied in. */
   async assembleRung(clips: readonly RenderedClip[], options: AssembleRungOptions): Promise<void> {
@@ -143,14 +164,14 @@ export class FrameSceneRenderer implements SceneRenderer {
   }
 
   async assemble(clips: readonly RenderedClip[], options: AssembleOptions): Promise<void> {
-    const { plan, output, audio, scratchDir, signal, onPercent } = options;
+    const { plan, output, audio, audioTrack, scratchDir, signal, onPercent } = options;
     const ordered = orderedClips(clips, plan);
     const totalSeconds = plan.totalFrames / plan.fps;
     const listFile = path.join(scratchDir, 'units.txt');
     await writeFile(listFile, concatListContent(ordered.map((c) => ({ path: c.path, durationSeconds: (c.endFrame - c.startFrame) / plan.fps }))));
     await runFfmpeg({
       ffmpegPath: this.options.ffmpegPath,
-      args: buildAssembleArgs({ listFile, encoder: this.options.encoder, totalSeconds, audio, output }),
+      args: buildAssembleArgs({ listFile, encoder: this.options.encoder, totalSeconds, audio, audioTrack, output }),
       expectedDurationSeconds: totalSeconds,
       onProgress: (p) => onPercent?.(p.percentage ?? 0),
       signal,

@@ -3,7 +3,7 @@ import { buildVideoGenerationConfig, type VideoGenerationConfig } from './config
 import { VideoGenerationOrchestrator, type OrchestratorDeps, type RunOptions, type VideoGenerationResult } from './orchestrator';
 import { builtinPlanner, type Planner } from './planner';
 import { safeProgressSink, type ProgressCallback } from './safe-progress';
-import { unitWorkerScript } from './frame-renderer';
+import { warmUnitThreads } from './unit-threads';
 import { defaultPainterModule } from './painter';
 
 export interface PipelineIntegratorOptions extends Omit<OrchestratorDeps, 'logger'> {
@@ -41,12 +41,12 @@ export class PipelineIntegrator {
 
   /**
    * Fails at boot, not at the first job, when the drawing library or the unit
-   * worker script is missing. (Painting happens in each unit's worker thread,
-   * which registers its fonts there; nothing in this thread needs warming.)
+   * worker script is missing, and starts the render threads the jobs reuse
+   * (painting happens in them; each loads the drawing library and registers
+   * its fonts once, not per job; nothing in this thread needs warming).
    */
   warmUp(): void {
-    this.options.painterModule ?? defaultPainterModule();
-    unitWorkerScript();
+    warmUnitThreads(this.options.painterModule ?? defaultPainterModule());
   }
 
   /** Pure conversion + re-validation; throws VidgenError('VALIDATION_FAILED'). */

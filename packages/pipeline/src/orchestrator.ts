@@ -15,9 +15,11 @@ import {
   type SceneTimeline,
   type StageName,
 } from '@vidgen/core';
+import { runFfmpeg } from '@vidgen/ffmpeg';
 import { SILENCE_LUFS, mixAudio, type AudioPlan, type MixAudioResult, type MusicSpec } from './audio';
 import { burnedCaptions, captionCues, placeWords } from './captions';
 import type { VideoGenerationConfig } from './config';
+import { buildAudioTrackArgs } from './concat-args';
 import { FrameSceneRenderer } from './frame-renderer';
 import { builtinPlanner, type Planner } from './planner';
 import { UnitProgress } from './progress-aggregator';
@@ -32,6 +34,9 @@ import { rangeFrames, splitUnits, unitCount } from './units';
 import { createSynthesizer, workerVoices, type EngineSetup } from './voice/engines';
 import type { SentenceTiming, SpeechSynthesizer, TtsEngine, WordTiming } from './voice/types';
 import { buildWebVtt, type SubtitleCue } from './webvtt';
+
+/** The video's audio track, AAC at its length, encoded during the render (buildAudioTrackArgs). */
+const audioTrackPath = (scratchDir: string) => path.join(scratchDir, 'audio-track.m4a');
 
 export interface OrchestratorDeps {
   ffmpegPath: string;
@@ -231,24 +236,29 @@ export class VideoGenerationOrchestrator {
     }
     stage('rendering_scenes', 100);
 
-    // combining: one stream-copy join, the one audio track encoded once
+    // combining: one stream-copy join of the clips and the audio track (encoded beside the units)
     throwIfAborted(signal);
     stage('combining', 0);
     const videoPath = path.join(scratchDir, 'video.mp4');
     await this.renderer.assemble(clips, {
       plan,
       output: videoPath,
-      audio: mix ? audioPath : undefined,
+      audioTrack: audioTrackPath(scratchDir),
       scratchDir,
       signal,
       onPercent: (pct) => stage('combining', Math.min(99, pct)),
     });
-    const renditions: RenderedRendition[] = [];
-    for (const r of ladder?.rungs ?? []) {
-      const output = path.join(scratchDir, `rendition-${r.label}.mp4`);
-      await this.renderer.assembleRung(clips.map((c) => ({ ...c, path: rungClipPath(c.path, r.label) })), { plan, output, video: videoPath, scratchDir, label: r.label, signal });
-      renditions.push({ label: r.label, width: r.width, height: r.height, fps: r.fps, path: output });
-    }
+    // Stream copies (no decode, no encode): every rung at once.
+    const renditions: RenderedRendition[] = await runPool(
+      ladder?.rungs ?? [],
+      Math.max(1, ladder?.rungs.length ?? 0),
+      async (r) => {
+        const output = path.join(scratchDir, `rendition-${r.label}.mp4`);
+        await this.renderer.assembleRung(clips.map((c) => ({ ...c, path: rungClipPath(c.path, r.label) })), { plan, output, video: videoPath, scratchDir, label: r.label, signal });
+        return { label: r.label, width: r.width, height: r.height, fps: r.fps, path: output };
+      },
+      { signal },
+    );
     const scenes: RenderedScene[] = plan.scenes.map((s, i) => ({
       index: i,
       kind: s.kind,
@@ -322,7 +332,15 @@ export class VideoGenerationOrchestrator {
     try {
       const [units, audio, stills] = await Promise.all([
         settle(this.renderUnits(plan, ranges, ladder, scratchDir, stop.signal, onPercent)),
-        settle(needsMix ? mixAudio({ ffmpegPath: this.deps.ffmpegPath, plan: audioPlan, output: audioPath, scratchDir, signal: stop.signal }) : Promise.resolve(null)),
+        settle(
+          (async () => {
+            const mix = needsMix ? await mixAudio({ ffmpegPath: this.deps.ffmpegPath, plan: audioPlan, output: audioPath, scratchDir, signal: stop.signal }) : null;
+            // Encoded here, beside the units, so the join after them only copies (audioTrackPath).
+            const args = buildAudioTrackArgs({ encoder: this.config.encoder, totalSeconds: plan.totalFrames / plan.fps, audio: mix ? audioPath : undefined, output: audioTrackPath(scratchDir) });
+            await runFfmpeg({ ffmpegPath: this.deps.ffmpegPath, args, signal: stop.signal, logger: this.logger });
+            return mix;
+          })(),
+        ),
         settle(stillsSpec ? this.renderer.renderStills(plan, { ...stillsSpec, signal: stop.signal }) : Promise.resolve(null)),
       ]);
       // The first real failure wins over the cancellation it caused in the others.

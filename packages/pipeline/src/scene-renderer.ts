@@ -50,6 +50,8 @@ export interface AssembleOptions {
   output: string;
   /** The video's one audio track (a WAV exactly as long as the video, from mixAudio), encoded once. Absent: a silent AAC track. */
   audio?: string;
+  /** The audio track already encoded at the video's length (buildAudioTrackArgs): copied; `audio` is then unused. */
+  audioTrack?: string;
   /** Scratch space for the concat list. */
   scratchDir: string;
   signal?: AbortSignal;

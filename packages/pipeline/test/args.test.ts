@@ -3,6 +3,7 @@ import {
   SCENE_CONCURRENCY_CAP,
   UnitProgress,
   buildAssembleArgs,
+  buildAudioTrackArgs,
   buildWebVtt,
   concatListContent,
   effectiveSceneConcurrency,
@@ -34,6 +35,16 @@ describe('assembling (pure)', () => {
       '-f', 'concat', '-safe', '0', '-i', '/l.txt', '-i', '/s/audio.wav',
       '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000',
       '-t', '3.333333', '-movflags', '+faststart', '/o.mp4',
+    ]);
+  });
+
+  it('the audio track encoded beside the units (silence or the mixed WAV), then copied by the join', () => {
+    expect(buildAudioTrackArgs({ encoder, totalSeconds: 6, output: '/s/a.m4a' })).toEqual([
+      '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-map', '0:a', '-vn', '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000', '-t', '6.000000', '/s/a.m4a',
+    ]);
+    expect(buildAudioTrackArgs({ encoder, totalSeconds: 10 / 3, audio: '/s/audio.wav', output: '/s/a.m4a' }).slice(0, 2)).toEqual(['-i', '/s/audio.wav']);
+    expect(buildAssembleArgs({ listFile: '/l.txt', encoder, totalSeconds: 6, audio: '/s/audio.wav', audioTrack: '/s/a.m4a', output: '/o.mp4' })).toEqual([
+      '-f', 'concat', '-safe', '0', '-i', '/l.txt', '-i', '/s/a.m4a', '-map', '0:v', '-map', '1:a', '-c', 'copy', '-t', '6.000000', '-movflags', '+faststart', '/o.mp4',
     ]);
   });
 });

@@ -90,8 +90,9 @@ class ProgressPump {
     this.running = true;
     void this.loop().finally(() => {
       this.running = false;
-      // A flush may have started just as the loop was leaving: keep draining for it.
-      if (this.flushes > 0 && this.queue.length > 0 && !this.stopped) this.kick();
+      // A flush may have started just as the loop was leaving, or a later stage queued behind a throttled
+      // value (reported while the loop was leaving): keep draining for them.
+      if ((this.flushes > 0 || (this.queue.length > 1 && !this.lastFailed)) && this.queue.length > 0 && !this.stopped) this.kick();
       else if (this.queue.length === 0 || this.stopped) this.settle();
     });
   }
@@ -109,7 +110,9 @@ class ProgressPump {
       if (!head || this.stopped) return;
       const flushing = this.flushes > 0;
       const now = clock();
-      const boundary = head.stage !== this.lastStage && !this.lastFailed;
+      // A stage's last value with a later stage queued behind it closes its stage: written at once, or the
+      // next stage's boundary (its started_at) would wait out the throttle too (planning showed 250 ms it never took).
+      const boundary = (head.stage !== this.lastStage || this.queue.length > 1) && !this.lastFailed;
       if (!flushing && !boundary && now < this.nextAt) {
         this.timer = setTimeout(() => {
           this.timer = null;

@@ -112,6 +112,22 @@ describe('createProgressCallback', () => {
     ]);
   });
 
+  it('does not hold a stage boundary behind a throttled value of the stage before', async () => {
+    const { writer, calls } = scriptedWriter(ok);
+    const report = createProgressCallback({ ...base, tracker: writer, minIntervalMs: 250 });
+    report('planning', 0);
+    await settle();
+    // Within the throttle interval: the stage's end, then the next stage's start.
+    report('planning', 100);
+    report('rendering_scenes', 0);
+    await settle();
+    expect(calls).toEqual([
+      { stage: 'planning', pct: 0 },
+      { stage: 'planning', pct: 100 },
+      { stage: 'rendering_scenes', pct: 0 },
+    ]);
+  });
+
   it('throttles writes within a stage to one per minIntervalMs', async () => {
     const { writer, calls } = scriptedWriter(ok);
     const report = createProgressCallback({ ...base, tracker: writer, minIntervalMs: 250 });

@@ -83,14 +83,23 @@ export function segmentStarts(keyframes: readonly number[], segmentSeconds: numb
 }
 
 /**
- * A lower rung's frame rate: the preset's (capped by the source's) when every
- * segment start lies on its frame grid, else the source's, so that every
- * rung can have a frame, and a keyframe, at every segment start. Pure.
+ * The one rule for a lower rung's frame rate: the preset's (capped by the
+ * source's) when the source's rate is a whole multiple of it and every frame
+ * the rung must have (segment starts, unit starts, the end: source frame
+ * numbers) falls on its grid; else the source's, so that every rung can have
+ * a frame, and a keyframe, at every segment start. Without a source rate,
+ * the preset's. Pure.
  */
+export function rungFrameRate(presetFps: number, sourceFps: number, gridFrames: readonly number[]): number {
+  if (!sourceFps) return presetFps;
+  const reduced = Math.min(presetFps, sourceFps);
+  const step = sourceFps / reduced;
+  return Number.isInteger(step) && gridFrames.every((f) => f % step === 0) ? reduced : sourceFps;
+}
+
+/** rungFrameRate for segment starts in seconds (keyframe times of the source, to the millisecond). Pure. */
 export function rungFps(presetFps: number, sourceFps: number, starts: readonly number[]): number {
-  const reduced = Math.min(presetFps, sourceFps || presetFps);
-  const onGrid = starts.every((t) => Math.abs(t * reduced - Math.round(t * reduced)) < 0.05);
-  return onGrid || !sourceFps ? reduced : sourceFps;
+  return rungFrameRate(presetFps, sourceFps, starts.map((t) => Math.round(t * sourceFps)));
 }
 
 /** A lower rung encoded in the render pass, beside the top one, from the same frames. */
@@ -112,20 +121,16 @@ export interface SamePassLadder {
  * first keyframe at or past each multiple: segmentStarts). A rung runs at its
  * preset's rate when the source's is a multiple of it and every unit start,
  * segment start and the video's end fall on its grid; else at the source's
- * (as rungFps). Pure.
+ * (rungFrameRate). Pure.
  */
 export function samePassLadder(input: { quality: Quality; width: number; height: number; fps: number; totalFrames: number; unitStarts: readonly number[]; segmentSeconds: number }): SamePassLadder {
   const { quality, width, height, fps, totalFrames, unitStarts, segmentSeconds } = input;
   const segFrames = Math.round(segmentSeconds * fps);
   const keyframes: number[] = [];
   for (let f = 0; f < totalFrames; f += segFrames) keyframes.push(f);
+  const grid = [...keyframes, ...unitStarts, totalFrames];
   const rungs = renditionLadder(quality, { width, height })
     .filter((r) => !r.reuseSource)
-    .map((r) => {
-      const reduced = Math.min(r.preset.fps, fps);
-      const step = fps / reduced;
-      const onGrid = Number.isInteger(step) && [...keyframes, ...unitStarts, totalFrames].every((f) => f % step === 0);
-      return { ...r, fps: onGrid ? reduced : fps };
-    });
+    .map((r) => ({ ...r, fps: rungFrameRate(r.preset.fps, fps, grid) }));
   return { keyframes, rungs };
 }

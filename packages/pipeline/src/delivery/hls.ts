@@ -1,13 +1,13 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { VidgenError, type Quality } from '@vidgen/core';
+import { VidgenError, runPool, type Quality } from '@vidgen/core';
 import { runFfmpeg } from '@vidgen/ffmpeg';
 import { hlsCopyArgs, hlsEncodeArgs } from './hls-args';
 import { renditionLadder, rungFps, segmentStarts } from './hls-ladder';
 import type { SubtitleCue } from '../webvtt';
 import { buildIFramePlaylist, buildMasterPlaylist, codecString, iFrameBandwidth, measureBandwidth, parseMediaPlaylist, withHlsVersion, type IFrameEntry, type MasterVariant } from './hls-playlist';
 import { addSubtitlesToMaster, buildSubtitleSegments } from './hls-subtitles';
-import { keyframeTimes, segmentVideoPackets, streamCodecs, type KeyframeScanOptions } from './keyframes';
+import { keyframeTimes, scanSegments, type KeyframeScanOptions } from './keyframes';
 
 export interface HlsVariant {
   label: string;
@@ -78,25 +78,26 @@ interface RungScan {
 }
 
 /**
- * Reads a rung's segments back with ffprobe: each must start with a keyframe
- * (the I-frame playlist's range for it runs from the segment's first byte,
- * PAT and PMT included, to where its next video frame starts), and the first
- * segment's streams give the CODECS attribute.
+ * Reads a rung's segments back (scanSegments: one ffprobe, not one per
+ * segment): each must start with a keyframe (the I-frame playlist's range for
+ * it runs from the segment's first byte, PAT and PMT included, to where its
+ * next video frame starts), and the first segment's streams give the CODECS
+ * attribute.
  */
 async function scanRung(ffprobePath: string, label: string, segments: ReadonlyArray<{ uri: string; path: string; bytes: number; durationSeconds: number }>, probe: KeyframeScanOptions): Promise<RungScan> {
+  const scan = await scanSegments(ffprobePath, segments, probe);
   const starts: number[] = [];
   const iFrames: IFrameEntry[] = [];
   for (const [i, s] of segments.entries()) {
-    const packets = await segmentVideoPackets(ffprobePath, s.path, probe);
+    const packets = scan.packets[i]!;
     const first = packets[0];
     if (!first?.key) throw new VidgenError('RENDER_FAILED', { message: `HLS ${label}: segment ${i} does not start with a keyframe.`, details: { rendition: label, segment: s.uri } });
     starts.push(first.ptsSeconds);
     iFrames.push({ uri: s.uri, durationSeconds: s.durationSeconds, offset: 0, length: packets[1]?.pos ?? s.bytes });
   }
-  const streams = segments[0] ? await streamCodecs(ffprobePath, segments[0].path, probe) : [];
-  const video = streams.filter((c) => c.codecType === 'video');
-  const audio = streams.filter((c) => c.codecType === 'audio');
-  return { starts, iFrames, codecs: [...video, ...audio].map(codecString) };
+  const { video, audio } = scan.streams;
+  const streams = [...(video ? [{ codecName: video.codec, profile: video.profile, level: video.level }] : []), ...(audio ? [{ codecName: audio.codec, profile: audio.profile }] : [])];
+  return { starts, iFrames, codecs: streams.map(codecString) };
 }
 
 /**
@@ -116,36 +117,53 @@ export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage
   const keyframes = ladder.some((r) => !r.reuseSource && !built.has(r.label)) ? await keyframeTimes(ffprobePath, input, probe) : [];
   const starts = segmentStarts(keyframes, segmentSeconds);
   const hlsDir = path.join(outDir, 'hls');
-  const variants: HlsVariant[] = [];
-  const masterEntries: MasterVariant[] = [];
-  let top: { segments: Array<{ durationSeconds: number }>; starts: number[] } | null = null;
-  for (const [i, r] of ladder.entries()) {
-    const dir = path.join(hlsDir, r.label);
-    await mkdir(dir, { recursive: true });
-    const out = { playlistPath: path.join(dir, 'index.m3u8'), segmentPattern: path.join(dir, 'seg-%05d.ts'), segmentSeconds };
-    const pre = built.get(r.label);
-    const fps = r.reuseSource ? sourceFps || r.preset.fps : (pre?.fps ?? rungFps(r.preset.fps, sourceFps, starts));
-    const args = r.reuseSource ? hlsCopyArgs(input, out) : pre ? hlsCopyArgs(pre.path, out) : hlsEncodeArgs(input, r, { segmentStarts: starts, fps, durationSeconds }, out);
-    const share = 100 / ladder.length;
-    await runFfmpeg({ ffmpegPath, args, signal, expectedDurationSeconds: durationSeconds, onProgress: (p) => onProgress?.(i * share + ((p.percentage ?? 0) * share) / 100) });
-    const playlist = withHlsVersion(await readFile(out.playlistPath, 'utf8'));
-    await writeFile(out.playlistPath, playlist);
-    const segments = parseMediaPlaylist(playlist);
-    const sized = await Promise.all(segments.map(async (s) => ({ ...s, path: path.join(dir, s.uri), bytes: (await stat(path.join(dir, s.uri))).size })));
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.ts'));
-    if (files.length !== sized.length) throw new Error(`HLS ${r.label}: ${files.length} segment files but ${sized.length} in the playlist`);
-    const scan = await scanRung(ffprobePath, r.label, sized, probe);
-    if (!top) top = { segments, starts: scan.starts };
-    else assertAligned(r.label, scan.starts, top.starts, sourceFps);
-    const iFramesPath = path.join(dir, HLS_IFRAMES_NAME);
-    await writeFile(iFramesPath, buildIFramePlaylist(scan.iFrames));
-    const bw = measureBandwidth(sized);
-    variants.unshift({ label: r.label, width: r.width, height: r.height, fps, playlistPath: out.playlistPath, segmentPaths: sized.map((s) => s.path), iFramesPath, codecs: scan.codecs });
-    masterEntries.unshift({
-      uri: `${r.label}/index.m3u8`, bandwidth: bw.peak, averageBandwidth: bw.average, width: r.width, height: r.height, fps, codecs: scan.codecs,
-      iFrames: { uri: `${r.label}/${HLS_IFRAMES_NAME}`, bandwidth: iFrameBandwidth(scan.iFrames) },
-    });
-  }
+  const share = 100 / ladder.length;
+  const done = ladder.map(() => 0);
+  const encodesHere = ladder.some((r) => !r.reuseSource && !built.has(r.label));
+  // Remuxes and scans decode nothing (tens of ms each, mostly process starts): every rung at once.
+  // A rung encoded here (no render pass rungs) keeps the cores to itself: one rung at a time.
+  const rungs = await runPool(
+    ladder,
+    encodesHere ? 1 : ladder.length,
+    async (r, i) => {
+      const dir = path.join(hlsDir, r.label);
+      await mkdir(dir, { recursive: true });
+      const out = { playlistPath: path.join(dir, 'index.m3u8'), segmentPattern: path.join(dir, 'seg-%05d.ts'), segmentSeconds };
+      const pre = built.get(r.label);
+      const fps = r.reuseSource ? sourceFps || r.preset.fps : (pre?.fps ?? rungFps(r.preset.fps, sourceFps, starts));
+      const args = r.reuseSource ? hlsCopyArgs(input, out) : pre ? hlsCopyArgs(pre.path, out) : hlsEncodeArgs(input, r, { segmentStarts: starts, fps, durationSeconds }, out);
+      await runFfmpeg({
+        ffmpegPath, args, signal, expectedDurationSeconds: durationSeconds,
+        onProgress: (p) => {
+          done[i] = Math.max(done[i]!, p.percentage ?? 0);
+          onProgress?.((done.reduce((a, b) => a + b, 0) * share) / 100);
+        },
+      });
+      const playlist = withHlsVersion(await readFile(out.playlistPath, 'utf8'));
+      await writeFile(out.playlistPath, playlist);
+      const segments = parseMediaPlaylist(playlist);
+      const sized = await Promise.all(segments.map(async (s) => ({ ...s, path: path.join(dir, s.uri), bytes: (await stat(path.join(dir, s.uri))).size })));
+      const files = (await readdir(dir)).filter((f) => f.endsWith('.ts'));
+      if (files.length !== sized.length) throw new Error(`HLS ${r.label}: ${files.length} segment files but ${sized.length} in the playlist`);
+      const scan = await scanRung(ffprobePath, r.label, sized, probe);
+      const iFramesPath = path.join(dir, HLS_IFRAMES_NAME);
+      await writeFile(iFramesPath, buildIFramePlaylist(scan.iFrames));
+      const bw = measureBandwidth(sized);
+      const variant: HlsVariant = { label: r.label, width: r.width, height: r.height, fps, playlistPath: out.playlistPath, segmentPaths: sized.map((s) => s.path), iFramesPath, codecs: scan.codecs };
+      const entry: MasterVariant = {
+        uri: `${r.label}/index.m3u8`, bandwidth: bw.peak, averageBandwidth: bw.average, width: r.width, height: r.height, fps, codecs: scan.codecs,
+        iFrames: { uri: `${r.label}/${HLS_IFRAMES_NAME}`, bandwidth: iFrameBandwidth(scan.iFrames) },
+      };
+      return { segments, starts: scan.starts, variant, entry };
+    },
+    { signal },
+  );
+  // Every lower rung is held to the top one's segments.
+  const [top, ...lower] = rungs;
+  for (const [i, r] of lower.entries()) assertAligned(ladder[i + 1]!.label, r.starts, top!.starts, sourceFps);
+  // Lowest first, as the ladder was before it was reversed.
+  const variants = rungs.map((r) => r.variant).reverse();
+  const masterEntries = rungs.map((r) => r.entry).reverse();
   const firstSegments = top?.segments ?? [];
   let master = buildMasterPlaylist(masterEntries);
   let subtitles: HlsSubtitles | null = null;

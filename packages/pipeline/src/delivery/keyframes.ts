@@ -1,5 +1,5 @@
 import { VidgenError } from '@vidgen/core';
-import { runTool } from '@vidgen/ffmpeg';
+import { parseProbeOutput, runTool, type ProbeResult } from '@vidgen/ffmpeg';
 
 /** Parses `ffprobe -show_entries frame=best_effort_timestamp_time -of csv=p=0` output into sorted, distinct times. */
 export function parseKeyframeTimes(csv: string): number[] {
@@ -34,23 +34,54 @@ export interface SegmentPacket {
   key: boolean;
 }
 
-/** Parses `ffprobe -show_entries packet=pts_time,pos,flags -of json`. Pure. */
+/**
+ * Parses `ffprobe -show_entries packet=stream_index,pts_time,pos,flags[:stream=…] -of json`: the
+ * video packets (those of the first video stream the answer lists; all of them when it lists no
+ * streams, as with -select_streams v:0). Pure.
+ */
 export function parseSegmentPackets(json: string): SegmentPacket[] {
-  const parsed = JSON.parse(json) as { packets?: Array<{ pts_time?: string; pos?: string; flags?: string }> };
-  return (parsed.packets ?? []).map((p) => ({ ptsSeconds: Number(p.pts_time), pos: Number(p.pos), key: (p.flags ?? '').includes('K') }));
+  const parsed = JSON.parse(json) as { packets?: Array<{ stream_index?: number; pts_time?: string; pos?: string; flags?: string }>; streams?: Array<{ index?: number; codec_type?: string }> };
+  const video = parsed.streams?.find((s) => s.codec_type === 'video')?.index;
+  return (parsed.packets ?? []).filter((p) => video === undefined || p.stream_index === video).map((p) => ({ ptsSeconds: Number(p.pts_time), pos: Number(p.pos), key: (p.flags ?? '').includes('K') }));
 }
 
-/** The video packets of one segment file (ffprobe reads packets, decodes nothing). */
-export async function segmentVideoPackets(ffprobePath: string, file: string, options: KeyframeScanOptions = {}): Promise<SegmentPacket[]> {
-  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,pos,flags', '-of', 'json', file];
-  return parseSegmentPackets(await runProbe(ffprobePath, args, 'segment scan', options));
+/** A rung's segments as one ffprobe read them: each segment's video packets (positions within it) and the streams of the first. */
+export interface SegmentsScan {
+  packets: SegmentPacket[][];
+  /** ffprobe's streams (codec, profile, level) as @vidgen/ffmpeg's probe parses them. */
+  streams: ProbeResult;
 }
 
-/** ffprobe's codec facts of a file's streams: what a variant's CODECS attribute is made from. */
-export async function streamCodecs(ffprobePath: string, file: string, options: KeyframeScanOptions = {}): Promise<Array<{ codecType: string; codecName: string; profile?: string; level?: number }>> {
-  const args = ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,profile,level', '-of', 'json', file];
-  const parsed = JSON.parse(await runProbe(ffprobePath, args, 'codec probe', options)) as { streams?: Array<{ codec_type?: string; codec_name?: string; profile?: string; level?: number }> };
-  return (parsed.streams ?? []).map((s) => ({ codecType: s.codec_type ?? '', codecName: s.codec_name ?? '', profile: s.profile, level: s.level }));
+/** Segments per ffprobe: bounds its command line and its JSON answer (MAX_OUTPUT_BYTES) for long videos. */
+const SEGMENTS_PER_SCAN = 50;
+
+/**
+ * Reads a rung's segment files back with one ffprobe per SEGMENTS_PER_SCAN of
+ * them (not one per segment: each start costs more than reading a segment's
+ * packets), through the concat protocol, which reads the files as one stream:
+ * a packet's position is split back into its segment by the files' sizes.
+ * Demuxes only; decodes nothing.
+ */
+export async function scanSegments(ffprobePath: string, files: ReadonlyArray<{ path: string; bytes: number }>, options: KeyframeScanOptions = {}): Promise<SegmentsScan> {
+  const packets: SegmentPacket[][] = files.map(() => []);
+  let streams: ProbeResult | null = null;
+  for (let from = 0; from < files.length; from += SEGMENTS_PER_SCAN) {
+    const chunk = files.slice(from, from + SEGMENTS_PER_SCAN);
+    // concat: separates files with '|'; our scratch paths never hold one, and a file that did would be misread.
+    const bad = chunk.find((f) => f.path.includes('|'));
+    if (bad) throw new VidgenError('RENDER_FAILED', { message: `Segment scan: the path ${bad.path} contains '|'.` });
+    const input = `concat:${chunk.map((f) => f.path).join('|')}`;
+    const args = ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,pos,flags:stream=index,codec_type,codec_name,profile,level', '-of', 'json', input];
+    const json = await runProbe(ffprobePath, args, 'segment scan', options);
+    if (!streams) streams = parseProbeOutput(JSON.parse(json));
+    let segment = 0;
+    let start = 0;
+    for (const p of parseSegmentPackets(json)) {
+      while (segment < chunk.length - 1 && p.pos >= start + chunk[segment]!.bytes) start += chunk[segment++]!.bytes;
+      packets[from + segment]!.push({ ...p, pos: p.pos - start });
+    }
+  }
+  return { packets, streams: streams ?? parseProbeOutput({}) };
 }
 
 /**

@@ -47,6 +47,9 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
   const formats = record.configuration.formats ?? DEFAULT_OUTPUT_FORMATS;
   const deliveryDir = path.join(rendered.scratchDir, 'delivery');
   const media = { ffmpegPath, input: rendered.videoPath, durationSeconds: rendered.durationSeconds };
+  // The MP4 is final: its probe runs beside the stills and the HLS package (read at extracting_metadata).
+  const probed = probe(rendered.videoPath, { ffprobePath });
+  probed.catch(() => undefined); // awaited below; a failure before then is not unhandled
 
   report('generating_thumbnails', 0);
   // Painted beside the render units when the run asked for them; grabbed from the MP4 otherwise.
@@ -94,14 +97,16 @@ export async function prepareDelivery(options: PrepareOptions): Promise<Prepared
   }
 
   report('extracting_metadata', 0);
-  const facts = await probe(rendered.videoPath, { ffprobePath });
+  // Every rendition gets its own facts: the HLS variants are probed through their local playlists, all at once.
+  const variantsProbed = Promise.all((hls?.variants ?? []).map(async (v) => ({ label: v.label, facts: factsFromProbe(await probe(v.playlistPath, { ffprobePath })) })));
+  variantsProbed.catch(() => undefined); // awaited below, after the MP4's check
+  const facts = await probed;
   // The quality's size in the job's aspect (9:16 and 1:1 too), not the preset's 16:9 size.
   const expected = frameSizeFor(record.configuration.quality, record.configuration.aspect ?? DEFAULT_ASPECT);
   if (facts.video?.codec !== 'h264' || facts.video.width !== expected.width || facts.video.height !== expected.height) {
     throw new VidgenError('RENDER_FAILED', { message: 'The rendered video does not match the requested preset.', details: { probe: facts.video } });
   }
-  // Every rendition gets its own facts: the HLS variants are probed through their local playlists.
-  const variants = await Promise.all((hls?.variants ?? []).map(async (v) => ({ label: v.label, facts: factsFromProbe(await probe(v.playlistPath, { ffprobePath })) })));
+  const variants = await variantsProbed;
   report('extracting_metadata', 100);
   return { files: { ...files, width: facts.video.width, height: facts.video.height, thumbnails, hls }, video: factsFromProbe(facts), durationSeconds: facts.duration_seconds, variants };
 }
