@@ -50,6 +50,23 @@ function toStageStatus(value: string | undefined): StageStatus {
  */
 const STAGE_FIELDS = STAGE_NAMES.map((name: StageName) => ({ name, status: `${name}:status`, started: `${name}:started_at`, completed: `${name}:completed_at`, detail: `${name}:detail` }));
 
+/**
+ * The fields of a progress hash parseSnapshot reads, and the only ones: a reader may fetch these by name
+ * (HMGET, JobProgressTracker.readJob) instead of the whole hash. A test holds parseSnapshot to this list.
+ */
+export const SNAPSHOT_FIELDS: readonly string[] = [
+  'run_id',
+  'status',
+  'stage',
+  'percentage',
+  'stage_percentage',
+  'run_started_at',
+  'attempt',
+  'version',
+  'updated_at',
+  ...STAGE_FIELDS.flatMap((f) => [f.status, f.started, f.completed, f.detail]),
+];
+
 /** A stage's detail of the current run (an earlier run's is left behind in the hash until overwritten). */
 function stageDetail(hash: Record<string, string>, field: string): Record<string, unknown> | undefined {
   const raw = hash[field];
