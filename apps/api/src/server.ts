@@ -41,12 +41,17 @@ export interface ServerDeps extends VideosRouteDeps, EventsRouteDeps, MetadataRo
 }
 
 /**
- * Hands a request to `router` only when its path is one the router serves (`paths`, matched like
- * the router's own case-insensitive paths). Entering a router costs every request that passes
- * through it, and most requests pass by the health, metrics, HLS and event-stream routers.
+ * Hands a request to the first router whose paths (matched like the routers' own case-insensitive
+ * paths) include the request's, or passes it on. Entering a router costs every request that passes
+ * through it, and most requests pass by the health, metrics, docs, HLS and event-stream routers; each
+ * router layer costs a path match too, so several disjoint routers share one layer.
  */
-function onlyFor(paths: RegExp, router: express.RequestHandler): express.RequestHandler {
-  return (req, res, next) => (paths.test(req.path) ? router(req, res, next) : next());
+function byPath(routers: ReadonlyArray<readonly [paths: RegExp, router: express.RequestHandler]>): express.RequestHandler {
+  return (req, res, next) => {
+    const path = req.path;
+    for (const [paths, router] of routers) if (paths.test(path)) return router(req, res, next);
+    next();
+  };
 }
 
 /** The JSON body parser and the prototype-key check as one middleware: one router layer less on every request. */
@@ -54,7 +59,7 @@ function jsonBody(parser: express.RequestHandler): express.RequestHandler {
   return (req, res, next) => parser(req, res, (err?: unknown) => (err ? next(err) : refusePrototypeKeys(req, res, next)));
 }
 
-/** The paths of the routers gated with onlyFor; relative to their mount point. */
+/** The paths of the routers gated with byPath; relative to their mount point (disjoint, so their order does not matter). */
 const HEALTH_PATHS = /^\/health(?:\/|$)/i;
 const METRICS_PATHS = /^\/metrics(?:\/|$)/i;
 const HLS_PATHS = /^\/jobs\/[^/]+\/(?:hls|storyboard\.vtt)(?:\/|$)/i;
@@ -80,10 +85,6 @@ export function createServer(deps: ServerDeps): express.Express {
       res.status(report.status === 'unavailable' ? 503 : 200).json(report);
     },
   });
-  app.use(onlyFor(HEALTH_PATHS, health));
-  if (deps.renderMetrics) app.use(onlyFor(METRICS_PATHS, createMetricsRouter({ renderMetrics: deps.renderMetrics, adminApiKey: deps.adminApiKey })));
-  if (deps.adminApiKey) app.use(createQueueBoardRouter(deps.boardQueues ?? [], deps.adminApiKey));
-
   // The contract, for anyone (no key needed): built once, the same for every request until a deploy.
   const openApi = JSON.stringify(buildOpenApiDocument());
   const openApiRouter = express.Router();
@@ -93,26 +94,27 @@ export function createServer(deps: ServerDeps): express.Express {
       res.type('application/json').send(openApi);
     },
   });
-  app.use(onlyFor(OPENAPI_PATHS, openApiRouter));
-  app.use(onlyFor(DOCS_PATHS, createDocsRouter()));
+  app.use(
+    byPath([
+      [HEALTH_PATHS, health],
+      ...(deps.renderMetrics ? [[METRICS_PATHS, createMetricsRouter({ renderMetrics: deps.renderMetrics, adminApiKey: deps.adminApiKey })] as const] : []),
+      [OPENAPI_PATHS, openApiRouter],
+      [DOCS_PATHS, createDocsRouter()],
+    ]),
+  );
+  if (deps.adminApiKey) app.use(createQueueBoardRouter(deps.boardQueues ?? [], deps.adminApiKey));
   // The studio: its routes and assets only, under its own CSP; everything else falls through to the API.
   if (deps.studio) app.use(createStudioHandler(deps.studio));
 
+  // The job API, one router at one mount point: every layer mounted at a path matches and trims it again.
+  const videos = express.Router();
   // Browser clients on other origins: before authentication, which preflights never pass.
-  app.use('/api/v1/videos', cors(deps.corsOrigins));
-
-  // HLS playlists, like the event stream, take a header or a signed token (players send no headers).
-  if (deps.hls) app.use('/api/v1/videos', onlyFor(HLS_PATHS, createHlsRouter(deps.hls)));
-  // The event stream has its own authentication (header or signed token) and no body;
-  // every other path falls through to the header-only chain below.
-  app.use('/api/v1/videos', onlyFor(EVENTS_PATHS, createEventsRouter(deps)));
-  app.use(
-    '/api/v1/videos',
-    authenticate(deps.apiKeys),
-    jsonBody(express.json({ limit: deps.bodyLimitBytes, strict: true })),
-    createVideosRouter(deps),
-    createMetadataRouter(deps),
-  );
+  videos.use(cors(deps.corsOrigins));
+  // HLS playlists and the event stream take a header or a signed token (players and EventSource send no
+  // headers) and have no body; every other path falls through to the header-only chain below.
+  videos.use(byPath([...(deps.hls ? [[HLS_PATHS, createHlsRouter(deps.hls)] as const] : []), [EVENTS_PATHS, createEventsRouter(deps)]]));
+  videos.use(authenticate(deps.apiKeys), jsonBody(express.json({ limit: deps.bodyLimitBytes, strict: true })), createVideosRouter(deps), createMetadataRouter(deps));
+  app.use('/api/v1/videos', videos);
   app.use('/api/v1/capabilities', cors(deps.corsOrigins));
   app.use('/api/v1', createCapabilitiesRouter(deps));
   app.use('/api/v1/usage', cors(deps.corsOrigins), authenticate(deps.apiKeys), createUsageRouter(deps));

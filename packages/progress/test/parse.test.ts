@@ -1,5 +1,6 @@
 import { STAGE_NAMES } from '@vidgen/core';
-import { parseProgressEvent, parseSnapshot } from '@vidgen/progress';
+import { SNAPSHOT_FIELDS, parseProgressEvent, parseSnapshot } from '@vidgen/progress';
+import { RECORD_FIELDS, toRecord } from '@vidgen/queue';
 
 describe('parseSnapshot', () => {
   it('returns null for a job without progress', () => {
@@ -67,5 +68,47 @@ describe('parseProgressEvent', () => {
       percentage: 0.2,
       updated_at: new Date(0).toISOString(),
     });
+  });
+});
+
+/** The names a parser reads of a hash (every field present, plus one no parser knows). */
+function fieldsRead(parse: (hash: Record<string, string>) => unknown, hash: Record<string, string>): Set<string> {
+  const read = new Set<string>();
+  parse(new Proxy({ ...hash, not_a_field: 'x' }, { get: (target, name, receiver) => (typeof name === 'string' && read.add(name), Reflect.get(target, name, receiver)) }));
+  return read;
+}
+
+// JobProgressTracker.readJob fetches these fields by name (HMGET): a field a parser reads and the list lacks would always be missing.
+describe('the fields readJob fetches', () => {
+  it('include every field parseSnapshot reads, for a run in progress and an ended one', () => {
+    const stages = Object.fromEntries(STAGE_NAMES.flatMap((n) => [[`${n}:status`, 'done'], [`${n}:started_at`, '1000'], [`${n}:completed_at`, '2000'], [`${n}:detail`, '{"run_id":"r","note":1}']]));
+    for (const status of ['processing', 'completed', 'failed']) {
+      const hash = { run_id: 'r', status, stage: 'planning', percentage: '10', stage_percentage: '5', run_started_at: '1000', attempt: '1', version: '3', updated_at: '2000', ...stages };
+      const read = fieldsRead((h) => parseSnapshot(h, 5000), hash);
+      expect([...read].filter((f) => !SNAPSHOT_FIELDS.includes(f))).toEqual([]);
+      expect(read.size).toBeGreaterThan(STAGE_NAMES.length * 4);
+    }
+  });
+
+  it('include every field toRecord reads', () => {
+    const hash = {
+      job_id: 'j',
+      owner: 'o',
+      correlation_id: 'c',
+      status: 'completed',
+      configuration: '{"topic":"t"}',
+      attempt: '1',
+      created_at: 'a',
+      updated_at: 'b',
+      started_at: 'c',
+      completed_at: 'd',
+      error: '{"code":"X"}',
+      result: '{"outputs":[]}',
+      callback_url: 'https://example.com/hook',
+      warnings: '[]',
+    };
+    const read = fieldsRead(toRecord, hash);
+    expect([...read].filter((f) => !(RECORD_FIELDS as readonly string[]).includes(f))).toEqual([]);
+    expect(read.size).toBe(RECORD_FIELDS.length);
   });
 });

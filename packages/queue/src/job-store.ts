@@ -414,6 +414,27 @@ export function statusProgress(status: JobStatus): JobRecord['progress'] {
 }
 
 /** The record of a stored hash (HGETALL); exported for readers that fetch many at once. */
+/**
+ * The fields of a record hash toRecord reads, and the only ones: a reader may fetch these by name (HMGET,
+ * JobProgressTracker.readJob) instead of the whole hash. A test holds toRecord to this list.
+ */
+export const RECORD_FIELDS = [
+  'job_id',
+  'owner',
+  'correlation_id',
+  'status',
+  'configuration',
+  'attempt',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'completed_at',
+  'error',
+  'result',
+  'callback_url',
+  'warnings',
+] as const;
+
 export function toRecord(h: Record<string, string>): JobRecord {
   const status = (h.status ?? 'queued') as JobStatus;
   return {

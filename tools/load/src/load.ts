@@ -192,6 +192,14 @@ Shares are of the busy samples (idle excluded), ${s.busy_samples} samples.
 | ---: | --- |
 ${rows(s.areas)}
 
+## By caller
+
+Node's own code and native frames counted to their nearest caller in a package.
+
+| self % | area |
+| ---: | --- |
+${rows(s.callers)}
+
 ## By function
 
 | self % | function |

@@ -29,10 +29,41 @@ describe('profile summary', () => {
       { name: 'node:internal', self_pct: 20 },
       { name: '@vidgen/progress', self_pct: 10 },
     ]);
+    // Without call edges every frame is its own caller.
+    expect(summary.callers).toEqual(summary.areas);
     expect(areaOf('', '(garbage collector)')).toBe('(garbage collector)');
     expect(areaOf('file:///r/node_modules/express/lib/router.js', 'x')).toBe('express');
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
+  });
+});
+
+describe('profile summary by caller', () => {
+  it("counts node's own code and native frames to their nearest caller in a package", () => {
+    const frame = (id: number, functionName: string, url: string, hitCount: number, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0 }, hitCount, children });
+    const summary = summarizeProfile({
+      nodes: [
+        frame(1, '(root)', '', 0, [2, 6, 8]),
+        frame(2, 'sendCommand', 'file:///r/node_modules/.pnpm/ioredis@5/node_modules/ioredis/built/Redis.js', 10, [3]),
+        frame(3, 'write', 'node:internal/streams/writable', 5, [4]),
+        frame(4, 'writeUtf8String', '', 25),
+        frame(6, 'processTicksAndRejections', 'node:internal/process/task_queues', 0, [7]),
+        frame(7, 'writev', '', 40),
+        frame(8, '(garbage collector)', '', 20),
+      ],
+    });
+    expect(summary.areas).toEqual([
+      { name: '(native)', self_pct: 65 },
+      { name: '(garbage collector)', self_pct: 20 },
+      { name: 'ioredis', self_pct: 10 },
+      { name: 'node:internal', self_pct: 5 },
+    ]);
+    // The Redis client's socket write is the client's; a write with no package above it stays native.
+    expect(summary.callers).toEqual([
+      { name: 'ioredis', self_pct: 40 },
+      { name: '(native)', self_pct: 40 },
+      { name: '(garbage collector)', self_pct: 20 },
+    ]);
   });
 });
 
