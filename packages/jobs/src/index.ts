@@ -7,7 +7,6 @@ export * from './artifact-cache';
 export * from './submit';
 export * from './control';
 export * from './outputs';
-export * from './ports-outputs';
 export * from './deliver/upload-outputs';
 export * from './deliver/metadata';
 export * from './tokens';

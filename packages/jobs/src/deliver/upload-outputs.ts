@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { jobObjectKey, type OutputRecord } from '@vidgen/core';
 import type { LocalOutput } from '../outputs';
-import type { ObjectUpload, ObjectUploads } from '../ports-outputs';
+import type { ObjectUpload, ObjectUploads } from '../ports';
 
 export interface OutputUploadsOptions {
   uploads: ObjectUploads;
