@@ -90,6 +90,12 @@ interface Picture {
   pixels: Buffer;
 }
 
+/** The layer's picture: which scene, and which of its elements are drawn on it. */
+interface LayerPicture extends Picture {
+  scene: number;
+  settled: ReadonlySet<Element>;
+}
+
 /**
  * Draws any frame of a plan. Each scene's settled elements (background +
  * everything whose entrance is over) are kept in a layer canvas and read back
@@ -113,7 +119,7 @@ class PlanPainter implements Painter {
   private readonly measure: Measurer;
   private readonly layer: Canvas;
   private readonly layerCtx: SKRSContext2D;
-  private layerPicture: Picture = { key: '', pixels: Buffer.alloc(0) };
+  private layerPicture: LayerPicture = { key: '', pixels: Buffer.alloc(0), scene: -1, settled: new Set() };
   private work?: { canvas: Canvas; ctx: SKRSContext2D };
   private incoming?: Picture;
   private outgoing?: Buffer;
@@ -170,6 +176,17 @@ class PlanPainter implements Painter {
       clipTo(this.layerCtx, l.safe);
       for (const e of settled) drawElement(this.layerCtx, e, k, this.palette, 0);
       this.layerCtx.restore();
+      const prev = this.layerPicture;
+      const added = settled.filter((e) => !prev.settled.has(e));
+      if (prev.scene === i && added.length + prev.settled.size === settled.length) {
+        // Only more of the same scene settled: the layer changed only where the newly settled elements are (the
+        // rest is the same calls on the same pixels), so only their rectangle is read back, into the old pixels
+        // (or a copy of them while the incoming scene's picture is those very pixels).
+        const pixels = this.incoming?.pixels === prev.pixels ? Buffer.from(prev.pixels) : prev.pixels;
+        this.readBack(this.layerCtx, this.rectOf(l, added, Math.min(this.width, this.height) * 0.05), pixels);
+        this.layerPicture = { key, pixels, scene: i, settled: new Set(settled) };
+        return { layer: pixels, moving: l.elements.filter((e) => isVisible(e, k) && !isComplete(e, k)) };
+      }
       // A new buffer, never the old one: pictures kept (the incoming scene's) may be the old pixels.
       const rgba = this.layer.data();
       let pixels = rgba;
@@ -177,29 +194,46 @@ class PlanPainter implements Painter {
         pixels = Buffer.allocUnsafe(this.width * this.height * this.bpp);
         fromRgba(rgba, this.pixelFormat, pixels, 0);
       }
-      this.layerPicture = { key, pixels };
+      this.layerPicture = { key, pixels, scene: i, settled: new Set(settled) };
     }
     return { layer: this.layerPicture.pixels, moving: l.elements.filter((e) => isVisible(e, k) && !isComplete(e, k)) };
   }
 
   /**
-   * The rows [y0, y1) the moving elements can touch at any point of their
-   * entrances: their bounds grown by the slide distance and a margin for what
-   * bounds leave out (glyph overhang, a pop's overshoot, a count-up's width
-   * runs the full width anyway), inside the safe area they are clipped to.
+   * The rectangle [x0, x1) × [y0, y1) the moving elements can touch at any
+   * point of their entrances: their bounds grown by the slide distance and a
+   * margin for what bounds leave out (glyph overhang, a pop's overshoot), inside
+   * the safe area they are clipped to. A count-up's digits change width as it
+   * counts, so its rows are taken whole. Only this rectangle is read back: a
+   * read-back's CPU grows with its area (most of it the kernel faulting in the
+   * fresh pages Skia copies into), and a moving element rarely spans the width.
    */
-  private bandOf(l: SceneLayout, moving: Element[], slide: number): [number, number] {
+  private rectOf(l: SceneLayout, moving: Element[], slide: number): { x0: number; x1: number; y0: number; y1: number } {
+    let left = Infinity;
+    let right = -Infinity;
     let top = Infinity;
     let bottom = -Infinity;
     for (const e of moving) {
       const margin = slide + Math.max(e.bounds.h * 0.25, Math.min(this.width, this.height) * 0.05);
       top = Math.min(top, e.bounds.y - margin);
       bottom = Math.max(bottom, e.bounds.y + e.bounds.h + margin);
+      if (e.count) {
+        left = -Infinity;
+        right = Infinity;
+      } else {
+        // A pop grows to at most ~1.04× its size around its centre; 10% of the width covers it.
+        const side = margin + e.bounds.w * 0.1;
+        left = Math.min(left, e.bounds.x - side);
+        right = Math.max(right, e.bounds.x + e.bounds.w + side);
+      }
     }
-    // A multiple of 4 rows: the band then starts on a 32-bit word in any pixel layout (fromRgba's fast path).
+    // Multiples of 4 rows and columns: each row of the rectangle then starts on a 32-bit word in any pixel layout
+    // when the width is a multiple of 4 (fromRgba's fast path).
     const y0 = Math.max(0, Math.floor(Math.max(l.safe.y, top) / 4) * 4);
     const y1 = Math.min(Math.ceil(l.safe.y + l.safe.h), Math.ceil(bottom));
-    return [y0, Math.max(y0, y1)];
+    const x0 = Math.max(0, Math.floor(Math.max(l.safe.x, left) / 4) * 4);
+    const x1 = Math.min(this.width, Math.ceil(l.safe.x + l.safe.w), Math.ceil(right / 4) * 4);
+    return { x0, x1: Math.max(x0, x1), y0, y1: Math.max(y0, y1) };
   }
 
   private workCanvas(): { canvas: Canvas; ctx: SKRSContext2D } {
@@ -221,24 +255,35 @@ class PlanPainter implements Painter {
     const out = into ?? Buffer.allocUnsafe(layer.length);
     const l = this.layout(i);
     const slide = Math.min(this.width, this.height) * 0.05;
-    const [y0, y1] = this.bandOf(l, moving, slide);
-    // The layer's rows outside the band; the band's own rows come from the canvas below.
-    const row = this.width * this.bpp;
-    layer.copy(out, 0, 0, y0 * row);
-    layer.copy(out, y1 * row, y1 * row);
-    if (y1 <= y0) return out;
-    // The same calls as on a whole canvas, clipped to the band: the same pixels, a fraction of them read back.
+    const { x0, x1, y0, y1 } = this.rectOf(l, moving, slide);
+    // The layer everywhere; the rectangle's own pixels come from the canvas below.
+    layer.copy(out);
+    if (y1 <= y0 || x1 <= x0) return out;
+    // The same calls as on a whole canvas, clipped to the rectangle: the same pixels, a fraction of them read back.
     const { ctx } = this.workCanvas();
     ctx.save();
     ctx.beginPath();
-    ctx.rect(0, y0, this.width, y1 - y0);
+    ctx.rect(x0, y0, x1 - x0, y1 - y0);
     ctx.clip();
     ctx.drawImage(this.layer, 0, 0);
     clipTo(ctx, l.safe);
     for (const e of moving) drawElement(ctx, e, k, this.palette, slide);
     ctx.restore();
-    fromRgba(ctx.getImageData(0, y0, this.width, y1 - y0).data, this.pixelFormat, out, y0 * this.width * this.bpp);
+    this.readBack(ctx, { x0, x1, y0, y1 }, out);
     return out;
+  }
+
+  /** The rectangle of ctx's canvas into `out` (a whole frame's pixels in the painter's format). */
+  private readBack(ctx: SKRSContext2D, { x0, x1, y0, y1 }: { x0: number; x1: number; y0: number; y1: number }, out: Buffer): void {
+    if (y1 <= y0 || x1 <= x0) return;
+    const w = x1 - x0;
+    const rgba = ctx.getImageData(x0, y0, w, y1 - y0).data;
+    if (w === this.width) return fromRgba(rgba, this.pixelFormat, out, y0 * this.width * this.bpp);
+    const rowBytes = w * 4;
+    for (let y = y0; y < y1; y++) {
+      const from = (y - y0) * rowBytes;
+      fromRgba(rgba.subarray(from, from + rowBytes), this.pixelFormat, out, (y * this.width + x0) * this.bpp);
+    }
   }
 
   private incomingFirstFrame(j: number): Buffer {

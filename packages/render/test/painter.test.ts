@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
-import { ASPECTS, LAYOUTS } from '@vidgen/core';
+import { ASPECTS, LAYOUTS, planVideo, type PlanInput, type RenderPlanConfiguration } from '@vidgen/core';
 import { backgroundFrame, createPainter, sceneLayoutOf } from '../src/painter';
 import { motionRanges } from '../src/timing';
 import { EXAMPLE_SCENES, fixturePlan } from '../src/plan-fixtures';
@@ -11,6 +13,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import type { RenderPlan } from '@vidgen/core';
 import { clipTo, drawBackground, drawElement, isComplete, isVisible } from '../src/draw';
 import { paletteFor } from '../src/palettes';
+import { fromRgba } from '../src/compose';
 import type { Painter } from '../src/painter';
 import { absDiff, differingPixels, luma, outsideSafeDiffs } from './helpers';
 
@@ -185,6 +188,33 @@ describe('cached layers and redrawn bands', () => {
       expect(checked).toBeGreaterThan(plan.scenes.length * 10);
     });
   }
+});
+
+describe('the settled layer, kept up to date a rectangle at a time', () => {
+  it('the reference job in bgr24, painted in order as a unit paints it: every moving frame hashes as the frame drawn whole', () => {
+    const job = JSON.parse(readFileSync(path.resolve(__dirname, '../../../tools/bench/fixtures/reference-job.json'), 'utf8')) as { configuration: PlanInput & RenderPlanConfiguration };
+    const plan = planVideo(job.configuration);
+    const painter = createPainter(plan, { pixelFormat: 'bgr24' });
+    const out = Buffer.alloc(plan.width * plan.height * 3);
+    const plainBgr = Buffer.alloc(out.length);
+    const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const [a, b] of motionRanges(plan)) {
+      for (let n = a; n < b; n++) {
+        const frame = painter.frame(n, out);
+        const scene = plan.scenes.find((s) => n >= s.startFrame && n < s.startFrame + s.frames)!;
+        const k = n - scene.startFrame;
+        // Transitions mix two pictures (the transition tests check those); every other frame keeps the test short.
+        if (k >= scene.frames - scene.transition.frames || n % 2 !== 0) continue;
+        fromRgba(plainFrame(painter, plan, n), 'bgr24', plainBgr, 0);
+        checked++;
+        if (hash(frame) !== hash(plainBgr)) wrong.push(`${scene.layout} frame ${k}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(checked).toBeGreaterThan(plan.scenes.length * 20);
+  });
 });
 
 describe('bgr24 frames', () => {
