@@ -99,6 +99,9 @@ async function main(): Promise<number> {
   let windowAcks = 0;
 
   const live = () => stack.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+  // A worker SIGTERMed by the suite is draining: no fault may kill it too, or its exit code (the invariant) is the fault's.
+  const stopping = new Set<SuiteWorker>();
+  const killable = () => live().filter((w) => !stopping.has(w));
   const replace = async (w: SuiteWorker, how: string) => {
     note(`${how} ${w.name} (job ${w.currentJob() ?? 'none'})`);
     // Not an invariant: a start that times out on a loaded machine is a timing; the other workers carry on.
@@ -119,7 +122,7 @@ async function main(): Promise<number> {
     monitor = await monitorRedis(stack.redisPort, (args) => {
       if (armed === 0 || !/^evalsha$|^eval$/i.test(args[0] ?? '') || args[6] !== 'completed' || args[5] !== 'processing') return;
       const id = jobIdOfKey(args[3] ?? '');
-      const victim = live().find((w) => w.currentJob() === id);
+      const victim = killable().find((w) => w.currentJob() === id);
       if (!id || !victim) return;
       armed -= 1;
       completionKills += 1;
@@ -142,7 +145,7 @@ async function main(): Promise<number> {
     if (records) open = [...records.values()].filter((r) => r && !isTerminal(r.status)).length;
   };
   const busyWorker = () => {
-    const busy = live().filter((w) => w.currentJob() !== null);
+    const busy = killable().filter((w) => w.currentJob() !== null);
     return busy.length ? busy[Math.floor(random() * busy.length)]! : null;
   };
 
@@ -200,6 +203,7 @@ async function main(): Promise<number> {
       const victim = busyWorker();
       if (victim) {
         note(`SIGTERM ${victim.name} (job ${victim.currentJob()})`);
+        stopping.add(victim);
         sigtermExit = (await victim.stop('SIGTERM')).code;
         if (sigtermExit !== 0) violations.push(`a worker SIGTERMed mid-job exited with ${sigtermExit}, not 0`);
         await replace(victim, 'replaced the SIGTERMed');
