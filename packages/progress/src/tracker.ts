@@ -70,8 +70,12 @@ function named(names: readonly string[], values: readonly (string | null)[]): Re
 }
 
 /** A stage's detail, written only while ARGV[1] is the current run. */
+// An ended run is final (its job's terminal transition ended it): a late detail, e.g. the planner's
+// after a cancel, would change what GET shows after the webhook body was built.
 const STAGE_DETAIL = `
-if redis.call('HGET', KEYS[1], 'run_id') ~= ARGV[1] then return 'stale' end
+local h = redis.call('HMGET', KEYS[1], 'run_id', 'status')
+if h[1] ~= ARGV[1] then return 'stale' end
+if h[2] ~= 'processing' then return 'terminal' end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 return 'ok'
 `;
@@ -149,7 +153,7 @@ export class JobProgressTracker implements ProgressWriter {
     if (!isStageName(stage)) return this.refuse(jobId, 'unknown_stage', { run_id: runId, stage });
     try {
       const reply = await this.redis.eval(STAGE_DETAIL, 1, progressKey(this.prefix, jobId), runId, `${stage}:detail`, JSON.stringify({ ...detail, run_id: runId }));
-      return reply === 'ok' ? { ok: true } : this.refuse(jobId, 'stale_run', { run_id: runId, stage });
+      return reply === 'ok' ? { ok: true } : this.refuse(jobId, reply === 'terminal' ? 'terminal' : 'stale_run', { run_id: runId, stage });
     } catch (err) {
       const error = toDependencyError(err);
       this.logger.warn('stage detail not written', { job_id: jobId, stage, err: error.message });

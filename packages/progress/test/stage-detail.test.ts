@@ -50,3 +50,16 @@ it("an attempt's warnings are on the record until the next pickup; a late attemp
   await store.markProcessing('j2', 2);
   expect((await store.get('j2'))!.warnings).toBeUndefined();
 });
+
+it('an ended run takes no late detail: a cancel ends it, and what GET and the webhook show stays as it was', async () => {
+  await store.create({ job_id: 'j3', owner: 'o', correlation_id: 'c', configuration: { topic: 'T', quality: 'low' }, created_at: new Date().toISOString() });
+  await store.markProcessing('j3', 1);
+  const run = await tracker.startRun('j3', { attempt: 1 });
+  if (!run.ok) throw new Error(run.reason);
+  expect(await store.cancel('j3')).toBe('ok');
+  const ended = await tracker.getSnapshot('j3');
+  expect(ended!.status).toBe('cancelled');
+  // The planner answers after the cancel (the attempt has not seen the abort yet).
+  expect(await tracker.setStageDetail('j3', run.runId, 'planning', detail)).toMatchObject({ ok: false, reason: 'terminal' });
+  expect(await tracker.getSnapshot('j3')).toEqual(ended);
+});
