@@ -1,6 +1,5 @@
 import { VidgenError } from '@vidgen/core';
 
-
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
 /** The Idempotency-Key header, if any; printable ASCII without spaces, 1–255 characters. */

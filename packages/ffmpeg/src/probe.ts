@@ -88,7 +88,7 @@ export function parseProbeOutput(json: unknown): ProbeResult {
           channels: num(a.channels) ?? 0,
           sample_rate: num(a.sample_rate) ?? 0,
           bit_rate: num(a.bit_rate),
-          ...(str(a.profile) ? { profile: str(a.profile)! } : {}),
+          ...((profile) => (profile ? { profile } : {}))(str(a.profile)),
         }
       : null,
   };

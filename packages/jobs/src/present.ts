@@ -17,28 +17,23 @@ import type { EventTokens } from './tokens';
 /** One stage of a run as a job shows it (the run stores StageRecords). */
 export type StageView = StageRecord;
 
-/**
- * What the presenter reads of a job's progress run: ProgressSnapshot of
- * @vidgen/progress (JobProgressTracker.readJob) has this shape.
- */
-export interface RunView {
-  percentage: number;
-  stage: ProgressStage;
-  stage_percentage: number;
-  stages: StageView[];
-  eta_seconds: number | null;
-  attempt: number;
-  status: 'processing' | TerminalStatus;
-  /** Increases with every write to the run, its end included. */
-  version: number;
-}
-
 export interface ProgressView {
   percentage: number;
   stage: ProgressStage;
   stage_percentage: number;
   stages: StageView[];
   eta_seconds: number | null;
+}
+
+/**
+ * What the presenter reads of a job's progress run: ProgressSnapshot of
+ * @vidgen/progress (JobProgressTracker.readJob) has this shape.
+ */
+export interface RunView extends ProgressView {
+  attempt: number;
+  status: 'processing' | TerminalStatus;
+  /** Increases with every write to the run, its end included. */
+  version: number;
 }
 
 /** What GET shows about progress and what every SSE event carries: one function, so both are equal. */

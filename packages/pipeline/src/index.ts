@@ -22,6 +22,5 @@ export * from './unit-args';
 export * from './painter';
 export * from './paint-unit';
 export * from './frame-renderer';
-export { unitWorkerScript } from './unit-threads';
 export * from './scene-text';
 export * from './narration-script';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /** The compiled worker script: next to this file in dist; from the sources (jest) the built copy in dist. */
-export function unitWorkerScript(): string {
+function unitWorkerScript(): string {
   const here = path.join(__dirname, 'unit-worker.js');
   const script = existsSync(here) ? here : path.join(__dirname, '..', 'dist', 'unit-worker.js');
   if (!existsSync(script)) throw new Error(`render unit worker script not found at ${script} (build @vidgen/pipeline)`);
@@ -19,10 +19,11 @@ export function unitWorkerScript(): string {
  * wait per module; they do not keep the process alive.
  */
 const idle = new Map<string, Worker[]>();
-const maxIdle = () => cpus().length + 1;
+const maxIdle = cpus().length + 1;
+let workerScript: string | undefined;
 
 function spawn(painterModule: string): Worker {
-  const worker = new Worker(unitWorkerScript(), { workerData: { painterModule } });
+  const worker = new Worker((workerScript ??= unitWorkerScript()), { workerData: { painterModule } });
   // A thread that fails or ends while it waits leaves the pool (a running job listens for itself).
   const leave = () => {
     const list = idle.get(painterModule);
@@ -44,7 +45,7 @@ export function takeUnitThread(painterModule: string): Worker {
 /** A thread whose job ended cleanly waits for the next job; past the limit it ends. */
 export function releaseUnitThread(painterModule: string, worker: Worker): void {
   const list = idle.get(painterModule) ?? [];
-  if (list.length >= maxIdle()) {
+  if (list.length >= maxIdle) {
     void worker.terminate();
     return;
   }
@@ -57,7 +58,7 @@ export function releaseUnitThread(painterModule: string, worker: Worker): void {
 export function warmUnitThreads(painterModule: string): void {
   const list = idle.get(painterModule) ?? [];
   idle.set(painterModule, list);
-  while (list.length < maxIdle()) {
+  while (list.length < maxIdle) {
     const worker = spawn(painterModule);
     worker.unref();
     list.push(worker);

@@ -38,7 +38,7 @@ export const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
  * every rung of the job's ladder, each encoded with its own preset's settings
  * (the top at the MP4's own), audio encoded into each. Numbers only.
  */
-export function ladderBaselineArgs(reference: string, quality: Quality, size: { width: number; height: number }, outDir: string): string[] {
+function ladderBaselineArgs(reference: string, quality: Quality, size: { width: number; height: number }, outDir: string): string[] {
   const ladder = renditionLadder(quality, size);
   const sourceFps = QUALITY_PRESETS[quality].fps;
   const labels = ladder.map((_, i) => `v${i}`);

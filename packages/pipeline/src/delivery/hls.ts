@@ -113,13 +113,13 @@ export async function packageHls(options: PackageHlsOptions): Promise<HlsPackage
   // The top rung first: the lower ones are held to its segments.
   const ladder = renditionLadder(quality, { width, height }).reverse();
   const built = new Map(prebuilt.map((p) => [p.label, p]));
+  const encodesHere = ladder.some((r) => !r.reuseSource && !built.has(r.label));
   // The keyframe scan only places the keyframes of rungs encoded here.
-  const keyframes = ladder.some((r) => !r.reuseSource && !built.has(r.label)) ? await keyframeTimes(ffprobePath, input, probe) : [];
+  const keyframes = encodesHere ? await keyframeTimes(ffprobePath, input, probe) : [];
   const starts = segmentStarts(keyframes, segmentSeconds);
   const hlsDir = path.join(outDir, 'hls');
   const share = 100 / ladder.length;
   const done = ladder.map(() => 0);
-  const encodesHere = ladder.some((r) => !r.reuseSource && !built.has(r.label));
   // Remuxes and scans decode nothing (tens of ms each, mostly process starts): every rung at once.
   // A rung encoded here (no render pass rungs) keeps the cores to itself: one rung at a time.
   const rungs = await runPool(
